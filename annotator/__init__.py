@@ -1,0 +1,29 @@
+"""annotator: label news articles sentence by sentence for claim attribution and media bias."""
+from __future__ import annotations
+
+from pathlib import Path
+
+__version__ = "0.1.0"
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _asset_dir(name: str) -> str:
+    """templates/ and static/ sit beside the package in a checkout and inside it in a wheel."""
+    inside = _HERE / name
+    return str(inside if inside.is_dir() else _HERE.parent / name)
+
+
+def create_app(config: dict | None = None):
+    """The one app factory. `config` overrides every other source (used by tests)."""
+    from flask import Flask
+
+    from . import config as conf
+    from .web import setup
+
+    instance = Path((config or {}).get("INSTANCE_PATH") or conf.instance_path())
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True,
+                template_folder=_asset_dir("templates"), static_folder=_asset_dir("static"))
+    app.config.update(conf.load(instance, config))
+    setup.init_app(app)
+    return app

@@ -1,0 +1,91 @@
+"""Storing imported articles and their units; changing a unit's kind (no Flask import)."""
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from .db import begin_write
+from .ingest import ArticleIn
+from .models import Article, Project, Sentence
+from .segment import KINDS, Unit, normalize_for_hash, segment
+
+# Below this many articles a process pool costs more than it saves.
+PARALLEL_MIN = 200
+
+
+@dataclass
+class ImportReport:
+    added: list[int] = field(default_factory=list)  # article ids
+    skipped: list[str] = field(default_factory=list)  # one message each
+    sentences: int = 0
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(normalize_for_hash(text).encode()).hexdigest()
+
+
+def _segment_all(texts: list[str]) -> list[list[Unit]]:
+    workers = min(os.cpu_count() or 1, 8)
+    if len(texts) < PARALLEL_MIN or workers < 2:
+        return [segment(t) for t in texts]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(segment, texts, chunksize=32))
+
+
+def add_articles(session: Session, project: Project, articles: list[ArticleIn],
+                 origin: str = "") -> ImportReport:
+    """Add articles with their sentences in one transaction: all of them or, on error, none.
+
+    An article whose normalised text is already in the project (or earlier in the same batch)
+    is skipped with a message rather than stored twice.
+    """
+    report = ImportReport()
+    begin_write(session)
+    try:
+        known = set(session.scalars(select(Article.text_hash).where(Article.project_id == project.id)))
+        fresh: list[tuple[ArticleIn, str]] = []
+        for art in articles:
+            digest = text_hash(art.text)
+            if digest in known:
+                where = f"{origin}, line {art.line}" if art.line else origin
+                report.skipped.append(f"{where}: {art.title!r} is in the project already, skipped")
+                continue
+            known.add(digest)
+            fresh.append((art, digest))
+        for (art, digest), units in zip(fresh, _segment_all([a.text for a, _ in fresh])):
+            row = Article(project_id=project.id, external_id=art.external_id, title=art.title,
+                          text=art.text, text_hash=digest, url=art.url, source=art.source,
+                          published=art.published, topic=art.topic)
+            session.add(row)
+            session.flush()
+            if units:
+                session.execute(insert(Sentence), [
+                    {"article_id": row.id, "project_id": project.id, "position": i,
+                     "start": u.start, "end": u.end, "text": u.text, "kind": u.kind,
+                     "n_labels": 0, "full": False}
+                    for i, u in enumerate(units)])
+            report.added.append(row.id)
+            report.sentences += len(units)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return report
+
+
+def set_kind(session: Session, sentence: Sentence, kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")
+    sentence.kind = kind
+    session.commit()
+
+
+def delete_article(session: Session, article: Article) -> None:
+    begin_write(session)
+    session.execute(delete(Article).where(Article.id == article.id))
+    session.commit()

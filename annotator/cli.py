@@ -1,0 +1,280 @@
+"""The `annotator` command: a thin shell over the domain modules (also `flask --app annotator`)."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+
+
+def _session():
+    return current_app.extensions["annotator.sessionmaker"]()
+
+
+def _project(session, slug: str):
+    from . import projects
+
+    project = projects.by_slug(session, slug)
+    if project is None:
+        raise click.ClickException(f"no project {slug!r} (see `annotator create-project`)")
+    return project
+
+
+def _user(session, name: str):
+    from . import users
+
+    user = users.by_name(session, name)
+    if user is None:
+        raise click.ClickException(f"no user {name!r} (see `annotator create-user`)")
+    return user
+
+
+@click.command("init")
+@with_appcontext
+def init_cmd():
+    """Create or upgrade the database."""
+    from .db import upgrade
+
+    upgrade(current_app.extensions["annotator.engine"])
+    url = current_app.extensions["annotator.engine"].url.render_as_string(hide_password=True)
+    click.echo(f"Database ready: {url}")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_cmd():
+    """Demo project "demo", demo users and articles (idempotent)."""
+    from .demo import load_demo
+
+    with _session() as session:
+        lines = load_demo(session, Path(current_app.instance_path))
+    for line in lines:
+        click.echo(line)
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "reviewer", "annotator"]), default="annotator")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_cmd(name, role, password_stdin):
+    """Create a user; without --password-stdin a password is generated and printed once."""
+    from . import users
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else users.generate_password()
+    with _session() as session:
+        try:
+            users.create_user(session, name, role, password)
+        except users.AccountError as err:
+            raise click.ClickException(str(err)) from None
+        session.commit()
+    click.echo(f"Created {role} {name}.")
+    if not password_stdin:
+        click.echo(f"Password (shown once): {password}")
+
+
+@click.command("create-project")
+@click.argument("slug")
+@click.option("--name", help="Display name (default: the slug).")
+@click.option("--overlap", type=int, default=2, show_default=True, help="Labels wanted per sentence.")
+@click.option("--guidelines", type=click.Path(exists=True, dir_okay=False), help="Markdown file.")
+@click.option("--members", default="", help="Comma-separated usernames; empty: every annotator.")
+@click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False),
+              help="JSON file with the label scheme (default: the three labels).")
+@with_appcontext
+def create_project_cmd(slug, name, overlap, guidelines, members, labels_file):
+    """Create a project."""
+    from . import projects
+
+    with _session() as session:
+        member_rows = [_user(session, n.strip()) for n in members.split(",") if n.strip()]
+        try:
+            labels = json.loads(Path(labels_file).read_text()) if labels_file else None
+            p = projects.create_project(
+                session, slug, name, overlap=overlap, labels=labels, members=member_rows,
+                guidelines=Path(guidelines).read_text(encoding="utf-8") if guidelines else "")
+        except (projects.ProjectError, ValueError) as err:
+            raise click.ClickException(str(err)) from None
+        session.commit()
+        click.echo(f"Created project {p.slug} (overlap {p.overlap}).")
+
+
+@click.command("import")
+@click.argument("slug")
+@click.argument("files", nargs=-1, required=True)
+@with_appcontext
+def import_cmd(slug, files):
+    """Import articles from .txt .md .jsonl .html files ('-' reads JSONL from stdin)."""
+    from . import ingest
+    from .articles import add_articles
+
+    with _session() as session:
+        project = _project(session, slug)
+        for name in files:
+            try:
+                if name == "-":
+                    data, label = sys.stdin.buffer.read(), "stdin.jsonl"
+                else:
+                    data, label = Path(name).read_bytes(), name
+                items = ingest.parse_file(label, data)
+            except OSError as err:
+                raise click.ClickException(f"{name}: {err.strerror}") from None
+            except ingest.IngestError as err:
+                raise click.ClickException(f"{err} (nothing imported from this file)") from None
+            report = add_articles(session, project, items, label)
+            click.echo(f"{label}: {len(report.added)} article(s), {report.sentences} units imported")
+            for msg in report.skipped:
+                click.echo(msg, err=True)
+
+
+@click.command("export")
+@click.argument("slug")
+@click.option("--kind", type=click.Choice(["annotations", "sentences", "gold"]), default="annotations",
+              show_default=True)
+@click.option("-o", "--output", help="File path, or '-' for standard output.")
+@with_appcontext
+def export_cmd(slug, kind, output):
+    """Write a project's labels as JSONL (default export/SLUG-YYYYMMDDTHHMMSSZ.jsonl)."""
+    from . import export
+
+    with _session() as session:
+        project = _project(session, slug)
+        if output == "-":
+            n = export.write_jsonl(export.records(session, project, kind), sys.stdout)
+            sys.stdout.flush()
+            click.echo(f"{n} records", err=True)
+            return
+        if not output:
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            suffix = "" if kind == "annotations" else f"-{kind}"
+            output = str(Path(current_app.config["EXPORT_DIR"]) / f"{slug}{suffix}-{stamp}.jsonl")
+        path = Path(output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            n = export.write_jsonl(export.records(session, project, kind), fh)
+        os.replace(tmp, path)  # a reader never sees half a file
+        click.echo(f"{n} records written to {path}")
+
+
+@click.command("stats")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="The JSON contract instead of a table.")
+@click.option("--article", "articles", type=int, multiple=True, help="Only this article (repeatable).")
+@click.option("--annotator", "annotators", multiple=True, help="Only this annotator (repeatable).")
+@click.option("--since", help="Only labels stored at or after this ISO date/time (UTC).")
+@click.option("--until", help="Only labels stored at or before this ISO date/time (UTC).")
+@with_appcontext
+def stats_cmd(slug, as_json, articles, annotators, since, until):
+    """Agreement statistics of a project (the same JSON as GET /api/v1/projects/SLUG/stats)."""
+    from .stats import project_stats
+
+    filters = {}
+    if articles:
+        filters["article_ids"] = list(articles)
+    if annotators:
+        filters["annotators"] = list(annotators)
+    if since:
+        filters["since"] = since
+    if until:
+        filters["until"] = until
+    with _session() as session:
+        project = _project(session, slug)
+        try:
+            result = project_stats(session, project, **filters)
+        except ValueError as err:
+            raise click.ClickException(str(err)) from None
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(_stats_table(result))
+
+
+def _stats_table(s: dict) -> str:
+    def f(x, digits=3):
+        return "-" if x is None else (f"{x:,}" if isinstance(x, int) else f"{x:.{digits}f}")
+
+    def reading(a):
+        if a is None:
+            return "not computable"
+        return "reliable" if a >= 0.8 else "tentative" if a >= 0.667 else "not reliable"
+
+    why = s.get("reasons", {})
+    ci = s["krippendorff_alpha_ci95"]
+    lines = [
+        f"units {f(s['units'])}   pairable {f(s['pairable_units'])}   "
+        f"annotations {f(s['annotations'])}   annotators {f(s['annotators'])}",
+        "",
+        f"  Krippendorff's alpha  {f(s['krippendorff_alpha']):>8}  "
+        + (f"95% CI [{f(ci[0])}, {f(ci[1])}]  " if ci else "")
+        + f"{reading(s['krippendorff_alpha'])}"
+        + (f" ({why['krippendorff_alpha']})" if "krippendorff_alpha" in why else ""),
+        f"  percent agreement     {f(s['percent_agreement']):>8}",
+        f"  Fleiss' kappa         {f(s['fleiss_kappa']):>8}  over {f(s['fleiss_units'])} units",
+        f"  Gwet's AC1            {f(s['gwet_ac1']):>8}",
+        "",
+        f"  {'label':<24} {'count':>8} {'alpha':>8}",
+    ]
+    for lab, v in s["per_label"].items():
+        lines.append(f"  {lab:<24} {f(v['count']):>8} {f(v['alpha']):>8}")
+    lines += ["", f"  {'annotator':<20} {'labels':>8} {'w/ majority':>12} {'median s':>9}  "
+              + "  ".join(s["labels"])]
+    for a in s["annotator_stats"]:
+        dist = "  ".join(f"{a['label_distribution'][l]:>{len(l)}}" for l in s["labels"])
+        lines.append(f"  {a['annotator']:<20} {f(a['annotations']):>8} "
+                     f"{f(a['agreement_with_majority']):>12} {f(a['median_seconds'], 1):>9}  {dist}")
+    if s["cohen_kappa"]:
+        lines += ["", f"  {'pair':<41} {'n':>7} {'kappa':>8}"]
+        for p in s["cohen_kappa"]:
+            lines.append(f"  {p['a'] + ' / ' + p['b']:<41} {f(p['n']):>7} {f(p['kappa']):>8}")
+    return "\n".join(lines)
+
+
+@click.command("token")
+@click.argument("name")
+@click.option("--label", "token_name", default="cli", help="A name to recognise the token by.")
+@with_appcontext
+def token_cmd(name, token_name):
+    """Print a new API token for user NAME (alone on the last line)."""
+    from . import users
+
+    with _session() as session:
+        user = _user(session, name)
+        _, token = users.create_token(session, user, token_name)
+        session.commit()
+    click.echo(f"New API token for {name} (shown once; stored hashed):", err=True)
+    click.echo(token)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+@click.option("--workers", default=None, type=int, help="Worker processes (default: CPU count).")
+@click.option("--threads", default=4, type=int, show_default=True, help="Threads per worker.")
+def serve_cmd(host, port, workers, threads):
+    """Serve with a production WSGI server (gunicorn; waitress where gunicorn cannot run)."""
+    from .serve import serve
+
+    serve(host, port, workers or os.cpu_count() or 1, threads)
+
+
+COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd, export_cmd,
+            stats_cmd, token_cmd, serve_cmd]
+
+
+def register(app) -> None:
+    for cmd in COMMANDS:
+        app.cli.add_command(cmd)
+
+
+def main() -> None:
+    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False,
+                     help="annotator: label news articles sentence by sentence.")
+    cli.main(prog_name="annotator")

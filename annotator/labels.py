@@ -1,0 +1,109 @@
+"""The label scheme of a project: the three default labels, or a project's own."""
+from __future__ import annotations
+
+import re
+
+DEFAULT_LABELS: list[dict] = [
+    {
+        "id": "attributed_claim",
+        "name": "Attributed claim",
+        "key": "1",
+        "description": "Reports what a named or implied source says, claims or believes.",
+    },
+    {
+        "id": "contested_framing",
+        "name": "Contested framing",
+        "key": "2",
+        "description": "The outlet's own voice uses a loaded or contested term.",
+    },
+    {
+        "id": "neutral_fact",
+        "name": "Neutral fact",
+        "key": "3",
+        "description": "The outlet's own voice states a verifiable fact in neutral wording.",
+    },
+]
+
+# Span labels for evidence; offsets are relative to the sentence text.
+SPAN_LABELS = ("source", "cue", "content", "framing_term")
+SPAN_VOICES = ("author", "attributed")
+
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Keys that the annotate page already uses for other actions cannot be label keys.
+_RESERVED_KEYS = {"s", "c", "?"}
+
+
+class SchemeError(ValueError):
+    """A label scheme or a label value that does not validate."""
+
+
+def validate_scheme(labels: object) -> list[dict]:
+    """Return a normalised copy of a label scheme or raise SchemeError naming the field."""
+    if not isinstance(labels, list):
+        raise SchemeError("labels: must be a list")
+    if not 2 <= len(labels) <= 9:
+        raise SchemeError(f"labels: a scheme has 2 to 9 labels, not {len(labels)}")
+    out, ids, keys = [], set(), set()
+    for i, label in enumerate(labels):
+        where = f"labels[{i}]"
+        if not isinstance(label, dict):
+            raise SchemeError(f"{where}: must be an object")
+        lid = str(label.get("id", "")).strip()
+        if not _ID.match(lid):
+            raise SchemeError(f"{where}.id: use lower-case letters, digits and _ (got {lid!r})")
+        name = str(label.get("name") or lid.replace("_", " ").capitalize()).strip()
+        key = str(label.get("key") or str(i + 1)).strip().lower()
+        if len(key) != 1 or key.isspace() or key in _RESERVED_KEYS:
+            raise SchemeError(f"{where}.key: one character other than S, C and ? (got {key!r})")
+        if lid in ids:
+            raise SchemeError(f"{where}.id: {lid!r} is used twice")
+        if key in keys:
+            raise SchemeError(f"{where}.key: {key!r} is used twice")
+        ids.add(lid)
+        keys.add(key)
+        out.append(
+            {"id": lid, "name": name[:80], "key": key,
+             "description": str(label.get("description") or "").strip()[:300]}
+        )
+    return out
+
+
+def label_ids(scheme: list[dict]) -> list[str]:
+    return [label["id"] for label in scheme]
+
+
+def validate_spans(spans: object, sentence_text: str) -> list[dict]:
+    """Validate evidence spans against a sentence; return them normalised and sorted."""
+    if spans is None:
+        return []
+    if not isinstance(spans, list):
+        raise SchemeError("spans: must be a list")
+    out, seen = [], set()
+    for i, span in enumerate(spans):
+        where = f"spans[{i}]"
+        if not isinstance(span, dict):
+            raise SchemeError(f"{where}: must be an object")
+        start, end, label = span.get("start"), span.get("end"), span.get("label")
+        if type(start) is not int or type(end) is not int:
+            raise SchemeError(f"{where}: start and end must be integers")
+        if not 0 <= start < end <= len(sentence_text):
+            raise SchemeError(
+                f"{where}: [{start}, {end}) is not a non-empty range inside the sentence "
+                f"(length {len(sentence_text)})")
+        if label not in SPAN_LABELS:
+            raise SchemeError(f"{where}.label: one of {', '.join(SPAN_LABELS)} (got {label!r})")
+        item = {"start": start, "end": end, "label": label, "text": sentence_text[start:end]}
+        voice = span.get("voice")
+        if label == "framing_term":
+            voice = voice or "author"
+            if voice not in SPAN_VOICES:
+                raise SchemeError(f"{where}.voice: author or attributed (got {voice!r})")
+            item["voice"] = voice
+        elif voice is not None:
+            raise SchemeError(f"{where}.voice: only framing_term spans have a voice")
+        ident = (start, end, label)
+        if ident in seen:
+            raise SchemeError(f"{where}: the same span is given twice")
+        seen.add(ident)
+        out.append(item)
+    return sorted(out, key=lambda s: (s["start"], s["end"], s["label"]))

@@ -1,0 +1,44 @@
+"""Agreement statistics of a project, from database rows to the JSON contract (no Flask import)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from . import agreement
+from .labels import label_ids
+from .models import Annotation, ControlItem, Project, Sentence, User
+
+
+def _when(value) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        raise ValueError(f"date: use ISO 8601, e.g. 2026-11-25 or 2026-11-25T09:00 (got {value!r})") from None
+
+
+def rows(session: Session, project: Project, *, article_ids=None, annotators=None, since=None,
+         until=None):
+    """(sentence_id, annotator, label, seconds) of every counted label: control items are left out."""
+    stmt = (select(Annotation.sentence_id, User.username, Annotation.label, Annotation.seconds)
+            .join(User, User.id == Annotation.user_id)
+            .where(Annotation.project_id == project.id,
+                   ~exists().where(ControlItem.sentence_id == Annotation.sentence_id)))
+    if article_ids:
+        stmt = stmt.join(Sentence, Sentence.id == Annotation.sentence_id).where(
+            Sentence.article_id.in_(list(article_ids)))
+    if annotators:
+        stmt = stmt.where(User.username.in_(list(annotators)))
+    if (since := _when(since)) is not None:
+        stmt = stmt.where(Annotation.updated_at >= since)
+    if (until := _when(until)) is not None:
+        stmt = stmt.where(Annotation.updated_at <= until)
+    return session.execute(stmt.order_by(Annotation.sentence_id)).all()
+
+
+def project_stats(session: Session, project: Project, **filters) -> dict:
+    labels = label_ids(project.labels)
+    return agreement.statistics(list(rows(session, project, **filters)), labels)

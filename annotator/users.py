@@ -1,0 +1,113 @@
+"""Accounts, passwords and API tokens (no Flask import)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .models import ROLES, ApiToken, User, utcnow
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MIN_PASSWORD = 8
+# Checked against when the user does not exist, so that sign-in takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    pass
+
+
+def check_username(name: str) -> str:
+    name = (name or "").strip()
+    if not USERNAME.match(name):
+        raise AccountError("username: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AccountError(f"role: one of {', '.join(ROLES)} (got {role!r})")
+    return role
+
+
+def check_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"password: at least {MIN_PASSWORD} characters")
+    return password
+
+
+def by_name(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def create_user(session: Session, username: str, role: str = "annotator",
+                password: str | None = None) -> User:
+    username, role = check_username(username), check_role(role)
+    if by_name(session, username) is not None:
+        raise AccountError(f"username: {username!r} exists already")
+    user = User(username=username, role=role,
+                password_hash=generate_password_hash(check_password(password)) if password else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = generate_password_hash(check_password(password))
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The user if name and password match an active account, else None (no hint which failed)."""
+    user = by_name(session, (username or "").strip())
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    ok = check_password_hash(stored, password or "")
+    if user is None or not user.password_hash or not user.active or not ok:
+        return None
+    return user
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+# API tokens carry 256 random bits, so a fast hash is enough; only the hash is stored.
+TOKEN_PREFIX = "ann_"
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=(name or "").strip()[:100], token_hash=_hash_token(token),
+                   prefix=token[:12])
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    digest = _hash_token(token)
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    # The lookup is by hash already; compare_digest keeps the final check constant-time.
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    if not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> bool:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    return True

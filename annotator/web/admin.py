@@ -1,0 +1,242 @@
+"""Admins' pages: projects, imports, exports, users, articles and their units, progress."""
+from __future__ import annotations
+
+import json
+
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
+                   stream_with_context, url_for)
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from .. import export, ingest, projects, users
+from ..articles import add_articles, delete_article, set_kind
+from ..models import Annotation, Article, Project, Sentence, User
+from .common import get_session, page_arg, roles_required
+from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PER_PAGE = 50
+
+
+def _project(slug: str) -> Project:
+    project = projects.by_slug(get_session(), slug)
+    if project is None:
+        abort(404, f"No project {slug!r}.")
+    return project
+
+
+@bp.get("/")
+@roles_required("admin")
+def index():
+    session = get_session()
+    counts = dict(session.execute(select(Article.project_id, func.count()).group_by(Article.project_id)).all())
+    rows = session.scalars(select(Project).order_by(Project.name)).all()
+    return render_template("admin/index.html", projects=rows, counts=counts)
+
+
+def _members(session, text: str) -> list[User]:
+    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    found = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise projects.ProjectError(f"members: no user {', '.join(missing)}")
+    return [found[n] for n in names]
+
+
+def _json_field(text: str, field: str):
+    if not (text or "").strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as err:
+        raise projects.ProjectError(f"{field}: not valid JSON ({err})") from None
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_project():
+    form = ProjectForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            p = projects.create_project(
+                session, form.slug.data, form.name.data, overlap=form.overlap.data,
+                guidelines=form.guidelines.data or "", labels=_json_field(form.labels.data, "labels"),
+                members=_members(session, form.members.data),
+                settings_=_json_field(form.settings.data, "settings"))
+            session.commit()
+            flash(f"Project {p.slug} created.", "info")
+            return redirect(url_for("admin.project", slug=p.slug))
+        except projects.ProjectError as err:
+            session.rollback()
+            flash(str(err), "error")
+    return render_template("admin/project_form.html", form=form, project=None)
+
+
+@bp.route("/projects/<slug>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_project(slug: str):
+    session = get_session()
+    project = _project(slug)
+    form = ProjectForm(obj=project)
+    if request.method == "GET":
+        form.members.data = ", ".join(m.username for m in project.members)
+        form.labels.data = json.dumps(project.labels, indent=2, ensure_ascii=False)
+        form.settings.data = json.dumps(projects.settings(project), indent=2)
+    if form.validate_on_submit():
+        try:
+            if form.slug.data != project.slug:
+                raise projects.ProjectError("slug: cannot be changed (scripts and exports use it)")
+            labels = _json_field(form.labels.data, "labels")
+            if labels is not None:
+                projects.set_labels(session, project, labels)
+            overlap = projects.check_overlap(form.overlap.data)
+            if overlap != project.overlap:
+                projects.set_overlap(session, project, overlap)
+            values = _json_field(form.settings.data, "settings") or {}
+            project.settings = projects.validate_settings(values, project.labels)
+            project.name = form.name.data.strip()
+            project.guidelines = form.guidelines.data or ""
+            project.members = _members(session, form.members.data)
+            session.commit()
+            flash("Saved.", "info")
+            return redirect(url_for("admin.project", slug=project.slug))
+        except projects.ProjectError as err:
+            session.rollback()
+            flash(str(err), "error")
+    return render_template("admin/project_form.html", form=form, project=project)
+
+
+@bp.route("/projects/<slug>", methods=["GET", "POST"])
+@roles_required("admin")
+def project(slug: str):
+    session = get_session()
+    project = _project(slug)
+    form = UploadForm()
+    if form.validate_on_submit():
+        parsed, errors = [], []
+        for f in form.files.data:
+            name = f.filename or "upload"
+            try:
+                parsed.append((name, ingest.parse_file(name, f.read())))
+            except ingest.IngestError as err:
+                errors.append(str(err))
+        if errors:
+            # Nothing is stored when any file is bad: fix it and upload again.
+            for e in errors:
+                flash(e, "error")
+            flash("Nothing was imported.", "error")
+        else:
+            for name, items in parsed:
+                report = add_articles(session, project, items, name)
+                flash(f"{name}: {len(report.added)} article(s), {report.sentences} units imported.", "info")
+                for msg in report.skipped:
+                    flash(msg, "warning")
+            return redirect(url_for("admin.project", slug=slug))
+    page = page_arg()
+    arts = session.execute(
+        select(Article.id, Article.title, Article.source,
+               func.count(Sentence.id).filter(Sentence.kind == "body"),
+               func.count(Sentence.id).filter(Sentence.kind == "body", Sentence.full.is_(True)))
+        .outerjoin(Sentence, Sentence.article_id == Article.id)
+        .where(Article.project_id == project.id).group_by(Article.id)
+        .order_by(Article.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    total = session.scalar(select(func.count()).select_from(Article).where(Article.project_id == project.id))
+    return render_template("admin/project.html", project=project, form=form, articles=arts,
+                           page=page, pages=max(1, -(-total // PER_PAGE)), total=total)
+
+
+@bp.get("/projects/<slug>/export")
+@roles_required("admin")
+def download(slug: str):
+    project = _project(slug)
+    kind = request.args.get("kind", "annotations")
+    if kind not in export.KINDS:
+        abort(400, f"kind: one of {', '.join(export.KINDS)}")
+    stream = export.iter_jsonl(export.records(get_session(), project, kind))
+    return Response(stream_with_context(stream), mimetype="application/x-ndjson", headers={
+        "Content-Disposition": f'attachment; filename="{project.slug}-{kind}.jsonl"'})
+
+
+@bp.route("/articles/<int:article_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def article(article_id: int):
+    session = get_session()
+    art = session.get(Article, article_id)
+    if art is None:
+        abort(404, "No such article.")
+    form = KindForm()
+    if form.validate_on_submit():
+        s = session.get(Sentence, int(form.sentence_id.data))
+        if s is None or s.article_id != art.id:
+            abort(404, "No such unit in this article.")
+        set_kind(session, s, form.kind.data)
+        flash(f"Unit {s.position + 1} is now {s.kind}.", "info")
+        return redirect(url_for("admin.article", article_id=art.id) + f"#u{s.id}")
+    project = session.get(Project, art.project_id)
+    return render_template("admin/article.html", article=art, project=project,
+                           units=art.sentences, delete_form=PostForm())
+
+
+@bp.post("/articles/<int:article_id>/delete")
+@roles_required("admin")
+def remove_article(article_id: int):
+    session = get_session()
+    art = session.get(Article, article_id)
+    if art is None:
+        abort(404, "No such article.")
+    form = PostForm()
+    if not form.validate_on_submit() or request.form.get("confirm") != "yes":
+        abort(400, "Tick the confirmation box to delete an article.")
+    slug = session.get(Project, art.project_id).slug
+    delete_article(session, art)
+    flash("Article deleted with its sentences and labels.", "info")
+    return redirect(url_for("admin.project", slug=slug))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@roles_required("admin")
+def users_page():
+    session = get_session()
+    form = UserForm()
+    created = None
+    if form.validate_on_submit():
+        password = form.password.data or users.generate_password()
+        try:
+            u = users.create_user(session, form.username.data, form.role.data, password)
+            session.commit()
+            created = (u.username, None if form.password.data else password)
+        except users.AccountError as err:
+            session.rollback()
+            flash(str(err), "error")
+    page = page_arg()
+    rows = session.scalars(select(User).order_by(User.username)
+                           .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    total = session.scalar(select(func.count()).select_from(User))
+    return render_template("admin/users.html", form=form, users=rows, created=created, page=page,
+                           pages=max(1, -(-total // PER_PAGE)))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def user(user_id: int):
+    session = get_session()
+    u = session.get(User, user_id)
+    if u is None:
+        abort(404, "No such user.")
+    form = UserEditForm(obj=u)
+    if form.validate_on_submit():
+        try:
+            if u.id == current_user.id and (form.role.data != "admin" or not form.active.data):
+                raise users.AccountError("You cannot take away your own admin role or deactivate yourself.")
+            u.role = users.check_role(form.role.data)
+            u.active = bool(form.active.data)
+            if form.password.data:
+                users.set_password(u, form.password.data)
+            session.commit()
+            flash("Saved.", "info")
+            return redirect(url_for("admin.users_page"))
+        except users.AccountError as err:
+            session.rollback()
+            flash(str(err), "error")
+    return render_template("admin/user.html", form=form, user=u)

@@ -1,0 +1,96 @@
+"""Annotators' pages: their projects, the annotate page (with and without JavaScript), guidelines."""
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from .. import assign, projects, writes
+from .. import sentences as sent
+from ..writes import AnnotationError, LabelInput
+from ..models import Sentence
+from ..rendering import render_markdown
+from .common import get_session, project_for
+from .hints import matcher_for
+
+bp = Blueprint("annotate", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    session = get_session()
+    rows = []
+    for p in projects.visible_projects(session, current_user):
+        mine = assign.progress(session, p, current_user) if projects.can_annotate(p, current_user) else None
+        rows.append((p, mine))
+    return render_template("index.html", rows=rows)
+
+
+def _shown(sentence: Sentence) -> bool:
+    return sentence.kind == "body"
+
+
+@bp.route("/projects/<slug>/annotate", methods=["GET", "POST"])
+@login_required
+def annotate(slug: str):
+    session = get_session()
+    project = project_for(slug, current_user, "annotate")
+    if request.method == "POST":
+        return _submit(session, project)
+    sentence, mine = None, None
+    wanted = request.args.get("sentence", type=int)
+    if wanted is not None:
+        # Going back: only to a sentence the user labelled or holds.
+        sentence = session.get(Sentence, wanted)
+        if sentence is None or sentence.project_id != project.id:
+            abort(404, "No such sentence in this project.")
+        mine = sent.own_annotation(session, sentence, current_user)
+        if mine is None and wanted not in assign.held(session, project, current_user):
+            abort(403, "That sentence is not yours to label.")
+    else:
+        sentence = assign.next_sentence(session, project, current_user)
+    progress = assign.progress(session, project, current_user)
+    if sentence is None:
+        return render_template("done.html", project=project, progress=progress,
+                               back=sent.previous(session, project, current_user, None))
+    matcher = matcher_for(project)
+    view = sent.view(session, project, sentence, matcher)
+    return render_template(
+        "annotate.html", project=project, s=view, mine=mine, progress=progress,
+        pieces=sent.mark(view["text"], view["hints"]),
+        back=sent.previous(session, project, current_user, mine),
+        shown_at=int(time.time() * 1000), settings=projects.settings(project))
+
+
+def _submit(session, project):
+    form = request.form
+    sentence = session.get(Sentence, form.get("sentence_id", type=int) or -1)
+    if sentence is None or sentence.project_id != project.id:
+        abort(404, "No such sentence in this project.")
+    target = url_for("annotate.annotate", slug=project.slug)
+    if form.get("action") == "skip":
+        writes.skip(session, project, sentence, current_user)
+        return redirect(target)
+    shown_at = form.get("shown_at", type=int)
+    seconds = None
+    if shown_at:
+        seconds = max(0.0, min(time.time() - shown_at / 1000, 3600.0))
+    try:
+        writes.save(session, project, sentence, current_user, LabelInput(
+            label=form.get("label", ""), comment=form.get("comment") or None, seconds=seconds,
+            hints_shown=[h["term"] for h in matcher_for(project).hints(sentence.text)]
+            if projects.settings(project)["hints"] else None))
+    except AnnotationError as err:
+        abort(400, str(err))
+    return redirect(target)
+
+
+@bp.get("/projects/<slug>/guidelines")
+@login_required
+def guidelines(slug: str):
+    project = project_for(slug, current_user, "see")
+    return render_template("guidelines.html", project=project,
+                           body=Markup(render_markdown(project.guidelines or "")))

@@ -1,0 +1,75 @@
+"""Sign-in, sign-out and the user's own API tokens."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from .. import users
+from ..models import ApiToken
+from .common import get_session, safe_next
+from .forms import LoginForm, PostForm, TokenForm
+from .setup import limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit():
+    from flask import current_app
+
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = get_session()
+        user = users.authenticate(session, form.username.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for("annotate.index")))
+        # One message for every failure, so the form does not reveal which usernames exist.
+        flash("Unknown username or wrong password.", "error")
+        return render_template("login.html", form=form), 401
+    return render_template("login.html", form=form)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    form = PostForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            logout_user()
+            flash("You are signed out.", "info")
+            return redirect(url_for("auth.login"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("logout.html", form=form)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    session = get_session()
+    form, revoke = TokenForm(), PostForm()
+    new_token = None
+    if form.validate_on_submit():
+        _, new_token = users.create_token(session, current_user, form.name.data or "")
+        session.commit()
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                           .order_by(ApiToken.id.desc())).all()
+    return render_template("tokens.html", form=form, revoke=revoke, tokens=rows, new_token=new_token)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    form = PostForm()
+    if form.validate_on_submit():
+        session = get_session()
+        if users.revoke_token(session, current_user, token_id):
+            session.commit()
+            flash("Token revoked.", "info")
+    return redirect(url_for("auth.tokens"))

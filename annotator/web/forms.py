@@ -1,0 +1,80 @@
+"""Flask-WTF forms; every one carries a CSRF token."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField, PasswordField,
+                     SelectField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..models import ROLES
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autofocus": True})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField("Sign in")
+
+
+class PostForm(FlaskForm):
+    """A bare form for buttons that change state (sign out, revoke, delete): CSRF only."""
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[Optional(), Length(max=100)])
+    submit = SubmitField("Create token")
+
+
+class UploadForm(FlaskForm):
+    files = MultipleFileField("Files (.txt, .md, .jsonl, .html)", validators=[DataRequired()])
+    submit = SubmitField("Import")
+
+
+class ProjectForm(FlaskForm):
+    slug = StringField("Slug", validators=[DataRequired(), Length(max=64)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    overlap = IntegerField("Labels wanted per sentence (overlap)", default=2,
+                           validators=[NumberRange(1, 50)])
+    guidelines = TextAreaField("Guidelines (Markdown)", validators=[Optional()])
+    members = StringField("Members (usernames, comma-separated; empty = every annotator)",
+                          validators=[Optional()])
+    labels = TextAreaField("Label scheme (JSON; empty = the default three labels)",
+                           validators=[Optional()])
+    settings = TextAreaField("Settings (JSON)", validators=[Optional()])
+    submit = SubmitField("Save")
+
+
+class UserForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    role = SelectField("Role", choices=[(r, r) for r in ROLES], default="annotator")
+    password = PasswordField("Password (empty: generate one)", validators=[Optional(), Length(max=200)])
+    submit = SubmitField("Create user")
+
+
+class UserEditForm(FlaskForm):
+    role = SelectField("Role", choices=[(r, r) for r in ROLES])
+    active = BooleanField("Active")
+    password = PasswordField("New password (empty: keep)", validators=[Optional(), Length(max=200)])
+    submit = SubmitField("Save")
+
+
+class KindForm(FlaskForm):
+    sentence_id = HiddenField(validators=[DataRequired()])
+    kind = SelectField("Kind", choices=[(k, k) for k in ("body", "heading", "boilerplate", "duplicate")])
+
+
+class ControlForm(FlaskForm):
+    sentence_id = HiddenField(validators=[DataRequired()])
+    label = SelectField("Known answer", choices=[])
+    explanation = StringField("Explanation", validators=[Optional(), Length(max=1000)])
+
+
+class AdjudicateForm(FlaskForm):
+    label = HiddenField(validators=[DataRequired()])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+
+
+__all__ = ["LoginForm", "PostForm", "TokenForm", "UploadForm", "ProjectForm", "UserForm",
+           "UserEditForm", "KindForm", "ControlForm", "AdjudicateForm", "FileField", "FileRequired"]

@@ -1,0 +1,133 @@
+"""The OpenAPI 3 document of /api/v1; tests validate real responses against it."""
+from __future__ import annotations
+
+_err = {"$ref": "#/components/responses/Error"}
+_nullable_str = {"type": ["string", "null"]}
+_nullable_num = {"type": ["number", "null"]}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+_sid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+SPEC: dict = {
+    "openapi": "3.1.0",
+    "info": {"title": "annotator API", "version": "1",
+             "description": "Label news sentences; see docs/api.md. Authenticate with "
+                            "`Authorization: Bearer TOKEN` (create one with `annotator token NAME`)."},
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "responses": {"Error": _json({"$ref": "#/components/schemas/Error"}, "Error")},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+            "Span": {"type": "object", "required": ["start", "end", "label"], "properties": {
+                "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 1},
+                "label": {"enum": ["source", "cue", "content", "framing_term"]},
+                "voice": {"enum": ["author", "attributed"]}, "text": {"type": "string"}}},
+            "Hint": {"type": "object", "required": ["start", "end", "type", "term"], "properties": {
+                "start": {"type": "integer"}, "end": {"type": "integer"},
+                "type": {"enum": ["cue", "contested_term", "source"]}, "term": {"type": "string"}}},
+            "Sentence": {"type": "object",
+                         "required": ["id", "article_id", "article_title", "position", "text",
+                                      "kind", "context", "hints"],
+                         "properties": {
+                             "id": {"type": "integer"}, "article_id": {"type": "integer"},
+                             "article_title": {"type": "string"}, "position": {"type": "integer"},
+                             "text": {"type": "string"}, "kind": {"type": "string"},
+                             "context": {"type": "object", "required": ["before", "after"], "properties": {
+                                 "before": {"type": "array", "items": {"type": "string"}},
+                                 "after": {"type": "array", "items": {"type": "string"}}}},
+                             "hints": {"type": "array", "items": {"$ref": "#/components/schemas/Hint"}}}},
+            "Progress": {"type": "object", "required": ["done", "total"], "properties": {
+                "done": {"type": "integer"}, "total": {"type": "integer"}}},
+            "Annotation": {"type": "object",
+                           "required": ["sentence_id", "label", "spans", "comment", "seconds",
+                                        "created_at", "updated_at"],
+                           "properties": {
+                               "sentence_id": {"type": "integer"}, "label": {"type": "string"},
+                               "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
+                               "comment": _nullable_str, "seconds": _nullable_num,
+                               "created_at": {"type": "string"}, "updated_at": {"type": "string"},
+                               "outcome": {"enum": ["created", "updated", "unchanged"]}}},
+            "LabelInput": {"type": "object", "required": ["label"], "properties": {
+                "label": {"type": "string"},
+                "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
+                "comment": _nullable_str, "seconds": _nullable_num,
+                "hints_shown": {"type": "array"}}},
+            "Article": {"type": "object", "required": ["title", "text"], "properties": {
+                "title": {"type": "string"}, "text": {"type": "string"}, "url": _nullable_str,
+                "source": _nullable_str, "published": _nullable_str, "id": _nullable_str,
+                "topic": _nullable_str}},
+        },
+    },
+    "paths": {
+        "/projects": {"get": {"summary": "Projects you can see", "responses": {
+            "200": _json({"type": "object", "required": ["projects"], "properties": {"projects": {
+                "type": "array", "items": {"type": "object",
+                                           "required": ["slug", "name", "overlap", "labels", "can_annotate"]}}}}),
+            "401": _err}}},
+        "/projects/{slug}/next": {"get": {
+            "summary": "The next sentence for you (leased to you), and your progress",
+            "parameters": [_slug, {"name": "ahead", "in": "query", "required": False,
+                                   "schema": {"type": "integer", "minimum": 0, "maximum": 10},
+                                   "description": "also lease and return this many upcoming sentences"}],
+            "responses": {
+                "200": _json({"type": "object", "required": ["sentence", "progress"], "properties": {
+                    "sentence": {"oneOf": [{"$ref": "#/components/schemas/Sentence"}, {"type": "null"}]},
+                    "progress": {"$ref": "#/components/schemas/Progress"},
+                    "upcoming": {"type": "array", "items": {"$ref": "#/components/schemas/Sentence"}}}}),
+                "401": _err, "403": _err, "404": _err}}},
+        "/sentences/{id}/annotation": {
+            "parameters": [_sid],
+            "get": {"summary": "Your label of a sentence", "responses": {
+                "200": _json({"$ref": "#/components/schemas/Annotation"}), "401": _err, "403": _err,
+                "404": _err}},
+            "put": {"summary": "Set your label (idempotent)",
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/LabelInput"}}}},
+                    "responses": {"200": _json({"$ref": "#/components/schemas/Annotation"}),
+                                  "201": _json({"$ref": "#/components/schemas/Annotation"}, "Created"),
+                                  "400": _err, "401": _err, "403": _err, "404": _err, "409": _err,
+                                  "413": _err}},
+            "delete": {"summary": "Remove your label (kept in history)", "responses": {
+                "200": _json({"type": "object", "required": ["deleted"],
+                              "properties": {"deleted": {"type": "boolean"}}}),
+                "401": _err, "403": _err, "404": _err}}},
+        "/sentences/{id}/skip": {"post": {
+            "summary": "Skip: the sentence returns at the end of your queue", "parameters": [_sid],
+            "responses": {"200": _json({"type": "object", "required": ["skipped"]}),
+                          "401": _err, "403": _err, "404": _err}}},
+        "/projects/{slug}/stats": {"get": {
+            "summary": "Agreement statistics (reviewers and admins)", "parameters": [_slug],
+            "responses": {"200": _json({"type": "object", "required": [
+                "units", "pairable_units", "annotations", "annotators", "labels",
+                "percent_agreement", "krippendorff_alpha", "krippendorff_alpha_ci95",
+                "fleiss_kappa", "fleiss_units", "gwet_ac1", "cohen_kappa", "per_label",
+                "coincidence", "annotator_stats"]}),
+                "401": _err, "403": _err, "404": _err}}},
+        "/projects/{slug}/export": {"get": {
+            "summary": "Streamed JSONL export (reviewers and admins)",
+            "parameters": [_slug, {"name": "kind", "in": "query", "required": False,
+                                   "schema": {"enum": ["annotations", "sentences"]}}],
+            "responses": {"200": {"description": "JSON lines",
+                                  "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+                          "400": _err, "401": _err, "403": _err, "404": _err}}},
+        "/projects/{slug}/articles": {"post": {
+            "summary": "Import articles (admins): one JSON article, or JSONL",
+            "parameters": [_slug],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Article"}},
+                "application/x-ndjson": {"schema": {"type": "string"}}}},
+            "responses": {
+                "200": _json({"type": "object", "required": ["added", "skipped", "sentences"]}),
+                "201": _json({"type": "object", "required": ["added", "skipped", "sentences"]}, "Created"),
+                "400": _err, "401": _err, "403": _err, "404": _err, "413": _err}}},
+    },
+}

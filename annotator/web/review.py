@@ -1,0 +1,166 @@
+"""Reviewers' pages: agreement dashboard, disagreement queue, adjudication.
+
+Thin: the figures come from annotator.stats / annotator.adjudicate, the charts from
+annotator.charts. Every page has a JSON twin (``?format=json``).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from .. import adjudicate, charts
+from ..adjudicate import AdjudicationError
+from ..models import Annotation, Article, Sentence, User
+from ..projects import settings
+from ..stats import project_stats
+from .api import _stats_filters
+from .common import get_session, page_arg, project_for, roles_required
+
+bp = Blueprint("review", __name__)
+
+PER_PAGE = 20
+MAX_ARTICLE_OPTIONS = 300
+RELIABLE, TENTATIVE = 0.800, 0.667
+
+
+def reading(value: float | None, ci: list | None = None, why: str | None = None) -> dict:
+    """A plain reading of an alpha value (Krippendorff's conventional thresholds)."""
+    if value is None:
+        return {"cls": "reading-none", "text": f"Not computable: {why or 'undefined'}."}
+    if value >= RELIABLE:
+        text, cls = "Reliable (alpha ≥ 0.800)", "reading-reliable"
+        if ci and ci[0] < RELIABLE:
+            text += f"; but the interval reaches down to {ci[0]:.3f}, below 0.800"
+    elif value >= TENTATIVE:
+        text, cls = "Tentative: only tentative conclusions (0.667 ≤ alpha < 0.800)", "reading-tentative"
+    else:
+        text, cls = "Not reliable (alpha < 0.667): do not train on these labels as they are", \
+            "reading-unreliable"
+    return {"cls": cls, "text": text + "."}
+
+
+def _wants_json() -> bool:
+    return request.args.get("format") == "json"
+
+
+def _filter_choices(session, project):
+    """Options of the filter form: articles as a list when there are few, annotators who labelled."""
+    count = session.scalar(select(func.count(Article.id)).where(Article.project_id == project.id))
+    articles = None
+    if count <= MAX_ARTICLE_OPTIONS:
+        articles = session.execute(select(Article.id, Article.title)
+                                   .where(Article.project_id == project.id)
+                                   .order_by(Article.id)).all()
+    annotators = session.scalars(
+        select(User.username).where(select(Annotation.id).where(
+            Annotation.user_id == User.id, Annotation.project_id == project.id).exists())
+        .order_by(User.username)).all()
+    return {"articles": articles, "annotators": annotators}
+
+
+@bp.get("/projects/<slug>/review")
+@roles_required("admin", "reviewer")
+def dashboard(slug: str):
+    session = get_session()
+    project = project_for(slug, current_user, "review")
+    filters = _stats_filters()
+    try:
+        stats = project_stats(session, project, **filters)
+        lm = adjudicate.label_matrix(session, project, **filters)
+        ds = adjudicate.annotator_accuracy(session, project, lm=lm)
+        del lm
+        timeline = adjudicate.agreement_over_time(session, project, **filters)
+    except ValueError as err:
+        abort(400, str(err))
+    if _wants_json():
+        return jsonify({"stats": stats, "dawid_skene": ds, "over_time": timeline,
+                        "filters": filters})
+    names = {l["id"]: l["name"] for l in project.labels}
+    reasons = stats.get("reasons", {})
+    alpha = stats["krippendorff_alpha"]
+    accuracy = {a["annotator"]: a["accuracy"] for a in ds["annotators"]}
+    figures = {
+        "alpha": reading(alpha, stats["krippendorff_alpha_ci95"], reasons.get("krippendorff_alpha")),
+        "per_label": {lab: reading(v["alpha"], None, reasons.get(f"per_label[{lab}].alpha"))
+                      for lab, v in stats["per_label"].items()},
+    }
+    dominant = {}
+    for a in stats["annotator_stats"]:
+        total = a["annotations"]
+        if total >= 10:
+            lab, n = max(a["label_distribution"].items(), key=lambda kv: kv[1])
+            if n / total >= 0.75:
+                dominant[a["annotator"]] = (names.get(lab, lab), n / total)
+    ann_names = [a["annotator"] for a in stats["annotator_stats"]]
+    chart = {
+        "coincidence": charts.heatmap(stats["coincidence"], stats["labels"], names),
+        "distribution": charts.stacked_bars(
+            [(a["annotator"], a["label_distribution"]) for a in stats["annotator_stats"]],
+            stats["labels"], names),
+        "kappa": charts.kappa_matrix(ann_names, stats["cohen_kappa"]),
+        "over_time": charts.line_chart(
+            timeline["points"], [("alpha", "per batch"), ("cumulative", "cumulative")],
+            x_title="sentences that became pairable, up to this date (UTC)",
+            extra_columns=[("units", "sentences in batch")]),
+    }
+    return render_template(
+        "review/dashboard.html", project=project, stats=stats, figures=figures, chart=chart,
+        ds=ds, accuracy=accuracy, dominant=dominant, timeline=timeline, names=names,
+        reasons=reasons, choices=_filter_choices(session, project), args=request.args,
+        filters=filters, fmt=charts.fmt, settings=settings(project),
+        json_url=url_for("review.dashboard", slug=slug, format="json",
+                         **{k: v for k, v in request.args.to_dict(flat=False).items()
+                            if k not in ("format", "slug")}))
+
+
+@bp.get("/projects/<slug>/disagreements")
+@roles_required("admin", "reviewer")
+def disagreements(slug: str):
+    session = get_session()
+    project = project_for(slug, current_user, "review")
+    resolved = request.args.get("resolved") == "1"
+    page = page_arg()
+    per_page = max(1, min(request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE, 200))
+    data = adjudicate.disagreements(session, project, page, per_page, include_resolved=resolved)
+    if _wants_json():
+        return jsonify(data)
+    if data["total"] and page > data["pages"]:
+        return redirect(url_for("review.disagreements", slug=slug, page=data["pages"],
+                                **({"resolved": "1"} if resolved else {})))
+    names = {l["id"]: l["name"] for l in project.labels}
+    label_index = {l["id"]: i + 1 for i, l in enumerate(project.labels)}
+    return render_template("review/disagreements.html", project=project, data=data, names=names,
+                           label_index=label_index,
+                           resolved=resolved, page=data["page"], pages=data["pages"])
+
+
+@bp.post("/projects/<slug>/disagreements/<int:sentence_id>")
+@roles_required("admin", "reviewer")
+def adjudicate_sentence(slug: str, sentence_id: int):
+    session = get_session()
+    project = project_for(slug, current_user, "review")
+    sentence = session.get(Sentence, sentence_id)
+    if sentence is None or sentence.project_id != project.id:
+        abort(404, "No such sentence in this project.")
+    form = request.form
+    reviewer = current_user._get_current_object()
+    try:
+        if form.get("action") == "clear":
+            if adjudicate.clear_gold(session, project, sentence, reviewer):
+                flash(f"Gold label of sentence {sentence_id} cleared.", "info")
+        else:
+            label = form.get("label", "")
+            adj, outcome = adjudicate.set_gold(session, project, sentence, reviewer, label,
+                                               form.get("note"))
+            name = {l["id"]: l["name"] for l in project.labels}.get(adj.label, adj.label)
+            flash(f"Sentence {sentence_id}: gold label “{name}” "
+                  f"{'kept' if outcome == 'unchanged' else 'saved'}.", "info")
+    except AdjudicationError as err:
+        abort(409 if err.code in ("not_queued", "conflict") else 400, str(err))
+    args = {"page": form.get("page", type=int) or 1}
+    if form.get("resolved") == "1":
+        args["resolved"] = "1"
+    target = url_for("review.disagreements", slug=slug, **args)
+    nxt = form.get("next", type=int)
+    return redirect(target + (f"#s-{nxt}" if nxt else ""))

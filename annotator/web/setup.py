@@ -1,0 +1,110 @@
+"""Wires the extensions, the database session, security headers and the blueprints into an app."""
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from .. import db as dbmod
+from ..models import User
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# No inline script or style anywhere: every asset is a file under static/.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def init_app(app: Flask) -> None:
+    engine = dbmod.make_engine(app.config["DATABASE_URL"])
+    app.extensions["annotator.engine"] = engine
+    app.extensions["annotator.sessionmaker"] = dbmod.make_sessionmaker(engine)
+
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if not user_id.isdigit():
+            return None
+        user = get_session().get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    @app.teardown_appcontext
+    def close_session(exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+    @app.after_request
+    def security_headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith("/api/") or response.mimetype == "text/html":
+            h.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return error_response(400, "csrf_failed", err.description)
+
+    @app.errorhandler(HTTPException)
+    def http_error(err):
+        return error_response(err.code or 500, _CODES.get(err.code, "error"), err.description)
+
+    from . import admin, annotate, api, auth, review
+
+    for module in (auth, annotate, admin, review, api):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)  # api checks CSRF itself for cookie-authenticated requests
+
+    from ..cli import register
+
+    register(app)
+
+    app.jinja_env.globals["label_key_map"] = lambda labels: {l["key"]: l["id"] for l in labels}
+
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "rate_limited"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json")
+
+
+def error_response(status: int, code: str, message: str):
+    if wants_json():
+        return jsonify({"error": {"code": code, "message": message}}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def get_session():
+    """The request's database session, opened on first use and closed at teardown."""
+    if "db_session" not in g:
+        from flask import current_app
+
+        g.db_session = current_app.extensions["annotator.sessionmaker"]()
+    return g.db_session

@@ -1,0 +1,130 @@
+"""Fixtures: an app on a throw-away database (SQLite by default, PostgreSQL when
+ANNOTATOR_DATABASE_URL names one; a private schema is created there and dropped afterwards)."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from annotator import create_app
+from annotator.db import make_engine, upgrade
+from annotator.models import Base
+
+PG_URL = os.environ.get("ANNOTATOR_DATABASE_URL", "")
+IS_PG = PG_URL.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if not IS_PG:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        upgrade(make_engine(url))
+        yield url
+        return
+    # Never touch existing data: everything happens in a schema of our own.
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def clean_engine(database_url):
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _wipe(engine) -> None:
+    with engine.begin() as conn:
+        if IS_PG:
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(database_url, clean_engine, tmp_path):
+    _wipe(clean_engine)
+    (tmp_path / "instance").mkdir()
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url,
+                      "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "EXPORT_DIR": str(tmp_path / "export"),
+                      "SECRET_KEY": "test-secret", "LOGIN_RATE_LIMIT": "1000 per minute"})
+    yield app
+    app.extensions["annotator.engine"].dispose()
+
+
+@pytest.fixture
+def db(app):
+    session = app.extensions["annotator.sessionmaker"]()
+    yield session
+    session.close()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path="/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, username, password="password123"):
+    token = csrf_token(client)
+    resp = client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    return token
+
+
+@pytest.fixture
+def make_user(db):
+    from annotator import users
+
+    def make(name, role="annotator", password="password123"):
+        u = users.create_user(db, name, role, password)
+        db.commit()
+        return u
+    return make
+
+
+SAMPLE = """Troops clash near the border
+
+The ministry said on Monday that 1,000 troops had been moved to the border.
+
+Government forces liberated the village of Dren after days of provocations.
+
+The river crossing is 12 km long. It opened in 2019.
+
+READ MORE: Talks stall again
+
+Reuters Archive
+"""
+
+
+@pytest.fixture
+def project(db):
+    from annotator import ingest, projects
+    from annotator.articles import add_articles
+
+    p = projects.create_project(db, "news", "News", overlap=2)
+    db.commit()
+    add_articles(db, p, ingest.parse_file("sample.txt", SAMPLE.encode()), "sample.txt")
+    return p

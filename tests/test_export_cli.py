@@ -1,0 +1,89 @@
+"""Export offsets, the command line, demo idempotence."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from annotator import assign, export, writes
+from annotator.writes import LabelInput
+from annotator.models import Article
+
+
+def _label_some(db, project, users):
+    for u in users:
+        while (s := assign.next_sentence(db, project, u)) is not None:
+            writes.save(db, project, s, u, LabelInput("neutral_fact" if u.username != "b" else "attributed_claim"))
+
+
+def test_export_offsets_match_article_text(db, project, make_user):
+    _label_some(db, project, [make_user("a"), make_user("b")])
+    texts = {a.id: a.text for a in db.scalars(select(Article))}
+    recs = list(export.iter_annotations(db, project))
+    assert recs
+    for r in recs:
+        assert texts[r["article_id"]][r["start"]:r["end"]] == r["text"]
+        assert set(r) >= {"project", "article_id", "article_external_id", "article_title", "sentence_id",
+                          "position", "start", "end", "text", "label", "spans", "annotator",
+                          "comment", "seconds", "created_at", "updated_at"}
+    sents = list(export.iter_sentences(db, project))
+    for r in sents:
+        assert texts[r["article_id"]][r["start"]:r["end"]] == r["text"]
+    body = [r for r in sents if r["kind"] == "body"]
+    assert all(len(r["annotations"]) == 2 for r in body)
+    assert all(r["majority"] is None and r["agreement"] == 0.5 for r in body)  # a vs b tie
+
+
+def test_export_reads_with_pandas(db, project, make_user, tmp_path):
+    import pandas as pd
+
+    _label_some(db, project, [make_user("a")])
+    path = tmp_path / "out.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        n = export.write_jsonl(export.iter_annotations(db, project), fh)
+    df = pd.read_json(path, lines=True)
+    assert len(df) == n and set(df["label"]) == {"neutral_fact"}
+
+
+def test_cli_end_to_end(app, tmp_path):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    r = runner.invoke(args=["create-user", "ann", "--role", "annotator", "--password-stdin"],
+                      input="longpassword\n")
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(args=["create-project", "proj", "--name", "Project", "--overlap", "1"])
+    assert r.exit_code == 0, r.output
+    f = tmp_path / "a.txt"
+    f.write_text("Headline here\n\nThe mayor said the bridge would reopen. It closed in May.\n")
+    r = runner.invoke(args=["import", "proj", str(f)])
+    assert r.exit_code == 0 and "1 article(s)" in r.output, r.output
+    r = runner.invoke(args=["import", "proj", str(f)])
+    assert "already" in r.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "t", "text": "x"}\n{oops\n')
+    r = runner.invoke(args=["import", "proj", str(bad)])
+    assert r.exit_code != 0 and "bad.jsonl, line 2" in r.output
+    r = runner.invoke(args=["token", "ann"])
+    assert r.exit_code == 0 and r.output.strip().splitlines()[-1].startswith("ann_")
+    out = tmp_path / "x.jsonl"
+    r = runner.invoke(args=["export", "proj", "-o", str(out), "--kind", "sentences"])
+    assert r.exit_code == 0
+    lines = [json.loads(l) for l in out.read_text().splitlines()]
+    assert {l["kind"] for l in lines} >= {"body"}
+    r = runner.invoke(args=["export", "nope"])
+    assert r.exit_code != 0 and "no project" in r.output
+
+
+def test_demo_is_idempotent(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "alice" in first.output and "4 new article(s)" in first.output
+    second = runner.invoke(args=["demo"])
+    assert "0 new article(s), 4 already there" in second.output
+    # the same passwords are shown again, and they work
+    pw = [l.split()[1] for l in second.output.splitlines() if l.strip().startswith("alice")][0]
+    client = app.test_client()
+    from conftest import login
+
+    login(client, "alice", pw)
