@@ -134,6 +134,29 @@ def import_cmd(slug, files):
                 click.echo(msg, err=True)
 
 
+@click.command("import-annotations")
+@click.argument("slug")
+@click.argument("file")
+@with_appcontext
+def import_annotations_cmd(slug, file):
+    """Read an `annotations` export (or a minimal converted file) back, all or nothing."""
+    from .annotation_import import import_annotations
+    from .ingest import IngestError
+
+    with _session() as session:
+        project = _project(session, slug)
+        try:
+            data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+            report = import_annotations(session, project, "stdin" if file == "-" else file, data)
+        except OSError as err:
+            raise click.ClickException(f"{file}: {err.strerror}") from None
+        except IngestError as err:
+            raise click.ClickException(f"{err} (nothing imported)") from None
+    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged")
+    if report.new_users:
+        click.echo(f"New annotators (no password yet): {', '.join(report.new_users)}")
+
+
 @click.command("export")
 @click.argument("slug")
 @click.option("--kind", type=click.Choice(["annotations", "sentences", "gold"]), default="annotations",
@@ -265,7 +288,8 @@ def serve_cmd(host, port, workers, threads):
     serve(host, port, workers or os.cpu_count() or 1, threads)
 
 
-COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd, export_cmd,
+COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd,
+            import_annotations_cmd, export_cmd,
             stats_cmd, token_cmd, serve_cmd]
 
 

@@ -202,13 +202,15 @@ def parse_txt(filename: str, text: str) -> list[ArticleIn]:
         lines = cleaned
         # Removed markup leaves runs of blank lines: one blank line between paragraphs.
         lines = [x for i, x in enumerate(lines) if x.strip() or not i or lines[i - 1].strip()]
-    title = meta.pop("title", "").strip()
-    if not title:
-        for i, line in enumerate(lines):
-            if line.strip():
+    title = " ".join(meta.pop("title", "").split())
+    for i, line in enumerate(lines):
+        if line.strip():
+            # The first non-empty line is the title (front matter may have given it
+            # already; then a first heading repeating it is dropped).
+            if not title or " ".join(line.split()) == title:
                 title = " ".join(line.split())
                 lines = lines[i + 1 :]
-                break
+            break
     body = "\n".join(_unwrap(lines)).strip()
     if not title:
         raise IngestError(filename, "no title: the first non-empty line is the title")
@@ -443,8 +445,8 @@ def parse_html(filename: str, text: str) -> list[ArticleIn]:
 
     # Headline: an <h1> of the article, else one outside the page chrome (a site logo
     # often sits in an <h1> inside <header>), else og:title / <title>.
-    h1 = root.find("h1") or next((h for h in soup.find_all("h1") if not _inside(h, ("header", "nav", "footer"))),
-                                 None)
+    h1 = root.find("h1") if root.name in ("article", "main") else None
+    h1 = h1 or next((h for h in soup.find_all("h1") if not _inside(h, ("header", "nav", "footer"))), None)
     title = _block_text(h1) if h1 else ""
     if not title:
         title = _meta(soup, "og:title", "twitter:title") or _ld_str(ld.get("headline")) or ""
@@ -456,6 +458,9 @@ def parse_html(filename: str, text: str) -> list[ArticleIn]:
                     title = title[: -len(sep + site)]
         elif _TITLE_SUFFIX_RE.search(title) and len(_TITLE_SUFFIX_RE.sub("", title)) > 15:
             title = _TITLE_SUFFIX_RE.sub("", title)
+    if not title:  # last resort: any <h1>, even in the page header
+        h1 = soup.find("h1")
+        title = _block_text(h1) if h1 else ""
     if not published:
         time_tag = root.find("time", attrs={"datetime": True}) or soup.find("time", attrs={"datetime": True})
         published = time_tag["datetime"].strip() if time_tag and time_tag["datetime"].strip() else None

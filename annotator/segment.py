@@ -186,26 +186,26 @@ def _ok(line: str, cand: tuple[int, int]) -> bool:
     return not _vetoed(line[max(0, end - 40) : end], line[nxt : nxt + 40])
 
 
-def _fallback_cuts(line: str, cands: list[tuple[int, int]]) -> list[int]:
-    """Linear regex splitter: vetoed candidates aside, split, but not inside an
-    open double quote that closes later on the line ("We lost. We won," he said)."""
-    cuts = []
+def _in_quote(line: str, cands: list[tuple[int, int]]) -> list[bool]:
+    """For each candidate: inside a double quotation that closes later on the line?"""
+    out = []
     prev = 0
-    straight = 0  # parity of '"' since line start
-    curly = 0  # '“' minus '”' since line start
-    for cand in cands:
-        end, nxt = cand
+    straight = 0  # '"' seen so far (odd: one is open)
+    curly = 0  # '“' minus '”' seen so far
+    for end, _nxt in cands:
         seg = line[prev:end]
         straight += seg.count('"')
         curly += seg.count("“") - seg.count("”")
         prev = end
-        if not _ok(line, cand):
-            continue
         rest = line[end : end + 400]
-        if (straight % 2 and '"' in rest) or (curly > 0 and "”" in rest):
-            continue
-        cuts.append(nxt)
-    return cuts
+        out.append(bool((straight % 2 and '"' in rest) or (curly > 0 and "”" in rest)))
+    return out
+
+
+def _fallback_cuts(line: str, cands: list[tuple[int, int]], quoted: list[bool]) -> list[int]:
+    """Linear regex splitter: split at candidates unless vetoed or inside a quotation
+    ("We lost. We won," he said)."""
+    return [nxt for (end, nxt), q in zip(cands, quoted) if not q and _ok(line, (end, nxt))]
 
 
 _SEGMENTER = pysbd.Segmenter(language="en", clean=False)
@@ -218,13 +218,13 @@ def _pysbd_sentences(text: str) -> list[str]:
     return _SEGMENTER.processor(text).process()
 
 
-def _pysbd_cuts(line: str, a: int, b: int, allowed: dict[int, tuple[int, int]]) -> list[int]:
+def _pysbd_cuts(line: str, a: int, b: int, allowed: dict[int, tuple[int, int]]) -> list[int] | None:
     """Boundaries pysbd finds in line[a:b], kept only at allowed candidates."""
     chunk = line[a:b]
     try:
         sents = _pysbd_sentences(chunk)
     except Exception:  # pysbd bug on odd input: the caller falls back
-        return None  # type: ignore[return-value]
+        return None
     cuts = []
     cursor = 0
     for s in sents:
@@ -246,10 +246,10 @@ def _pysbd_cuts(line: str, a: int, b: int, allowed: dict[int, tuple[int, int]]) 
 _EXTRA_LEFT_RE = re.compile(r"(?:[.!?]’|…)$")
 
 
-def _extra_cuts(line: str, a: int, b: int, cands: list[tuple[int, int]]) -> list[int]:
+def _extra_cuts(line: str, a: int, b: int, cands: list[tuple[int, int]], quoted: list[bool]) -> list[int]:
     cuts = []
-    for end, nxt in cands:
-        if a < nxt < b and _EXTRA_LEFT_RE.search(line, max(0, end - 2), end):
+    for (end, nxt), q in zip(cands, quoted):
+        if a < nxt < b and not q and _EXTRA_LEFT_RE.search(line, max(0, end - 2), end):
             right = line[nxt : nxt + 40]
             if (right[0].isupper() or right[0] in "“\"‘(") and _ok(line, (end, nxt)):
                 cuts.append(nxt)
@@ -305,7 +305,8 @@ def _line_cuts(line: str, fast: bool = True) -> list[int]:
     cands = _candidates(line)
     if not cands:  # a single sentence: nothing for pysbd to do
         return []
-    fb = _fallback_cuts(line, cands)
+    quoted = _in_quote(line, cands)
+    fb = _fallback_cuts(line, cands, quoted)
     allowed = {nxt: (end, nxt) for end, nxt in cands}
     sure = _sure_cuts(line, cands) if fast else []
     cuts: list[int] = []
@@ -336,7 +337,7 @@ def _line_cuts(line: str, fast: bool = True) -> list[int]:
             if b - a <= PYSBD_HARD_MAX and not _RISKY_RE.search(line, a, b):
                 got = _pysbd_cuts(line, a, b, allowed)
                 if got is not None:
-                    got = sorted(set(got).union(_extra_cuts(line, a, b, cands)))
+                    got = sorted(set(got).union(_extra_cuts(line, a, b, cands, quoted)))
             if got is None:
                 got = [p for p in fb if a < p < b]
             cuts.extend(got)
@@ -375,10 +376,16 @@ _BOILER_PREFIX_RE = re.compile(
     r"^(?:share\s+(?:this|on|via|the\s+(?:article|story))|follow\s+(?:us|@|on\s|our|the\s+latest)|subscribe\s+(?:to|now|for|today|here)"
     r"|sign\s+up\s+(?:for|to|now|here)|download\s+(?:the|our)\s+(?:\w+\s+)?app|get\s+(?:the|our)\s+(?:\w+\s+)?(?:app|newsletter)"
     r"|like\s+us\s+on|join\s+(?:us|our)\s+on|(?:story|article)\s+continues|continue\s+reading|skip\s+to|jump\s+to"
-    r"|listen\s+to\s+(?:this\s+)?(?:article|story)|(?:last\s+)?updated\b|first\s+published\b|published\s*(?:on|:|\d)"
-    r"|posted\s*(?:on|:|\d)|\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b"
+    r"|listen\s+to\s+(?:this\s+)?(?:article|story)"
     r"|\(?(?:additional\s+)?(?:reporting|writing|editing|compiled|research|graphics?)\s+by\b"
     r"|©|\(c\)\s|copyright\b|source\s*:|credit\s*:)",
+    re.I,
+)
+# Time stamps ("Updated 3 hours ago", "Published: 24 November 2026"); only short
+# units not ending like a sentence ("Updated figures show ..." is body text).
+_TIMESTAMP_RE = re.compile(
+    r"^(?:(?:last\s+)?updated|(?:first\s+)?published|posted|modified)\s*(?:on\b|at\b|:|\d)"
+    r"|^\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago$",
     re.I,
 )
 _BOILER_ANYWHERE_RE = re.compile(
@@ -419,11 +426,14 @@ def _is_credit(text: str) -> bool:
     if _CREDIT_PREFIX_RE.match(core):
         return True
     words = core.split()
-    if len(words) > 8 or not _AGENCY_RE.search(core):
+    if len(words) > 6 or not _AGENCY_RE.search(core):
         return False
     # "Jane Doe/AFP via Getty Images", "Reuters Archive": capitalised words and glue
     # only; "Ministry tells Reuters" is a headline, not a credit.
-    return all(not w[0].isalpha() or w[0].isupper() or w.lower() in _CREDIT_GLUE for w in words)
+    if not all(not w[0].isalpha() or w[0].isupper() or w.lower() in _CREDIT_GLUE for w in words):
+        return False
+    # Longer ones need a credit's shape: "Name/Agency" or "via", "Photo", "Archive".
+    return len(words) <= 3 or "/" in core or any(w.lower() in _CREDIT_GLUE for w in words)
 
 
 def _is_nav(text: str) -> bool:
@@ -443,6 +453,8 @@ def _is_boilerplate(text: str, nwords: int) -> bool:
     if nwords > 25:
         return False
     if _BOILER_PREFIX_RE.match(text):
+        return True
+    if nwords <= 12 and _TIMESTAMP_RE.match(text) and not text.endswith((".", "!", "?")):
         return True
     if nwords <= 6 and _BOILER_EXACT_RE.fullmatch(" ".join(text.strip(_EXACT_TRIM).split())):
         return True

@@ -14,9 +14,12 @@ Hints mark words; they never choose a label.
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import NamedTuple
 
 __all__ = [
     "DEFAULT_LEXICON",
@@ -798,7 +801,7 @@ class Matcher:
         lexical = self._lexical(sentence)
         if not self.sources or not any(h["type"] == "cue" for h in lexical):
             return lexical
-        spans = _attributions(sentence, lexical)
+        spans = _attributions(sentence, lexical, content=False)
         sources = []
         for span in spans:
             if span["label"] != "source":
@@ -840,8 +843,8 @@ _PRONOUNS = frozenset("he she they it we i".split())
 _OBJECT_PRONOUNS = frozenset("him her them us me it you".split())
 _DETERMINERS = frozenset("""the a an this these those its his her their our your some several many
     two three four five six seven eight nine ten another both most one each""".split())
-_CONNECTORS = frozenset("of for at from and de del della da di du des la le al el von van der den "
-                        "bin ibn ben y".split())
+_CONNECTORS = frozenset("of for at from to and de del della da di du des la le al el von van der "
+                        "den bin ibn ben y".split())
 _STOP_CAPS = frozenset("""but and or so yet however meanwhile moreover also then now still later
     earlier today yesterday tomorrow tonight on in at by for from with after before during since
     while when although though if as because asked speaking separately instead indeed overall
@@ -863,7 +866,8 @@ _SOURCE_NOUNS = frozenset("""official officials spokesman spokesmen spokeswoman 
     relatives colleague colleagues chief head director adviser advisers advisor aide aides staff
     union movement party administration cabinet presidency secretary premier regime junta
     operator manager owner chairman chairwoman founder member members scientists researchers
-    economists watchdog body spokesmen sources monitor monitors""".split())
+    economists watchdog body sources monitor monitors ombudsman wife husband son daughter mother
+    father brother sister neighbour neighbor friend friends""".split())
 _SOURCE_MODIFIERS = frozenset("""senior junior top local regional federal national state
     government military defence defense foreign interior health justice finance economy security
     police army ministry presidential deputy chief former acting unnamed anonymous independent
@@ -889,18 +893,28 @@ _ADJUNCT_RE = re.compile(
     re.IGNORECASE)
 
 
-class _T:
-    __slots__ = ("start", "end", "text", "low", "word", "cap")
+class _T(NamedTuple):
+    """A token of the attribution finder: a word ("Azerbaijan's", "U.S.", "Mr.") or one
+    punctuation mark. low: lower case with plain apostrophes; cap: has an upper-case letter."""
+    start: int
+    end: int
+    text: str
+    low: str
+    word: bool
+    cap: bool
 
-    def __init__(self, m: re.Match):
-        self.start, self.end = m.span()
-        self.text = text = m.group()
-        low = text.lower()
-        if not low.isascii():
-            low = low.replace("\u2019", "'").replace("\u02bc", "'")
-        self.low = low
-        self.word = text[0].isalnum()
-        self.cap = self.word and low != text  # has an upper-case letter
+
+def _np_tokens(sentence: str) -> list[_T]:
+    # built column by column with C-level map() calls: this runs for every hinted sentence
+    ms = list(_NP_TOKEN_RE.finditer(sentence))
+    texts = list(map(re.Match.group, ms))
+    lows = list(map(str.lower, texts))
+    if "\u2019" in sentence or "\u02bc" in sentence:
+        lows = [low.replace("\u2019", "'").replace("\u02bc", "'") for low in lows]
+    words = [t[0].isalnum() for t in texts]
+    caps = list(map(operator.and_, words, map(operator.ne, map(str.lower, texts), texts)))
+    return list(map(tuple.__new__, itertools.repeat(_T), zip(
+        map(re.Match.start, ms), map(re.Match.end, ms), texts, lows, words, caps)))
 
 
 def _possessive(t: _T) -> bool:
@@ -984,6 +998,14 @@ def _np_forward(toks: list[_T], k: int) -> tuple[int, int] | None:
     return k, last
 
 
+def _insertion(t: _T) -> bool:
+    """Can a comma-delimited insertion after a name start with this token? (", who ...",
+    ", the ministry's spokesman,", ", 64,", ", commander of ...")"""
+    return t.word and (t.low in ("who", "whose", "himself", "herself") or t.low in _DETERMINERS
+                       or t.low.isdigit() or _possessive(t) or t.low in _SOURCE_NOUNS
+                       or t.low in _SOURCE_MODIFIERS)
+
+
 def _cue_kind(text: str) -> str:
     low = " ".join(text.lower().split())
     if low.startswith("according") or low in ("citing", "quoting"):
@@ -1010,15 +1032,16 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int] | None:
 
 def _index_at(toks: list[_T], pos: int) -> int:
     """Index of the first token starting at or after character `pos`."""
-    return bisect.bisect_left(toks, pos, key=_start)
+    return bisect.bisect_left(toks, pos, key=_START)
 
 
-def _start(t: _T) -> int:
-    return t.start
+_START = operator.itemgetter(0)
 
 
-def _content_after(sentence: str, toks: list[_T], k: int, kind_tell: bool) -> tuple[int, int] | None:
-    """Content following a verb cue whose last token is k-1 (None when the cue closes the clause)."""
+def _content_after(sentence: str, toks: list[_T], k: int, kind_tell: bool) -> tuple[int, int, str] | None:
+    """Content following a verb cue whose last token is k-1: (start, end, how) where how is
+    "marked" (after 'that', a colon or an opening quote), "adjunct" (starts like a time or place
+    phrase) or "plain"; None when the cue closes the clause ("..., the ministry said.")."""
     if k >= len(toks):
         return None
     pos = toks[k - 1].end if k > 0 else 0
@@ -1045,150 +1068,236 @@ def _content_after(sentence: str, toks: list[_T], k: int, kind_tell: bool) -> tu
                 k = _index_at(toks, m.end())
     if k >= len(toks):
         return None
+    how = "plain"
     t = toks[k]
+    if t.low in _ADJUNCT_STARTS:
+        how = "adjunct"
+        # "told reporters at 3 p.m. that ...": look past a short adjunct for 'that'
+        for j in range(k + 1, min(k + 10, len(toks))):
+            if toks[j].low == "that":
+                k, t, how = j, toks[j], "plain"
+                break
+            if not toks[j].word and toks[j].text not in ".-":
+                break
     if t.low == "that" or t.text == ":":
         k += 1
-    elif not t.word and t.text not in _QUOTES:
-        return None  # ", the ministry said, adding ..." / "... said."
+        how = "marked"
+    elif not t.word:
+        if t.text not in _QUOTES:
+            return None  # ", the ministry said, adding ..." / "... said."
+        how = "marked"
     if k >= len(toks):
         return None
     start = toks[k].start
     end = len(sentence)
     if sentence[start] in _OPEN_QUOTES:
+        how = "marked"
         close = max(sentence.rfind(q, start + 1) for q in "\"\u201d\u00bb")
         if close > start:
             end = close
-    return _trim(sentence, start, end)
+    span = _trim(sentence, start, end)
+    return (span[0], span[1], how) if span else None
 
 
-def _content_before(sentence: str, end: int) -> tuple[int, int] | None:
-    return _trim(sentence, 0, end)
+_CLAIM_NOUN_RE = re.compile(
+    r",\s*(?:a|an|the|which|what)\s+(?:\w+\s+)?(?:claim|charge|accusation|allegation|assertion|"
+    r"report|account|version)s?\s*$", re.IGNORECASE)
+_ADJUNCT_STARTS = frozenset("""at on in during after before late early last this yesterday today
+    earlier later from by via over also again repeatedly publicly privately separately then once
+    through near while when amid""".split())
 
 
-def _attributions(sentence: str, lexical: list[dict]) -> list[dict]:
-    cues = [h for h in lexical if h["type"] == "cue"]
-    if not cues:
-        return []
-    # "said in a statement": adjacent cues form one cue span
+def _merged_cues(sentence: str, lexical: list[dict]) -> list[tuple[int, int, str]]:
+    """Cue hints as (start, end, text); adjacent cues ("said" + "in a statement") become one."""
     merged: list[list] = []
-    for h in cues:
+    for h in lexical:
+        if h["type"] != "cue":
+            continue
         if merged and sentence[merged[-1][1]:h["start"]].isspace():
             merged[-1][1] = h["end"]
-            merged[-1][3] += " " + sentence[h["start"]:h["end"]]
         else:
-            merged.append([h["start"], h["end"], h["term"], sentence[h["start"]:h["end"]]])
-    toks = [_T(m) for m in _NP_TOKEN_RE.finditer(sentence)]
-    spans: list[dict] = []
-    before_content: list[tuple[int, int]] = []  # (source start, content end) of "..., X said"
+            merged.append([h["start"], h["end"]])
+    return [(a, b, sentence[a:b]) for a, b in merged]
 
-    def add(a: int, b: int, label: str):
+
+class _Finder:
+    """State for one sentence: tokens, the spans proposed so far, and where content found
+    before a source ("..., X said") begins its clause, to clip earlier content there."""
+
+    def __init__(self, sentence: str, content: bool = True):
+        self.s = sentence
+        self.content = content  # False: sources and cues only (the hints hot path)
+        self.toks = _np_tokens(sentence)
+        self.spans: list[dict] = []
+        self.clips: list[int] = []
+
+    def add(self, a: int, b: int, label: str) -> None:
         span = {"start": a, "end": b, "label": label}
-        if span not in spans:
-            spans.append(span)
+        if span not in self.spans:
+            self.spans.append(span)
 
-    for c_start, c_end, _term, surface in merged:
-        add(c_start, c_end, "cue")
-        kind = _cue_kind(surface)
-        ci = _index_at(toks, c_start)
-        ce = _index_at(toks, c_end)  # first token after the cue
-        if kind == "adverb" or kind == "adjunct":
-            continue
-        if kind == "prep":
+    def add_tokens(self, span: tuple[int, int], label: str) -> int:
+        start = self.toks[span[0]].start
+        self.add(start, self.toks[span[1]].end, label)
+        return start
+
+    def content_before(self, end: int, clip: int | None = None) -> None:
+        content = _trim(self.s, 0, end)
+        if content:
+            self.add(*content, "content")
+            self.clips.append(end if clip is None else clip)
+
+    # "according to X, ..." / "..., according to X"
+    def prep(self, c_start: int, ce: int) -> None:
+        toks, s = self.toks, self.s
+        initial = _trim(s, 0, c_start) is None
+        j = ce
+        while j < len(toks) and j - ce < 12 and toks[j].word \
+                and toks[j].low not in ("that", "which", "who"):
+            j += 1
+        # the source runs to the clause end: "according to a report by the U.N. rights office,"
+        if j > ce and ((j < len(toks) and toks[j].text == ",") if initial
+                       else (j == len(toks) or not toks[j].word)):
+            src = (ce, j - 1)
+        else:
             src = _np_forward(toks, ce)
-            if src is None:
-                # "according to a statement from the ministry": take up to the clause end
-                j = ce
-                while j < len(toks) and toks[j].word and toks[j].low not in ("that", "which", "who"):
-                    j += 1
-                src = (ce, j - 1) if j > ce else None
-            if src is None:
-                continue
-            s_start, s_end = toks[src[0]].start, toks[src[1]].end
-            add(s_start, s_end, "source")
-            if _trim(sentence, 0, c_start) is None:
-                # "According to X, CONTENT"
-                k = src[1] + 1
-                if k < len(toks) and toks[k].text == ",":
-                    content = _trim(sentence, toks[k].end, len(sentence))
-                    if content:
-                        add(*content, "content")
-            else:
-                content = _content_before(sentence, c_start)
-                if content:
-                    add(*content, "content")
-            continue
-        # a verb cue
+        if src is None:
+            return
+        self.add_tokens(src, "source")
+        if not self.content:
+            return
+        if not initial:
+            content = _trim(s, 0, c_start)
+            if content:
+                self.add(*content, "content")
+            return
+        k = src[1] + 1
+        if k < len(toks) and toks[k].text == ",":
+            # skip an insertion: "According to X, the ministry's spokesman, CONTENT"
+            nxt = next((i for i in range(k + 1, min(k + 10, len(toks))) if toks[i].text == ","), None)
+            if nxt is not None and k + 1 < len(toks) and _insertion(toks[k + 1]) and nxt + 1 < len(toks):
+                k = nxt
+            content = _trim(s, toks[k].end, len(s))
+            if content:
+                self.add(*content, "content")
+
+    def source_before(self, j: int) -> tuple[int, int] | None | str:
+        """The source ending at token j (left of the cue), None, or "inverted" when the cue
+        follows a quote or comma ('"...," said X')."""
+        toks = self.toks
+        if j < 0 or toks[j].text in _QUOTES or (not toks[j].word and toks[j].text != ","):
+            return "inverted"
+        if toks[j].text != ",":
+            return _np_back(toks, j)
+        # "X, who has led Armenia since 2018, said": find the comma opening the insertion
+        k = j - 1
+        while k >= 0 and toks[k].text != "," and toks[k].text not in _QUOTES:
+            k -= 1
+        if k >= 1 and toks[k].text == "," and k + 1 < j:
+            if _insertion(toks[k + 1]):
+                src = _np_back(toks, k - 1)
+                if src is not None:
+                    return src
+            elif toks[k + 1].cap:
+                # "His wife, Lena, said" / "Karsk's envoy to the U.N., Halvard Tenn, told"
+                name = _np_back(toks, j - 1)
+                if name is not None and name[0] == k + 1:
+                    outer = _np_back(toks, k - 1)
+                    return (outer[0], name[1]) if outer is not None else name
+        return "inverted"
+
+    # "X said (that) ...", "..., X said.", '"...," said X', "X, who ..., said ..."
+    def verb(self, c_start: int, ci: int, ce: int, surface: str) -> None:
+        toks, s = self.toks, self.s
         j = ci - 1
-        prev = toks[j] if j >= 0 else None
-        if prev is not None and prev.word and (prev.low in _DETERMINERS or _possessive(prev)):
-            continue  # "the alleged attack", "Russia's claims": a noun or adjective, no clause
+        if j >= 0 and toks[j].word and (toks[j].low in _DETERMINERS or _possessive(toks[j])):
+            return  # "the alleged attack", "Russia's claims": a noun or adjective, no clause
         passive = False
         while j >= 0 and toks[j].word and (toks[j].low in _SKIP_BACK or toks[j].low in _BE
                                            or (toks[j].low.endswith("ly") and not toks[j].cap)):
-            if toks[j].low in _BE:
-                passive = True
+            passive = passive or toks[j].low in _BE
             j -= 1
         if passive and not surface.lower().startswith("quoted"):
             # "X is said to ...", "X was told": X is not the source
-            content = _content_after(sentence, toks, ce, False)
-            if content:
-                add(*content, "content")
-            continue
-        tell = surface.lower().split()[0] in ("told", "tell", "tells", "telling") and " " not in surface.strip()
-        src = None
-        inverted = False
-        if j >= 0 and toks[j].text == ",":
-            # "X, who has led ... since 2018, said": find the comma opening the insertion
-            k = j - 1
-            while k >= 0 and toks[k].text not in (",",) and toks[k].text not in _QUOTES:
-                k -= 1
-            if k >= 1 and toks[k].text == "," and k + 1 < j and (
-                    toks[k + 1].low in ("who", "whose", "the", "a", "an", "himself", "herself")
-                    or toks[k + 1].low.isdigit()):
-                src = _np_back(toks, k - 1)
-            if src is None:
-                inverted = True
-        elif j < 0 or toks[j].text in _QUOTES or not toks[j].word:
-            inverted = True
-        else:
-            src = _np_back(toks, j)
-        if inverted:
+            if not self.content:
+                return
+            after = _content_after(s, toks, ce, False)
+            if after:
+                self.add(after[0], after[1], "content")
+            return
+        src = self.source_before(j)
+        if src == "inverted":
             fwd = _np_forward(toks, ce)
+            if fwd is not None and fwd[1] + 1 < len(toks) and toks[fwd[1] + 1].word and (
+                    toks[fwd[0]].low in _PRONOUNS or toks[fwd[1] + 1].low not in _ADJUNCT_STARTS):
+                fwd = None  # '..., said she feared', '..., accuses Karsk of': no inversion
             if fwd is not None:
-                src = fwd
-                add(toks[fwd[0]].start, toks[fwd[1]].end, "source")
-                content = _content_before(sentence, c_start)
-                if content:
-                    add(*content, "content")
-                    before_content.append((c_start, content[1]))
-            continue
+                self.add_tokens(fwd, "source")
+                if self.content:
+                    self.content_before(c_start)
+            return
         if src is None:
-            continue
-        s_start, s_end = toks[src[0]].start, toks[src[1]].end
-        add(s_start, s_end, "source")
-        content = _content_after(sentence, toks, ce, tell)
-        if content is None:
-            content = _content_before(sentence, s_start)
-            if content:
-                before_content.append((s_start, content[1]))
+            return
+        s_start = self.add_tokens(src, "source")
+        if not self.content:
+            return
+        words = surface.lower().split()
+        tell = len(words) == 1 and words[0] in ("told", "tell", "tells", "telling")
+        after = _content_after(s, toks, ce, tell)
+        pre = s[:s_start].rstrip()
+        quoted_before = (pre.rstrip(", ").endswith(('"', "\u201d", "\u00bb"))
+                         and _trim(s, 0, s_start) is not None)
+        if after is not None and (after[2] == "marked" or not (
+                quoted_before or (pre.endswith(",") and after[2] == "adjunct"))):
+            self.add(after[0], after[1], "content")
+            return
+        claim = _CLAIM_NOUN_RE.search(pre)
+        if claim is None:
+            # '"...," X said in a televised address': the content came first
+            self.content_before(s_start)
+            return
+        # "..., a claim Yerevan denied": the claim is the clause before (after an earlier 'that')
+        earlier = [sp["start"] for sp in self.spans
+                   if sp["label"] == "content" and sp["start"] < claim.start()]
+        content = _trim(s, max(earlier, default=0), claim.start())
         if content:
-            add(*content, "content")
-    # clip content that runs into a later "..., X said" clause
-    if before_content:
-        for span in spans:
+            self.add(*content, "content")
+            self.clips.append(claim.start())
+
+    def result(self) -> list[dict]:
+        # content that runs into a later "..., X said" clause stops before it
+        for span in self.spans:
             if span["label"] != "content":
                 continue
-            for src_start, _ in before_content:
-                if span["start"] < src_start < span["end"]:
-                    clipped = _trim(sentence, span["start"], src_start)
-                    if clipped and clipped != (span["start"], span["end"]):
+            for clip in self.clips:
+                if span["start"] < clip < span["end"]:
+                    clipped = _trim(self.s, span["start"], clip)
+                    if clipped:
                         span["start"], span["end"] = clipped
-    out = []
-    for span in spans:
-        if span not in out:
-            out.append(span)
-    out.sort(key=lambda s: (s["start"], s["end"], s["label"]))
-    return out
+        out: list[dict] = []
+        for span in self.spans:
+            if span not in out:
+                out.append(span)
+        out.sort(key=lambda sp: (sp["start"], sp["end"], sp["label"]))
+        return out
+
+
+def _attributions(sentence: str, lexical: list[dict], content: bool = True) -> list[dict]:
+    cues = _merged_cues(sentence, lexical)
+    if not cues:
+        return []
+    finder = _Finder(sentence, content)
+    for c_start, c_end, surface in cues:
+        finder.add(c_start, c_end, "cue")
+        kind = _cue_kind(surface)
+        if kind in ("adverb", "adjunct"):
+            continue
+        ce = _index_at(finder.toks, c_end)  # the first token after the cue
+        if kind == "prep":
+            finder.prep(c_start, ce)
+        else:
+            finder.verb(c_start, _index_at(finder.toks, c_start), ce, surface)
+    return finder.result()
 
 
 def find_attributions(sentence: str, matcher: Matcher | None = None) -> list[dict]:

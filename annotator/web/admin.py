@@ -8,7 +8,7 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import export, ingest, projects, users
+from .. import export, ingest, projects, quality, users
 from ..articles import add_articles, delete_article, set_kind
 from ..models import Annotation, Article, Project, Sentence, User
 from .common import get_session, page_arg, roles_required
@@ -174,8 +174,44 @@ def article(article_id: int):
         flash(f"Unit {s.position + 1} is now {s.kind}.", "info")
         return redirect(url_for("admin.article", article_id=art.id) + f"#u{s.id}")
     project = session.get(Project, art.project_id)
+    controls = {c.sentence_id: c for c in session.scalars(select(quality.ControlItem).where(
+        quality.ControlItem.sentence_id.in_([u.id for u in art.sentences])))}
     return render_template("admin/article.html", article=art, project=project,
-                           units=art.sentences, delete_form=PostForm())
+                           units=art.sentences, controls=controls)
+
+
+@bp.post("/sentences/<int:sentence_id>/control")
+@roles_required("admin")
+def control(sentence_id: int):
+    """Mark a sentence as a quality-control item with its known answer, or unmark it."""
+    session = get_session()
+    s = session.get(Sentence, sentence_id)
+    if s is None:
+        abort(404, "No such sentence.")
+    form = PostForm()
+    if not form.validate_on_submit():
+        abort(400, "The form expired; reload the page.")
+    project = session.get(Project, s.project_id)
+    label = request.form.get("label", "")
+    try:
+        if label == "":
+            quality.clear_control(session, s)
+            flash(f"Unit {s.position + 1} is no longer a control item.", "info")
+        else:
+            quality.set_control(session, project, s, label, request.form.get("explanation", "")[:1000])
+            flash(f"Unit {s.position + 1} is a control item with answer {label}.", "info")
+    except quality.QualityError as err:
+        flash(str(err), "error")
+    return redirect(url_for("admin.article", article_id=s.article_id) + f"#u{s.id}")
+
+
+@bp.get("/projects/<slug>/progress")
+@roles_required("admin")
+def progress(slug: str):
+    project = _project(slug)
+    rows = quality.annotator_progress(get_session(), project)
+    return render_template("admin/progress.html", project=project, rows=rows,
+                           settings=projects.settings(project))
 
 
 @bp.post("/articles/<int:article_id>/delete")

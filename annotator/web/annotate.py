@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -85,6 +85,12 @@ def _submit(session, project):
             if projects.settings(project)["hints"] else None))
     except AnnotationError as err:
         abort(400, str(err))
+    from .api import control_feedback
+
+    feedback = control_feedback(session, project, sentence)
+    if feedback:
+        flash(f"Known answer for the last sentence: {feedback['label']}. {feedback['explanation']}",
+              "info")
     return redirect(target)
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, g, jsonify, request, stream_with_c
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .. import assign, export, ingest, projects, users, writes
+from .. import assign, export, ingest, projects, quality, users, writes
 from .. import sentences as sent
 from ..writes import AnnotationError, LabelInput
 from ..articles import add_articles
@@ -150,7 +150,26 @@ def annotation(sentence_id: int):
         raise ApiError(status, err.code, str(err)) from None
     body = _annotation_json(ann)
     body["outcome"] = outcome
+    feedback = control_feedback(session, project, sentence)
+    if feedback:
+        body["feedback"] = feedback
     return jsonify(body), 201 if outcome == "created" else 200
+
+
+def control_feedback(session, project, sentence) -> dict | None:
+    """The known answer of a control item, where the project shows it (training rounds)."""
+    if not projects.settings(project)["control_feedback"]:
+        return None
+    item = quality.control_for(session, sentence.id)
+    if item is None:
+        return None
+    return {"label": item.label, "explanation": item.explanation}
+
+
+@bp.get("/projects/<slug>/progress")
+def annotator_progress(slug: str):
+    project = _project(slug, "review")
+    return jsonify({"annotators": quality.annotator_progress(get_session(), project)})
 
 
 @bp.post("/sentences/<int:sentence_id>/skip")

@@ -55,7 +55,10 @@ SPEC: dict = {
                                "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
                                "comment": _nullable_str, "seconds": _nullable_num,
                                "created_at": {"type": "string"}, "updated_at": {"type": "string"},
-                               "outcome": {"enum": ["created", "updated", "unchanged"]}}},
+                               "outcome": {"enum": ["created", "updated", "unchanged"]},
+                               "feedback": {"type": "object", "required": ["label", "explanation"],
+                                            "properties": {"label": {"type": "string"},
+                                                           "explanation": {"type": "string"}}}}},
             "LabelInput": {"type": "object", "required": ["label"], "properties": {
                 "label": {"type": "string"},
                 "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
@@ -104,6 +107,14 @@ SPEC: dict = {
             "summary": "Skip: the sentence returns at the end of your queue", "parameters": [_sid],
             "responses": {"200": _json({"type": "object", "required": ["skipped"]}),
                           "401": _err, "403": _err, "404": _err}}},
+        "/projects/{slug}/progress": {"get": {
+            "summary": "Progress and control-item accuracy per annotator (reviewers and admins)",
+            "parameters": [_slug],
+            "responses": {"200": _json({"type": "object", "required": ["annotators"], "properties": {
+                "annotators": {"type": "array", "items": {"type": "object", "required": [
+                    "annotator", "done", "remaining", "median_seconds", "last_active",
+                    "control_answered", "control_accuracy", "flagged"]}}}}),
+                "401": _err, "403": _err, "404": _err}}},
         "/projects/{slug}/stats": {"get": {
             "summary": "Agreement statistics (reviewers and admins)", "parameters": [_slug],
             "responses": {"200": _json({"type": "object", "required": [

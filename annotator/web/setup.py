@@ -46,6 +46,9 @@ def init_app(app: Flask) -> None:
         user = get_session().get(User, int(user_id))
         return user if user is not None and user.active else None
 
+    # Per request (not per app context), so that a shared app context, as in tests, never
+    # carries one request's session and its read snapshot into the next request.
+    @app.teardown_request
     @app.teardown_appcontext
     def close_session(exc):
         session = g.pop("db_session", None)

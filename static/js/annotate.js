@@ -82,9 +82,10 @@
         if (res.status >= 400) {
           const msg = res.data && res.data.error ? res.data.error.message : "error " + res.status;
           say("A label could not be stored: " + msg, "error");
-        } else if (res.status === 201 && progress) {
-          progress.done += 1;
-          drawProgress();
+        } else {
+          if (res.status === 201 && progress) { progress.done += 1; drawProgress(); }
+          const fb = res.data && res.data.feedback;
+          if (fb) say("Known answer for that sentence: " + fb.label + ". " + fb.explanation);
         }
         pending.shift();
         outbox.save(pending);

@@ -1,0 +1,141 @@
+"""Reading the `annotations` export back into a project (no Flask import).
+
+Records are matched to sentences by `sentence_id`, else by (`article_id`, `start`, `end`);
+only the sentence reference, `annotator` and `label` are required, so files converted from
+other tools can be minimal. Unknown annotators are created as annotators without a password
+(they cannot sign in until an admin sets one). The whole file is stored, or nothing.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import users
+from .db import begin_write
+from .ingest import IngestError, decode
+from .models import Annotation, AnnotationHistory, Project, Sentence, User, utcnow
+from .writes import AnnotationError, LabelInput, validate
+
+
+@dataclass
+class Report:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_users: list[str] = field(default_factory=list)
+
+
+def _time(value, where: str, name: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        raise ValueError(f"{where}: {name} is not an ISO 8601 time ({value!r})") from None
+
+
+def _int(rec: dict, key: str, where: str) -> int | None:
+    value = rec.get(key)
+    if value is None:
+        return None
+    if type(value) is not int:
+        raise ValueError(f"{where}: {key} must be an integer")
+    return value
+
+
+def import_annotations(session: Session, project: Project, filename: str, data: bytes) -> Report:
+    text = decode(filename, data)
+    sentences = {s.id: s for s in session.scalars(select(Sentence).where(Sentence.project_id == project.id))}
+    by_offsets = {(s.article_id, s.start, s.end): s for s in sentences.values()}
+    parsed = []  # (line, sentence, username, LabelInput, created, updated)
+    seen: dict[tuple[int, str], int] = {}
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        if not raw.strip():
+            continue
+        where = f"line {lineno}"
+        try:
+            try:
+                rec = json.loads(raw)
+            except ValueError as err:
+                raise ValueError(f"{where}: not valid JSON ({err.msg})") from None
+            if not isinstance(rec, dict):
+                raise ValueError(f"{where}: each line must be a JSON object")
+            sid = _int(rec, "sentence_id", where)
+            s = sentences.get(sid) if sid is not None else None
+            if s is not None and "text" in rec and rec["text"] != s.text:
+                s = None  # the id belongs to another sentence in this database
+            if s is None:
+                key = tuple(_int(rec, k, where) for k in ("article_id", "start", "end"))
+                s = by_offsets.get(key) if None not in key else None
+            if s is None:
+                raise ValueError(f"{where}: no sentence of project {project.slug!r} matches "
+                                 "sentence_id or (article_id, start, end)")
+            name = rec.get("annotator")
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError(f"{where}: annotator is missing")
+            name = users.check_username(name)
+            if not isinstance(rec.get("label"), str):
+                raise ValueError(f"{where}: label is missing")
+            data_in = validate(project, s, LabelInput(
+                label=rec["label"], spans=rec.get("spans"), comment=rec.get("comment"),
+                seconds=rec.get("seconds"), hints_shown=rec.get("hints_shown")))
+            if (s.id, name) in seen:
+                raise ValueError(f"{where}: annotator {name!r} labels this sentence again "
+                                 f"(first on line {seen[(s.id, name)]})")
+            seen[(s.id, name)] = lineno
+            parsed.append((s, name, data_in, _time(rec.get("created_at"), where, "created_at"),
+                           _time(rec.get("updated_at"), where, "updated_at")))
+        except (ValueError, AnnotationError, users.AccountError) as err:
+            msg = str(err)
+            raise IngestError(filename, msg.removeprefix(where + ": "), lineno) from None
+    return _store(session, project, parsed)
+
+
+def _store(session: Session, project: Project, parsed) -> Report:
+    report = Report()
+    begin_write(session)
+    try:
+        names = {name for _, name, *_ in parsed}
+        people = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
+        for name in sorted(names - set(people)):
+            people[name] = users.create_user(session, name, "annotator", None)
+            report.new_users.append(name)
+        existing = {(a.sentence_id, a.user_id): a for a in session.scalars(
+            select(Annotation).where(Annotation.project_id == project.id))}
+        delta: dict[int, int] = {}
+        now = utcnow()
+        for s, name, d, created, updated in parsed:
+            user = people[name]
+            ann = existing.get((s.id, user.id))
+            if ann is None:
+                ann = Annotation(sentence_id=s.id, user_id=user.id, project_id=project.id,
+                                 label=d.label, spans=d.spans, comment=d.comment, seconds=d.seconds,
+                                 hints_shown=d.hints_shown, created_at=created or now,
+                                 updated_at=updated or created or now)
+                session.add(ann)
+                delta[s.id] = delta.get(s.id, 0) + 1
+                action = "create"
+                report.created += 1
+            elif (ann.label, ann.spans, ann.comment) == (d.label, d.spans, d.comment):
+                report.unchanged += 1
+                continue
+            else:
+                ann.label, ann.spans, ann.comment = d.label, d.spans, d.comment
+                ann.updated_at = updated or now
+                action = "update"
+                report.updated += 1
+            session.add(AnnotationHistory(sentence_id=s.id, user_id=user.id, action=action,
+                                          label=d.label, spans=d.spans, comment=d.comment))
+        session.flush()
+        for sid, n in delta.items():
+            session.execute(update(Sentence).where(Sentence.id == sid).values(
+                n_labels=Sentence.n_labels + n, full=Sentence.n_labels + n >= project.overlap))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return report

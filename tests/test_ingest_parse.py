@@ -1,0 +1,390 @@
+"""Parsing imported files: decoding, .txt/.md, .jsonl/.json, .html, and every error path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotator.ingest import ArticleIn, IngestError, decode, parse_file, parse_html, parse_jsonl, parse_txt
+
+DATA = Path(__file__).parent / "data"
+
+
+def error_of(filename: str, data: bytes) -> IngestError:
+    with pytest.raises(IngestError) as info:
+        parse_file(filename, data)
+    return info.value
+
+
+# ---------------------------------------------------------------------------
+# IngestError
+# ---------------------------------------------------------------------------
+
+
+def test_ingest_error_format():
+    e = IngestError("news.jsonl", "text is missing", 3)
+    assert str(e) == "news.jsonl, line 3: text is missing"
+    assert (e.filename, e.line, e.message) == ("news.jsonl", 3, "text is missing")
+    assert isinstance(e, ValueError)
+    assert str(IngestError("news.txt", "file is empty")) == "news.txt: file is empty"
+
+
+# ---------------------------------------------------------------------------
+# decode
+# ---------------------------------------------------------------------------
+
+
+def test_decode_bom_and_line_ends():
+    assert decode("a.txt", b"\xef\xbb\xbfTitle\r\n\r\nOne.\rTwo.\n") == "Title\n\nOne.\nTwo.\n"
+
+
+def test_decode_strips_dos_eof_mark():
+    assert decode("a.txt", b"Title\r\n\r\nText.\r\n\x1a") == "Title\n\nText.\n"
+
+
+@pytest.mark.parametrize("data", [b"", b"   ", b" \r\n\t\r\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf \n"])
+def test_empty_files(data):
+    e = error_of("news.txt", data)
+    assert str(e) == "news.txt: file is empty"
+
+
+def test_invalid_utf8_names_line_and_offset():
+    e = error_of("news.txt", b"Title\n\nThe caf\xe9 opened.\n")
+    assert e.line == 3
+    assert str(e).startswith("news.txt, line 3: invalid UTF-8")
+    assert "byte 0xe9 at byte offset 14" in str(e)
+
+
+def test_invalid_utf8_offset_counts_the_bom():
+    e = error_of("news.jsonl", b'\xef\xbb\xbf{"title": "A", "text": "B"}\n{"title": "\xff"}\n')
+    assert e.line == 2 and "byte offset 42" in e.message
+
+
+def test_latin1_file_is_refused():
+    e = error_of("news.txt", "Title\n\nÉtat de siège à Karvan.\n".encode("latin-1"))
+    assert e.line == 3 and "invalid UTF-8" in e.message
+
+
+def test_nul_bytes_are_binary():
+    e = error_of("news.txt", b"Title\n\nText\x00\x01\x02 more")
+    assert e.line == 3 and "binary" in e.message
+
+
+def test_control_characters_are_binary():
+    e = error_of("news.jsonl", b'{"title": "A", "text": "B"}\n\x05\x06\x07\n')
+    assert e.line == 2 and "binary" in e.message
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [(b"%PDF-1.7\n%\xe2\xe3", "PDF"), (b"PK\x03\x04\x14\x00", "ZIP"), (b"\x89PNG\r\n\x1a\n", "PNG")],
+)
+def test_known_binary_formats(data, what):
+    e = error_of("news.txt", data)
+    assert what in e.message and e.line is None
+
+
+def test_utf16_is_named():
+    e = error_of("news.txt", "Title\n\nText.".encode("utf-16"))
+    assert "UTF-16" in e.message
+
+
+# ---------------------------------------------------------------------------
+# parse_file dispatch
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["news.pdf", "news.docx", "archive.tar.gz", "news.csv"])
+def test_unknown_extension(name):
+    e = error_of(name, b"Title\n\nText.")
+    assert e.filename == name and "unsupported file type" in e.message
+
+
+@pytest.mark.parametrize("name", ["NEWS.TXT", "news.md", "news.html", "news.HTM", "news.jsonl", "news.json"])
+def test_extensions_dispatch(name):
+    data = {
+        "txt": b"Title\n\nText.",
+        "md": b"# Title\n\nText.",
+        "html": b"<h1>Title</h1><p>Text.</p>",
+        "htm": b"<h1>Title</h1><p>Text.</p>",
+        "jsonl": b'{"title": "Title", "text": "Text."}',
+        "json": b'{"title": "Title", "text": "Text."}',
+    }[name.rsplit(".", 1)[1].lower()]
+    [art] = parse_file(name, data)
+    assert (art.title, art.text) == ("Title", "Text.")
+
+
+def test_no_extension_is_sniffed():
+    assert parse_file("-", b'{"title": "A", "text": "B"}\n')[0].title == "A"
+    assert parse_file("-", b"<html><h1>A</h1><p>B</p></html>")[0].text == "B"
+    assert parse_file("-", b"A\n\nB")[0].text == "B"
+
+
+# ---------------------------------------------------------------------------
+# .txt and .md
+# ---------------------------------------------------------------------------
+
+
+def test_txt_title_and_paragraphs():
+    data = b"\n\n  Ceasefire collapses in Karvan  \n\nFirst paragraph, line one.\n\nSecond paragraph.\n\n\n"
+    [art] = parse_file("news.txt", data)
+    assert art.title == "Ceasefire collapses in Karvan"
+    assert art.text == "First paragraph, line one.\n\nSecond paragraph."
+    assert art.url is None and art.line is None
+
+
+def test_txt_crlf_and_bom():
+    data = b"\xef\xbb\xbfCeasefire collapses\r\n\r\nFirst paragraph.\r\n\r\nSecond paragraph.\r\n"
+    [art] = parse_file("news.txt", data)
+    assert art.title == "Ceasefire collapses"
+    assert art.text == "First paragraph.\n\nSecond paragraph."
+    assert "\r" not in art.text
+
+
+def test_txt_keeps_short_lines_and_headings():
+    text = "Title\n\nWhat happens next\nThe talks resume on Monday.\n\nREAD MORE: Other story"
+    assert parse_txt("news.txt", text)[0].text == "What happens next\nThe talks resume on Monday.\n\nREAD MORE: Other story"
+
+
+def test_txt_hard_wrapped_lines_are_joined():
+    text = ("Title\n\nThe ministry said on Tuesday that the talks would resume\n"
+            "next week in Geneva, officials said.\nThe army moved on Monday.\n")
+    assert parse_txt("news.txt", text)[0].text == (
+        "The ministry said on Tuesday that the talks would resume next week in Geneva, officials said.\n"
+        "The army moved on Monday."
+    )
+
+
+def test_txt_only_a_title():
+    e = error_of("news.txt", b"Just a title\n\n\n")
+    assert e.filename == "news.txt" and "no text" in e.message
+
+
+def test_md_heading_markers_are_stripped():
+    data = b"# Ceasefire collapses #\n\nThe talks ended.\n\n## What happens next\n\nMore talks.\n"
+    [art] = parse_file("news.md", data)
+    assert art.title == "Ceasefire collapses"
+    assert art.text == "The talks ended.\n\nWhat happens next\n\nMore talks."
+
+
+def test_md_setext_title_links_emphasis_rules():
+    data = (
+        "Ceasefire collapses\n===================\n\n"
+        "Troops **withdrew** from [Karvan](https://example.org/karvan) on *Monday*. ![map](map.png)\n\n"
+        "---\n\n"
+        "> \u201cWe will return,\u201d the commander said.\n"
+    ).encode()
+    [art] = parse_file("news.md", data)
+    assert art.title == "Ceasefire collapses"
+    assert art.text == "Troops withdrew from Karvan on Monday.\n\n\u201cWe will return,\u201d the commander said."
+
+
+def test_md_front_matter():
+    data = b"---\ntitle: \"Karvan shelling\"\nurl: https://example.org/a\nsource: VPA\ndate: 2026-11-24\n---\n# Karvan shelling\n\nText.\n"
+    [art] = parse_file("news.md", data)
+    assert (art.title, art.url, art.source, art.published) == ("Karvan shelling", "https://example.org/a", "VPA",
+                                                                "2026-11-24")
+    assert art.text == "Text."
+    [art] = parse_file("news.md", b"---\ntitle: Front title\n---\nFirst line.\n\nText.\n")
+    assert (art.title, art.text) == ("Front title", "First line.\n\nText.")
+
+
+# ---------------------------------------------------------------------------
+# .jsonl
+# ---------------------------------------------------------------------------
+
+
+def jsonl(*objs) -> bytes:
+    return "\n".join(o if isinstance(o, str) else json.dumps(o) for o in objs).encode()
+
+
+def test_jsonl_all_fields():
+    data = jsonl(
+        {"title": " Karvan  shelling ", "text": "Para one.\r\n\r\nPara two. ", "url": "https://e.org/1",
+         "source": "Reuters", "published": "2026-11-24", "id": "r-1", "topic": "conflict", "extra": [1, 2]},
+        "",
+        "   ",
+        {"title": "Second", "text": "Body.", "outlet": "VPA", "id": 42, "url": None},
+    )
+    arts = parse_file("news.jsonl", data)
+    assert arts == [
+        ArticleIn(title="Karvan shelling", text="Para one.\n\nPara two.", url="https://e.org/1", source="Reuters",
+                  published="2026-11-24", external_id="r-1", topic="conflict", line=1),
+        ArticleIn(title="Second", text="Body.", source="VPA", external_id="42", line=4),
+    ]
+
+
+def test_jsonl_crlf_and_bom():
+    data = b"\xef\xbb\xbf" + jsonl({"title": "A", "text": "B"}, {"title": "C", "text": "D"}).replace(b"\n", b"\r\n")
+    assert [(a.title, a.line) for a in parse_file("news.jsonl", data)] == [("A", 1), ("C", 2)]
+
+
+def test_jsonl_source_wins_over_outlet():
+    [art] = parse_jsonl("n.jsonl", json.dumps({"title": "A", "text": "B", "source": "S", "outlet": "O"}))
+    assert art.source == "S"
+
+
+def test_jsonl_control_characters_in_strings_are_dropped():
+    [art] = parse_jsonl("n.jsonl", json.dumps({"title": "A\u0000", "text": "B\u0001C"}))
+    assert (art.title, art.text) == ("A", "BC")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"title": "A", "text": "B"', "invalid JSON"),
+        ("not json at all", "invalid JSON"),
+        ('["title", "text"]', "expected a JSON object, got an array"),
+        ('"just a string"', "expected a JSON object, got a string"),
+        ('{"text": "B"}', "title is missing"),
+        ('{"title": "A"}', "text is missing"),
+        ('{"title": "A", "body": "B"}', "text is missing (found 'body'; rename it to 'text')"),
+        ('{"headline": "A", "text": "B"}', "title is missing (found 'headline'; rename it to 'title')"),
+        ('{"title": "", "text": "B"}', "title is empty"),
+        ('{"title": "A", "text": " \\n "}', "text is empty"),
+        ('{"title": null, "text": "B"}', "title is missing"),
+        ('{"title": 5, "text": "B"}', "title must be a string, got a number"),
+        ('{"title": "A", "text": ["B"]}', "text must be a string, got an array"),
+        ('{"title": "A", "text": "B", "url": 3}', "url must be a string, got a number"),
+        ('{"title": "A", "text": "B", "published": {"y": 2026}}', "published must be a string, got an object"),
+        ('{"title": "A", "text": "B", "id": true}', "id must be a string, got a boolean"),
+        ('{"title": "A", "text": "B", "outlet": 1.5}', "outlet must be a string, got a number"),
+    ],
+)
+def test_jsonl_bad_line(line, message):
+    data = jsonl({"title": "Good", "text": "Fine."}, "", line, {"title": "Good", "text": "Also fine."})
+    e = error_of("news.jsonl", data)
+    assert e.line == 3
+    assert str(e).startswith("news.jsonl, line 3: ")
+    assert message in e.message
+
+
+def test_jsonl_names_every_bad_line():
+    data = jsonl({"title": "A", "text": "B"}, '{"title": 1}', "{oops", {"title": "C", "text": "D"}, '{"text": "x"}')
+    e = error_of("news.jsonl", data)
+    assert e.line == 2
+    assert "line 3: invalid JSON" in str(e) and "line 5: title is missing" in str(e)
+    assert [ln for ln, _ in e.errors] == [2, 3, 5]
+
+
+def test_jsonl_many_bad_lines_are_summarised():
+    e = error_of("news.jsonl", b"x\n" * 50)
+    assert e.line == 1 and "and 30 more bad lines" in e.message
+
+
+def test_jsonl_pretty_printed_object_gets_a_hint():
+    e = error_of("news.jsonl", b'{\n  "title": "A",\n  "text": "B"\n}\n')
+    assert e.line == 1 and "one object per line" in e.message
+
+
+def test_json_array_and_single_object():
+    arts = parse_file("news.json", b'[{"title": "A", "text": "B"},\n {"title": "C", "text": "D"}]')
+    assert [a.title for a in arts] == ["A", "C"]
+    assert parse_file("news.json", b'{\n  "title": "A",\n  "text": "B"\n}\n')[0].text == "B"
+    e = error_of("news.json", b'[{"title": "A", "text": "B"}, {"title": "C"}, 7]')
+    assert "item 2: text is missing" in e.message and "item 3: expected a JSON object" in e.message
+    e = error_of("news.json", b'[{"title": "A", "text": "B"},\n {"title": ')
+    assert e.line == 2 and "invalid JSON" in e.message
+
+
+# ---------------------------------------------------------------------------
+# .html
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def messy() -> ArticleIn:
+    [art] = parse_file("messy_article.html", (DATA / "messy_article.html").read_bytes())
+    return art
+
+
+def test_html_metadata(messy):
+    assert messy.title == "Shelling resumes near Karvan as Geneva talks stall"
+    assert messy.url == "https://courier.example/world/karvan-shelling"
+    assert messy.source == "The Daily Courier"
+    assert messy.published == "2026-11-24T08:15:00Z"
+    assert messy.topic == "World"
+
+
+def test_html_body_blocks(messy):
+    assert messy.text.split("\n\n") == [
+        "Soldiers patrol the border near Karvan on Monday. (Photo by Jane Doe/AFP via Getty Images)",
+        "KARVAN, Nov 24 (Reuters) \u2013 Troops exchanged artillery fire overnight near the border town of Karvan, "
+        "the U.S. State Department said on Tuesday, urging \u201cmaximum restraint.\u201d",
+        "Advertisement",
+        '"We will not allow our territory to be occupied," Defence Minister Gen. Arif Aliyev told reporters. '
+        "He did not take questions.",
+        "Prices rose 2.5% & more than 1,000 people fled, the ministry's figures show.",
+        "What happens next",
+        "Talks are due to resume in Geneva on Nov. 28. Officials said a ceasefire was \u201cwithin reach.\u201d",
+        "\u2022 About 1,200 people were evacuated",
+        "\u2022 Two villages lost power",
+        "Our forces returned fire.",
+        "The ministry\u2019s spokesman declined to comment.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "junk",
+    ["dataLayer", "alert", "display:block", "We use cookies", "Accept all", "Home", "Politics", "hidden",
+     "Related", "Ceasefire talks collapse", "Facebook", "iframes", "JavaScript", "Share this", "Most read",
+     "All rights reserved", "ad slot", "loadAd", "Jana Kovel", "24 November", "The Daily Courier", "\u00a0", "\u00ad"],
+)
+def test_html_drops_page_chrome(messy, junk):
+    assert junk not in messy.text
+
+
+def test_html_title_fallbacks():
+    page = "<html><head><title>Karvan shelling resumes | Daily Courier</title>{meta}</head><body>{body}</body></html>"
+    [a] = parse_html("a.html", page.format(meta="", body="<p>Text.</p>"))
+    assert a.title == "Karvan shelling resumes"
+    [a] = parse_html("a.html", page.format(meta='<meta property="og:title" content="OG headline">',
+                                           body="<header><h1>Site logo</h1></header><p>Text.</p>"))
+    assert a.title == "OG headline"
+    [a] = parse_html("a.html", page.format(meta='<meta property="og:site_name" content="Daily Courier">',
+                                           body="<p>Text.</p>"))
+    assert (a.title, a.source) == ("Karvan shelling resumes", "Daily Courier")
+
+
+def test_html_metadata_fallbacks():
+    page = """<html><head>
+      <meta property="og:url" content="https://e.org/og">
+      <script type="application/ld+json">{"@graph": [{"@type": "WebPage"},
+        {"@type": ["NewsArticle"], "datePublished": "2026-01-02", "publisher": {"name": "LD News"},
+         "articleSection": "Europe"}]}</script>
+      </head><body><main><h1>Headline</h1><time datetime="2026-03-04">4 March</time><p>Text.</p></main></body></html>"""
+    [a] = parse_html("a.html", page)
+    assert (a.url, a.published, a.source, a.topic) == ("https://e.org/og", "2026-01-02", "LD News", "Europe")
+    [a] = parse_html("a.html", "<h1>Headline</h1><time datetime='2026-03-04'>4 March</time><p>Text.</p>")
+    assert a.published == "2026-03-04" and a.url is None and a.source is None
+
+
+def test_html_prefers_article_and_keeps_subheadings_and_captions():
+    page = """<body><div class="promo"><p>Promo outside the article.</p></div>
+      <article><h1>Headline</h1><p>First &amp; <b>bold</b> <a href='#'>linked</a> text.</p>
+      <h3>Sub   heading</h3><figure><figcaption>Caption text.</figcaption></figure>
+      <p>Escaped &amp;lt;b&amp;gt; twice.</p></article></body>"""
+    [a] = parse_html("a.html", page)
+    assert a.text == "First & bold linked text.\n\nSub heading\n\nCaption text.\n\nEscaped <b> twice."
+
+
+def test_html_without_paragraphs_uses_lines():
+    [a] = parse_html("a.html", "<html><body><h1>Headline</h1><div>Line one.<br>Line two.</div></body></html>")
+    assert a.text == "Line one.\n\nLine two."
+
+
+def test_html_without_headline():
+    e = error_of("page.html", b"<html><body><p>Text only.</p></body></html>")
+    assert str(e) == "page.html: no headline found (no <h1>, og:title or <title>)"
+
+
+def test_html_without_text():
+    e = error_of("page.html", b"<html><head><title>T</title><script>x()</script></head><body><nav>Home</nav></body></html>")
+    assert e.filename == "page.html" and "no article text" in e.message
+
+
+def test_html_invalid_utf8_names_line():
+    e = error_of("page.html", b"<html>\n<h1>T</h1>\n<p>caf\xe9</p>\n</html>")
+    assert e.line == 3 and "invalid UTF-8" in e.message
