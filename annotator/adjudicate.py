@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import exists, func, select
@@ -31,6 +31,7 @@ from .sentences import context
 from .stats import _when
 
 MAX_NOTE = 2000
+_EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
 METHODS = ("majority", "dawid_skene")
 
 
@@ -287,18 +288,21 @@ def final_labels(session: Session, project: Project, method: str = "majority",
             .where(Adjudication.project_id == project.id)
             .group_by(Adjudication.sentence_id, Adjudication.label)):
         final[sid] = (label, "gold", 1.0, int(n))
-    stmt = (select(Sentence, Article.id, Article.external_id, Article.title)
+    stmt = (select(Sentence.id, Sentence.position, Sentence.start, Sentence.end, Sentence.text,
+                   Sentence.kind, Article.id, Article.external_id, Article.title)
             .join(Article, Article.id == Sentence.article_id)
             .where(Sentence.project_id == project.id)
             .order_by(Article.id, Sentence.position)
             .execution_options(yield_per=CHUNK))
-    for s, aid, ext, title in session.execute(stmt):
-        hit = final.get(s.id)
+    slug = project.slug
+    for sid, pos, start, end, text, kind, aid, ext, title in session.execute(stmt):
+        hit = final.get(sid)
         if hit is None:
             continue
-        rec = _sentence_fields(project, s, aid, ext, title)
-        rec["label"], rec["source"], rec["confidence"], rec["annotators"] = hit
-        yield rec
+        yield {"project": slug, "article_id": aid, "article_external_id": ext,
+               "article_title": title, "sentence_id": sid, "position": pos, "start": start,
+               "end": end, "text": text, "kind": kind, "label": hit[0], "source": hit[1],
+               "confidence": hit[2], "annotators": hit[3]}
 
 
 # ------------------------------------------------------------------------ dashboard figures
@@ -338,15 +342,31 @@ def agreement_over_time(session: Session, project: Project, max_points: int = 20
     alpha over every sentence up to the batch's end. Returns ``{"batch": size, "points":
     [{"until": ISO time, "units": n, "alpha": x|null, "cumulative": x|null}]}``.
     """
+    recs = _label_rows(session, project, Annotation.updated_at, **filters)
+    M, units, anns = agreement.build_matrix(recs, label_ids(project.labels))
+    lm = LabelMatrix(M, np.asarray(units, dtype=np.int64), anns, label_ids(project.labels))
+    return _over_time(recs, lm, max_points, min_batch)
+
+
+def review_figures(session: Session, project: Project, **filters) -> dict:
+    """The dashboard's Dawid–Skene estimates and agreement over time, from one read of the
+    label rows: ``{"dawid_skene": ..., "over_time": ...}``."""
     labels = label_ids(project.labels)
     recs = _label_rows(session, project, Annotation.updated_at, **filters)
+    M, units, anns = agreement.build_matrix(recs, labels)
+    lm = LabelMatrix(M, np.asarray(units, dtype=np.int64), anns, labels)
+    return {"dawid_skene": annotator_accuracy(session, project, lm=lm),
+            "over_time": _over_time(recs, lm)}
+
+
+def _over_time(recs, lm: LabelMatrix, max_points: int = 20, min_batch: int = 25) -> dict:
     if not recs:
         return {"batch": 0, "points": []}
-    M, units, _ = agreement.build_matrix(recs, labels)
-    unit_of = {u: i for i, u in enumerate(units)}
+    M, labels = lm.M, lm.labels
+    unit_of = {int(u): i for i, u in enumerate(lm.sentence_ids)}
     # The moment each unit became pairable: the time of its second label (naive UTC, in us).
     ui = np.fromiter((unit_of[r[0]] for r in recs), dtype=np.int64, count=len(recs))
-    t = np.array([r[3] for r in recs], dtype="datetime64[us]").astype(np.int64)
+    t = np.fromiter(((r[3] - _EPOCH) // _US for r in recs), dtype=np.int64, count=len(recs))
     o = np.lexsort((t, ui))
     ui, t = ui[o], t[o]
     starts = np.flatnonzero(np.r_[True, ui[1:] != ui[:-1]])
@@ -365,7 +385,7 @@ def agreement_over_time(session: Session, project: Project, max_points: int = 20
         hi = min(lo + batch, units_p.size)
         alpha = agreement.krippendorff_alpha(M[units_p[lo:hi]], k)
         cum = agreement.krippendorff_alpha(M[units_p[:hi]], k)
-        until = np.datetime64(int(when[hi - 1]), "us").astype(datetime)
+        until = _EPOCH + int(when[hi - 1]) * _US
         points.append({"until": _ts(until), "units": int(hi - lo),
                        "alpha": None if alpha is None else _f(alpha),
                        "cumulative": None if cum is None else _f(cum)})

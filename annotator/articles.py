@@ -29,12 +29,17 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(normalize_for_hash(text).encode()).hexdigest()
 
 
-def _segment_all(texts: list[str]) -> list[list[Unit]]:
+def _segment_one(pair: tuple[str, str]) -> list[Unit]:
+    text, title = pair
+    return segment(text, title=title)  # a body line repeating the headline is a duplicate
+
+
+def _segment_all(pairs: list[tuple[str, str]]) -> list[list[Unit]]:
     workers = min(os.cpu_count() or 1, 8)
-    if len(texts) < PARALLEL_MIN or workers < 2:
-        return [segment(t) for t in texts]
+    if len(pairs) < PARALLEL_MIN or workers < 2:
+        return [_segment_one(p) for p in pairs]
     with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(segment, texts, chunksize=32))
+        return list(pool.map(_segment_one, pairs, chunksize=32))
 
 
 def add_articles(session: Session, project: Project, articles: list[ArticleIn],
@@ -57,7 +62,7 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
                 continue
             known.add(digest)
             fresh.append((art, digest))
-        for (art, digest), units in zip(fresh, _segment_all([a.text for a, _ in fresh])):
+        for (art, digest), units in zip(fresh, _segment_all([(a.text, a.title) for a, _ in fresh])):
             row = Article(project_id=project.id, external_id=art.external_id, title=art.title,
                           text=art.text, text_hash=digest, url=art.url, source=art.source,
                           published=art.published, topic=art.topic)

@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
+from .export import KINDS
 
 
 def _session():
@@ -159,17 +160,21 @@ def import_annotations_cmd(slug, file):
 
 @click.command("export")
 @click.argument("slug")
-@click.option("--kind", type=click.Choice(["annotations", "sentences", "gold"]), default="annotations",
+@click.option("--kind", type=click.Choice(list(KINDS)),
+              default="annotations",
               show_default=True)
 @click.option("-o", "--output", help="File path, or '-' for standard output.")
+@click.option("--card", is_flag=True, help="Also write a dataset card (README.md) beside the file.")
 @with_appcontext
-def export_cmd(slug, kind, output):
+def export_cmd(slug, kind, output, card):
     """Write a project's labels as JSONL (default export/SLUG-YYYYMMDDTHHMMSSZ.jsonl)."""
     from . import export
 
     with _session() as session:
         project = _project(session, slug)
         if output == "-":
+            if card:
+                raise click.ClickException("--card writes README.md beside a file: give -o PATH")
             n = export.write_jsonl(export.records(session, project, kind), sys.stdout)
             sys.stdout.flush()
             click.echo(f"{n} records", err=True)
@@ -185,6 +190,12 @@ def export_cmd(slug, kind, output):
             n = export.write_jsonl(export.records(session, project, kind), fh)
         os.replace(tmp, path)  # a reader never sees half a file
         click.echo(f"{n} records written to {path}")
+        if card:
+            from .card import dataset_card
+
+            readme = path.with_name("README.md")
+            readme.write_text(dataset_card(session, project, kind, path.name), encoding="utf-8")
+            click.echo(f"Dataset card written to {readme}")
 
 
 @click.command("stats")

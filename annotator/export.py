@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .models import Adjudication, Annotation, Article, ControlItem, Project, Sentence, User
 
-KINDS = ("annotations", "sentences", "gold")
+KINDS = ("annotations", "sentences", "gold", "spans", "babe", "semeval")
 CHUNK = 2000
 
 
@@ -29,7 +29,8 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
     stmt = (select(Annotation.label, Annotation.spans, Annotation.comment, Annotation.seconds,
                    Annotation.created_at, Annotation.updated_at, User.username,
                    Sentence.id, Sentence.position, Sentence.start, Sentence.end, Sentence.text,
-                   Article.id, Article.external_id, Article.title)
+                   Article.id, Article.external_id, Article.title, Article.url, Article.source,
+                   Article.published, Article.topic)
             .join(Sentence, Sentence.id == Annotation.sentence_id)
             .join(Article, Article.id == Sentence.article_id)
             .join(User, User.id == Annotation.user_id)
@@ -38,12 +39,14 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
             .execution_options(yield_per=CHUNK))
     slug = project.slug
     for (label, spans, comment, seconds, created, updated, username, sid, pos, start, end, text,
-         aid, ext, title) in session.execute(stmt):
+         aid, ext, title, url, source, published, topic) in session.execute(stmt):
         yield {"project": slug, "article_id": aid, "article_external_id": ext,
                "article_title": title, "sentence_id": sid, "position": pos, "start": start,
                "end": end, "text": text, "label": label, "spans": spans or [],
                "annotator": username, "comment": comment, "seconds": seconds,
-               "created_at": _ts(created), "updated_at": _ts(updated)}
+               "created_at": _ts(created), "updated_at": _ts(updated),
+               "article_url": url, "article_source": source, "article_published": published,
+               "article_topic": topic}
 
 
 def majority_of(labels: list[str]) -> tuple[str | None, float | None]:
@@ -58,7 +61,8 @@ def majority_of(labels: list[str]) -> tuple[str | None, float | None]:
 
 def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
     """One record per sentence of the project (every kind), with all its labels."""
-    sentences = (select(Sentence, Article.id, Article.external_id, Article.title)
+    sentences = (select(Sentence, Article.id, Article.external_id, Article.title, Article.url,
+                        Article.source, Article.published, Article.topic)
                  .join(Article, Article.id == Sentence.article_id)
                  .where(Sentence.project_id == project.id)
                  .order_by(Article.id, Sentence.position)
@@ -78,7 +82,7 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
     label_rows = iter(session.execute(labels))
     pending = next(label_rows, None)
     slug = project.slug
-    for s, aid, ext, title in session.execute(sentences):
+    for s, aid, ext, title, url, source, published, topic in session.execute(sentences):
         anns = []
         while pending is not None and pending[0] == s.id:
             anns.append({"annotator": pending[1], "label": pending[2], "spans": pending[3] or [],
@@ -89,7 +93,8 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
                "article_title": title, "sentence_id": s.id, "position": s.position,
                "start": s.start, "end": s.end, "text": s.text, "kind": s.kind,
                "control": s.id in controls, "annotations": anns, "majority": top,
-               "agreement": share, "gold": gold.get(s.id)}
+               "agreement": share, "gold": gold.get(s.id), "article_url": url,
+               "article_source": source, "article_published": published, "article_topic": topic}
 
 
 def write_jsonl(records: Iterable[dict], fh: IO[str]) -> int:
@@ -125,4 +130,8 @@ def records(session: Session, project: Project, kind: str) -> Iterator[dict]:
         conf = settings(project)
         return final_labels(session, project, method=conf["aggregation"],
                             threshold=conf["gold_threshold"])
+    if kind in ("spans", "babe", "semeval"):
+        from . import formats
+
+        return getattr(formats, f"iter_{kind}")(session, project)
     raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")

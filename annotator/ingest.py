@@ -264,7 +264,7 @@ def _article_from(obj: object, where: int | None) -> ArticleIn:
             value = str(value)  # numeric ids are common; stored as text
         if not isinstance(value, str):
             raise ValueError(f"{key} must be a string, got {_type_name(value)}")
-        value = value.strip() or None
+        value = _CONTROL_RE.sub("", value).strip() or None
         if extra.get(attr) is None:  # "source" wins over its alias "outlet"
             extra[attr] = value
     return ArticleIn(title=" ".join(fields["title"].split()), text=fields["text"], line=where, **extra)

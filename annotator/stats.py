@@ -42,3 +42,22 @@ def rows(session: Session, project: Project, *, article_ids=None, annotators=Non
 def project_stats(session: Session, project: Project, **filters) -> dict:
     labels = label_ids(project.labels)
     return agreement.statistics(list(rows(session, project, **filters)), labels)
+
+
+def hint_quality(session: Session, project: Project) -> dict:
+    """Precision, recall and F1 of the project's hints against the human majority and spans,
+    so that the lexicon can be tuned with evidence (see docs/hints.md)."""
+    from . import suggest
+    from .export import iter_sentences
+    from .formats import agreed_spans
+
+    matcher = suggest.Matcher(project.lexicon or suggest.DEFAULT_LEXICON)
+    items = []
+    for rec in iter_sentences(session, project):
+        if rec["kind"] != "body" or not rec["annotations"] or rec["control"]:
+            continue
+        label = rec["gold"] or rec["majority"]
+        spans = agreed_spans([a["spans"] for a in rec["annotations"] if a["label"] == label]) \
+            if label else None
+        items.append((matcher.hints(rec["text"]), label, spans))
+    return suggest.hint_quality(items)

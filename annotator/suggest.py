@@ -649,12 +649,12 @@ def _exceptions_regex(patterns: list[tuple]) -> re.Pattern | None:
 
 
 class _Entry:
-    __slots__ = ("type", "term", "before", "after", "reach_before", "reach_after", "data")
+    """One compiled lexicon entry: its hint type, canonical term and exception regexes."""
+    __slots__ = ("type", "term", "before", "after", "reach_before", "reach_after")
 
     def __init__(self, kind: str, data: dict):
         self.type = kind
         self.term = data["term"]
-        self.data = data
         before = [_phrase(p, "") for p in data.get("not_before", [])]
         after = [tuple(reversed(_phrase(p, ""))) for p in data.get("not_after", [])]
         self.before = _exceptions_regex(before)
@@ -734,9 +734,9 @@ class Matcher:
     def _surfaces(data: dict) -> set[tuple]:
         words = _words(data["term"])
         surfaces = {tuple(words)}
-        single = sum(1 for w in words if w != "'") == 1 and len(words) == 1
-        inflect = data.get("inflect", single)
-        if inflect and words[0].isalpha():
+        # one-word terms are inflected unless told otherwise; multi-word terms only when
+        # "inflect" is true, and then on their first word ("told reporters" -> "tells reporters")
+        if data.get("inflect", len(words) == 1) and words[0].isalpha():
             for form in _forms(_lemma(words[0])):
                 surfaces.add((form, *words[1:]))
         for variant in data.get("variants", []):
@@ -811,7 +811,8 @@ class Matcher:
                 continue
             if any(s < h["end"] and h["start"] < e for h in sources):
                 continue
-            sources.append({"start": s, "end": e, "type": "source", "term": " ".join(sentence[s:e].split())})
+            sources.append({"start": s, "end": e, "type": "source",
+                            "term": " ".join(sentence[s:e].split())})
         if not sources:
             return lexical
         return sorted(lexical + sources, key=lambda h: h["start"])
@@ -883,7 +884,8 @@ _SKIP_BACK = frozenset("""has have had also later previously repeatedly earlier 
     allegedly purportedly apparently""".split())
 _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _ADJUNCT_RE = re.compile(
-    r"\s*(?:,\s*)?(?:(?:late |early )?on (?:" + "|".join(_WEEKDAYS) + r")(?: (?:morning|afternoon|evening|night))?"
+    r"\s*(?:,\s*)?(?:(?:late |early )?on (?:" + "|".join(_WEEKDAYS) + r")"
+    r"(?: (?:morning|afternoon|evening|night))?"
     r"|(?:last|this|next) (?:week|month|year|night|weekend|" + "|".join(_WEEKDAYS) + r")"
     r"|earlier|later|yesterday|today|again|also|separately|publicly|repeatedly"
     r"|in (?:a|an|the) (?:\w+ ){0,2}(?:statement|interview|post|video|speech|address|briefing|"

@@ -213,6 +213,10 @@ def run_db(args, M: np.ndarray, names: list[str], secs: np.ndarray):
                      f"goal < 3 s: {'met' if med < 3 else 'MISSED'}"))
         med, best, _ = timeit(lambda: (session.rollback(), list(stat_rows(session, project)))[1], rep)
         rows.append(("  of which: reading the label rows (`stats.rows`)", med, best, ""))
+        med, best, _ = timeit(lambda: (session.rollback(), adjudicate.review_figures(
+            session, project))[1], rep)
+        rows.append(("dashboard extras: Dawid-Skene + agreement over time (`review_figures`)",
+                     med, best, ""))
         med, best, _ = timeit(lambda: (session.rollback(), adjudicate.disagreements(
             session, project, 1, 20))[1], rep)
         rows.append(("disagreement queue, first page of 20 (`adjudicate.disagreements`)", med, best, ""))

@@ -355,10 +355,18 @@ def test_dawid_skene_on_the_dashboard_recovers_simulated_accuracy(db, client, pr
     got = {a["annotator"]: a["accuracy"] for a in est["annotators"]}
     for u, a in zip(users, acc):
         assert got[u.username] == pytest.approx(a, abs=0.07)
+    lazy = make_user("lazy")  # calls everything contested: the dashboard says so
+    db.add_all(Annotation(sentence_id=s.id, user_id=lazy.id, project_id=project.id, label=C)
+               for s in sents[:50])
+    db.commit()
     make_user("rev", "reviewer")
     reviewer_client(client)
     html = client.get(f"/projects/{project.slug}/review").get_data(as_text=True)
-    assert f"{got['sim0'] * 100:.1f}%" in html
+    assert "lazy gives “Contested framing” to 100% of their sentences" in html
+    assert "sim0 gives" not in html
+    data = client.get(f"/projects/{project.slug}/review?format=json").get_json()
+    assert data["dawid_skene"]["annotators"][0]["annotator"] == "sim0"
+    assert f"{data['dawid_skene']['annotators'][0]['accuracy'] * 100:.1f}%" in html
 
 
 # ------------------------------------------------------------------------------ stats command

@@ -360,6 +360,29 @@ ATTRIBUTION_CASES = [
       ("cue", "added")}),
     ("\u201cWe are ready,\u201d she said, \u201cbut we will not wait forever.\u201d",
      {("content", "We are ready"), ("source", "she"), ("cue", "said")}),
+    ("\u201cBrenica is free,\u201d President Anneke Dorval said in a televised address from Sardena.",
+     {("content", "Brenica is free"), ("source", "President Anneke Dorval"), ("cue", "said")}),
+    ("Gen. Luka Varenne, commander of the Eastern Command, told reporters at 3 p.m. that the "
+     "fighters had withdrawn.",
+     {("source", "Gen. Luka Varenne"), ("cue", "told reporters"), ("content", "the fighters had withdrawn")}),
+    ("Karsk's envoy to the U.N., Halvard Tenn, told the council that Velorian forces had fired.",
+     {("source", "Karsk's envoy to the U.N., Halvard Tenn"), ("cue", "told"),
+      ("content", "Velorian forces had fired")}),
+    ("According to Col. Piotr Anselm, the ministry\u2019s spokesman, 41 militants were captured.",
+     {("cue", "According to"), ("source", "Col. Piotr Anselm"), ("content", "41 militants were captured")}),
+    ("Schools were closed, according to a report by the U.N. human rights office.",
+     {("content", "Schools were closed"), ("cue", "according to"),
+      ("source", "a report by the U.N. human rights office")}),
+    ("Azerbaijan's Defence Ministry said on Tuesday that Armenian forces had shelled its positions, "
+     "a claim Yerevan denied.",
+     {("source", "Azerbaijan's Defence Ministry"), ("cue", "said"),
+      ("content", "Armenian forces had shelled its positions"), ("cue", "claim"), ("source", "Yerevan"),
+      ("cue", "denied")}),
+    ("Mr. Harstad will address the nation on Wednesday evening, his press office said.",
+     {("content", "Mr. Harstad will address the nation on Wednesday evening"),
+      ("source", "his press office"), ("cue", "said")}),
+    # not an inversion: '..., said she feared' / '..., accuses Karsk of'
+    ("Veloria, for its part, accuses Karsk of arming rebels.", {("cue", "accuses")}),
     # passive hearsay: a cue but no source; the subject is not the source
     ("The commander is said to be hiding in the mountains.",
      {("cue", "said"), ("content", "to be hiding in the mountains")}),
@@ -472,10 +495,14 @@ def test_hints_properties(sentence):
         previous_end = h["end"]
         assert h["type"] in ("cue", "contested_term", "source")
         assert isinstance(h["term"], str) and h["term"]
-    for span in find_attributions(sentence):
+    spans = find_attributions(sentence)
+    for span in spans:
         assert 0 <= span["start"] < span["end"] <= len(sentence)
         assert span["label"] in ("source", "cue", "content")
         assert sentence[span["start"]:span["end"]].strip()
+    # the hints' sources are the finder's sources, less those overlapping a lexicon hint
+    found = {(s["start"], s["end"]) for s in spans if s["label"] == "source"}
+    assert {(h["start"], h["end"]) for h in hints if h["type"] == "source"} <= found
 
 
 def test_speed_is_well_above_the_hot_path_budget():

@@ -205,6 +205,41 @@ def control(sentence_id: int):
     return redirect(url_for("admin.article", article_id=s.article_id) + f"#u{s.id}")
 
 
+@bp.route("/projects/<slug>/lexicon", methods=["GET", "POST"])
+@roles_required("admin")
+def lexicon(slug: str):
+    """Edit, upload or download the project's hint lexicon (JSON)."""
+    from .. import suggest
+
+    session = get_session()
+    project = _project(slug)
+    current = project.lexicon or suggest.DEFAULT_LEXICON
+    if request.args.get("download"):
+        body = json.dumps(current, indent=2, ensure_ascii=False)
+        return Response(body, mimetype="application/json", headers={
+            "Content-Disposition": f'attachment; filename="{project.slug}-lexicon.json"'})
+    form = PostForm()
+    text = json.dumps(current, indent=2, ensure_ascii=False)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, "The form expired; reload the page.")
+        upload = request.files.get("file")
+        text = upload.read().decode("utf-8", "replace") if upload and upload.filename else request.form.get("lexicon", "")
+        try:
+            if request.form.get("action") == "reset":
+                project.lexicon = None
+            else:
+                project.lexicon = suggest.validate_lexicon(json.loads(text))
+            session.commit()
+            flash("Lexicon saved. New hints apply from the next sentence served.", "info")
+            return redirect(url_for("admin.lexicon", slug=slug))
+        except ValueError as err:
+            session.rollback()
+            flash(f"Lexicon not saved: {err}", "error")
+    return render_template("admin/lexicon.html", project=project, text=text,
+                           custom=project.lexicon is not None)
+
+
 @bp.get("/projects/<slug>/progress")
 @roles_required("admin")
 def progress(slug: str):

@@ -67,12 +67,10 @@ def dashboard(slug: str):
     filters = _stats_filters()
     try:
         stats = project_stats(session, project, **filters)
-        lm = adjudicate.label_matrix(session, project, **filters)
-        ds = adjudicate.annotator_accuracy(session, project, lm=lm)
-        del lm
-        timeline = adjudicate.agreement_over_time(session, project, **filters)
+        extra = adjudicate.review_figures(session, project, **filters)
     except ValueError as err:
         abort(400, str(err))
+    ds, timeline = extra["dawid_skene"], extra["over_time"]
     if _wants_json():
         return jsonify({"stats": stats, "dawid_skene": ds, "over_time": timeline,
                         "filters": filters})
@@ -85,13 +83,19 @@ def dashboard(slug: str):
         "per_label": {lab: reading(v["alpha"], None, reasons.get(f"per_label[{lab}].alpha"))
                       for lab, v in stats["per_label"].items()},
     }
+    # An annotator who gives one label to most sentences, far more often than the others do.
     dominant = {}
+    everyone = {lab: v["count"] for lab, v in stats["per_label"].items()}
+    n_all = sum(everyone.values())
     for a in stats["annotator_stats"]:
         total = a["annotations"]
-        if total >= 10:
-            lab, n = max(a["label_distribution"].items(), key=lambda kv: kv[1])
-            if n / total >= 0.75:
-                dominant[a["annotator"]] = (names.get(lab, lab), n / total)
+        if total < 10:
+            continue
+        lab, n = max(a["label_distribution"].items(), key=lambda kv: kv[1])
+        rest_n, rest_total = everyone[lab] - n, n_all - total
+        rest_share = rest_n / rest_total if rest_total else 1.0
+        if n / total >= 0.6 and n / total >= 1.5 * rest_share:
+            dominant[a["annotator"]] = (names.get(lab, lab), n / total, rest_share)
     ann_names = [a["annotator"] for a in stats["annotator_stats"]]
     chart = {
         "coincidence": charts.heatmap(stats["coincidence"], stats["labels"], names),
