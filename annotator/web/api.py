@@ -224,7 +224,10 @@ def stats(slug: str):
     from ..stats import project_stats
 
     project = _project(slug, "review")
-    return jsonify(project_stats(get_session(), project, **_stats_filters()))
+    try:
+        return jsonify(project_stats(get_session(), project, **_stats_filters()))
+    except ValueError as err:
+        raise ApiError(400, "invalid_filter", str(err)) from None
 
 
 def _stats_filters() -> dict:
