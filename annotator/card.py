@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import Adjudication, Annotation, Article, Project, Sentence, User
+from .models import Adjudication, Annotation, Article, Project, Sentence
 from .projects import settings
 from .stats import project_stats
 from .suggest import DEFAULT_LEXICON

@@ -50,6 +50,8 @@ def clean_engine(database_url):
 def _wipe(engine) -> None:
     with engine.begin() as conn:
         if IS_PG:
+            # A connection left open by a test must fail the next one, not hang the run.
+            conn.execute(text("SET LOCAL lock_timeout = '20s'"))
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import json
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import export, ingest, projects, quality, users
 from ..articles import add_articles, delete_article, set_kind
-from ..models import Annotation, Article, Project, Sentence, User
-from .common import get_session, page_arg, roles_required
+from ..models import Article, Project, Sentence, User
+from .common import get_session, jsonl_download, page_arg, roles_required
 from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -153,9 +152,7 @@ def download(slug: str):
     kind = request.args.get("kind", "annotations")
     if kind not in export.KINDS:
         abort(400, f"kind: one of {', '.join(export.KINDS)}")
-    stream = export.iter_jsonl(export.records(get_session(), project, kind))
-    return Response(stream_with_context(stream), mimetype="application/x-ndjson", headers={
-        "Content-Disposition": f'attachment; filename="{project.slug}-{kind}.jsonl"'})
+    return jsonl_download(project, kind)
 
 
 @bp.route("/articles/<int:article_id>", methods=["GET", "POST"])

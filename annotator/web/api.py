@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, g, jsonify, request, stream_with_context, url_for
+from flask import Blueprint, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -12,7 +12,7 @@ from .. import sentences as sent
 from ..writes import AnnotationError, LabelInput
 from ..articles import add_articles
 from ..models import Sentence
-from .common import get_session
+from .common import get_session, jsonl_download
 from .hints import matcher_for
 from .openapi import SPEC
 from .setup import csrf, error_response
@@ -191,10 +191,7 @@ def export_project(slug: str):
     kind = request.args.get("kind", "annotations")
     if kind not in export.KINDS:
         raise ApiError(400, "invalid_kind", f"kind: one of {', '.join(export.KINDS)}")
-    session = get_session()
-    stream = export.iter_jsonl(export.records(session, project, kind))
-    return Response(stream_with_context(stream), mimetype="application/x-ndjson", headers={
-        "Content-Disposition": f'attachment; filename="{project.slug}-{kind}.jsonl"'})
+    return jsonl_download(project, kind)
 
 
 @bp.post("/projects/<slug>/articles")

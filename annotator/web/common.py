@@ -10,7 +10,27 @@ from flask_login import current_user, login_required
 from .. import projects
 from .setup import get_session
 
-__all__ = ["get_session", "roles_required", "project_for", "safe_next"]
+__all__ = ["get_session", "roles_required", "project_for", "safe_next", "jsonl_download"]
+
+
+def jsonl_download(project, kind: str):
+    """A streamed JSONL attachment. The stream has a session of its own, closed when the
+    stream ends or the client goes away, so no transaction outlives the download."""
+    from flask import Response, current_app
+
+    from .. import export
+    from ..models import Project
+
+    maker = current_app.extensions["annotator.sessionmaker"]
+    project_id = project.id
+
+    def lines():
+        with maker() as session:
+            proj = session.get(Project, project_id)
+            yield from export.iter_jsonl(export.records(session, proj, kind))
+
+    return Response(lines(), mimetype="application/x-ndjson", headers={
+        "Content-Disposition": f'attachment; filename="{project.slug}-{kind}.jsonl"'})
 
 
 def roles_required(*roles: str):
