@@ -133,13 +133,15 @@ def project(slug: str):
                     flash(msg, "warning")
             return redirect(url_for("admin.project", slug=slug))
     page = page_arg()
-    arts = session.execute(
-        select(Article.id, Article.title, Article.source,
-               func.count(Sentence.id).filter(Sentence.kind == "body"),
-               func.count(Sentence.id).filter(Sentence.kind == "body", Sentence.full.is_(True)))
-        .outerjoin(Sentence, Sentence.article_id == Article.id)
-        .where(Article.project_id == project.id).group_by(Article.id)
+    # One page of articles first, then counts for just those: fast with 10,000 articles.
+    page_rows = session.execute(
+        select(Article.id, Article.title, Article.source).where(Article.project_id == project.id)
         .order_by(Article.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    counts = {aid: (body, full) for aid, body, full in session.execute(
+        select(Sentence.article_id, func.count().filter(Sentence.kind == "body"),
+               func.count().filter(Sentence.kind == "body", Sentence.full.is_(True)))
+        .where(Sentence.article_id.in_([r.id for r in page_rows])).group_by(Sentence.article_id))}
+    arts = [(r.id, r.title, r.source, *counts.get(r.id, (0, 0))) for r in page_rows]
     total = session.scalar(select(func.count()).select_from(Article).where(Article.project_id == project.id))
     return render_template("admin/project.html", project=project, form=form, articles=arts,
                            page=page, pages=max(1, -(-total // PER_PAGE)), total=total)
