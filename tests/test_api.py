@@ -203,3 +203,33 @@ def test_control_items_are_left_out_of_agreement(db, make_user, project):
         writes.save(db, project, s, u, LabelInput("neutral_fact"))
     assert project_stats(db, project)["annotations"] == 0
     assert assign.progress(db, project, users.by_name(db, "a"))["done"] == 1
+
+
+def test_a_whole_project_through_the_api(client, db, make_user):
+    """Create, import, annotate as several users, read statistics, export: API only."""
+    admin = _token(db, make_user("root", "admin"))
+    resp = client.post("/api/v1/projects", headers=admin, json={"slug": "wire", "name": "Wire", "overlap": 2})
+    assert conforms(resp, "/projects", "post")["slug"] == "wire"
+    assert client.post("/api/v1/projects", headers=admin, json={"slug": "wire"}).status_code == 409
+    assert client.post("/api/v1/projects", headers=admin, json={"slug": "Bad Slug"}).status_code == 400
+    articles = "\n".join(json.dumps({"title": f"Report {i}", "text": f"The ministry said talks resumed on day {i}.\n\nThe border crossing reopened on Friday."}) for i in range(3))
+    assert client.post("/api/v1/projects/wire/articles", headers=admin, data=articles,
+                       content_type="application/x-ndjson").status_code == 201
+    tokens = {}
+    for name in ("ann1", "ann2", "ann3"):
+        resp = client.post("/api/v1/users", headers=admin, json={"username": name, "token": True})
+        tokens[name] = {"Authorization": f"Bearer {conforms(resp, '/users', 'post')['token']}"}
+    assert client.post("/api/v1/users", headers=admin, json={"username": "ann1"}).status_code == 409
+    assert client.post("/api/v1/users", headers=tokens["ann1"], json={"username": "x"}).status_code == 403
+    labelled = 0
+    for name, h in tokens.items():
+        while (s := client.get("/api/v1/projects/wire/next", headers=h).get_json()["sentence"]):
+            label = "attributed_claim" if "said" in s["text"] else "neutral_fact"
+            assert client.put(f"/api/v1/sentences/{s['id']}/annotation", headers=h, json={"label": label}).status_code == 201
+            labelled += 1
+    assert labelled == 6 * 2  # 6 body sentences, overlap 2
+    stats = client.get("/api/v1/projects/wire/stats", headers=admin).get_json()
+    assert stats["annotations"] == 12 and stats["krippendorff_alpha"] == 1.0
+    lines = client.get("/api/v1/projects/wire/export?kind=sentences", headers=admin).get_data(as_text=True).splitlines()
+    body = [json.loads(l) for l in lines if json.loads(l)["kind"] == "body"]
+    assert len(body) == 6 and all(r["agreement"] == 1.0 for r in body)

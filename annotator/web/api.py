@@ -106,10 +106,69 @@ def openapi():
 @bp.get("/projects")
 def list_projects():
     session, user = get_session(), _user()
-    return jsonify({"projects": [
-        {"slug": p.slug, "name": p.name, "overlap": p.overlap, "labels": p.labels,
-         "can_annotate": projects.can_annotate(p, user)}
-        for p in projects.visible_projects(session, user)]})
+    return jsonify({"projects": [_project_json(p, user) for p in projects.visible_projects(session, user)]})
+
+
+def _admin():
+    if _user().role != "admin":
+        raise ApiError(403, "forbidden", "Only admins may do this.")
+
+
+@bp.post("/projects")
+def create_project():
+    """Create a project (admins): {"slug", "name"?, "overlap"?, "guidelines"?, "labels"?,
+    "members"?: [usernames], "settings"?}."""
+    _admin()
+    data, session = _body(), get_session()
+    names = data.get("members") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ApiError(400, "invalid_project", "members: a list of usernames")
+    members = [users.by_name(session, n) for n in names]
+    if None in members:
+        missing = [n for n, m in zip(names, members) if m is None]
+        raise ApiError(400, "invalid_project", f"members: no user {', '.join(missing)}")
+    if not isinstance(data.get("name", ""), (str, type(None))) or \
+            not isinstance(data.get("guidelines", ""), (str, type(None))):
+        raise ApiError(400, "invalid_project", "name and guidelines: strings")
+    try:
+        p = projects.create_project(
+            session, data.get("slug", ""), data.get("name"), overlap=data.get("overlap", 2),
+            guidelines=data.get("guidelines") or "", labels=data.get("labels"), members=members,
+            settings_=data.get("settings") or {})
+    except projects.ProjectError as err:
+        session.rollback()
+        status = 409 if "exists already" in str(err) else 400
+        raise ApiError(status, "invalid_project", str(err)) from None
+    session.commit()
+    return jsonify(_project_json(p, _user())), 201
+
+
+def _project_json(p, user) -> dict:
+    return {"slug": p.slug, "name": p.name, "overlap": p.overlap, "labels": p.labels,
+            "can_annotate": projects.can_annotate(p, user)}
+
+
+@bp.post("/users")
+def create_user():
+    """Create a user (admins): {"username", "role"?, "password"?}; a token for them comes with it
+    when "token": true, so a script can act as that user at once."""
+    _admin()
+    data, session = _body(), get_session()
+    password = data.get("password")
+    if password is not None and not isinstance(password, str):
+        raise ApiError(400, "invalid_user", "password: a string")
+    try:
+        u = users.create_user(session, str(data.get("username", "")), str(data.get("role", "annotator")),
+                              password)
+    except users.AccountError as err:
+        session.rollback()
+        status = 409 if "exists already" in str(err) else 400
+        raise ApiError(status, "invalid_user", str(err)) from None
+    body = {"username": u.username, "role": u.role, "can_sign_in": password is not None}
+    if data.get("token") is True:
+        _, body["token"] = users.create_token(session, u, "created by API")
+    session.commit()
+    return jsonify(body), 201
 
 
 @bp.get("/projects/<slug>/next")

@@ -45,6 +45,10 @@ SPEC: dict = {
                                  "before": {"type": "array", "items": {"type": "string"}},
                                  "after": {"type": "array", "items": {"type": "string"}}}},
                              "hints": {"type": "array", "items": {"$ref": "#/components/schemas/Hint"}}}},
+            "Project": {"type": "object", "required": ["slug", "name", "overlap", "labels", "can_annotate"],
+                        "properties": {"slug": {"type": "string"}, "name": {"type": "string"},
+                                       "overlap": {"type": "integer"}, "labels": {"type": "array"},
+                                       "can_annotate": {"type": "boolean"}}},
             "Progress": {"type": "object", "required": ["done", "total"], "properties": {
                 "done": {"type": "integer"}, "total": {"type": "integer"}}},
             "Annotation": {"type": "object",
@@ -71,11 +75,33 @@ SPEC: dict = {
         },
     },
     "paths": {
-        "/projects": {"get": {"summary": "Projects you can see", "responses": {
-            "200": _json({"type": "object", "required": ["projects"], "properties": {"projects": {
-                "type": "array", "items": {"type": "object",
-                                           "required": ["slug", "name", "overlap", "labels", "can_annotate"]}}}}),
-            "401": _err}}},
+        "/projects": {
+            "get": {"summary": "Projects you can see", "responses": {
+                "200": _json({"type": "object", "required": ["projects"], "properties": {"projects": {
+                    "type": "array", "items": {"$ref": "#/components/schemas/Project"}}}}),
+                "401": _err}},
+            "post": {"summary": "Create a project (admins)",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["slug"], "properties": {
+                             "slug": {"type": "string"}, "name": {"type": "string"},
+                             "overlap": {"type": "integer", "minimum": 1, "maximum": 50},
+                             "guidelines": {"type": "string"}, "labels": {"type": "array"},
+                             "members": {"type": "array", "items": {"type": "string"}},
+                             "settings": {"type": "object"}}}}}},
+                     "responses": {"201": _json({"$ref": "#/components/schemas/Project"}, "Created"),
+                                   "400": _err, "401": _err, "403": _err, "409": _err}}},
+        "/users": {"post": {
+            "summary": "Create a user (admins); with \"token\": true a token for them is returned once",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["username"], "properties": {
+                    "username": {"type": "string"}, "role": {"enum": ["admin", "reviewer", "annotator"]},
+                    "password": {"type": "string"}, "token": {"type": "boolean"}}}}}},
+            "responses": {"201": _json({"type": "object", "required": ["username", "role", "can_sign_in"],
+                                        "properties": {"username": {"type": "string"},
+                                                       "role": {"type": "string"},
+                                                       "can_sign_in": {"type": "boolean"},
+                                                       "token": {"type": "string"}}}, "Created"),
+                          "400": _err, "401": _err, "403": _err, "409": _err}}},
         "/projects/{slug}/next": {"get": {
             "summary": "The next sentence for you (leased to you), and your progress",
             "parameters": [_slug, {"name": "ahead", "in": "query", "required": False,
