@@ -172,7 +172,8 @@ def _label_rows(session: Session, project: Project, *extra, **filters):
 def label_matrix(session: Session, project: Project, **filters) -> LabelMatrix:
     labels = label_ids(project.labels)
     recs = _label_rows(session, project, **filters)
-    M, units, anns = agreement.build_matrix(recs, labels)
+    # Annotators in name order, whatever order the database returns rows in.
+    M, units, anns = agreement.build_matrix(recs, labels, annotators=sorted({r[1] for r in recs}))
     return LabelMatrix(M, np.asarray(units, dtype=np.int64), anns, labels)
 
 
@@ -321,12 +322,12 @@ def annotator_accuracy(session: Session, project: Project, lm: LabelMatrix | Non
     k = len(lm.labels)
     ds = dawid_skene(lm.M, k)
     given = (lm.M >= 0).sum(axis=0)
-    return {
-        "annotators": [
-            {"annotator": a, "annotations": int(given[r]), "accuracy": _f(ds.accuracy[r]),
+    rows = [{"annotator": a, "annotations": int(given[r]), "accuracy": _f(ds.accuracy[r]),
              "confusion": {lm.labels[t]: {lm.labels[g]: _f(ds.confusion[r, t, g]) for g in range(k)}
                            for t in range(k)}}
-            for r, a in enumerate(lm.annotators)],
+            for r, a in enumerate(lm.annotators)]
+    return {
+        "annotators": rows,
         "priors": {lm.labels[c]: _f(ds.priors[c]) for c in range(k)},
         "iterations": int(ds.iterations), "converged": bool(ds.converged),
     }
@@ -353,7 +354,8 @@ def review_figures(session: Session, project: Project, **filters) -> dict:
     label rows: ``{"dawid_skene": ..., "over_time": ...}``."""
     labels = label_ids(project.labels)
     recs = _label_rows(session, project, Annotation.updated_at, **filters)
-    M, units, anns = agreement.build_matrix(recs, labels)
+    # Annotators in name order, whatever order the database returns rows in.
+    M, units, anns = agreement.build_matrix(recs, labels, annotators=sorted({r[1] for r in recs}))
     lm = LabelMatrix(M, np.asarray(units, dtype=np.int64), anns, labels)
     return {"dawid_skene": annotator_accuracy(session, project, lm=lm),
             "over_time": _over_time(recs, lm)}

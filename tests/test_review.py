@@ -365,8 +365,8 @@ def test_dawid_skene_on_the_dashboard_recovers_simulated_accuracy(db, client, pr
     assert "lazy gives “Contested framing” to 100% of their sentences" in html
     assert "sim0 gives" not in html
     data = client.get(f"/projects/{project.slug}/review?format=json").get_json()
-    assert data["dawid_skene"]["annotators"][0]["annotator"] == "sim0"
-    assert f"{data['dawid_skene']['annotators'][0]['accuracy'] * 100:.1f}%" in html
+    sim0 = [a for a in data["dawid_skene"]["annotators"] if a["annotator"] == "sim0"][0]
+    assert f"{sim0['accuracy'] * 100:.1f}%" in html
 
 
 # ------------------------------------------------------------------------------ stats command
