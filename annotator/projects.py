@@ -19,7 +19,7 @@ DEFAULT_SETTINGS: dict = {
     "control_rate": 0.0,          # share of served items that are quality-control items
     "control_feedback": False,    # show the known answer after a control item (training rounds)
     "min_control_accuracy": 0.7,  # annotators below are flagged
-    "gold_threshold": 0.5,        # `gold` export: majority needs more than this share
+    "gold_threshold": 0.5,        # `gold` export: the majority's share (or DS posterior) must reach this
     "aggregation": "majority",    # or dawid_skene, for the `gold` export
     "pseudonymous": False,        # dataset cards name annotators as A1, A2, ...
 }

@@ -3,7 +3,6 @@ ANNOTATOR_DATABASE_URL names one; a private schema is created there and dropped 
 from __future__ import annotations
 
 import os
-import re
 import uuid
 
 import pytest
@@ -76,24 +75,6 @@ def db(app):
     session = app.extensions["annotator.sessionmaker"]()
     yield session
     session.close()
-
-
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, path="/login") -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def login(client, username, password="password123"):
-    token = csrf_token(client)
-    resp = client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": token})
-    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
-    return token
 
 
 @pytest.fixture

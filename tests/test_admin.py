@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from annotator import assign, projects, writes
 from annotator.models import Article, Project, Sentence, User
 from annotator.writes import LabelInput
-from conftest import csrf_token, login
+from helpers import login
 
 
 def _admin(client, make_user):

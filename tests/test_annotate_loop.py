@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from annotator.models import Annotation, AnnotationHistory, Sentence
-from conftest import login
+from helpers import login
 
 SID = re.compile(r'name="sentence_id" id="sentence-id" value="(\d+)"')
 

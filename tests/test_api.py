@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_spec
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
 from annotator import quality, users
 from annotator.models import Sentence
 from annotator.web.openapi import SPEC
-from conftest import login
+from helpers import login
 
 REGISTRY = Registry().with_resource("urn:spec", DRAFT202012.create_resource(SPEC))
 

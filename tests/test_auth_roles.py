@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import csrf_token, login
+from helpers import csrf_token, login
 
 
 def test_every_page_needs_sign_in(client, project):

@@ -84,6 +84,6 @@ def test_demo_is_idempotent(app):
     # the same passwords are shown again, and they work
     pw = [l.split()[1] for l in second.output.splitlines() if l.strip().startswith("alice")][0]
     client = app.test_client()
-    from conftest import login
+    from helpers import login
 
     login(client, "alice", pw)

@@ -11,7 +11,7 @@ from annotator.formats import agreed_spans
 from annotator.models import Article, Sentence
 from annotator.stats import hint_quality
 from annotator.writes import LabelInput
-from conftest import login
+from helpers import login
 
 ARTICLE = {"title": "Clashes in the valley", "url": "https://example.org/a", "source": "Daily Wire Service",
            "topic": "border conflict", "published": "2026-11-20", "id": "ext-1",

@@ -15,14 +15,12 @@ from annotator.articles import add_articles
 from annotator.models import (Adjudication, AdjudicationHistory, Annotation, ControlItem, Project,
                               Sentence)
 from annotator.stats import project_stats
-
-from conftest import csrf_token, login
+from helpers import csrf_token, login
 
 A, C, N = "attributed_claim", "contested_framing", "neutral_fact"
 
 
 # ------------------------------------------------------------------------------------ helpers
-
 
 def body(db, project) -> list[Sentence]:
     return list(db.scalars(select(Sentence).where(Sentence.project_id == project.id,
@@ -98,7 +96,7 @@ def test_review_pages_are_for_reviewers_and_admins(client, project, team, labell
         assert client.get(f"/projects/{slug}/review").status_code == 200
         assert client.get(f"/projects/{slug}/disagreements").status_code == 200
         client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
-    assert client.get(f"/projects/nope/review").status_code in (302, 404)
+    assert client.get("/projects/nope/review").status_code in (302, 404)
 
 
 # ---------------------------------------------------------------------------------- dashboard
@@ -315,7 +313,8 @@ def test_gold_export_majority_threshold(db, app, client, project, team, labelled
     lines = [json.loads(l) for l in out.read_text().splitlines()]
     assert {l["sentence_id"] for l in lines} == set(final(0.6))
     reviewer_client(client)
-    resp = client.get(f"/api/v1/projects/{project.slug}/export?kind=gold")
+    # buffered: the streamed response is closed at once, so its request session ends here
+    resp = client.get(f"/api/v1/projects/{project.slug}/export?kind=gold", buffered=True)
     assert resp.status_code == 200
     assert [json.loads(l) for l in resp.get_data(as_text=True).splitlines()] == lines
 

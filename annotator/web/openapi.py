@@ -152,7 +152,7 @@ SPEC: dict = {
         "/projects/{slug}/export": {"get": {
             "summary": "Streamed JSONL export (reviewers and admins)",
             "parameters": [_slug, {"name": "kind", "in": "query", "required": False,
-                                   "schema": {"enum": ["annotations", "sentences"]}}],
+                                   "schema": {"enum": ["annotations", "sentences", "gold", "spans", "babe", "semeval"]}}],
             "responses": {"200": {"description": "JSON lines",
                                   "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
                           "400": _err, "401": _err, "403": _err, "404": _err}}},
