@@ -205,10 +205,11 @@ def export_cmd(slug, kind, output, card):
 @click.option("--annotator", "annotators", multiple=True, help="Only this annotator (repeatable).")
 @click.option("--since", help="Only labels stored at or after this ISO date/time (UTC).")
 @click.option("--until", help="Only labels stored at or before this ISO date/time (UTC).")
+@click.option("--hints", is_flag=True, help="Add hint quality: precision/recall/F1 of the lexicon hints.")
 @with_appcontext
-def stats_cmd(slug, as_json, articles, annotators, since, until):
+def stats_cmd(slug, as_json, articles, annotators, since, until, hints):
     """Agreement statistics of a project (the same JSON as GET /api/v1/projects/SLUG/stats)."""
-    from .stats import project_stats
+    from .stats import hint_quality, project_stats
 
     filters = {}
     if articles:
@@ -225,6 +226,8 @@ def stats_cmd(slug, as_json, articles, annotators, since, until):
             result = project_stats(session, project, **filters)
         except ValueError as err:
             raise click.ClickException(str(err)) from None
+        if hints:
+            result["hint_quality"] = hint_quality(session, project)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -264,6 +267,13 @@ def _stats_table(s: dict) -> str:
         dist = "  ".join(f"{a['label_distribution'][l]:>{len(l)}}" for l in s["labels"])
         lines.append(f"  {a['annotator']:<20} {f(a['annotations']):>8} "
                      f"{f(a['agreement_with_majority']):>12} {f(a['median_seconds'], 1):>9}  {dist}")
+    if "hint_quality" in s:
+        lines += ["", f"  {'hints vs humans':<24} {'precision':>9} {'recall':>8} {'F1':>8} {'support':>8}"]
+        q = s["hint_quality"]
+        for name, v in (("cue -> attributed", q["cue"]), ("term -> contested", q["contested_term"]),
+                        ("spans (overlap)", q["spans"])):
+            lines.append(f"  {name:<24} {f(v['precision']):>9} {f(v['recall']):>8} {f(v['f1']):>8} "
+                         f"{f(v['support']):>8}")
     if s["cohen_kappa"]:
         lines += ["", f"  {'pair':<41} {'n':>7} {'kappa':>8}"]
         for p in s["cohen_kappa"]:

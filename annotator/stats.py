@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from . import agreement
@@ -61,3 +61,22 @@ def hint_quality(session: Session, project: Project) -> dict:
             if label else None
         items.append((matcher.hints(rec["text"]), label, spans))
     return suggest.hint_quality(items)
+
+
+def by_outlet(session: Session, project: Project) -> list[tuple[str, dict]]:
+    """Label counts per outlet (article source), so outlets can be compared."""
+    from .models import Article
+
+    labels = label_ids(project.labels)
+    out: dict[str, dict] = {}
+    for source, label, n in session.execute(
+            select(Article.source, Annotation.label, func.count())
+            .join(Sentence, Sentence.article_id == Article.id)
+            .join(Annotation, Annotation.sentence_id == Sentence.id)
+            .where(Article.project_id == project.id,
+                   ~exists().where(ControlItem.sentence_id == Annotation.sentence_id))
+            .group_by(Article.source, Annotation.label)):
+        row = out.setdefault(source or "unknown outlet", {l: 0 for l in labels})
+        if label in row:
+            row[label] += n
+    return sorted(out.items())

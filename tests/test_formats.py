@@ -140,3 +140,25 @@ def test_lexicon_page(client, db, make_user, project):
     assert "Lexicon not saved" in bad.get_data(as_text=True)
     dl = client.get("/admin/projects/news/lexicon?download=1")
     assert json.loads(dl.get_data(as_text=True))["cues"] == ["said"]
+
+
+def test_dashboard_outlets_and_hint_quality(client, db, make_user):
+    p, *_ = _setup(db, make_user)
+    make_user("rev", "reviewer")
+    login(client, "rev")
+    html = client.get("/projects/res/review").get_data(as_text=True)
+    assert "Labels by outlet" in html and "Daily Wire Service" in html and "Compute hint quality" in html
+    data = client.get("/projects/res/review?format=json&hints=1").get_json()
+    assert data["by_outlet"]["Daily Wire Service"]["attributed_claim"] == 2
+    assert data["hint_quality"]["cue"]["support"] == 1
+    html = client.get("/projects/res/review?hints=1").get_data(as_text=True)
+    assert "Hints against human labels" in html
+
+
+def test_stats_cli_hints(app, db, make_user):
+    _setup(db, make_user)
+    r = app.test_cli_runner().invoke(args=["stats", "res", "--json", "--hints"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["hint_quality"]["contested_term"]["support"] == 1
+    r = app.test_cli_runner().invoke(args=["stats", "res", "--hints"])
+    assert "hints vs humans" in r.output

@@ -13,7 +13,7 @@ from .. import adjudicate, charts
 from ..adjudicate import AdjudicationError
 from ..models import Annotation, Article, Sentence, User
 from ..projects import settings
-from ..stats import project_stats
+from ..stats import by_outlet, hint_quality, project_stats
 from .api import _stats_filters
 from .common import get_session, page_arg, project_for, roles_required
 
@@ -71,9 +71,12 @@ def dashboard(slug: str):
     except ValueError as err:
         abort(400, str(err))
     ds, timeline = extra["dawid_skene"], extra["over_time"]
+    outlets = by_outlet(session, project)
+    # Hint quality walks every sentence: computed when asked for.
+    hints = hint_quality(session, project) if request.args.get("hints") == "1" else None
     if _wants_json():
         return jsonify({"stats": stats, "dawid_skene": ds, "over_time": timeline,
-                        "filters": filters})
+                        "filters": filters, "by_outlet": dict(outlets), "hint_quality": hints})
     names = {l["id"]: l["name"] for l in project.labels}
     reasons = stats.get("reasons", {})
     alpha = stats["krippendorff_alpha"]
@@ -103,6 +106,7 @@ def dashboard(slug: str):
             [(a["annotator"], a["label_distribution"]) for a in stats["annotator_stats"]],
             stats["labels"], names),
         "kappa": charts.kappa_matrix(ann_names, stats["cohen_kappa"]),
+        "outlets": charts.stacked_bars(outlets, stats["labels"], names) if outlets else None,
         "over_time": charts.line_chart(
             timeline["points"], [("alpha", "per batch"), ("cumulative", "cumulative")],
             x_title="sentences that became pairable, up to this date (UTC)",
@@ -110,7 +114,8 @@ def dashboard(slug: str):
     }
     return render_template(
         "review/dashboard.html", project=project, stats=stats, figures=figures, chart=chart,
-        ds=ds, accuracy=accuracy, dominant=dominant, timeline=timeline, names=names,
+        ds=ds, accuracy=accuracy, dominant=dominant, timeline=timeline, names=names, hints=hints,
+        hints_url=url_for("review.dashboard", slug=slug, **{**request.args.to_dict(), "hints": "1"}),
         reasons=reasons, choices=_filter_choices(session, project), args=request.args,
         filters=filters, fmt=charts.fmt, settings=settings(project),
         json_url=url_for("review.dashboard", slug=slug, format="json",
