@@ -114,7 +114,7 @@ def test_dashboard_shows_figures_and_charts(db, client, project, team, labelled)
     assert "Not reliable" in html  # this data disagrees a lot
     assert f"{stats['gwet_ac1']:.3f}" in html and f"{stats['fleiss_kappa']:.3f}" in html
     assert html.count('role="img"') == 5  # heat map, bars, kappa matrix, over time, outlets
-    assert html.count("<svg") == 4 and html.count("<details>") >= 4
+    assert html.count("<svg") == 5 and html.count("<details>") >= 4
     for name in ("ann1", "ann2", "ann3", "ann4"):
         assert name in html
     assert "Estimated accuracy" in html and "Contested framing" in html
