@@ -302,9 +302,13 @@ def token_cmd(name, token_name):
 @click.option("--port", default=5000, type=int, show_default=True)
 @click.option("--workers", default=None, type=int, help="Worker processes (default: CPU count).")
 @click.option("--threads", default=4, type=int, show_default=True, help="Threads per worker.")
+@with_appcontext
 def serve_cmd(host, port, workers, threads):
     """Serve with a production WSGI server (gunicorn; waitress where gunicorn cannot run)."""
     from .serve import serve
+
+    if not schema_is_current(current_app.extensions["annotator.engine"]):
+        raise click.ClickException("the database is not at the newest schema: run `annotator init` first")
 
     serve(host, port, workers or os.cpu_count() or 1, threads)
 
@@ -319,7 +323,40 @@ def register(app) -> None:
         app.cli.add_command(cmd)
 
 
+class _Group(FlaskGroup):
+    """Database errors become one line on standard error, not a traceback."""
+
+    def invoke(self, ctx):
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as err:
+            if ctx.invoked_subcommand != "init" and _missing_schema(err):
+                raise click.ClickException(
+                    "the database has no tables yet: run `annotator init` first") from None
+            raise click.ClickException(f"database error: {err.orig}") from None
+
+
+def _missing_schema(err) -> bool:
+    text = str(err.orig).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
+def schema_is_current(engine) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from .db import alembic_config
+
+    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+
+
 def main() -> None:
-    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False,
-                     help="annotator: label news articles sentence by sentence.")
+    cli = _Group(create_app=lambda: create_app(), add_default_commands=False,
+                 add_version_option=False, help="annotator: label news articles sentence by sentence.")
+    # The app is always annotator's own: Flask's --app/--env-file/--debug options do not apply.
+    cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
     cli.main(prog_name="annotator")

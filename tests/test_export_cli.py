@@ -87,3 +87,22 @@ def test_demo_is_idempotent(app):
     from helpers import login
 
     login(client, "alice", pw)
+
+
+def test_cli_says_init_first_on_an_empty_database(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ANNOTATOR_INSTANCE_PATH": str(tmp_path),
+           "ANNOTATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    run = lambda *args: subprocess.run([sys.executable, "-c", "from annotator.cli import main; main()", *args],
+                                       env=env, capture_output=True, text=True, timeout=60)
+    r = run("export", "demo")
+    assert r.returncode != 0 and "run `annotator init` first" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1  # one line, no traceback
+    r = run("serve", "--port", "5999")
+    assert r.returncode != 0 and "annotator init" in r.stderr
+    assert run("init").returncode == 0
+    r = run("export", "demo")
+    assert r.returncode != 0 and "no project 'demo'" in r.stderr
