@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,10 +25,10 @@ from .aggregate import dawid_skene, majority
 from .db import begin_write
 from .export import CHUNK, _ts
 from .labels import label_ids
-from .models import (Adjudication, AdjudicationHistory, Annotation, Article, ControlItem, Project,
+from .models import (Adjudication, AdjudicationHistory, Annotation, Article, Project,
                      Sentence, User, utcnow)
 from .sentences import context
-from .stats import _when
+from .stats import rows
 
 MAX_NOTE = 2000
 _EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
@@ -144,34 +144,9 @@ class LabelMatrix:
     labels: list[str]
 
 
-def _filtered(stmt, *, article_ids=None, annotators=None, since=None, until=None):
-    """The filters of :func:`annotator.stats.rows` (same meaning, same date parsing)."""
-    if article_ids:
-        stmt = stmt.where(Sentence.article_id.in_(list(article_ids)))
-    if annotators:
-        stmt = stmt.where(User.username.in_(list(annotators)))
-    if (since := _when(since)) is not None:
-        stmt = stmt.where(Annotation.updated_at >= since)
-    if (until := _when(until)) is not None:
-        stmt = stmt.where(Annotation.updated_at <= until)
-    return stmt
-
-
-def _label_rows(session: Session, project: Project, *extra, **filters):
-    """(sentence_id, annotator, label, *extra) of counted labels of body sentences, in reading
-    order; control items are left out."""
-    stmt = (select(Annotation.sentence_id, User.username, Annotation.label, *extra)
-            .join(User, User.id == Annotation.user_id)
-            .join(Sentence, Sentence.id == Annotation.sentence_id)
-            .where(Annotation.project_id == project.id, Sentence.kind == "body",
-                   ~exists().where(ControlItem.sentence_id == Annotation.sentence_id))
-            .order_by(Sentence.article_id, Sentence.position, Annotation.sentence_id))
-    return session.execute(_filtered(stmt, **filters)).all()
-
-
 def label_matrix(session: Session, project: Project, **filters) -> LabelMatrix:
     labels = label_ids(project.labels)
-    recs = _label_rows(session, project, **filters)
+    recs = rows(session, project, **filters)
     # Annotators in name order, whatever order the database returns rows in.
     M, units, anns = agreement.build_matrix(recs, labels, annotators=sorted({r[1] for r in recs}))
     return LabelMatrix(M, np.asarray(units, dtype=np.int64), anns, labels)
@@ -343,7 +318,7 @@ def agreement_over_time(session: Session, project: Project, max_points: int = 20
     alpha over every sentence up to the batch's end. Returns ``{"batch": size, "points":
     [{"until": ISO time, "units": n, "alpha": x|null, "cumulative": x|null}]}``.
     """
-    recs = _label_rows(session, project, Annotation.updated_at, **filters)
+    recs = rows(session, project, Annotation.updated_at, **filters)
     M, units, anns = agreement.build_matrix(recs, label_ids(project.labels))
     lm = LabelMatrix(M, np.asarray(units, dtype=np.int64), anns, label_ids(project.labels))
     return _over_time(recs, lm, max_points, min_batch)
@@ -353,7 +328,7 @@ def review_figures(session: Session, project: Project, **filters) -> dict:
     """The dashboard's Dawid–Skene estimates and agreement over time, from one read of the
     label rows: ``{"dawid_skene": ..., "over_time": ...}``."""
     labels = label_ids(project.labels)
-    recs = _label_rows(session, project, Annotation.updated_at, **filters)
+    recs = rows(session, project, Annotation.updated_at, **filters)
     # Annotators in name order, whatever order the database returns rows in.
     M, units, anns = agreement.build_matrix(recs, labels, annotators=sorted({r[1] for r in recs}))
     lm = LabelMatrix(M, np.asarray(units, dtype=np.int64), anns, labels)

@@ -20,28 +20,33 @@ def _when(value) -> datetime | None:
         raise ValueError(f"date: use ISO 8601, e.g. 2026-11-25 or 2026-11-25T09:00 (got {value!r})") from None
 
 
-def rows(session: Session, project: Project, *, article_ids=None, annotators=None, since=None,
-         until=None):
-    """(sentence_id, annotator, label, seconds) of every counted label: control items are left out."""
-    stmt = (select(Annotation.sentence_id, User.username, Annotation.label, Annotation.seconds)
+def rows(session: Session, project: Project, *columns, article_ids=None, annotators=None,
+         since=None, until=None) -> list:
+    """(sentence_id, annotator, label, *columns) of every counted label, in reading order.
+
+    Counted: labels of body sentences (a unit an admin later turned into a heading no longer
+    counts); control items are left out. The filters are those of the API and the dashboard.
+    """
+    stmt = (select(Annotation.sentence_id, User.username, Annotation.label, *columns)
             .join(User, User.id == Annotation.user_id)
-            .where(Annotation.project_id == project.id,
+            .join(Sentence, Sentence.id == Annotation.sentence_id)
+            .where(Annotation.project_id == project.id, Sentence.kind == "body",
                    ~exists().where(ControlItem.sentence_id == Annotation.sentence_id)))
     if article_ids:
-        stmt = stmt.join(Sentence, Sentence.id == Annotation.sentence_id).where(
-            Sentence.article_id.in_(list(article_ids)))
+        stmt = stmt.where(Sentence.article_id.in_(list(article_ids)))
     if annotators:
         stmt = stmt.where(User.username.in_(list(annotators)))
     if (since := _when(since)) is not None:
         stmt = stmt.where(Annotation.updated_at >= since)
     if (until := _when(until)) is not None:
         stmt = stmt.where(Annotation.updated_at <= until)
-    return session.execute(stmt.order_by(Annotation.sentence_id)).all()
+    return session.execute(stmt.order_by(Sentence.article_id, Sentence.position,
+                                         Annotation.sentence_id)).all()
 
 
 def project_stats(session: Session, project: Project, **filters) -> dict:
     labels = label_ids(project.labels)
-    return agreement.statistics(list(rows(session, project, **filters)), labels)
+    return agreement.statistics(rows(session, project, Annotation.seconds, **filters), labels)
 
 
 def hint_quality(session: Session, project: Project) -> dict:
