@@ -1,10 +1,12 @@
 """Annotators' pages: their projects, the annotate page (with and without JavaScript), guidelines."""
 from __future__ import annotations
 
+import json
 import time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import assign, projects, writes
@@ -56,13 +58,14 @@ def annotate(slug: str):
     if sentence is None:
         return render_template("done.html", project=project, progress=progress,
                                back=sent.previous(session, project, current_user, None))
-    matcher = matcher_for(project)
+    cfg = projects.settings(project)
+    matcher = matcher_for(project) if cfg["hints"] else None
     view = sent.view(session, project, sentence, matcher)
     return render_template(
         "annotate.html", project=project, s=view, mine=mine, progress=progress,
         pieces=sent.mark(view["text"], view["hints"]),
         back=sent.previous(session, project, current_user, mine),
-        shown_at=int(time.time() * 1000), settings=projects.settings(project))
+        shown_at=int(time.time() * 1000), settings=cfg)
 
 
 def _submit(session, project):
@@ -78,12 +81,27 @@ def _submit(session, project):
     seconds = None
     if shown_at:
         seconds = max(0.0, min(time.time() - shown_at / 1000, 3600.0))
+    cfg = projects.settings(project)
+    label = form.get("label", "")
+    # Without JavaScript spans cannot be marked, but a relabel keeps the ones stored before
+    # (the page carries them in a hidden field), unless the new label takes no spans.
+    spans = None
+    if form.get("spans"):
+        try:
+            spans = json.loads(form["spans"])
+        except ValueError:
+            abort(400, "spans: not valid JSON")
+    if cfg["spans"].get(label, "optional") == "off":
+        spans = None
     try:
         writes.save(session, project, sentence, current_user, LabelInput(
-            label=form.get("label", ""), comment=form.get("comment") or None, seconds=seconds,
+            label=label, spans=spans, comment=form.get("comment") or None, seconds=seconds,
             hints_shown=[h["term"] for h in matcher_for(project).hints(sentence.text)]
-            if projects.settings(project)["hints"] else None))
+            if cfg["hints"] else None))
     except AnnotationError as err:
+        if err.code == "invalid_spans" and not spans:
+            flash(f"{err}; marking evidence spans needs JavaScript.", "error")
+            return redirect(url_for("annotate.annotate", slug=project.slug, sentence=sentence.id))
         abort(400, str(err))
     from .api import control_feedback
 
@@ -92,6 +110,19 @@ def _submit(session, project):
         flash(f"Known answer for the last sentence: {feedback['label']}. {feedback['explanation']}",
               "info")
     return redirect(target)
+
+
+@bp.get("/account/session")
+def session_state():
+    """Who is signed in, with a fresh CSRF token: an annotate page whose session expired uses it
+    to send the labels it kept once its user has signed in again (in this tab or another)."""
+    if current_user.is_authenticated:
+        resp = jsonify({"username": current_user.username, "csrf_token": generate_csrf()})
+    else:
+        resp = jsonify({"error": {"code": "unauthorized", "message": "Not signed in."}})
+        resp.status_code = 401
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.get("/projects/<slug>/guidelines")

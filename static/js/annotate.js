@@ -1,5 +1,9 @@
-// The annotate page with JavaScript: keys, prefetch, background writes that are never lost.
-// Without JavaScript the same page works as a plain form (POST, redirect).
+// The annotate page with JavaScript: keys, evidence spans, prefetch, and background writes that
+// are never lost. Without JavaScript the same page works as a plain form (POST, redirect).
+//
+// Writes go to an outbox in localStorage first and are sent in order, retried until stored:
+// a network drop, a server error or an expired session keeps them (the page says so), and
+// they are sent when the server answers again or after the user signs in again.
 (function () {
   "use strict";
   const root = document.getElementById("annotate");
@@ -8,23 +12,52 @@
   const api = cfg.api.replace(/\/$/, "");
   const outboxKey = "annotator:outbox:" + cfg.user;
   const $ = (id) => document.getElementById(id);
+  const comment = $("comment"), status = $("status"), help = $("help"), retryButton = $("retry");
+  const sentenceEl = $("sentence"), backLink = $("back"), spanTools = $("span-tools");
+  const spanList = $("span-list"), spanStatus = $("span-status");
   const buttons = Array.from(root.querySelectorAll(".label-button"));
   const byKey = Object.fromEntries(buttons.map((b) => [b.dataset.key.toLowerCase(), b]));
-  const form = $("label-form"), comment = $("comment"), status = $("status"), help = $("help");
+  const modes = Object.fromEntries(buttons.map((b) => [b.value, b.dataset.spans || "optional"]));
+  const names = Object.fromEntries(buttons.map((b) => [b.value, b.querySelector(".name").textContent]));
+  const spansOn = !!spanTools && buttons.some((b) => modes[b.value] !== "off");
+  const SPAN_NAMES = { source: "source", cue: "cue", content: "content", framing_term: "framing term" };
+  // Evidence keys; a project's label key with the same letter wins (the button still works).
+  const spanKeys = {};
+  for (const b of spanTools ? spanTools.querySelectorAll("[data-span]") : []) {
+    if (byKey[b.dataset.key]) {
+      b.removeAttribute("aria-keyshortcuts");
+      b.querySelector("kbd").remove();
+    } else spanKeys[b.dataset.key] = b.dataset.span;
+  }
+  const freeKey = (k) => (byKey[k] ? null : k);
+  const voiceKey = freeKey("v"), removeKey = freeKey("x");
+  let csrf = cfg.csrf;
 
-  let current = null;      // sentence object shown now
-  let currentLabel = null; // {label, comment} when revisiting a labelled sentence
+  let current = null;      // the sentence shown: the API's sentence object
+  let currentLabel = null; // {label, comment, spans} when revisiting a labelled sentence
   let shownAt = performance.now();
-  const queue = [];        // [{s, mine}]: prefetched sentences leased to us, or ones we stepped back from
+  const queue = [];        // [{s, mine, draft}]: prefetched sentences, or ones we stepped back from
   const history = [];      // [{s, mine}] labelled in this tab, for Back
   const labelled = new Set();
-  let progress = null, fetching = null, flushing = false, retryMs = 1000, authLost = false;
+  const skipFence = new Map(); // sentence id -> fetches older than this still see it held
+  let progress = null, fetching = null, fetchSeq = 0, waitTimer = 0;
+  let stall = null;        // why no sentence is shown: "offline" | "auth" | "done"
+  let flushing = false, retryMs = 1000, retryTimer = 0, authLost = false, authTimer = 0;
 
-  const outbox = {
-    load() { try { return JSON.parse(localStorage.getItem(outboxKey) || "[]"); } catch (e) { return []; } },
-    save(items) { try { localStorage.setItem(outboxKey, JSON.stringify(items)); } catch (e) { /* private mode: memory only */ } },
-  };
-  let pending = outbox.load();
+  // --- the outbox: localStorage (shared by this user's tabs), memory if storage is refused ---
+  let storageOk = true;
+  function loadOutbox() {
+    try { return JSON.parse(localStorage.getItem(outboxKey) || "[]"); } catch (e) { storageOk = false; return null; }
+  }
+  function saveOutbox() {
+    try { localStorage.setItem(outboxKey, JSON.stringify(pending)); storageOk = true; } catch (e) { storageOk = false; }
+    cfg.unsaved = String(pending.length);
+  }
+  let pending = loadOutbox() || [];
+  function reloadOutbox() { if (storageOk) { const fresh = loadOutbox(); if (fresh) pending = fresh; } }
+  const unsavedLabels = () => pending.filter((p) => p.type === "label").length;
+  const waitsInOutbox = (id) => pending.some((p) => p.id === id); // labelled or skipped, not stored yet
+  cfg.unsaved = String(pending.length);
 
   function say(text, kind) {
     status.textContent = text || "";
@@ -34,95 +67,152 @@
   async function call(method, path, body) {
     const res = await fetch(api + path, {
       method, credentials: "same-origin",
-      headers: Object.assign({ "Accept": "application/json", "X-CSRFToken": cfg.csrf },
+      headers: Object.assign({ "Accept": "application/json", "X-CSRFToken": csrf },
         body ? { "Content-Type": "application/json" } : {}),
       body: body ? JSON.stringify(body) : undefined,
     });
     let data = null;
     try { data = await res.json(); } catch (e) { /* empty body */ }
+    if (res.ok && retryTimer) setTimeout(flush, 0); // the server is back: do not wait for the timer
     return { status: res.status, data };
   }
 
-  // --- writes: an outbox in localStorage, flushed in order, retried until stored ---
+  // --- writes: sent in order, retried until the server has them ---
   function enqueue(item) {
+    reloadOutbox();
+    item.uid = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
     pending = pending.filter((p) => !(p.type === item.type && p.id === item.id));
     pending.push(item);
-    outbox.save(pending);
+    saveOutbox();
     flush();
+  }
+
+  function send(item) {
+    return item.type === "skip"
+      ? call("POST", "/sentences/" + item.id + "/skip")
+      : call("PUT", "/sentences/" + item.id + "/annotation", item.body);
+  }
+
+  function retryLater(text, kind) {
+    say(text + " Retrying in " + Math.round(retryMs / 1000) + " s.", kind);
+    retryButton.hidden = false;
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, retryMs);
+    retryMs = Math.min(retryMs * 2, 15000);
   }
 
   async function flush() {
     if (flushing || authLost) return;
+    clearTimeout(retryTimer);
+    retryTimer = 0;
     flushing = true;
+    let renewed = false;
     try {
+      reloadOutbox();
       while (pending.length) {
         const item = pending[0];
         let res;
         try {
-          res = item.type === "skip"
-            ? await call("POST", "/sentences/" + item.id + "/skip")
-            : await call("PUT", "/sentences/" + item.id + "/annotation", item.body);
+          res = await send(item);
         } catch (e) {
-          say("Offline: " + pending.length + " label(s) kept in this browser, retrying…", "offline");
-          setTimeout(flush, retryMs);
-          retryMs = Math.min(retryMs * 2, 30000);
+          retryLater("Offline: " + pending.length + " unsaved change(s) kept in this browser.", "offline");
           return;
         }
-        if (res.status === 401) {
-          authLost = true;
-          showSignIn();
+        if (res.status === 401) { lostSession(); return; }
+        if (res.status === 400 && res.data && res.data.error && res.data.error.code === "csrf_failed") {
+          if (!renewed && await renewSession()) { renewed = true; continue; } // a new sign-in, a new token
+          lostSession();
           return;
         }
-        if (res.status >= 500 || res.status === 429) {
-          say("The server did not store a label yet (" + res.status + "); retrying…", "pending");
-          setTimeout(flush, retryMs);
-          retryMs = Math.min(retryMs * 2, 30000);
+        if (res.status >= 500 || res.status === 429 || res.status === 408) {
+          retryLater("The server did not store " + pending.length + " change(s) yet (error " + res.status + ").", "pending");
           return;
         }
         if (res.status >= 400) {
           const msg = res.data && res.data.error ? res.data.error.message : "error " + res.status;
-          say("A label could not be stored: " + msg, "error");
+          say("The label of sentence " + item.id + " was refused: " + msg, "error");
         } else {
           if (res.status === 201 && progress) { progress.done += 1; drawProgress(); }
           const fb = res.data && res.data.feedback;
-          if (fb) say("Known answer for that sentence: " + fb.label + ". " + fb.explanation);
+          if (fb) say("Known answer for that sentence: " + (names[fb.label] || fb.label) + ". " + fb.explanation);
+          if (item.type === "skip") skipFence.set(item.id, fetchSeq);
         }
-        pending.shift();
-        outbox.save(pending);
+        reloadOutbox();
+        pending = pending.filter((p) => p.uid !== item.uid);
+        saveOutbox();
         retryMs = 1000;
       }
-      if (status.classList.contains("offline") || status.classList.contains("pending")) say("All labels saved.");
+      retryButton.hidden = true;
+      if (/offline|pending/.test(status.className) || /expired|Signed in again/.test(status.textContent)) say("All labels saved.");
+      if (stall === "done") window.location.reload(); // the server shows what is next, or "All done"
+      else if (stall && !current) advance();
     } finally {
       flushing = false;
     }
   }
 
-  function showSignIn() {
+  // --- an expired session: keep labelling into the outbox; send after a new sign-in ---
+  function lostSession() {
+    authLost = true;
+    retryButton.hidden = true;
     status.textContent = "";
     status.className = "status error";
-    status.append("Your session has expired. Your " + pending.length +
-      " unsaved label(s) are kept in this browser and will be sent after you ");
+    status.append("Your session has expired. " + pending.length +
+      " unsaved change(s) are kept in this browser and will be sent after you ");
     const a = document.createElement("a");
     a.href = cfg.login;
     a.textContent = "sign in again";
-    status.append(a, ".");
+    status.append(a, " (here or in another tab).");
+    clearInterval(authTimer);
+    authTimer = setInterval(() => { if (!document.hidden) renewSession(true); }, 5000);
+  }
+
+  async function renewSession(thenFlush) {
+    let data;
+    try {
+      const res = await fetch(cfg.session, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+      if (res.status !== 200) return false;
+      data = await res.json();
+    } catch (e) { return false; }
+    if (data.username !== cfg.user) {
+      say("You are signed in as " + data.username + ": the " + pending.length + " change(s) made by " +
+        cfg.user + " wait in this browser until " + cfg.user + " signs in again.", "error");
+      return false;
+    }
+    csrf = data.csrf_token;
+    if (thenFlush && authLost) {
+      authLost = false;
+      clearInterval(authTimer);
+      say("Signed in again: sending your labels…", "pending");
+      flush();
+    }
+    return true;
   }
 
   // --- reads: the next sentences, leased to us, fetched ahead ---
   function fetchMore() {
     if (fetching) return fetching;
-    fetching = call("GET", "/projects/" + encodeURIComponent(cfg.slug) + "/next?ahead=3").then((res) => {
+    const seq = ++fetchSeq;
+    // The server lists what we hold first (shown, queued, or labelled but not stored yet).
+    const ahead = Math.min(10, 3 + queue.length + unsavedLabels());
+    fetching = call("GET", "/projects/" + encodeURIComponent(cfg.slug) + "/next?ahead=" + ahead).then((res) => {
       fetching = null;
-      if (res.status === 401) { authLost = true; showSignIn(); return; }
-      if (res.status !== 200 || !res.data) return;
+      if (res.status === 401) { lostSession(); return "auth"; }
+      if (res.status !== 200 || !res.data) return "error";
       progress = res.data.progress;
       const seen = new Set(queue.map((e) => e.s.id));
       if (current) seen.add(current.id);
+      for (const e of history) seen.add(e.s.id);
       for (const s of [res.data.sentence].concat(res.data.upcoming || [])) {
-        if (s && !seen.has(s.id) && !labelled.has(s.id)) { queue.push({ s, mine: null }); seen.add(s.id); }
+        if (!s || seen.has(s.id) || labelled.has(s.id) || waitsInOutbox(s.id)) continue;
+        const fence = skipFence.get(s.id);
+        if (fence !== undefined && (fence === Infinity || seq <= fence)) continue;
+        queue.push({ s, mine: null });
+        seen.add(s.id);
       }
       drawProgress();
-    }, () => { fetching = null; });
+      return "ok";
+    }, () => { fetching = null; return "offline"; });
     return fetching;
   }
 
@@ -133,61 +223,302 @@
     $("progress-text").textContent = progress.done + " / " + progress.total;
   }
 
+  // --- the sentence, its words, hints and evidence spans (offsets: UTF-16 here, code points in the API) ---
+  const WORD = /[\p{L}\p{N}\p{M}]+(?:['’.,&\u2010\u2011-][\p{L}\p{N}\p{M}]+)*/gu;
+  let words = [], spans = [], sel = null, lastSpan = null, conv = null;
+
+  function converter(text) {
+    if (!/[\uD800-\uDFFF]/.test(text)) return { toCp: (i) => i, fromCp: (i) => i };
+    const to = [], from = [];
+    let c = 0;
+    for (let i = 0; i < text.length; i++, c++) {
+      to[i] = c; from[c] = i;
+      const code = text.charCodeAt(i);
+      if (code >= 0xD800 && code <= 0xDBFF && i + 1 < text.length) to[++i] = c;
+    }
+    to[text.length] = c; from[c] = text.length;
+    return { toCp: (i) => to[i], fromCp: (i) => from[i] };
+  }
+
+  function spansFromApi(list) {
+    const n = current.text.length;
+    return (list || []).map((x) => ({ s: conv.fromCp(x.start), e: conv.fromCp(x.end), label: x.label, voice: x.voice }))
+      .filter((x) => x.s >= 0 && x.e <= n && x.s < x.e && SPAN_NAMES[x.label]);
+  }
+
+  function spansForApi() {
+    return spans.map((x) => Object.assign({ start: conv.toCp(x.s), end: conv.toCp(x.e), label: x.label },
+      x.label === "framing_term" ? { voice: x.voice || "author" } : {}));
+  }
+
+  function selRange() {
+    if (!sel) return null;
+    return { s: words[Math.min(sel.a, sel.h)].s, e: words[Math.max(sel.a, sel.h)].e };
+  }
+
+  function renderSentence() {
+    const text = current.text;
+    const hints = (current.hints || []).map((h) => ({ s: conv.fromCp(h.start), e: conv.fromCp(h.end), type: h.type }));
+    const cuts = new Set([0, text.length]);
+    for (const x of words.concat(hints, spans)) { cuts.add(x.s); cuts.add(x.e); }
+    const points = Array.from(cuts).sort((a, b) => a - b);
+    const r = selRange();
+    const frag = document.createDocumentFragment();
+    let wi = 0;
+    for (let i = 0; i + 1 < points.length; i++) {
+      const a = points[i], b = points[i + 1];
+      const el = document.createElement("span");
+      const cls = ["p"];
+      el.textContent = text.slice(a, b);
+      el.dataset.o = a;
+      while (wi < words.length && words[wi].e <= a) wi++;
+      if (wi < words.length && words[wi].s <= a && b <= words[wi].e) { cls.push("w"); el.dataset.w = wi; }
+      const h = hints.find((x) => x.s <= a && b <= x.e);
+      if (h) { cls.push("hint", h.type); el.title = "hint: " + h.type.replace("_", " "); }
+      for (const sp of spans) {
+        if (sp.s <= a && b <= sp.e) cls.push("sp-" + sp.label, sp.label === "framing_term" ? "v-" + (sp.voice || "author") : "");
+      }
+      if (r && r.s <= a && b <= r.e) cls.push("sel");
+      el.className = cls.filter(Boolean).join(" ");
+      frag.append(el);
+    }
+    sentenceEl.replaceChildren(frag);
+  }
+
+  function quote(x) {
+    const t = current.text.slice(x.s, x.e);
+    return "“" + (t.length > 70 ? t.slice(0, 67) + "…" : t) + "”";
+  }
+
+  function renderSpans() {
+    if (!spanList) return;
+    spanList.replaceChildren(...spans.slice().sort((a, b) => a.s - b.s || a.e - b.e).map((sp) => {
+      const li = document.createElement("li");
+      li.className = "span-chip sp-" + sp.label;
+      const name = document.createElement("span");
+      name.className = "chip-name";
+      name.textContent = SPAN_NAMES[sp.label];
+      li.append(name, " " + quote(sp) + " ");
+      if (sp.label === "framing_term") {
+        const v = document.createElement("button");
+        v.type = "button";
+        v.className = "chip-voice small";
+        v.textContent = "voice: " + (sp.voice || "author");
+        v.setAttribute("aria-label", v.textContent + " (framing term " + quote(sp) + "; press to switch)");
+        v.addEventListener("click", () => toggleVoice(sp));
+        li.append(v, " ");
+      }
+      const x = document.createElement("button");
+      x.type = "button";
+      x.className = "chip-x small";
+      x.textContent = "×";
+      x.setAttribute("aria-label", "Remove " + SPAN_NAMES[sp.label] + " " + quote(sp));
+      x.addEventListener("click", () => { removeSpans([sp]); });
+      li.append(x);
+      return li;
+    }));
+  }
+
+  function note(text) { if (spanStatus) spanStatus.textContent = text; }
+
+  function setSel(a, h) {
+    sel = { a, h };
+    renderSentence();
+    const keys = Object.keys(spanKeys).map((k) => k.toUpperCase() + " " + SPAN_NAMES[spanKeys[k]]).join(", ");
+    note("Selected " + quote(selRange()) + (keys ? ": press " + keys + "; Esc clears." : "."));
+  }
+
+  function clearSel(quiet) {
+    if (!sel) return;
+    sel = null;
+    renderSentence();
+    if (!quiet) note("Selection cleared.");
+  }
+
+  function moveSel(step, extend) {
+    if (!words.length) return;
+    if (!sel) { const i = step > 0 ? 0 : words.length - 1; setSel(i, i); return; }
+    const h = Math.max(0, Math.min(words.length - 1, sel.h + step));
+    setSel(extend ? sel.a : h, h);
+  }
+
+  function mark(label) {
+    const r = selRange();
+    if (!r) { note("Select words first: drag over them, or press Shift+→."); return; }
+    let sp = spans.find((x) => x.s === r.s && x.e === r.e && x.label === label);
+    if (!sp) {
+      sp = { s: r.s, e: r.e, label, voice: label === "framing_term" ? "author" : undefined };
+      spans.push(sp);
+    }
+    lastSpan = sp;
+    sel = null;
+    renderSentence();
+    renderSpans();
+    note("Marked " + SPAN_NAMES[label] + " " + quote(sp) + (label === "framing_term" && voiceKey ? "; V switches its voice." : "."));
+  }
+
+  function removeSpans(list) {
+    if (!list.length) { note("No evidence span to remove."); return; }
+    spans = spans.filter((x) => !list.includes(x));
+    if (list.includes(lastSpan)) lastSpan = spans[spans.length - 1] || null;
+    renderSentence();
+    renderSpans();
+    note("Removed " + list.map((x) => SPAN_NAMES[x.label] + " " + quote(x)).join(", ") + ".");
+  }
+
+  function removeKeyed() {
+    const r = selRange();
+    if (r) { removeSpans(spans.filter((x) => x.s < r.e && r.s < x.e)); sel = null; renderSentence(); }
+    else removeSpans(lastSpan ? [lastSpan] : []);
+  }
+
+  function toggleVoice(sp) {
+    if (!sp) {
+      const r = selRange();
+      const framing = spans.filter((x) => x.label === "framing_term");
+      sp = (r && framing.find((x) => x.s < r.e && r.s < x.e)) ||
+        (lastSpan && lastSpan.label === "framing_term" ? lastSpan : framing[framing.length - 1]);
+    }
+    if (!sp) { note("No framing term to switch: mark one with F first."); return; }
+    sp.voice = sp.voice === "attributed" ? "author" : "attributed";
+    lastSpan = sp;
+    renderSentence();
+    renderSpans();
+    note("Framing term " + quote(sp) + ": voice " + sp.voice + ".");
+  }
+
+  // Mouse: a drag over the sentence selects whole words; a click selects one (Shift+click extends).
+  function offsetOf(node, off) {
+    if (node.nodeType === 3) return Number(node.parentNode.dataset.o) + off;
+    if (node === sentenceEl) {
+      const child = sentenceEl.childNodes[off];
+      return child ? Number(child.dataset.o) : current.text.length;
+    }
+    const p = node.closest && node.closest(".p");
+    return p ? Number(p.dataset.o) + (off ? p.textContent.length : 0) : 0;
+  }
+
+  if (spansOn) {
+    document.addEventListener("mouseup", (ev) => {
+      if (!current || ev.button !== 0) return;
+      const ns = window.getSelection();
+      if (!ns || !ns.rangeCount || ns.isCollapsed) return;
+      const r = ns.getRangeAt(0);
+      if (!r.intersectsNode(sentenceEl)) return;
+      const a = sentenceEl.contains(r.startContainer) ? offsetOf(r.startContainer, r.startOffset) : 0;
+      const b = sentenceEl.contains(r.endContainer) ? offsetOf(r.endContainer, r.endOffset) : current.text.length;
+      const i = words.findIndex((w) => w.e > a);
+      let j = -1;
+      for (let k = words.length - 1; k >= 0; k--) if (words[k].s < b) { j = k; break; }
+      if (i < 0 || j < i) return;
+      ns.removeAllRanges();
+      setSel(i, j);
+    });
+    sentenceEl.addEventListener("click", (ev) => {
+      const ns = window.getSelection();
+      if (ns && !ns.isCollapsed) return;
+      const w = ev.target.closest && ev.target.closest(".w");
+      if (!w) return;
+      const i = Number(w.dataset.w);
+      if (ev.shiftKey && sel) setSel(sel.a, i); else setSel(i, i);
+    });
+    for (const b of spanTools.querySelectorAll("[data-span]")) b.addEventListener("click", () => mark(b.dataset.span));
+  }
+
   function paragraphs(el, texts) {
     el.replaceChildren(...texts.map((t) => { const p = document.createElement("p"); p.textContent = t; return p; }));
   }
 
-  function draw(s, mine) {
+  function draw(s, mine, draft) {
+    clearTimeout(waitTimer);
+    stall = null;
     current = s;
     currentLabel = mine || null;
+    conv = converter(s.text);
+    words = Array.from(s.text.matchAll(WORD), (m) => ({ s: m.index, e: m.index + m[0].length }));
+    spans = spansFromApi(mine ? mine.spans : draft);
+    sel = null;
+    lastSpan = spans[spans.length - 1] || null;
     $("article-title").textContent = s.article_title;
     paragraphs($("before"), s.context.before);
     paragraphs($("after"), s.context.after);
-    const el = $("sentence");
-    el.dataset.id = s.id;
-    el.replaceChildren();
-    let cursor = 0;
-    for (const h of s.hints || []) {
-      if (h.start < cursor) continue;
-      el.append(s.text.slice(cursor, h.start));
-      const m = document.createElement("mark");
-      m.className = "hint " + h.type;
-      m.title = h.type.replace("_", " ");
-      m.textContent = s.text.slice(h.start, h.end);
-      el.append(m);
-      cursor = h.end;
-    }
-    el.append(s.text.slice(cursor));
+    sentenceEl.dataset.id = s.id;
+    renderSentence();
+    renderSpans();
+    if (spansOn) note(spans.length ? "" : "Evidence: drag over words, or press Shift+→ to select words.");
     $("sentence-id").value = s.id;
     for (const b of buttons) b.setAttribute("aria-pressed", String(!!mine && mine.label === b.value));
     comment.value = mine && mine.comment ? mine.comment : "";
+    root.classList.remove("waiting");
+    updateBack();
     shownAt = performance.now();
   }
 
+  function waiting(text) {
+    current = null;
+    currentLabel = null;
+    sel = null;
+    root.classList.add("waiting");
+    sentenceEl.dataset.id = "";
+    sentenceEl.textContent = text;
+    paragraphs($("before"), []);
+    paragraphs($("after"), []);
+    if (spanList) spanList.replaceChildren();
+    for (const b of buttons) b.setAttribute("aria-pressed", "false");
+    updateBack();
+  }
+
+  function drawNext() { const e = queue.shift(); draw(e.s, e.mine, e.draft); }
+
   async function advance() {
     if (queue.length < 2) fetchMore();
-    if (!queue.length) await fetchMore();
-    if (queue.length) { const e = queue.shift(); draw(e.s, e.mine); return; }
-    // Nothing left: let the server say so once every label is stored.
-    await flush();
-    if (!pending.length) window.location.reload();
-    else { current = null; say("All sentences done; " + pending.length + " label(s) still being saved…", "pending"); }
+    if (queue.length) { drawNext(); return; }
+    waiting("Loading the next sentence…");
+    const got = await fetchMore();
+    if (current) return; // Back was pressed meanwhile
+    if (queue.length) { drawNext(); return; }
+    if (got === "auth") { stall = "auth"; waiting("Sign in again to get more sentences; your labels are kept."); return; }
+    if (got !== "ok") {
+      stall = "offline";
+      waiting("Waiting for the server to send the next sentence… Your labels are kept in this browser.");
+      clearTimeout(waitTimer);
+      waitTimer = setTimeout(advance, Math.min(retryMs, 5000));
+      return;
+    }
+    // Nothing left: reload once every change is stored, and the server says what is next.
+    stall = "done";
+    if (!pending.length && !authLost) { window.location.reload(); return; }
+    waiting("All sentences done here; " + pending.length + " change(s) still to be saved…");
+    flush();
   }
 
   function choose(labelId) {
     if (!current) return;
     const s = current;
-    const body = { label: labelId, comment: comment.value.trim() || null,
+    const mode = modes[labelId] || "optional";
+    let out = spansForApi();
+    if (mode === "required" && !out.length) {
+      say("“" + names[labelId] + "” needs evidence in this project: select words and mark them " +
+        "(source, cue, content or framing term) before choosing the label.", "error");
+      note("Select words: drag over them, or press Shift+→.");
+      return;
+    }
+    if (mode === "off" && out.length) {
+      say("“" + names[labelId] + "” takes no evidence spans in this project; " + out.length + " span(s) not saved.");
+      out = [];
+    } else if (/error/.test(status.className) && !authLost) say("");
+    const body = { label: labelId, spans: out, comment: comment.value.trim() || null,
       seconds: Math.round((performance.now() - shownAt) / 100) / 10,
       hints_shown: (s.hints || []).map((h) => h.term) };
     labelled.add(s.id);
     enqueue({ type: "label", id: s.id, body });
-    history.push({ s, mine: { label: labelId, comment: body.comment } });
+    history.push({ s, mine: { label: labelId, comment: body.comment, spans: out } });
     advance(); // after a Back, the queue starts with where we were
   }
 
   function skip() {
     if (!current || currentLabel) return;
+    skipFence.set(current.id, Infinity);
     enqueue({ type: "skip", id: current.id });
     advance();
   }
@@ -195,54 +526,79 @@
   function back() {
     const prev = history.pop();
     if (!prev) {
-      const link = $("back");
-      if (link) window.location.href = link.href; // the server knows older labels
+      if (backLink && backLink.dataset.server) window.location.href = backLink.dataset.server; // older labels
       return;
     }
-    if (current) queue.unshift({ s: current, mine: currentLabel });
+    if (current) queue.unshift({ s: current, mine: currentLabel, draft: currentLabel ? null : spansForApi() });
     draw(prev.s, prev.mine);
   }
 
-  form.addEventListener("submit", (ev) => {
+  function updateBack() {
+    if (backLink) backLink.hidden = !(history.length || backLink.dataset.server);
+  }
+
+  $("label-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const btn = ev.submitter;
     if (btn && btn.name === "label") choose(btn.value);
     else if (btn && btn.value === "skip") skip();
   });
+  if (backLink) backLink.addEventListener("click", (ev) => { ev.preventDefault(); back(); });
+  retryButton.addEventListener("click", () => { retryMs = 1000; flush(); if (!current) advance(); });
 
   document.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const typing = ev.target === comment || ev.target.tagName === "TEXTAREA" || ev.target.tagName === "SELECT";
-    if (typing) {
+    const t = ev.target;
+    if (t === comment || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.tagName === "INPUT" || t.isContentEditable) {
       if (ev.key === "Escape") comment.blur();
       if (ev.key === "Enter") ev.preventDefault();
       return;
     }
-    if (help.open && ev.key !== "?") return;
-    const key = ev.key.toLowerCase();
-    if (byKey[key]) { ev.preventDefault(); choose(byKey[key].value); }
-    else if (key === "s") { ev.preventDefault(); skip(); }
-    else if (ev.key === "Backspace" || ev.key === "ArrowLeft") { ev.preventDefault(); back(); }
-    else if (key === "c") { ev.preventDefault(); comment.focus(); }
-    else if (ev.key === "?") { ev.preventDefault(); help.open ? help.close() : help.showModal(); }
+    if (help.open) {
+      if (ev.key === "?") { ev.preventDefault(); help.close(); }
+      return;
+    }
+    const key = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
+    const arrow = key === "ArrowLeft" || key === "ArrowRight";
+    if (ev.repeat && !arrow) return; // a held key must not label a run of sentences
+    if (byKey[key]) choose(byKey[key].value);
+    else if (key === "s") skip();
+    else if (key === "c") comment.focus();
+    else if (key === "?") help.showModal();
+    else if (key === "Backspace") back();
+    else if (key === "ArrowLeft" && !sel && !(ev.shiftKey && spansOn)) back();
+    else if (spansOn && current && arrow) moveSel(key === "ArrowRight" ? 1 : -1, ev.shiftKey);
+    else if (spansOn && current && sel && (key === "Home" || key === "End")) {
+      const i = key === "Home" ? 0 : words.length - 1;
+      setSel(ev.shiftKey ? sel.a : i, i);
+    } else if (spansOn && current && spanKeys[key]) mark(spanKeys[key]);
+    else if (spansOn && current && key === voiceKey) toggleVoice(null);
+    else if (spansOn && current && (key === removeKey || key === "Delete")) removeKeyed();
+    else if (key === "Escape" && sel) clearSel();
+    else return;
+    ev.preventDefault();
   });
   $("help-button").addEventListener("click", () => help.showModal());
-  window.addEventListener("online", flush);
+  window.addEventListener("online", () => { retryMs = 1000; flush(); });
+  const wake = () => { if (authLost) renewSession(true); else if (retryTimer) flush(); };
+  window.addEventListener("focus", wake);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) wake(); });
+  window.addEventListener("beforeunload", (ev) => { if (pending.length && !storageOk) ev.preventDefault(); });
 
-  // Start: the server rendered the first sentence (leased to us); fetch it with the next few.
-  const first = Number($("sentence").dataset.id);
+  // Start: draw the sentence the server rendered (leased to us), then fetch the next few.
+  if (spansOn) spanTools.hidden = false;
   const startMine = buttons.find((b) => b.getAttribute("aria-pressed") === "true");
-  flush();
-  if (startMine) {
-    // Opened on a labelled sentence (the server's Back link): a key relabels it, then the queue goes on.
-    current = { id: first, text: $("sentence").textContent, hints: [] };
-    currentLabel = { label: startMine.value, comment: comment.value };
-    fetchMore();
+  const view = JSON.parse(sentenceEl.dataset.view);
+  if (!startMine && waitsInOutbox(view.id)) {
+    // Labelled (or skipped) in an earlier visit whose write is still in the outbox: go on.
+    if (pending.some((p) => p.id === view.id && p.type === "label")) labelled.add(view.id);
+    else skipFence.set(view.id, Infinity);
+    flush();
+    advance();
   } else {
-    fetchMore().then(() => {
-      const i = queue.findIndex((e) => e.s.id === first);
-      const e = i >= 0 ? queue.splice(i, 1)[0] : queue.shift();
-      if (e) draw(e.s, e.mine);
-    });
+    draw(view, startMine ? { label: startMine.value, comment: comment.value,
+      spans: JSON.parse(sentenceEl.dataset.spans || "[]") } : null);
+    flush();
+    fetchMore();
   }
 })();
