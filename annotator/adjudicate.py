@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from .aggregate import dawid_skene, majority
 from .db import begin_write
 from .export import CHUNK, _ts
 from .labels import label_ids
-from .models import (Adjudication, AdjudicationHistory, Annotation, Article, Project,
+from .models import (Adjudication, AdjudicationHistory, Annotation, Article, ControlItem, Project,
                      Sentence, User, utcnow)
 from .sentences import context
 from .stats import rows
@@ -267,7 +267,9 @@ def final_labels(session: Session, project: Project, method: str = "majority",
     stmt = (select(Sentence.id, Sentence.position, Sentence.start, Sentence.end, Sentence.text,
                    Sentence.kind, Article.id, Article.external_id, Article.title)
             .join(Article, Article.id == Sentence.article_id)
-            .where(Sentence.project_id == project.id)
+            # body sentences only, even where gold was set before a unit's kind changed
+            .where(Sentence.project_id == project.id, Sentence.kind == "body",
+                   ~exists().where(ControlItem.sentence_id == Sentence.id))
             .order_by(Article.id, Sentence.position)
             .execution_options(yield_per=CHUNK))
     slug = project.slug

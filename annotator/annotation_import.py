@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from . import users
 from .db import begin_write
 from .ingest import IngestError, decode
+from .stats import utc_naive
 from .models import Annotation, AnnotationHistory, Project, Sentence, User, utcnow
 from .writes import AnnotationError, LabelInput, validate
 
@@ -33,7 +34,7 @@ def _time(value, where: str, name: str) -> datetime | None:
     if value in (None, ""):
         return None
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).replace(tzinfo=None)
+        return utc_naive(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
     except ValueError:
         raise ValueError(f"{where}: {name} is not an ISO 8601 time ({value!r})") from None
 

@@ -84,9 +84,16 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
 
 
 def set_kind(session: Session, sentence: Sentence, kind: str) -> None:
+    """Change a unit's kind. A unit that stops being body also stops being a control item
+    (only body sentences are served)."""
+    from .models import ControlItem
+
     if kind not in KINDS:
         raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")
+    begin_write(session)
     sentence.kind = kind
+    if kind != "body":
+        session.execute(delete(ControlItem).where(ControlItem.sentence_id == sentence.id))
     session.commit()
 
 

@@ -56,7 +56,14 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The id kept in the session cookie: with a fingerprint of the password hash, so that
+        setting a new password signs the user out everywhere."""
+        return f"{self.id}.{self.session_fingerprint()}"
+
+    def session_fingerprint(self) -> str:
+        import hashlib
+
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:12]
 
     def can_review(self) -> bool:
         return self.role in ("admin", "reviewer")

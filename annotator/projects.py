@@ -121,7 +121,13 @@ def is_member(project: Project, user: User) -> bool:
 
 
 def can_annotate(project: Project, user: User) -> bool:
-    return user.role == "admin" or is_member(project, user)
+    """Admins anywhere; annotators where they are members (or the project is open). A reviewer
+    sees everyone's labels, so labels only where explicitly listed as a member."""
+    if user.role == "admin":
+        return True
+    if user.role == "reviewer":
+        return any(m.id == user.id for m in project.members)
+    return is_member(project, user)
 
 
 def can_see(project: Project, user: User) -> bool:

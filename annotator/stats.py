@@ -1,7 +1,7 @@
 """Agreement statistics of a project, from database rows to the JSON contract (no Flask import)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -11,11 +11,16 @@ from .labels import label_ids
 from .models import Annotation, ControlItem, Project, Sentence, User
 
 
+def utc_naive(when: datetime) -> datetime:
+    """Times are stored as naive UTC: convert an aware time, keep a naive one (taken as UTC)."""
+    return when.astimezone(timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+
+
 def _when(value) -> datetime | None:
     if value is None or isinstance(value, datetime):
-        return value
+        return value if value is None else utc_naive(value)
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).replace(tzinfo=None)
+        return utc_naive(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
     except ValueError:
         raise ValueError(f"date: use ISO 8601, e.g. 2026-11-25 or 2026-11-25T09:00 (got {value!r})") from None
 

@@ -50,8 +50,10 @@ def create_user(session: Session, username: str, role: str = "annotator",
     username, role = check_username(username), check_role(role)
     if by_name(session, username) is not None:
         raise AccountError(f"username: {username!r} exists already")
+    # None: no password yet (cannot sign in); "" or a short one is refused, never stored.
     user = User(username=username, role=role,
-                password_hash=generate_password_hash(check_password(password)) if password else None)
+                password_hash=None if password is None
+                else generate_password_hash(check_password(password)))
     session.add(user)
     session.flush()
     return user

@@ -111,3 +111,11 @@ def project(db):
     db.commit()
     add_articles(db, p, ingest.parse_file("sample.txt", SAMPLE.encode()), "sample.txt")
     return p
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """pytest-flask pushes one request context for a whole test, so `g` would be shared by
+    every request the test client makes; requests here get their own contexts, as in
+    production (per-request state such as the CSRF token cache must not leak)."""
+    yield

@@ -19,4 +19,5 @@ def login(client, username, password="password123"):
     resp = client.post("/login", data={"username": username, "password": password,
                                        "csrf_token": token})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
-    return token
+    # Signing in starts a new session, with a new CSRF token: the one for the signed-in pages.
+    return csrf_token(client, "/")

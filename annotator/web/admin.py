@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from .. import export, ingest, projects, quality, users
 from ..articles import add_articles, delete_article, set_kind
 from ..models import Article, Project, Sentence, User
-from .common import get_session, jsonl_download, page_arg, roles_required
+from .common import get_session, int_arg, jsonl_download, page_arg, roles_required
 from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -166,7 +166,7 @@ def article(article_id: int):
         abort(404, "No such article.")
     form = KindForm()
     if form.validate_on_submit():
-        s = session.get(Sentence, int(form.sentence_id.data))
+        s = session.get(Sentence, int_arg(form.sentence_id.data, -1))
         if s is None or s.article_id != art.id:
             abort(404, "No such unit in this article.")
         set_kind(session, s, form.kind.data)

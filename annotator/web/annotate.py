@@ -14,7 +14,7 @@ from .. import sentences as sent
 from ..writes import AnnotationError, LabelInput
 from ..models import Sentence
 from ..rendering import render_markdown
-from .common import get_session, project_for
+from .common import get_session, int_arg, project_for
 from .hints import matcher_for
 
 bp = Blueprint("annotate", __name__)
@@ -43,7 +43,7 @@ def annotate(slug: str):
     if request.method == "POST":
         return _submit(session, project)
     sentence, mine = None, None
-    wanted = request.args.get("sentence", type=int)
+    wanted = int_arg(request.args.get("sentence"))
     if wanted is not None:
         # Going back: only to a sentence the user labelled or holds.
         sentence = session.get(Sentence, wanted)
@@ -70,7 +70,7 @@ def annotate(slug: str):
 
 def _submit(session, project):
     form = request.form
-    sentence = session.get(Sentence, form.get("sentence_id", type=int) or -1)
+    sentence = session.get(Sentence, int_arg(form.get("sentence_id"), -1))
     if sentence is None or sentence.project_id != project.id:
         abort(404, "No such sentence in this project.")
     target = url_for("annotate.annotate", slug=project.slug)

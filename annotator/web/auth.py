@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -28,6 +29,9 @@ def login():
         session = get_session()
         user = users.authenticate(session, form.username.data, form.password.data)
         if user is not None:
+            # A fresh session, so that a page still open from the previous user's session
+            # (its CSRF token) cannot write as this one.
+            cookie_session.clear()
             login_user(user)
             return redirect(safe_next(request.args.get("next"), url_for("annotate.index")))
         # One message for every failure, so the form does not reveal which usernames exist.
@@ -42,6 +46,7 @@ def logout():
     if request.method == "POST":
         if form.validate_on_submit():
             logout_user()
+            cookie_session.clear()
             flash("You are signed out.", "info")
             return redirect(url_for("auth.login"))
     if not current_user.is_authenticated:

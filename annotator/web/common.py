@@ -69,8 +69,17 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def page_arg(default: int = 1) -> int:
+MAX_ID = 2**63 - 1
+
+
+def int_arg(value, default=None):
+    """A whole number from a query string or form that fits a database integer, else default."""
     try:
-        return max(1, int(request.args.get("page", default)))
-    except ValueError:
+        n = int(value)
+    except (TypeError, ValueError):
         return default
+    return n if -MAX_ID <= n <= MAX_ID else default
+
+
+def page_arg(default: int = 1) -> int:
+    return max(1, min(int_arg(request.args.get("page"), default), 10**9))

@@ -115,12 +115,22 @@ def dashboard(slug: str):
     return render_template(
         "review/dashboard.html", project=project, stats=stats, figures=figures, chart=chart,
         ds=ds, accuracy=accuracy, dominant=dominant, timeline=timeline, names=names, hints=hints,
-        hints_url=url_for("review.dashboard", slug=slug, **{**request.args.to_dict(), "hints": "1"}),
+        hints_url=_with_filters(url_for("review.dashboard", slug=slug), hints="1"),
         reasons=reasons, choices=_filter_choices(session, project), args=request.args,
         filters=filters, fmt=charts.fmt, settings=settings(project),
-        json_url=url_for("review.dashboard", slug=slug, format="json",
-                         **{k: v for k, v in request.args.to_dict(flat=False).items()
-                            if k not in ("format", "slug")}))
+        json_url=_with_filters(url_for("review.dashboard", slug=slug), format="json"))
+
+
+FILTER_KEYS = ("article", "annotator", "since", "until", "hints")
+
+
+def _with_filters(base: str, **extra) -> str:
+    """`base` with the request's known filters (repeated ones kept) and `extra` as its query."""
+    from urllib.parse import urlencode
+
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k in FILTER_KEYS and k not in extra]
+    pairs += list(extra.items())
+    return f"{base}?{urlencode(pairs)}" if pairs else base
 
 
 @bp.get("/projects/<slug>/disagreements")

@@ -9,6 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .. import db as dbmod
 from ..models import User
@@ -25,6 +26,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def init_app(app: Flask) -> None:
+    # Ids in URLs fit a 64-bit integer column; a larger number is a 404, not a crash.
+    app.url_map.converters["int"] = BoundedInt
     engine = dbmod.make_engine(app.config["DATABASE_URL"])
     app.extensions["annotator.engine"] = engine
     app.extensions["annotator.sessionmaker"] = dbmod.make_sessionmaker(engine)
@@ -52,10 +55,13 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        if not user_id.isdigit():
+        uid, _, fingerprint = user_id.partition(".")
+        if not uid.isdigit() or len(uid) > 18:
             return None
-        user = get_session().get(User, int(user_id))
-        return user if user is not None and user.active else None
+        user = get_session().get(User, int(uid))
+        if user is None or not user.active or fingerprint != user.session_fingerprint():
+            return None
+        return user
 
     # Per request (not per app context), so that a shared app context, as in tests, never
     # carries one request's session and its read snapshot into the next request.
@@ -98,6 +104,12 @@ def init_app(app: Flask) -> None:
     register(app)
 
     app.jinja_env.globals["label_key_map"] = lambda labels: {l["key"]: l["id"] for l in labels}
+
+
+class BoundedInt(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 class _CookieSessions(SecureCookieSessionInterface):
