@@ -6,84 +6,207 @@ in the article they are working on so its context stays coherent. A served sente
 to them so that two annotators do not fill the last slot twice; an expired lease counts for
 nothing. Skipped sentences come back at the end of that annotator's own queue. Quality-control
 items are interleaved at the project's control rate. The order depends only on the stored state.
+
+This is the hot path of the annotate loop, so the statements are built once, with bound
+parameters, and run as Core statements on the session's connection: no ORM loading, no
+statement construction per request. Each search is one query that stops at the first sentence
+with a free slot (n_labels + live leases of others < k), walking the queue index in order.
 """
 from __future__ import annotations
 
 import math
+import time
 from datetime import timedelta
 
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import Integer, and_, bindparam, delete, exists, false, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .db import begin_write
 from .models import Annotation, ControlItem, Lease, Project, Sentence, Skip, User, utcnow
 from .projects import settings
 
-BATCH = 64
+S, A, L = Sentence.__table__, Annotation.__table__, Lease.__table__
+K, C = Skip.__table__, ControlItem.__table__
+
+_pid, _uid, _now = bindparam("pid"), bindparam("uid"), bindparam("now", type_=L.c.expires_at.type)
 
 
-def _open_sentences(project: Project, user: User):
-    """Body sentences still short of k labels that this user has not labelled, in reading order."""
-    return (select(Sentence.id, Sentence.n_labels, Sentence.article_id)
-            .where(Sentence.project_id == project.id, Sentence.full.is_(False),
-                   Sentence.kind == "body",
-                   ~exists().where(Annotation.sentence_id == Sentence.id,
-                                   Annotation.user_id == user.id),
-                   ~exists().where(ControlItem.sentence_id == Sentence.id)))
+
+def _probe(fenced: bool, table, *where):
+    """EXISTS(a row of `table` matching `where`), to be looked up row by row through the
+    table's index. Fenced with OFFSET 0 for PostgreSQL, which would otherwise turn it into an
+    anti-join and plan that (from statistics that lag behind a growing table) as a scan of
+    all of the user's rows per candidate sentence: a walk that should stop after a few
+    sentences then costs O(sentences x labels). SQLite probes row by row anyway, and
+    slightly faster without the fence."""
+    if not fenced:
+        return exists().where(*where)
+    return select(literal(1)).select_from(table).where(*where).offset(0).exists()
 
 
-def _not_skipped(query, user: User):
-    return query.where(~exists().where(Skip.sentence_id == Sentence.id, Skip.user_id == user.id))
+# Body sentences still short of k labels that the user has not labelled (controls apart).
+# `full = false` rather than `full IS false`, which PostgreSQL cannot answer from an index.
+_OPEN_WHERE = (S.c.project_id == _pid, S.c.full == false(), S.c.kind == "body")
+# For counting all of them, where PostgreSQL's hash anti-join is the right plan.
+_OPEN_ALL = and_(*_OPEN_WHERE,
+                 ~exists().where(A.c.sentence_id == S.c.id, A.c.user_id == _uid),
+                 ~exists().where(C.c.sentence_id == S.c.id))
+_LEASED_BY_OTHERS = (select(func.count()).select_from(L)
+                     .where(L.c.sentence_id == S.c.id, L.c.user_id != _uid, L.c.expires_at > _now)
+                     .scalar_subquery())
+_FREE = S.c.n_labels + _LEASED_BY_OTHERS < bindparam("k")
+_LIMIT = bindparam("lim")
+
+# The article of the user's latest label: finish it before starting another.
+_CURRENT_ARTICLE = (select(S.c.article_id).select_from(A.join(S, S.c.id == A.c.sentence_id))
+                    .where(A.c.user_id == _uid, A.c.project_id == _pid)
+                    .order_by(A.c.updated_at.desc(), A.c.id.desc()).limit(1))
 
 
-def _current_article(session: Session, project: Project, user: User) -> int | None:
-    """The article of the user's latest label: finish it before starting another."""
-    return session.scalar(
-        select(Sentence.article_id).join(Annotation, Annotation.sentence_id == Sentence.id)
-        .where(Annotation.user_id == user.id, Annotation.project_id == project.id)
-        .order_by(Annotation.updated_at.desc(), Annotation.id.desc()).limit(1))
+def _walks(fenced: bool) -> dict:
+    """The statements that walk the queue (see _probe for `fenced`)."""
+    open_ = and_(*_OPEN_WHERE,
+                 ~_probe(fenced, A, A.c.sentence_id == S.c.id, A.c.user_id == _uid),
+                 ~_probe(fenced, C, C.c.sentence_id == S.c.id))
+    not_skipped = ~_probe(fenced, K, K.c.sentence_id == S.c.id, K.c.user_id == _uid)
+    unlabelled = ~_probe(fenced, A, A.c.sentence_id == L.c.sentence_id, A.c.user_id == _uid)
+    return {
+        "pick_in_article": (
+            select(S.c.id)
+            .where(open_, not_skipped, S.c.article_id == _CURRENT_ARTICLE.scalar_subquery(), _FREE)
+            .order_by(S.c.position).limit(_LIMIT)),
+        "pick": (select(S.c.id).where(open_, not_skipped, _FREE)
+                 .order_by(S.c.article_id, S.c.position).limit(_LIMIT)),
+        "pick_skipped": (
+            select(S.c.id).join(K, and_(K.c.sentence_id == S.c.id, K.c.user_id == _uid))
+            .where(open_, _FREE).order_by(K.c.at, K.c.id).limit(_LIMIT)),
+        "held": (select(L.c.sentence_id)
+                 .where(L.c.user_id == _uid, L.c.project_id == _pid, L.c.expires_at > _now,
+                        unlabelled)
+                 .order_by(L.c.id)),
+        # All the user's leases at once: the held ones (live, here, unlabelled) and whether
+        # any expired.
+        "leases": (select(L.c.sentence_id, L.c.project_id == _pid, L.c.expires_at > _now,
+                          unlabelled)
+                   .where(L.c.user_id == _uid).order_by(L.c.id)),
+    }
 
 
-def _leases_by_others(session: Session, ids: list[int], user: User, now) -> dict[int, int]:
-    rows = session.execute(
-        select(Lease.sentence_id, func.count()).where(
-            Lease.sentence_id.in_(ids), Lease.user_id != user.id, Lease.expires_at > now)
-        .group_by(Lease.sentence_id))
-    return dict(rows.all())
+_FENCED, _PLAIN = _walks(True), _walks(False)
 
 
-def _first_free(session: Session, project: Project, user: User, query, now,
-                exclude: set[int]) -> int | None:
-    """Walk `query` in batches (keyset on its order) to the first sentence with a free slot."""
-    offset = 0
+def _pg_claims():
+    """PostgreSQL: pick and lock in one statement, then lease in one statement.
+
+    The pick locks the first free sentence FOR UPDATE, passing over rows another transaction
+    holds (SKIP LOCKED: leasing or labelling them); the lease is inserted only if, counted
+    again in the lease statement's own snapshot, which is taken after the lock and so sees
+    what any earlier holder committed, the sentence still has a free slot. Two round trips
+    where the portable path takes four (pick, lock, count, lease)."""
+    w = _FENCED
+    out = {}
+    for name in ("pick_in_article", "pick"):
+        stmt = w[name].limit(1).with_for_update(of=S, skip_locked=True)
+        out[name] = stmt
+        out[name + "_except"] = stmt.where(S.c.id.not_in(bindparam("ex", expanding=True)))
+    sid = bindparam("sid", type_=Integer)
+    free = (select(S.c.n_labels).where(S.c.id == sid).scalar_subquery()
+            + select(func.count()).select_from(L).where(
+                L.c.sentence_id == sid, L.c.user_id != _uid, L.c.expires_at > _now)
+            .scalar_subquery()) < bindparam("k", type_=Integer)
+    ins = pg_insert(L).from_select(
+        ["sentence_id", "user_id", "project_id", "expires_at"],
+        select(sid, bindparam("uid", type_=Integer), bindparam("pid", type_=Integer),
+               bindparam("exp", type_=L.c.expires_at.type)).where(free))
+    out["lease_if_free"] = ins.on_conflict_do_update(
+        index_elements=[L.c.sentence_id, L.c.user_id],
+        set_={"expires_at": ins.excluded.expires_at}).returning(L.c.sentence_id)
+    return out
+
+
+_PG = _pg_claims()
+
+
+def _pg_claim(conn, params: dict, lease: dict, exclude: set[int]) -> int | None:
+    """Pick, lock and lease the first free sentence (PostgreSQL); None if there is none."""
+    order = ("pick_in_article", "pick")
     while True:
-        rows = session.execute(query.limit(BATCH).offset(offset)).all()
-        if not rows:
+        for name in order:
+            args = {**params, "lim": 1}
+            if exclude:
+                name, args["ex"] = name + "_except", list(exclude)
+            sid = conn.execute(_PG[name], args).scalar()
+            if sid is not None:
+                break
+        else:
             return None
-        leased = _leases_by_others(session, [r.id for r in rows], user, now)
-        for r in rows:
-            if r.id not in exclude and r.n_labels + leased.get(r.id, 0) < project.overlap:
-                return r.id
-        offset += BATCH
+        if conn.execute(_PG["lease_if_free"], {**lease, "sid": sid, "now": params["now"],
+                                               "k": params["k"]}).scalar() is not None:
+            return sid
+        exclude.add(sid)  # lost the race: full in the snapshot taken after the lock
 
 
-def _pick(session: Session, project: Project, user: User, now, exclude: set[int]) -> int | None:
-    base = _open_sentences(project, user)
-    fresh = _not_skipped(base, user)
-    current = _current_article(session, project, user)
-    if current is not None:
-        found = _first_free(session, project, user,
-                            fresh.where(Sentence.article_id == current).order_by(Sentence.position),
-                            now, exclude)
-        if found is not None:
-            return found
-    found = _first_free(session, project, user,
-                        fresh.order_by(Sentence.article_id, Sentence.position), now, exclude)
+def walks(dialect: str) -> dict:
+    """The queue-walking statements for a database dialect (bench/load.py shows their plans)."""
+    return _PLAIN if dialect == "sqlite" else _FENCED
+_DROP_EXPIRED = delete(L).where(L.c.user_id == _uid, L.c.expires_at <= _now)
+# PostgreSQL: serialise leases on one sentence across connections, then count again. A row
+# another transaction holds (leasing or labelling it) is passed over rather than waited for:
+# otherwise every annotator queues behind the others on the first open sentence.
+_LOCK_SENTENCE = (select(S.c.id).where(S.c.id == bindparam("sid"))
+                  .with_for_update(skip_locked=True))
+_RECOUNT = select(
+    S.c.n_labels,
+    select(func.count()).select_from(L).where(
+        L.c.sentence_id == S.c.id, L.c.user_id != _uid, L.c.expires_at > _now).scalar_subquery(),
+    exists().where(C.c.sentence_id == S.c.id)).where(S.c.id == bindparam("sid"))
+_DONE = select(func.count()).select_from(A).where(A.c.user_id == _uid, A.c.project_id == _pid)
+_REMAINING = select(func.count()).select_from(S).where(_OPEN_ALL)
+
+
+def _lease_upsert(dialect: str):
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(L).values(
+        sentence_id=bindparam("sid"), user_id=_uid, project_id=_pid, expires_at=bindparam("exp"))
+    return ins.on_conflict_do_update(index_elements=[L.c.sentence_id, L.c.user_id],
+                                     set_={"expires_at": ins.excluded.expires_at})
+
+
+_LEASE = {"sqlite": _lease_upsert("sqlite"), "postgresql": _lease_upsert("postgresql")}
+
+
+def _set_lease(conn, params: dict) -> None:
+    stmt = _LEASE.get(conn.dialect.name)
+    if stmt is not None:
+        conn.execute(stmt, params)
+        return
+    # Other databases: update, else insert (the transaction holds the sentence's row lock).
+    done = conn.execute(update(L).where(L.c.sentence_id == params["sid"], L.c.user_id == params["uid"])
+                        .values(expires_at=params["exp"]))
+    if not done.rowcount:
+        conn.execute(L.insert().values(sentence_id=params["sid"], user_id=params["uid"],
+                                       project_id=params["pid"], expires_at=params["exp"]))
+
+
+def _first_free(conn, stmt, params: dict, exclude: set[int]) -> int | None:
+    """The first sentence of `stmt`'s order with a free slot that is not in `exclude`."""
+    for (sid,) in conn.execute(stmt, {**params, "lim": len(exclude) + 1}):
+        if sid not in exclude:
+            return sid
+    return None
+
+
+def _pick(conn, params: dict, exclude: set[int]) -> int | None:
+    # First in the article of the user's latest label, then anywhere, then what they skipped.
+    w = walks(conn.dialect.name)
+    found = _first_free(conn, w["pick_in_article"], params, exclude)
     if found is not None:
         return found
-    skipped = (base.join(Skip, and_(Skip.sentence_id == Sentence.id, Skip.user_id == user.id))
-               .order_by(Skip.at, Skip.id))
-    return _first_free(session, project, user, skipped, now, exclude)
+    found = _first_free(conn, w["pick"], params, exclude)
+    if found is not None:
+        return found
+    return _first_free(conn, w["pick_skipped"], params, exclude)
 
 
 def _control_due(session: Session, project: Project, user: User, rate: float,
@@ -110,59 +233,78 @@ def _control_due(session: Session, project: Project, user: User, rate: float,
 
 def held(session: Session, project: Project, user: User, now=None) -> list[int]:
     """Sentences leased to the user and still unlabelled, oldest lease first."""
+    conn = session.connection()
+    return list(conn.execute(walks(conn.dialect.name)["held"],
+                             {"uid": user.id, "pid": project.id, "now": now or utcnow()}).scalars())
+
+
+def lease_next(session: Session, project: Project, user: User, count: int = 1,
+               now=None, commit: bool = True) -> list[int]:
+    """Ids of up to `count` sentences for the user, each leased to them; commits the leases
+    (with commit=False the caller commits, after reading what it shows in the same transaction).
+
+    `project` and `user` need only `id` (and the project `overlap` and `settings`)."""
     now = now or utcnow()
-    return list(session.scalars(
-        select(Lease.sentence_id).where(
-            Lease.user_id == user.id, Lease.project_id == project.id, Lease.expires_at > now,
-            ~exists().where(Annotation.sentence_id == Lease.sentence_id,
-                            Annotation.user_id == user.id))
-        .order_by(Lease.id)))
+    cfg = settings(project)
+    begin_write(session)
+    conn = session.connection()
+    params = {"uid": user.id, "pid": project.id, "now": now, "k": project.overlap}
+    picked, expired = [], False
+    for sid, here, live, unlabelled in conn.execute(walks(conn.dialect.name)["leases"], params):
+        if not live:
+            expired = True
+        elif here and unlabelled:
+            picked.append(sid)
+    picked = picked[:count]
+    chosen = set(picked)
+    if len(picked) < count:
+        lease = {"uid": user.id, "pid": project.id,
+                 "exp": now + timedelta(minutes=cfg["lease_minutes"])}
+        postgres = conn.dialect.name != "sqlite"
+        while len(picked) < count:
+            sid = _control_due(session, project, user, cfg["control_rate"], chosen)
+            if sid is None and conn.dialect.name == "postgresql":
+                tried = set(chosen)
+                sid = _pg_claim(conn, params, lease, tried)
+                if sid is not None:
+                    picked.append(sid)
+                    chosen.add(sid)
+                    continue
+                # Nothing left in reading order: what the user skipped, the portable way.
+                chosen |= tried
+                sid = _first_free(conn, _FENCED["pick_skipped"], params, chosen)
+            elif sid is None:
+                sid = _pick(conn, params, chosen)
+            if sid is None:
+                break
+            if postgres:
+                # Serialise leases on this sentence across connections, then count again
+                # (a new statement, so that it sees what the last lock holder committed).
+                if conn.execute(_LOCK_SENTENCE, {"sid": sid}).first() is None:
+                    chosen.add(sid)  # someone is leasing or labelling it right now: look further
+                    continue
+                n, others, is_control = conn.execute(_RECOUNT, {**params, "sid": sid}).one()
+                if not is_control and n + others >= project.overlap:
+                    chosen.add(sid)  # lost the race; look further
+                    continue
+            _set_lease(conn, {**lease, "sid": sid})
+            picked.append(sid)
+            chosen.add(sid)
+    if expired:
+        conn.execute(_DROP_EXPIRED, params)
+    if commit:
+        session.commit()
+    return picked
 
 
 def next_sentences(session: Session, project: Project, user: User, count: int = 1,
                    now=None) -> list[Sentence]:
     """Up to `count` sentences for the user, each leased to them; commits the leases."""
-    now = now or utcnow()
-    cfg = settings(project)
-    expires = now + timedelta(minutes=cfg["lease_minutes"])
-    begin_write(session)
-    picked = held(session, project, user, now)[:count]
-    chosen = set(picked)
-    while len(picked) < count:
-        sid = _control_due(session, project, user, cfg["control_rate"], chosen)
-        if sid is None:
-            sid = _pick(session, project, user, now, chosen)
-        if sid is None:
-            break
-        if session.get_bind().dialect.name != "sqlite":
-            # Serialise leases on this sentence across connections, then count again.
-            session.execute(select(Sentence.id).where(Sentence.id == sid).with_for_update())
-            n = session.scalar(select(Sentence.n_labels).where(Sentence.id == sid))
-            others = _leases_by_others(session, [sid], user, now).get(sid, 0)
-            is_control = session.scalar(select(exists().where(ControlItem.sentence_id == sid)))
-            if not is_control and n + others >= project.overlap:
-                chosen.add(sid)  # lost the race; look further
-                session.commit()
-                begin_write(session)
-                continue
-        _lease(session, project, user, sid, expires)
-        picked.append(sid)
-        chosen.add(sid)
-    session.execute(delete(Lease).where(Lease.user_id == user.id, Lease.expires_at <= now))
-    session.commit()
+    picked = lease_next(session, project, user, count, now)
     if not picked:
         return []
     rows = {s.id: s for s in session.scalars(select(Sentence).where(Sentence.id.in_(picked)))}
     return [rows[i] for i in picked]
-
-
-def _lease(session: Session, project: Project, user: User, sid: int, expires) -> None:
-    row = session.scalar(select(Lease).where(Lease.sentence_id == sid, Lease.user_id == user.id))
-    if row is None:
-        session.add(Lease(sentence_id=sid, user_id=user.id, project_id=project.id, expires_at=expires))
-    else:
-        row.expires_at = expires
-    session.flush()
 
 
 def next_sentence(session: Session, project: Project, user: User, now=None) -> Sentence | None:
@@ -170,10 +312,45 @@ def next_sentence(session: Session, project: Project, user: User, now=None) -> S
     return found[0] if found else None
 
 
-def progress(session: Session, project: Project, user: User) -> dict:
-    """done: the user's labels here; total: done plus what is still open to them."""
-    done = session.scalar(select(func.count()).select_from(Annotation).where(
-        Annotation.user_id == user.id, Annotation.project_id == project.id))
-    remaining = session.scalar(select(func.count()).select_from(
-        _open_sentences(project, user).subquery()))
-    return {"done": done, "total": done + remaining}
+# Totals computed in this process: (project id, user id) -> (monotonic time, total).
+_totals: dict[tuple[int, int], tuple[float, int]] = {}
+_TOTALS_MAX = 10_000
+
+
+def progress(session: Session, project: Project, user: User, max_age: float = 0,
+             done: int | None = None) -> dict:
+    """done: the user's labels here; total: done plus what is still open to them.
+
+    Counting what is still open walks every open sentence of the project, so the annotate
+    loop's API (where this comes with every sentence) passes `max_age`: `done` is always
+    counted, `total` may then be one computed in this process at most `max_age` seconds ago.
+    The user's own labels never change their total (each moves one sentence from open to
+    done); only other people's work (sentences filled), imports and settings do, and those
+    show within `max_age` seconds. `forget_totals()` drops what is kept. `done` may be given
+    when the caller counted it already (in the same transaction).
+    """
+    conn = session.connection()
+    params = {"uid": user.id, "pid": project.id}
+    if done is None:
+        done = conn.execute(_DONE, params).scalar()
+    key = (project.id, user.id)
+    if max_age > 0:
+        kept = _totals.get(key)
+        if kept is not None and time.monotonic() - kept[0] < max_age:
+            return {"done": done, "total": max(kept[1], done)}
+    remaining = conn.execute(_REMAINING, params).scalar()
+    total = done + remaining
+    if len(_totals) >= _TOTALS_MAX:
+        _totals.clear()
+    _totals[key] = (time.monotonic(), total)
+    return {"done": done, "total": total}
+
+
+def forget_totals(project_id: int | None = None) -> None:
+    """Drop the totals kept by progress(max_age=...), for one project or all."""
+    if project_id is None:
+        _totals.clear()
+        return
+    for key in list(_totals):
+        if key[0] == project_id:
+            _totals.pop(key, None)

@@ -313,9 +313,23 @@ def serve_cmd(host, port, workers, threads):
     serve(host, port, workers or os.cpu_count() or 1, threads)
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_cmd(path):
+    """Write a consistent snapshot of the SQLite database to PATH (PostgreSQL: see pg_dump)."""
+    from .backup import BackupError, backup
+
+    try:
+        report = backup(current_app.extensions["annotator.engine"], path)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Backup written to {report.path} ({report.bytes:,} bytes)")
+
+
 COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd,
             import_annotations_cmd, export_cmd,
-            stats_cmd, token_cmd, serve_cmd]
+            stats_cmd, token_cmd, serve_cmd, backup_cmd]
 
 
 def register(app) -> None:

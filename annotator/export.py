@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import String, Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from .models import Adjudication, Annotation, Article, ControlItem, Project, Sentence, User
@@ -20,33 +20,55 @@ KINDS = ("annotations", "sentences", "gold", "spans", "babe", "semeval")
 CHUNK = 2000
 
 
-def _ts(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+def _ts(value: datetime | str | None) -> str | None:
+    if not value:
+        return None
+    if isinstance(value, str):  # SQLite's stored text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+        if len(value) >= 19 and value[10] in " T":
+            return f"{value[:10]}T{value[11:19]}Z"
+        value = datetime.fromisoformat(value)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_list(raw) -> list:
+    """A JSON list column read as text (SQLite) or already decoded (PostgreSQL)."""
+    if raw is None or raw == "[]" or raw == "null":
+        return []
+    return json.loads(raw) if isinstance(raw, str) else raw
 
 
 def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
-    """One record per annotation, in article and sentence order."""
-    stmt = (select(Annotation.label, Annotation.spans, Annotation.comment, Annotation.seconds,
-                   Annotation.created_at, Annotation.updated_at, User.username,
-                   Sentence.id, Sentence.position, Sentence.start, Sentence.end, Sentence.text,
-                   Article.id, Article.external_id, Article.title, Article.url, Article.source,
-                   Article.published, Article.topic)
-            .join(Sentence, Sentence.id == Annotation.sentence_id)
-            .join(Article, Article.id == Sentence.article_id)
-            .join(User, User.id == Annotation.user_id)
-            .where(Annotation.project_id == project.id)
-            .order_by(Article.id, Sentence.position, User.username)
+    """One record per annotation, in article and sentence order.
+
+    A million rows go through here, so it reads plain rows (Core, not the ORM), takes the
+    timestamps and the spans as stored text where the database stores text (SQLite) instead
+    of parsing them into objects only to format them again, and streams in chunks."""
+    A, S, AR, U = (Annotation.__table__, Sentence.__table__, Article.__table__, User.__table__)
+    conn = session.connection()
+    raw = conn.dialect.name == "sqlite"
+    stamp = (lambda col: type_coerce(col, String)) if raw else (lambda col: col)
+    stmt = (select(A.c.label, type_coerce(A.c.spans, Text) if raw else A.c.spans, A.c.comment,
+                   A.c.seconds, stamp(A.c.created_at), stamp(A.c.updated_at), U.c.username,
+                   S.c.id, S.c.position, S.c.start, S.c.end, S.c.text,
+                   AR.c.id, AR.c.external_id, AR.c.title, AR.c.url, AR.c.source,
+                   AR.c.published, AR.c.topic)
+            .select_from(A.join(S, S.c.id == A.c.sentence_id)
+                         .join(AR, AR.c.id == S.c.article_id)
+                         .join(U, U.c.id == A.c.user_id))
+            .where(A.c.project_id == project.id)
+            .order_by(AR.c.id, S.c.position, U.c.username)
             .execution_options(yield_per=CHUNK))
     slug = project.slug
-    for (label, spans, comment, seconds, created, updated, username, sid, pos, start, end, text,
-         aid, ext, title, url, source, published, topic) in session.execute(stmt):
-        yield {"project": slug, "article_id": aid, "article_external_id": ext,
-               "article_title": title, "sentence_id": sid, "position": pos, "start": start,
-               "end": end, "text": text, "label": label, "spans": spans or [],
-               "annotator": username, "comment": comment, "seconds": seconds,
-               "created_at": _ts(created), "updated_at": _ts(updated),
-               "article_url": url, "article_source": source, "article_published": published,
-               "article_topic": topic}
+    for rows in conn.execute(stmt).partitions():
+        for (label, spans, comment, seconds, created, updated, username, sid, pos, start, end,
+             text, aid, ext, title, url, source, published, topic) in rows:
+            yield {"project": slug, "article_id": aid, "article_external_id": ext,
+                   "article_title": title, "sentence_id": sid, "position": pos, "start": start,
+                   "end": end, "text": text, "label": label, "spans": _json_list(spans),
+                   "annotator": username, "comment": comment, "seconds": seconds,
+                   "created_at": _ts(created), "updated_at": _ts(updated),
+                   "article_url": url, "article_source": source, "article_published": published,
+                   "article_topic": topic}
 
 
 def majority_of(labels: list[str]) -> tuple[str | None, float | None]:
@@ -97,12 +119,39 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
                "article_source": source, "article_published": published, "article_topic": topic}
 
 
+def _make_encode():
+    """json.dumps(record, ensure_ascii=False), with the C encoder built once, not per record."""
+    try:
+        from json.encoder import c_encode_basestring, c_make_encoder
+    except ImportError:
+        c_make_encoder = None
+    if c_make_encoder is None or c_encode_basestring is None:
+        return json.JSONEncoder(ensure_ascii=False).encode
+    default = json.JSONEncoder().default
+    encoder = c_make_encoder(None, default, c_encode_basestring, None, ": ", ", ", False, False,
+                             True)
+    join = "".join
+
+    def encode(record) -> str:
+        return join(encoder(record, 0))
+    return encode
+
+
+_encode = _make_encode()
+
+
 def write_jsonl(records: Iterable[dict], fh: IO[str]) -> int:
     n = 0
+    buf: list[str] = []
     for rec in records:
-        fh.write(json.dumps(rec, ensure_ascii=False))
-        fh.write("\n")
-        n += 1
+        buf.append(_encode(rec))
+        if len(buf) >= 500:
+            fh.write("\n".join(buf) + "\n")
+            n += len(buf)
+            buf = []
+    if buf:
+        fh.write("\n".join(buf) + "\n")
+        n += len(buf)
     return n
 
 
@@ -110,7 +159,7 @@ def iter_jsonl(records: Iterable[dict]) -> Iterator[str]:
     """Lines for an HTTP streaming response, batched to keep write calls few."""
     buf: list[str] = []
     for rec in records:
-        buf.append(json.dumps(rec, ensure_ascii=False))
+        buf.append(_encode(rec))
         if len(buf) >= 500:
             yield "\n".join(buf) + "\n"
             buf = []

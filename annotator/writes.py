@@ -4,9 +4,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from datetime import timedelta
+
+from sqlalchemy import Integer, String, bindparam, delete, exists, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .db import begin_write
 from .labels import SchemeError, validate_spans
@@ -71,47 +76,184 @@ def _history(session: Session, ann: Annotation | None, action: str, sentence_id:
         comment=ann.comment if ann else None))
 
 
+# The label write is the other half of the annotate loop: statements built once, run as Core
+# statements on the session's connection (see assign.py).
+_A, _S, _H = Annotation.__table__, Sentence.__table__, AnnotationHistory.__table__
+_L, _K, _U = Lease.__table__, Skip.__table__, User.__table__
+_sid, _uid = bindparam("sid"), bindparam("uid")
+# The label, if there is one, and whether a lease or a skip is there to clear, in one query.
+_PROBE = select(select(_A.c.id).where(_A.c.sentence_id == _sid, _A.c.user_id == _uid).scalar_subquery(),
+                exists().where(_L.c.sentence_id == _sid, _L.c.user_id == _uid),
+                exists().where(_K.c.sentence_id == _sid, _K.c.user_id == _uid))
+_MINE = (select(_A.c.id, _A.c.label, _A.c.spans, _A.c.comment, _A.c.seconds, _A.c.hints_shown,
+                _A.c.created_at, _A.c.updated_at)
+         .where(_A.c.sentence_id == _sid, _A.c.user_id == _uid))
+_CHANGE = (update(_A).where(_A.c.id == bindparam("aid"))
+           .values(label=bindparam("label"), spans=bindparam("spans"),
+                   comment=bindparam("comment"), seconds=bindparam("seconds"),
+                   hints_shown=bindparam("hints_shown"), updated_at=bindparam("now")))
+_COUNT = (update(_S).where(_S.c.id == _sid)
+          .values(n_labels=_S.c.n_labels + bindparam("delta"),
+                  full=_S.c.n_labels + bindparam("delta") >= bindparam("k")))
+_HISTORY = insert(_H)
+_UNLEASE = delete(_L).where(_L.c.sentence_id == _sid, _L.c.user_id == _uid)
+_UNSKIP = delete(_K).where(_K.c.sentence_id == _sid, _K.c.user_id == _uid)
+_TOUCH = update(_U).where(_U.c.id == _uid).values(last_active_at=bindparam("now"))
+# users.last_active_at is shown to the minute: write it at most once a minute per user.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def _new_label(dialect: str):
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(_A)
+    # The (sentence, user) pair is unique: if a twin request of the same annotator won the race,
+    # nothing is inserted and the loop in save() treats ours as a change of that label.
+    ins = ins.on_conflict_do_nothing(index_elements=[_A.c.sentence_id, _A.c.user_id])
+    return ins.returning(_A.c.id) if dialect == "postgresql" else ins
+
+
+_NEW = {"sqlite": _new_label("sqlite"), "postgresql": _new_label("postgresql")}
+
+
+def _pg_create():
+    """PostgreSQL: a new label in one statement (a round trip there costs more than all the
+    work): insert it unless the pair exists, and only if it was inserted, write its history
+    and count it; clear the user's lease and skip on the sentence either way."""
+    sid, uid = bindparam("sid", type_=Integer), bindparam("uid", type_=Integer)
+    label = bindparam("label", type_=_A.c.label.type)
+    spans = bindparam("spans", type_=_A.c.spans.type)
+    comment = bindparam("comment", type_=_A.c.comment.type)
+    now = bindparam("now", type_=_A.c.created_at.type)
+    ins = (pg_insert(_A).values(sentence_id=sid, user_id=uid, project_id=bindparam("pid", type_=Integer),
+                                label=label, spans=spans, comment=comment,
+                                seconds=bindparam("seconds", type_=_A.c.seconds.type),
+                                hints_shown=bindparam("hints_shown", type_=_A.c.hints_shown.type),
+                                created_at=now, updated_at=now)
+           .on_conflict_do_nothing(index_elements=[_A.c.sentence_id, _A.c.user_id])
+           .returning(_A.c.id).cte("ins"))
+    made = select(ins.c.id).exists()
+    history = insert(_H).from_select(
+        ["sentence_id", "user_id", "action", "label", "spans", "comment", "at"],
+        select(sid, uid, literal("create", String), label, spans, comment, now).where(made)
+    ).cte("history")
+    delta = literal(1, Integer)
+    count = (update(_S).where(_S.c.id == sid, made)
+             .values(n_labels=_S.c.n_labels + delta,
+                     full=_S.c.n_labels + delta >= bindparam("k", type_=Integer))
+             .cte("counted"))
+    unlease = delete(_L).where(_L.c.sentence_id == sid, _L.c.user_id == uid).cte("unlease")
+    unskip = delete(_K).where(_K.c.sentence_id == sid, _K.c.user_id == uid).cte("unskip")
+    return select(ins.c.id).add_cte(history, count, unlease, unskip)
+
+
+_PG_CREATE = _pg_create()
+
+
+def _insert_label(session: Session, conn, values: dict) -> int | None:
+    """Insert a new label; its id, or None if the pair exists already."""
+    stmt = _NEW.get(conn.dialect.name)
+    if stmt is None:  # another database: a savepoint catches the unique violation
+        try:
+            with session.begin_nested():
+                return conn.execute(insert(_A), values).inserted_primary_key[0]
+        except IntegrityError:
+            return None
+    result = conn.execute(stmt, values)
+    if conn.dialect.name == "postgresql":
+        return result.scalar()
+    return result.lastrowid if result.rowcount == 1 else None
+
+
 def save(session: Session, project: Project, sentence: Sentence, user: User,
          data: LabelInput) -> tuple[Annotation, str]:
-    """Store a label and commit. Returns (annotation, "created" | "updated" | "unchanged")."""
+    """Store a label and commit. Returns (annotation, "created" | "updated" | "unchanged").
+
+    `project`, `sentence` and `user` may be any objects with the attributes used here (the API
+    passes light rows); the annotation returned is a detached snapshot of the stored row."""
     data = validate(project, sentence, data)
     begin_write(session)
-    for attempt in range(3):
-        ann = session.scalar(select(Annotation).where(
-            Annotation.sentence_id == sentence.id, Annotation.user_id == user.id))
+    conn = session.connection()
+    key = {"sid": sentence.id, "uid": user.id}
+    if conn.dialect.name == "postgresql":
         now = utcnow()
-        if ann is None:
-            ann = Annotation(sentence_id=sentence.id, user_id=user.id, project_id=project.id,
-                             label=data.label, spans=data.spans, comment=data.comment,
-                             seconds=data.seconds, hints_shown=data.hints_shown,
-                             created_at=now, updated_at=now)
-            try:
-                with session.begin_nested():
-                    session.add(ann)
-                    session.flush()
-            except IntegrityError:
-                # The same annotator's twin request won the race: treat ours as a change.
-                continue
-            _count(session, project, sentence, +1)
+        values = {"sentence_id": sentence.id, "user_id": user.id, "project_id": project.id,
+                  "label": data.label, "spans": data.spans, "comment": data.comment,
+                  "seconds": data.seconds, "hints_shown": data.hints_shown,
+                  "created_at": now, "updated_at": now}
+        new_id = conn.execute(_PG_CREATE, {**key, "pid": project.id, "label": data.label,
+                                           "spans": data.spans, "comment": data.comment,
+                                           "seconds": data.seconds,
+                                           "hints_shown": data.hints_shown, "now": now,
+                                           "k": project.overlap}).scalar()
+        if new_id is not None:
+            _touch(session, conn, user, now)
+            session.commit()
+            return Annotation(id=new_id, **values), "created"
+        # A label is there already: change it (or not) below.
+    for attempt in range(3):
+        ann_id, leased, skipped = conn.execute(_PROBE, key).one()
+        row = conn.execute(_MINE, key).first() if ann_id is not None else None
+        now = utcnow()
+        if row is None:
+            values = {"sentence_id": sentence.id, "user_id": user.id, "project_id": project.id,
+                      "label": data.label, "spans": data.spans, "comment": data.comment,
+                      "seconds": data.seconds, "hints_shown": data.hints_shown,
+                      "created_at": now, "updated_at": now}
+            new_id = _insert_label(session, conn, values)
+            if new_id is None:
+                continue  # the same annotator's twin request won the race: treat ours as a change
+            conn.execute(_COUNT, {**key, "delta": 1, "k": project.overlap})
+            ann = Annotation(id=new_id, **values)
             outcome = "created"
-        elif (ann.label, ann.spans, ann.comment) == (data.label, data.spans, data.comment):
-            outcome = "unchanged"
         else:
-            ann.label, ann.spans, ann.comment = data.label, data.spans, data.comment
-            if data.seconds is not None:
-                ann.seconds = round((ann.seconds or 0) + data.seconds, 3)
-            if data.hints_shown is not None:
-                ann.hints_shown = data.hints_shown
-            ann.updated_at = now
-            outcome = "updated"
+            ann = Annotation(sentence_id=sentence.id, user_id=user.id, project_id=project.id,
+                             **row._asdict())
+            if (ann.label, ann.spans, ann.comment) == (data.label, data.spans, data.comment):
+                outcome = "unchanged"
+            else:
+                ann.label, ann.spans, ann.comment = data.label, data.spans, data.comment
+                if data.seconds is not None:
+                    ann.seconds = round((ann.seconds or 0) + data.seconds, 3)
+                if data.hints_shown is not None:
+                    ann.hints_shown = data.hints_shown
+                ann.updated_at = now
+                conn.execute(_CHANGE, {"aid": ann.id, "label": ann.label, "spans": ann.spans,
+                                       "comment": ann.comment, "seconds": ann.seconds,
+                                       "hints_shown": ann.hints_shown, "now": now})
+                outcome = "updated"
+                _expire(session, Annotation, ann.id)
         if outcome != "unchanged":
-            _history(session, ann, outcome[:-1], sentence.id, user.id)
-        session.execute(delete(Lease).where(Lease.sentence_id == sentence.id, Lease.user_id == user.id))
-        session.execute(delete(Skip).where(Skip.sentence_id == sentence.id, Skip.user_id == user.id))
-        user.last_active_at = now
+            conn.execute(_HISTORY, {"sentence_id": sentence.id, "user_id": user.id,
+                                    "action": outcome[:-1], "label": ann.label,
+                                    "spans": ann.spans, "comment": ann.comment, "at": now})
+        if leased:
+            conn.execute(_UNLEASE, key)
+        if skipped:
+            conn.execute(_UNSKIP, key)
+        _touch(session, conn, user, now)
         session.commit()
         return ann, outcome
     raise AnnotationError("conflict", "the label could not be stored; please retry")
+
+
+def _touch(session: Session, conn, user, now) -> None:
+    last = getattr(user, "last_active_at", None)
+    if last is not None and now - last < TOUCH_EVERY:
+        return
+    conn.execute(_TOUCH, {"uid": user.id, "now": now})
+    if isinstance(user, User):
+        set_committed_value(user, "last_active_at", now)
+    else:
+        try:
+            user.last_active_at = now
+        except AttributeError:
+            pass
+
+
+def _expire(session: Session, cls, ident) -> None:
+    """Core writes bypass the session: drop a stale copy of the row the session may hold."""
+    obj = session.identity_map.get(session.identity_key(cls, ident))
+    if obj is not None:
+        session.expire(obj)
 
 
 def _count(session: Session, project: Project, sentence: Sentence, delta: int) -> None:

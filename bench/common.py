@@ -146,6 +146,15 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _children(pid: int) -> list[int]:
     out = []
     try:
@@ -199,6 +208,12 @@ class Server:
 
     def workers(self) -> list[int]:
         return _children(self.proc.pid) if self.proc else []
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the master and its live workers."""
+        if self.proc is None:
+            return 0.0
+        return _cpu_seconds(self.proc.pid) + sum(_cpu_seconds(p) for p in self.workers())
 
     def rss_mib(self) -> dict:
         """Resident memory: the master and each worker process (MiB)."""
@@ -463,6 +478,33 @@ def pct(values: list[float], p: float) -> float:
 
 def ms(x: float) -> str:
     return f"{x * 1000:.2f} ms"
+
+
+def _cpu_times() -> tuple[int, int]:
+    with open("/proc/stat") as fh:
+        parts = [int(x) for x in fh.readline().split()[1:]]
+    return sum(parts), parts[3] + parts[4]  # total, idle + iowait
+
+
+def idle_share(seconds: float = 1.0) -> float:
+    """Share of the machine's CPU time that was idle over the next `seconds`."""
+    try:
+        t0, i0 = _cpu_times()
+        time.sleep(seconds)
+        t1, i1 = _cpu_times()
+    except OSError:
+        return 1.0
+    return (i1 - i0) / max(1, t1 - t0)
+
+
+def wait_quiet(threshold: float = 0.85, max_wait: float = 300.0) -> float:
+    """Wait (up to max_wait s) until other processes leave the CPUs idle; the idle share seen.
+    Benchmarks on a shared machine are otherwise measuring someone else's test run."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        idle = idle_share(2.0)
+        if idle >= threshold or time.monotonic() >= deadline:
+            return idle
 
 
 def machine() -> str:

@@ -2,23 +2,27 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from types import SimpleNamespace
 
 from flask import Blueprint, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .. import assign, export, ingest, projects, quality, users, writes
+from .. import assign, export, hotpath, ingest, projects, quality, users, writes
 from .. import sentences as sent
 from ..writes import AnnotationError, LabelInput
 from ..articles import add_articles
-from ..models import Sentence
+from ..db import begin_write
+from ..models import Sentence, User
 from .common import get_session, jsonl_download
 from .hints import matcher_for
 from .openapi import SPEC
-from .setup import csrf, error_response
+from .setup import csrf, error_response, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_AHEAD = 10
+PROGRESS_MAX_AGE = 2.0  # seconds a `next` may reuse the total of progress (see assign.progress)
 
 
 class ApiError(Exception):
@@ -32,8 +36,28 @@ def api_error(err: ApiError):
     return error_response(err.status, err.code, err.message)
 
 
+# The annotate loop's writes look up token, project and sentence inside their write
+# transaction: one transaction per request instead of a read transaction before it.
+_LOOP_WRITES = {("api.next_sentence", "GET"), ("api.annotation", "PUT"),
+                ("api.annotation", "DELETE"), ("api.skip", "POST")}
+# Their token is looked up together with the project or sentence they name (_project_row,
+# _sentence_row): one query for both.
+_LOOKUP_LATER = {"api.next_sentence", "api.annotation", "api.skip"}
+
+
+@limiter.request_filter
+def _annotate_loop() -> bool:
+    """The annotate loop (one authenticated request per label) is never rate limited; it
+    also spares these requests the limiter's per-request lookup of limits (~40 us)."""
+    return request.endpoint in _LOOKUP_LATER
+
+
 @bp.before_request
 def authenticate():
+    # g can outlive a request (an app context shared by tests): never inherit a user.
+    g.pop("api_user", None)
+    g.pop("api_principal", None)
+    g.pop("api_token", None)
     if request.endpoint in ("api.openapi", "api.index"):
         return None
     header = request.headers.get("Authorization", "")
@@ -41,10 +65,18 @@ def authenticate():
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthorized", "Authorization must be 'Bearer TOKEN'.")
-        user = users.user_for_token(get_session(), token.strip())
-        if user is None:
+        # One statement, no ORM objects: the annotate loop's requests spend most of their
+        # time here otherwise. `_user()` loads the full User for the endpoints that want it.
+        session = get_session()
+        if (request.endpoint, request.method) in _LOOP_WRITES:
+            begin_write(session)
+        if request.endpoint in _LOOKUP_LATER:
+            g.api_token = token.strip()
+            return None
+        principal = hotpath.principal_for_token(session, token.strip())
+        if principal is None:
             raise ApiError(401, "unauthorized", "The token is unknown or revoked.")
-        g.api_user = user
+        g.api_principal = principal
         return None
     if current_user.is_authenticated:
         # A browser session: state changes need the CSRF token like any form.
@@ -53,13 +85,70 @@ def authenticate():
                 csrf.protect()
             except CSRFError as err:
                 raise ApiError(400, "csrf_failed", err.description) from None
-        g.api_user = current_user._get_current_object()
+        g.api_user = g.api_principal = current_user._get_current_object()
         return None
     raise ApiError(401, "unauthorized", "Send 'Authorization: Bearer TOKEN' or sign in.")
 
 
 def _user():
-    return g.api_user
+    """The signed-in User (an ORM object, loaded on first use for token requests)."""
+    user = g.get("api_user")
+    if user is None:
+        user = g.api_user = get_session().get(User, _principal().id)
+    return user
+
+
+def _principal():
+    """Who is asking: id, username, role, can_review() (see annotator.hotpath.Principal)."""
+    principal = g.get("api_principal")
+    if principal is None:
+        principal = hotpath.principal_for_token(get_session(), g.get("api_token") or "")
+        _set_principal(principal)
+    return principal
+
+
+def _set_principal(principal) -> None:
+    if principal is None:
+        raise ApiError(401, "unauthorized", "The token is unknown or revoked.")
+    g.api_principal = principal
+
+
+def _project_row(slug: str, purpose: str):
+    """Like _project, as a light row (annotator.hotpath.ProjectRow) for the annotate loop."""
+    if g.get("api_principal") is None and g.get("api_token"):
+        principal, project = hotpath.principal_and_project(get_session(), g.api_token, slug)
+        _set_principal(principal)
+    else:
+        project = hotpath.project_for(get_session(), slug, _principal())
+    user = _principal()
+    if project is None:
+        raise ApiError(404, "not_found", f"No project {slug!r}.")
+    if not project.allows(user, purpose):
+        raise ApiError(403, "forbidden", "Your role or membership does not allow this.")
+    return project
+
+
+def _sentence_row(sentence_id: int, purpose: str = "annotate"):
+    """Like _sentence, as light rows (project, sentence), in one query."""
+    if g.get("api_principal") is None and g.get("api_token"):
+        principal, found = hotpath.principal_and_sentence(get_session(), g.api_token, sentence_id)
+        _set_principal(principal)
+    else:
+        found = hotpath.sentence_for(get_session(), sentence_id, _principal())
+    user = _principal()
+    if found is None:
+        raise ApiError(404, "not_found", f"No sentence {sentence_id}.")
+    project, sentence = found
+    if not project.allows(user, purpose):
+        raise ApiError(403, "forbidden", "Your role or membership does not allow this.")
+    return project, sentence
+
+
+@lru_cache(maxsize=64)
+def _matcher(lexicon_json: str | None):
+    """The hint matcher of a project's stored lexicon (its JSON text is the cache key)."""
+    lexicon = json.loads(lexicon_json) if lexicon_json else None
+    return matcher_for(SimpleNamespace(lexicon=lexicon))
 
 
 def _project(slug: str, purpose: str):
@@ -173,15 +262,19 @@ def create_user():
 
 @bp.get("/projects/<slug>/next")
 def next_sentence(slug: str):
-    session, user = get_session(), _user()
-    project = _project(slug, "annotate")
+    session = get_session()
+    project = _project_row(slug, "annotate")
+    user = _principal()
     ahead = request.args.get("ahead", 0, type=int)
     ahead = max(0, min(ahead, MAX_AHEAD))
-    found = assign.next_sentences(session, project, user, 1 + ahead)
-    matcher = matcher_for(project) if projects.settings(project)["hints"] else None
-    views = [sent.view(session, project, s, matcher) for s in found]
+    # One transaction: the leases, then what is shown, committed together.
+    picked = assign.lease_next(session, project, user, 1 + ahead, commit=False)
+    matcher = _matcher(project.lexicon_json) if projects.settings(project)["hints"] else None
+    views = hotpath.views(session, picked, matcher)
     body = {"sentence": views[0] if views else None,
-            "progress": assign.progress(session, project, user)}
+            "progress": assign.progress(session, project, user, max_age=PROGRESS_MAX_AGE,
+                                        done=project.done)}
+    session.commit()
     if ahead:
         body["upcoming"] = views[1:]
     return jsonify(body)
@@ -189,8 +282,9 @@ def next_sentence(slug: str):
 
 @bp.route("/sentences/<int:sentence_id>/annotation", methods=["GET", "PUT", "DELETE"])
 def annotation(sentence_id: int):
-    session, user = get_session(), _user()
-    project, sentence = _sentence(sentence_id)
+    session = get_session()
+    project, sentence = _sentence_row(sentence_id)
+    user = _principal()
     if request.method == "GET":
         mine = sent.own_annotation(session, sentence, user)
         if mine is None:
@@ -233,8 +327,8 @@ def annotator_progress(slug: str):
 
 @bp.post("/sentences/<int:sentence_id>/skip")
 def skip(sentence_id: int):
-    project, sentence = _sentence(sentence_id)
-    writes.skip(get_session(), project, sentence, _user())
+    project, sentence = _sentence_row(sentence_id)  # before _principal(): one query for both
+    writes.skip(get_session(), project, sentence, _principal())
     return jsonify({"skipped": sentence.id})
 
 
@@ -271,6 +365,7 @@ def import_articles(slug: str):
     except ValueError as err:
         raise ApiError(400, "invalid_json", f"{name}: {err}") from None
     report = add_articles(get_session(), project, items, name)
+    assign.forget_totals(project.id)
     return jsonify({"added": report.added, "skipped": report.skipped,
                     "sentences": report.sentences}), 201 if report.added else 200
 
@@ -290,7 +385,9 @@ def _stats_filters() -> dict:
     args = request.args
     out = {}
     if args.get("article"):
-        out["article_ids"] = [int(x) for x in args.getlist("article") if x.isdigit()]
+        if not all(x.isdigit() for x in args.getlist("article")):
+            raise ApiError(400, "invalid_filter", "article: article ids are whole numbers")
+        out["article_ids"] = [int(x) for x in args.getlist("article")]
     if args.get("annotator"):
         out["annotators"] = args.getlist("annotator")
     if args.get("since"):

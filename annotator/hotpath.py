@@ -1,0 +1,294 @@
+"""Lookups of the annotate loop's API requests, one prepared statement each (no Flask import).
+
+`GET /next` and `PUT /annotation` are most of an annotation project's traffic. Loading the
+token, its user, the project with its members and the sentence as ORM objects costs more than
+the work itself, so these lookups read plain rows with statements built once:
+
+* ``principal_for_token``: the token and its user in one query (the checks of
+  ``users.user_for_token``), as a ``Principal``;
+* ``project_for``: the project and the user's membership in one query, as a ``ProjectRow``;
+* ``sentence_for``: a sentence with its project and the user's membership, in one query.
+
+The rows carry the attributes the domain functions use (``assign``, ``writes``,
+``projects.settings``), so they can be passed where those take ORM objects.
+"""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Text, bindparam, cast, exists, func, literal, null, select, union_all, update
+from sqlalchemy.orm import Session
+
+from .db import begin_write
+from .models import Annotation, ApiToken, Article, Project, ProjectMember, Sentence, User, utcnow
+from .sentences import CONTEXT, CONTEXT_KINDS
+from .users import TOKEN_PREFIX, _hash_token
+
+_T, _U, _P = ApiToken.__table__, User.__table__, Project.__table__
+_M, _S, _ART = ProjectMember.__table__, Sentence.__table__, Article.__table__
+_uid = bindparam("uid")
+
+# api_tokens.last_used_at is shown to the minute: write it at most once a minute per token.
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(slots=True)
+class Principal:
+    """The user behind a request: what the API and the domain functions need of a User."""
+
+    id: int
+    username: str
+    role: str
+    active: bool
+    last_active_at: datetime | None
+    token_id: int | None = None
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def can_review(self) -> bool:
+        return self.role in ("admin", "reviewer")
+
+
+@dataclass(slots=True)
+class ProjectRow:
+    id: int
+    slug: str
+    name: str
+    overlap: int
+    labels: list
+    settings: dict
+    lexicon_json: str | None  # the stored JSON text: a cache key for the hint matcher
+    has_members: bool
+    is_member: bool
+    done: int | None = None  # the user's labels here, where the lookup counted them
+
+    def allows(self, user, purpose: str) -> bool:
+        """projects.can_annotate / can_see, a reviewer's or an admin's right, for this user."""
+        member = not self.has_members or self.is_member
+        if purpose == "annotate":
+            return user.role == "admin" or member
+        if purpose == "see":
+            return user.can_review() or member
+        if purpose == "review":
+            return user.can_review()
+        if purpose == "admin":
+            return user.role == "admin"
+        raise ValueError(purpose)
+
+
+@dataclass(slots=True)
+class SentenceRow:
+    id: int
+    article_id: int
+    project_id: int
+    position: int
+    text: str
+    kind: str
+
+
+_TOKEN = (select(_T.c.id, _T.c.token_hash, _T.c.revoked_at, _T.c.last_used_at,
+                 _U.c.id, _U.c.username, _U.c.role, _U.c.active, _U.c.last_active_at)
+          .select_from(_T.join(_U, _U.c.id == _T.c.user_id))
+          .where(_T.c.token_hash == bindparam("digest")))
+_TOKEN_TOUCH = update(_T).where(_T.c.id == bindparam("tid")).values(last_used_at=bindparam("now"))
+
+
+
+def _project_cols(user_id):
+    return (_P.c.id, _P.c.slug, _P.c.name, _P.c.overlap, _P.c.labels, _P.c.settings,
+            cast(_P.c.lexicon, Text),
+            exists().where(_M.c.project_id == _P.c.id),
+            exists().where(_M.c.project_id == _P.c.id, _M.c.user_id == user_id))
+
+
+_PROJECT_COLS = _project_cols(_uid)
+_SENTENCE_COLS = (_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text, _S.c.kind)
+_PROJECT = select(*_PROJECT_COLS).where(_P.c.slug == bindparam("slug"))
+_SENTENCE = (select(*_SENTENCE_COLS, *_PROJECT_COLS)
+             .select_from(_S.join(_P, _P.c.id == _S.c.project_id))
+             .where(_S.c.id == bindparam("sid")))
+# The token and, in the same query, the project or the sentence the request names (and,
+# for `next`, how many labels the user has there: progress's `done`).
+_A = Annotation.__table__
+_DONE_HERE = (select(func.count()).select_from(_A)
+              .where(_A.c.user_id == _U.c.id, _A.c.project_id == _P.c.id).scalar_subquery())
+_TOKEN_PROJECT = (select(*_TOKEN.selected_columns, *_project_cols(_U.c.id), _DONE_HERE)
+                  .select_from(_T.join(_U, _U.c.id == _T.c.user_id)
+                               .outerjoin(_P, _P.c.slug == bindparam("slug")))
+                  .where(_T.c.token_hash == bindparam("digest")))
+_TOKEN_SENTENCE = (select(*_TOKEN.selected_columns, *_SENTENCE_COLS, *_project_cols(_U.c.id))
+                   .select_from(_T.join(_U, _U.c.id == _T.c.user_id)
+                                .outerjoin(_S, _S.c.id == bindparam("sid"))
+                                .outerjoin(_P, _P.c.id == _S.c.project_id))
+                   .where(_T.c.token_hash == bindparam("digest")))
+_VIEW_ROW = (select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text,
+                    _S.c.kind, _ART.c.title)
+             .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id))
+             .where(_S.c.id == bindparam("sid")))
+_WINDOW = 8  # as sentences.context: neighbours are looked for within 8 positions
+_CONTEXT = (select(_S.c.position, _S.c.text)
+            .where(_S.c.article_id == bindparam("aid"), _S.c.kind.in_(CONTEXT_KINDS),
+                   _S.c.position.between(bindparam("lo"), bindparam("hi")),
+                   _S.c.id != bindparam("sid"))
+            .order_by(_S.c.position))
+# A sentence with its article title, and its context, in one query (views()).
+_C, _S2 = Sentence.__table__.alias("c"), Sentence.__table__.alias("s2")
+_VIEW = union_all(
+    select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text, _S.c.kind,
+           _ART.c.title)
+    .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id == bindparam("sid")),
+    select(null(), null(), null(), _C.c.position, _C.c.text, null(), null())
+    .select_from(_S2.join(_C, _C.c.article_id == _S2.c.article_id))
+    .where(_S2.c.id == bindparam("sid"), _C.c.kind.in_(CONTEXT_KINDS),
+           _C.c.position.between(_S2.c.position - _WINDOW, _S2.c.position + _WINDOW),
+           _C.c.id != _S2.c.id))
+_VIEW_ROWS = (select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text,
+                     _S.c.kind, _ART.c.title)
+              .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id))
+              .where(_S.c.id.in_(bindparam("ids", expanding=True))))
+
+
+def _digest(token: str) -> str | None:
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    return _hash_token(token)
+
+
+def _principal(session: Session, row, digest: str, touch: bool) -> Principal | None:
+    """The checks of users.user_for_token on a row that starts with _TOKEN's columns."""
+    # The lookup is by hash already; compare_digest keeps the final check constant-time.
+    if row is None or row[2] is not None or not hmac.compare_digest(row[1], digest):
+        return None
+    tid, _, _, last_used, uid, username, role, active, last_active = row[:9]
+    if not active:
+        return None
+    if touch:
+        now = utcnow()
+        if last_used is None or now - last_used >= TOKEN_TOUCH_EVERY:
+            _touch_token(session, tid, now)
+    return Principal(uid, username, role, bool(active), last_active, tid)
+
+
+def principal_for_token(session: Session, token: str, touch: bool = True) -> Principal | None:
+    """The active user of an unrevoked token, else None. Notes the token's use (per minute)."""
+    digest = _digest(token)
+    if digest is None:
+        return None
+    row = session.connection().execute(_TOKEN, {"digest": digest}).first()
+    return _principal(session, row, digest, touch)
+
+
+def principal_and_project(session: Session, token: str, slug: str):
+    """(principal, project row or None) in one query; (None, None) if the token is no good."""
+    digest = _digest(token)
+    if digest is None:
+        return None, None
+    row = session.connection().execute(_TOKEN_PROJECT, {"digest": digest, "slug": slug}).first()
+    principal = _principal(session, row, digest, True)
+    if principal is None:
+        return None, None
+    if row[9] is None:
+        return principal, None
+    project = _project_row(row[9:18])
+    project.done = row[18]
+    return principal, project
+
+
+def principal_and_sentence(session: Session, token: str, sentence_id: int):
+    """(principal, (project row, sentence row) or None) in one query; (None, None) if the
+    token is no good."""
+    digest = _digest(token)
+    if digest is None:
+        return None, None
+    row = session.connection().execute(_TOKEN_SENTENCE, {"digest": digest, "sid": sentence_id}).first()
+    principal = _principal(session, row, digest, True)
+    if principal is None:
+        return None, None
+    if row[9] is None or row[15] is None:
+        return principal, None
+    return principal, (_project_row(row[15:]), SentenceRow(*row[9:15]))
+
+
+def _touch_token(session: Session, token_id: int, now) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        begin_write(session)
+        session.connection().execute(_TOKEN_TOUCH, {"tid": token_id, "now": now})
+        session.commit()
+    except SQLAlchemyError:  # bookkeeping only: never fail a request over it
+        session.rollback()
+
+
+def _project_row(values) -> ProjectRow:
+    values = values[:9]
+    return ProjectRow(values[0], values[1], values[2], values[3], values[4], values[5] or {},
+                      values[6], bool(values[7]), bool(values[8]))
+
+
+def project_for(session: Session, slug: str, user) -> ProjectRow | None:
+    row = session.connection().execute(_PROJECT, {"slug": slug, "uid": user.id}).first()
+    return None if row is None else _project_row(row)
+
+
+def sentence_for(session: Session, sentence_id: int, user) -> tuple[ProjectRow, SentenceRow] | None:
+    row = session.connection().execute(_SENTENCE, {"sid": sentence_id, "uid": user.id}).first()
+    if row is None:
+        return None
+    return _project_row(row[6:]), SentenceRow(*row[:6])
+
+
+def view_rows(session: Session, ids: list[int]) -> list[tuple[SentenceRow, str]]:
+    """(sentence, article title) for each id, in the order given."""
+    if not ids:
+        return []
+    conn = session.connection()
+    if len(ids) == 1:
+        found = conn.execute(_VIEW_ROW, {"sid": ids[0]}).all()
+    else:
+        found = conn.execute(_VIEW_ROWS, {"ids": list(ids)}).all()
+    rows = {r[0]: (SentenceRow(*r[:6]), r[6]) for r in found}
+    return [rows[i] for i in ids if i in rows]
+
+
+def views(session: Session, ids: list[int], matcher=None) -> list[dict]:
+    """`sentences.view` of each sentence (in the order given), one query per sentence."""
+    conn = session.connection()
+    out = []
+    for sid in ids:
+        rows = conn.execute(_VIEW, {"sid": sid}).all()
+        own = next((r for r in rows if r[0] is not None), None)
+        if own is None:
+            continue
+        sentence, title = SentenceRow(*own[:6]), own[6]
+        near = sorted((r[3], r[4]) for r in rows if r[0] is None)
+        out.append(_view(sentence, title, near, matcher))
+    return out
+
+
+def _view(sentence: SentenceRow, title: str, near: list, matcher) -> dict:
+    pos = sentence.position
+    before = [t for p, t in near if p < pos][-CONTEXT:]
+    after = [t for p, t in near if p > pos][:CONTEXT]
+    hints = matcher.hints(sentence.text) if matcher is not None else []
+    return {"id": sentence.id, "article_id": sentence.article_id, "article_title": title,
+            "position": pos, "text": sentence.text, "kind": sentence.kind,
+            "context": {"before": before, "after": after}, "hints": hints}
+
+
+def view(session: Session, sentence: SentenceRow, title: str, matcher=None) -> dict:
+    """`sentences.view` with a prepared context query (the same JSON; tests compare the two)."""
+    rows = session.connection().execute(_CONTEXT, {
+        "aid": sentence.article_id, "lo": sentence.position - _WINDOW,
+        "hi": sentence.position + _WINDOW, "sid": sentence.id}).all()
+    return _view(sentence, title, list(rows), matcher)
