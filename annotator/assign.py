@@ -211,7 +211,8 @@ def _pick(conn, params: dict, exclude: set[int]) -> int | None:
 
 def _control_due(session: Session, project: Project, user: User, rate: float,
                  exclude: set[int]) -> int | None:
-    """The next unanswered control item, if the user's share of them is below the rate."""
+    """The next unanswered control item, if the user's share of them is below the rate.
+    Like any sentence it must be body; one the user skipped is not served to them again."""
     if rate <= 0:
         return None
     answered_controls = session.scalar(
@@ -223,11 +224,14 @@ def _control_due(session: Session, project: Project, user: User, rate: float,
     if answered_controls >= math.floor((answered + 1) * rate):
         return None
     return session.scalar(
-        select(ControlItem.sentence_id).where(
-            ControlItem.project_id == project.id,
+        select(ControlItem.sentence_id)
+        .join(Sentence, Sentence.id == ControlItem.sentence_id)
+        .where(
+            ControlItem.project_id == project.id, Sentence.kind == "body",
             ControlItem.sentence_id.not_in(exclude) if exclude else True,
             ~exists().where(Annotation.sentence_id == ControlItem.sentence_id,
-                            Annotation.user_id == user.id))
+                            Annotation.user_id == user.id),
+            ~exists().where(Skip.sentence_id == ControlItem.sentence_id, Skip.user_id == user.id))
         .order_by(ControlItem.id).limit(1))
 
 

@@ -72,12 +72,13 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
 
 
 def majority_of(labels: list[str]) -> tuple[str | None, float | None]:
-    """The strict plurality label and the share of annotators giving it (None on a tie)."""
+    """The strict plurality label and the share of annotators giving it; (None, None) on a tie,
+    since no label is the majority for anyone to agree with."""
     if not labels:
         return None, None
     (top, n), *rest = Counter(labels).most_common()
     if rest and rest[0][1] == n:
-        return None, n / len(labels)
+        return None, None
     return top, n / len(labels)
 
 

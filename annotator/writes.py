@@ -265,12 +265,13 @@ def _count(session: Session, project: Project, sentence: Sentence, delta: int) -
 def remove(session: Session, project: Project, sentence: Sentence, user: User) -> bool:
     """Delete a user's label (kept in history). True if there was one."""
     begin_write(session)
-    ann = session.scalar(select(Annotation).where(
-        Annotation.sentence_id == sentence.id, Annotation.user_id == user.id))
-    if ann is None:
+    # Decide by what the DELETE itself removed: two overlapping requests (a double click, two
+    # tabs) on PostgreSQL both see the row, but only one of them deletes it and counts it.
+    gone = session.execute(delete(Annotation).where(
+        Annotation.sentence_id == sentence.id, Annotation.user_id == user.id)).rowcount
+    if gone != 1:
         session.commit()
         return False
-    session.delete(ann)
     _count(session, project, sentence, -1)
     _history(session, None, "delete", sentence.id, user.id)
     session.commit()

@@ -112,3 +112,41 @@ def test_unit_that_stops_being_body_stops_being_a_control_item(db, project):
 
 def test_csrf_token_helper_still_works(client):
     assert csrf_token(client)
+
+
+def test_double_delete_counts_once(db, make_user, project):
+    from annotator import assign, writes
+    from annotator.writes import LabelInput
+
+    u = make_user("alice")
+    s = assign.next_sentence(db, project, u)
+    writes.save(db, project, s, u, LabelInput("neutral_fact"))
+    assert writes.remove(db, project, s, u) is True
+    assert writes.remove(db, project, s, u) is False
+    db.expire_all()
+    assert db.get(Sentence, s.id).n_labels == 0
+
+
+def test_a_skipped_control_item_is_not_served_again(db, make_user, project):
+    from annotator import assign, writes
+
+    project.settings = {"control_rate": 0.5}
+    db.commit()
+    s = db.scalar(select(Sentence).where(Sentence.kind == "body").order_by(Sentence.position.desc()))
+    quality.set_control(db, project, s, "neutral_fact")
+    u = make_user("alice")
+    writes.save(db, project, assign.next_sentence(db, project, u), u, writes.LabelInput("neutral_fact"))
+    due = assign.next_sentence(db, project, u)
+    assert due.id == s.id  # due after one label at this rate
+    writes.skip(db, project, due, u)
+    again = assign.next_sentence(db, project, u)
+    assert again is None or again.id != s.id
+
+
+def test_stats_api_refuses_huge_article_ids(client, db, make_user, project):
+    u = make_user("rita", "reviewer")
+    _, token = users.create_token(db, u)
+    db.commit()
+    resp = client.get("/api/v1/projects/news/stats?article=99999999999999999999999",
+                      headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 400

@@ -253,7 +253,7 @@ def create_user():
         session.rollback()
         status = 409 if "exists already" in str(err) else 400
         raise ApiError(status, "invalid_user", str(err)) from None
-    body = {"username": u.username, "role": u.role, "can_sign_in": password is not None}
+    body = {"username": u.username, "role": u.role, "can_sign_in": u.password_hash is not None}
     if data.get("token") is True:
         _, body["token"] = users.create_token(session, u, "created by API")
     session.commit()
@@ -385,7 +385,7 @@ def _stats_filters() -> dict:
     args = request.args
     out = {}
     if args.get("article"):
-        if not all(x.isdigit() for x in args.getlist("article")):
+        if not all(x.isdigit() and len(x) <= 18 for x in args.getlist("article")):
             raise ApiError(400, "invalid_filter", "article: article ids are whole numbers")
         out["article_ids"] = [int(x) for x in args.getlist("article")]
     if args.get("annotator"):
