@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from .db import begin_write
 from .models import Annotation, ApiToken, Article, Project, ProjectMember, Sentence, User, utcnow
+from .projects import allowed
 from .sentences import CONTEXT, CONTEXT_KINDS
 from .users import TOKEN_PREFIX, _hash_token
 
@@ -73,17 +74,8 @@ class ProjectRow:
     done: int | None = None  # the user's labels here, where the lookup counted them
 
     def allows(self, user, purpose: str) -> bool:
-        """projects.can_annotate / can_see, a reviewer's or an admin's right, for this user."""
-        member = not self.has_members or self.is_member
-        if purpose == "annotate":
-            return user.role == "admin" or member
-        if purpose == "see":
-            return user.can_review() or member
-        if purpose == "review":
-            return user.can_review()
-        if purpose == "admin":
-            return user.role == "admin"
-        raise ValueError(purpose)
+        """projects.allowed, the one access rule, for this user."""
+        return allowed(user.role, self.has_members, self.is_member, purpose)
 
 
 @dataclass(slots=True)

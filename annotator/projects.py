@@ -120,18 +120,34 @@ def is_member(project: Project, user: User) -> bool:
     return not project.members or any(m.id == user.id for m in project.members)
 
 
+def allowed(role: str, has_members: bool, listed: bool, purpose: str) -> bool:
+    """The one access rule, for a user of `role` in a project (with or without a member list,
+    the user `listed` in it or not): may they `purpose` (annotate | see | review | admin)?
+
+    Admins may do anything. Annotators annotate where they are members or the project is open.
+    A reviewer sees everyone's labels, so annotates only where explicitly listed."""
+    if purpose == "annotate":
+        return role == "admin" or listed or (role == "annotator" and not has_members)
+    if purpose == "see":
+        return role in ("admin", "reviewer") or listed or not has_members
+    if purpose == "review":
+        return role in ("admin", "reviewer")
+    if purpose == "admin":
+        return role == "admin"
+    raise ValueError(f"purpose: {purpose!r}")
+
+
+def _allowed(project: Project, user: User, purpose: str) -> bool:
+    return allowed(user.role, bool(project.members), any(m.id == user.id for m in project.members),
+                   purpose)
+
+
 def can_annotate(project: Project, user: User) -> bool:
-    """Admins anywhere; annotators where they are members (or the project is open). A reviewer
-    sees everyone's labels, so labels only where explicitly listed as a member."""
-    if user.role == "admin":
-        return True
-    if user.role == "reviewer":
-        return any(m.id == user.id for m in project.members)
-    return is_member(project, user)
+    return _allowed(project, user, "annotate")
 
 
 def can_see(project: Project, user: User) -> bool:
-    return user.can_review() or is_member(project, user)
+    return _allowed(project, user, "see")
 
 
 def visible_projects(session: Session, user: User) -> list[Project]:

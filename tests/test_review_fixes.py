@@ -150,3 +150,21 @@ def test_stats_api_refuses_huge_article_ids(client, db, make_user, project):
     resp = client.get("/api/v1/projects/news/stats?article=99999999999999999999999",
                       headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 400
+
+
+def test_reviewer_cannot_label_an_open_project_through_the_api(client, db, make_user, project):
+    u = make_user("rita", "reviewer")
+    _, token = users.create_token(db, u)
+    db.commit()
+    h = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/projects/news/next", headers=h).status_code == 403
+    sid = db.scalar(select(Sentence.id).where(Sentence.kind == "body"))
+    assert client.put(f"/api/v1/sentences/{sid}/annotation", json={"label": "neutral_fact"},
+                      headers=h).status_code == 403
+
+
+@pytest.mark.parametrize("role, has_members, listed, expected", [
+    ("admin", True, False, True), ("annotator", False, False, True), ("annotator", True, False, False),
+    ("annotator", True, True, True), ("reviewer", False, False, False), ("reviewer", True, True, True)])
+def test_one_access_rule(role, has_members, listed, expected):
+    assert projects.allowed(role, has_members, listed, "annotate") is expected
