@@ -76,8 +76,9 @@ def measure(args) -> dict:
     idle = server.rss_mib()
     host, port = "127.0.0.1", server.port
     try:
+        # The warm-up right before the measured run (no idle pause in between, which lets
+        # the CPUs slow down and the first labels look slower than the last).
         asyncio.run(run_annotators(host, port, warm, "warm", 100, 60))
-        quiet = min(quiet, wait_quiet())
         cpu0 = server.cpu_seconds()
         [one], one_wall = asyncio.run(run_annotators(host, port, solo, "bench", n, 600))
         cpu1 = server.cpu_seconds()
