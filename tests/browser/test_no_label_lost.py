@@ -87,7 +87,10 @@ def test_outbox_survives_closing_the_page(server, context, login):
     stored = annotations(server, "alice")
     assert set(stored) == set(ids[:3])
     # the page does not show a sentence that waited in the outbox: it goes on after them
-    again.wait_for_function("() => document.getElementById('sentence').dataset.id")
+    # (the server may render one of them first; the page then moves on once they are stored)
+    again.wait_for_function(
+        "ids => !ids.includes(Number(document.getElementById('sentence').dataset.id))",
+        arg=list(ids[:3]), timeout=15000)
     assert shown_id(again) not in ids[:3]
 
 
