@@ -20,7 +20,6 @@ import argparse
 import datetime as _dt
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -196,19 +195,11 @@ def report(r: dict) -> tuple[str, list[str]]:
 
 
 def write(path: Path, text: str) -> None:
-    if path.exists():
-        old = path.read_text(encoding="utf-8")
-        start, end = old.find(BEGIN), old.find(END)
-        if start != -1 and end != -1 and end > start:
-            new = old[:start] + text + old[end + len(END):]
-        else:
-            new = old.rstrip("\n") + "\n\n" + text + "\n"
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        new = "# Benchmarks\n\nFigures recorded by the scripts in `bench/`.\n\n" + text + "\n"
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(new, encoding="utf-8")
-    os.replace(tmp, path)
+    """Replace this script's section of docs/benchmarks.md (bench/common.py does the splicing)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from common import write_section
+
+    write_section("browser", text.strip().removeprefix(BEGIN).removesuffix(END), path)
 
 
 def main(argv=None) -> int:
