@@ -30,25 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from e2e import (PASSWORD, VIEWPORT, LiveServer, browser_missing, build_demo_db,  # noqa: E402
+from e2e import (LATENCY_PROBE, PASSWORD, VIEWPORT, LiveServer, browser_missing, build_demo_db,  # noqa: E402
                  launch, make_project, sign_in)
 
 BEGIN = "<!-- bench:browser -->"
 END = "<!-- /bench:browser -->"
-PROBE = """() => {
-  performance.setResourceTimingBufferSize(100000);
-  window.__latency = [];
-  const el = document.getElementById('sentence');
-  let t0 = null, prev = el.dataset.id;
-  document.addEventListener('keydown', (e) => { t0 = e.timeStamp; }, true);
-  new MutationObserver(() => {
-    if (t0 === null || el.dataset.id === prev || !el.dataset.id) return;
-    prev = el.dataset.id;
-    const start = t0, dom = performance.now() - start;
-    t0 = null;
-    requestAnimationFrame(() => setTimeout(() => window.__latency.push({dom, paint: performance.now() - start}), 0));
-  }).observe(el, {attributes: true, attributeFilter: ['data-id']});
-}"""
 RESOURCES = """() => performance.getEntriesByType('resource')
   .filter((e) => e.name.includes('/api/v1/'))
   .map((e) => ({name: e.name, ms: e.responseEnd - e.startTime}))"""
@@ -131,7 +117,7 @@ def run(n_labels: int) -> dict:
 
         page.goto(srv.url + "/projects/bench-0/annotate")
         page.wait_for_load_state("networkidle")
-        page.evaluate(PROBE)
+        page.evaluate(LATENCY_PROBE)
         t_start = time.perf_counter()
         for i in range(n_labels):
             page.keyboard.press("123"[i % 3])

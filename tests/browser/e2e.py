@@ -226,3 +226,22 @@ def seed_labels(server: LiveServer, n: int = 30) -> list[int]:
         label_as(server, name, {sid: labels[(i + off(i)) % 3] for i, sid in enumerate(ids)
                                 if not (name == "carol" and i % 3 == 2)})
     return ids
+
+
+# Installed after load (by the weight test and bench/browser.py): the time from a key's event to the DOM showing the next sentence, and
+# to the first frame painted after it.
+LATENCY_PROBE = """() => {
+  performance.setResourceTimingBufferSize(100000);
+  window.__latency = [];
+  const el = document.getElementById('sentence');
+  let t0 = null, prev = el.dataset.id;
+  document.addEventListener('keydown', (e) => { t0 = e.timeStamp; }, true);
+  new MutationObserver(() => {
+    if (t0 === null || el.dataset.id === prev || !el.dataset.id) return;
+    prev = el.dataset.id;
+    const start = t0, dom = performance.now() - start;
+    t0 = null;
+    requestAnimationFrame(() => setTimeout(() => window.__latency.push({dom, paint: performance.now() - start}), 0));
+  }).observe(el, {attributes: true, attributeFilter: ['data-id']});
+}"""
+

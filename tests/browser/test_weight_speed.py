@@ -5,25 +5,10 @@ from __future__ import annotations
 import statistics
 from urllib.parse import urlsplit
 
-from e2e import PASSWORD, VIEWPORT, shown_id, sign_in, wait_saved
+from e2e import LATENCY_PROBE, PASSWORD, VIEWPORT, shown_id, sign_in, wait_saved
 
 BUDGET = 60 * 1024
 
-# Installed after load: the time from a key's event to the DOM showing the next sentence, and
-# to the first frame painted after it.
-LATENCY_PROBE = """() => {
-  window.__latency = [];
-  const el = document.getElementById('sentence');
-  let t0 = null, prev = el.dataset.id;
-  document.addEventListener('keydown', (e) => { t0 = e.timeStamp; }, true);
-  new MutationObserver(() => {
-    if (t0 === null || el.dataset.id === prev || !el.dataset.id) return;
-    prev = el.dataset.id;
-    const start = t0, dom = performance.now() - start;
-    t0 = null;
-    requestAnimationFrame(() => setTimeout(() => window.__latency.push({dom, paint: performance.now() - start}), 0));
-  }).observe(el, {attributes: true, attributeFilter: ['data-id']});
-}"""
 
 
 def page_load_bytes(browser, server, path="/projects/demo/annotate"):
