@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .db import begin_write
+from .prepared import Prepared
 from .models import Annotation, ControlItem, Lease, Project, Sentence, Skip, User, utcnow
 from .projects import settings
 
@@ -49,10 +50,6 @@ def _probe(fenced: bool, table, *where):
 # Body sentences still short of k labels that the user has not labelled (controls apart).
 # `full = false` rather than `full IS false`, which PostgreSQL cannot answer from an index.
 _OPEN_WHERE = (S.c.project_id == _pid, S.c.full == false(), S.c.kind == "body")
-# For counting all of them, where PostgreSQL's hash anti-join is the right plan.
-_OPEN_ALL = and_(*_OPEN_WHERE,
-                 ~exists().where(A.c.sentence_id == S.c.id, A.c.user_id == _uid),
-                 ~exists().where(C.c.sentence_id == S.c.id))
 _LEASED_BY_OTHERS = (select(func.count()).select_from(L)
                      .where(L.c.sentence_id == S.c.id, L.c.user_id != _uid, L.c.expires_at > _now)
                      .scalar_subquery())
@@ -95,6 +92,7 @@ def _walks(fenced: bool) -> dict:
 
 
 _FENCED, _PLAIN = _walks(True), _walks(False)
+_RUN_LEASES = (Prepared(_PLAIN["leases"]), Prepared(_FENCED["leases"]))
 
 
 def _pg_claims():
@@ -127,6 +125,7 @@ def _pg_claims():
 
 
 _PG = _pg_claims()
+_RUN_PG = {name: Prepared(_PG[name]) for name in ("pick_in_article", "pick", "lease_if_free")}
 
 
 def _pg_claim(conn, params: dict, lease: dict, exclude: set[int]) -> int | None:
@@ -135,15 +134,17 @@ def _pg_claim(conn, params: dict, lease: dict, exclude: set[int]) -> int | None:
     while True:
         for name in order:
             args = {**params, "lim": 1}
-            if exclude:
-                name, args["ex"] = name + "_except", list(exclude)
-            sid = conn.execute(_PG[name], args).scalar()
+            if exclude:  # an IN list: through SQLAlchemy
+                args["ex"] = list(exclude)
+                sid = conn.execute(_PG[name + "_except"], args).scalar()
+            else:
+                sid = _RUN_PG[name].scalar(conn, args)
             if sid is not None:
                 break
         else:
             return None
-        if conn.execute(_PG["lease_if_free"], {**lease, "sid": sid, "now": params["now"],
-                                               "k": params["k"]}).scalar() is not None:
+        if _RUN_PG["lease_if_free"].scalar(conn, {**lease, "sid": sid, "now": params["now"],
+                                                  "k": params["k"]}) is not None:
             return sid
         exclude.add(sid)  # lost the race: full in the snapshot taken after the lock
 
@@ -163,7 +164,13 @@ _RECOUNT = select(
         L.c.sentence_id == S.c.id, L.c.user_id != _uid, L.c.expires_at > _now).scalar_subquery(),
     exists().where(C.c.sentence_id == S.c.id)).where(S.c.id == bindparam("sid"))
 _DONE = select(func.count()).select_from(A).where(A.c.user_id == _uid, A.c.project_id == _pid)
-_REMAINING = select(func.count()).select_from(S).where(_OPEN_ALL)
+# What is still open to a user, counted as two index walks that stay cheap without fresh
+# planner statistics: the project's open sentences, less those of them the user labelled.
+_NOT_CONTROL = ~exists().where(C.c.sentence_id == S.c.id)
+_OPEN_IN_PROJECT = select(func.count()).select_from(S).where(*_OPEN_WHERE, _NOT_CONTROL)
+_MINE_OPEN = (select(func.count()).select_from(A.join(S, S.c.id == A.c.sentence_id))
+              .where(A.c.user_id == _uid, A.c.project_id == _pid, S.c.full == false(),
+                     S.c.kind == "body", _NOT_CONTROL))
 
 
 def _lease_upsert(dialect: str):
@@ -254,7 +261,7 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
     conn = session.connection()
     params = {"uid": user.id, "pid": project.id, "now": now, "k": project.overlap}
     picked, expired = [], False
-    for sid, here, live, unlabelled in conn.execute(walks(conn.dialect.name)["leases"], params):
+    for sid, here, live, unlabelled in _RUN_LEASES[conn.dialect.name != "sqlite"].rows(conn, params):
         if not live:
             expired = True
         elif here and unlabelled:
@@ -342,7 +349,8 @@ def progress(session: Session, project: Project, user: User, max_age: float = 0,
         kept = _totals.get(key)
         if kept is not None and time.monotonic() - kept[0] < max_age:
             return {"done": done, "total": max(kept[1], done)}
-    remaining = conn.execute(_REMAINING, params).scalar()
+    remaining = (conn.execute(_OPEN_IN_PROJECT, params).scalar()
+                 - conn.execute(_MINE_OPEN, params).scalar())
     total = done + remaining
     if len(_totals) >= _TOTALS_MAX:
         _totals.clear()

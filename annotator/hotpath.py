@@ -18,10 +18,11 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, bindparam, cast, exists, func, literal, null, select, union_all, update
+from sqlalchemy import Text, bindparam, cast, exists, func, literal, null, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from .db import begin_write
+from .prepared import Prepared
 from .models import Annotation, ApiToken, Article, Project, ProjectMember, Sentence, User, utcnow
 from .projects import allowed
 from .sentences import CONTEXT, CONTEXT_KINDS
@@ -127,9 +128,15 @@ _VIEW_ROW = (select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S
                     _S.c.kind, _ART.c.title)
              .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id))
              .where(_S.c.id == bindparam("sid")))
+def _kind_in(column):
+    # kind IN (...) as ORs of equalities: a fixed statement without expanding parameters,
+    # which Prepared can run.
+    return or_(*(column == kind for kind in CONTEXT_KINDS))
+
+
 _WINDOW = 8  # as sentences.context: neighbours are looked for within 8 positions
 _CONTEXT = (select(_S.c.position, _S.c.text)
-            .where(_S.c.article_id == bindparam("aid"), _S.c.kind.in_(CONTEXT_KINDS),
+            .where(_S.c.article_id == bindparam("aid"), _kind_in(_S.c.kind),
                    _S.c.position.between(bindparam("lo"), bindparam("hi")),
                    _S.c.id != bindparam("sid"))
             .order_by(_S.c.position))
@@ -141,13 +148,20 @@ _VIEW = union_all(
     .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id == bindparam("sid")),
     select(null(), null(), null(), _C.c.position, _C.c.text, null(), null())
     .select_from(_S2.join(_C, _C.c.article_id == _S2.c.article_id))
-    .where(_S2.c.id == bindparam("sid"), _C.c.kind.in_(CONTEXT_KINDS),
+    .where(_S2.c.id == bindparam("sid"), _kind_in(_C.c.kind),
            _C.c.position.between(_S2.c.position - _WINDOW, _S2.c.position + _WINDOW),
            _C.c.id != _S2.c.id))
 _VIEW_ROWS = (select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text,
                      _S.c.kind, _ART.c.title)
               .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id))
               .where(_S.c.id.in_(bindparam("ids", expanding=True))))
+
+
+# Each run on the DBAPI cursor, compiled once per database (annotator/prepared.py).
+_RUN_TOKEN, _RUN_TOKEN_PROJECT, _RUN_TOKEN_SENTENCE = (
+    Prepared(_TOKEN), Prepared(_TOKEN_PROJECT), Prepared(_TOKEN_SENTENCE))
+_RUN_PROJECT, _RUN_SENTENCE = Prepared(_PROJECT), Prepared(_SENTENCE)
+_RUN_VIEW, _RUN_VIEW_ROW = Prepared(_VIEW), Prepared(_VIEW_ROW)
 
 
 def _digest(token: str) -> str | None:
@@ -176,7 +190,7 @@ def principal_for_token(session: Session, token: str, touch: bool = True) -> Pri
     digest = _digest(token)
     if digest is None:
         return None
-    row = session.connection().execute(_TOKEN, {"digest": digest}).first()
+    row = _RUN_TOKEN.first(session.connection(), {"digest": digest})
     return _principal(session, row, digest, touch)
 
 
@@ -185,7 +199,7 @@ def principal_and_project(session: Session, token: str, slug: str):
     digest = _digest(token)
     if digest is None:
         return None, None
-    row = session.connection().execute(_TOKEN_PROJECT, {"digest": digest, "slug": slug}).first()
+    row = _RUN_TOKEN_PROJECT.first(session.connection(), {"digest": digest, "slug": slug})
     principal = _principal(session, row, digest, True)
     if principal is None:
         return None, None
@@ -202,7 +216,7 @@ def principal_and_sentence(session: Session, token: str, sentence_id: int):
     digest = _digest(token)
     if digest is None:
         return None, None
-    row = session.connection().execute(_TOKEN_SENTENCE, {"digest": digest, "sid": sentence_id}).first()
+    row = _RUN_TOKEN_SENTENCE.first(session.connection(), {"digest": digest, "sid": sentence_id})
     principal = _principal(session, row, digest, True)
     if principal is None:
         return None, None
@@ -229,12 +243,12 @@ def _project_row(values) -> ProjectRow:
 
 
 def project_for(session: Session, slug: str, user) -> ProjectRow | None:
-    row = session.connection().execute(_PROJECT, {"slug": slug, "uid": user.id}).first()
+    row = _RUN_PROJECT.first(session.connection(), {"slug": slug, "uid": user.id})
     return None if row is None else _project_row(row)
 
 
 def sentence_for(session: Session, sentence_id: int, user) -> tuple[ProjectRow, SentenceRow] | None:
-    row = session.connection().execute(_SENTENCE, {"sid": sentence_id, "uid": user.id}).first()
+    row = _RUN_SENTENCE.first(session.connection(), {"sid": sentence_id, "uid": user.id})
     if row is None:
         return None
     return _project_row(row[6:]), SentenceRow(*row[:6])
@@ -246,7 +260,7 @@ def view_rows(session: Session, ids: list[int]) -> list[tuple[SentenceRow, str]]
         return []
     conn = session.connection()
     if len(ids) == 1:
-        found = conn.execute(_VIEW_ROW, {"sid": ids[0]}).all()
+        found = _RUN_VIEW_ROW.rows(conn, {"sid": ids[0]})
     else:
         found = conn.execute(_VIEW_ROWS, {"ids": list(ids)}).all()
     rows = {r[0]: (SentenceRow(*r[:6]), r[6]) for r in found}
@@ -258,7 +272,7 @@ def views(session: Session, ids: list[int], matcher=None) -> list[dict]:
     conn = session.connection()
     out = []
     for sid in ids:
-        rows = conn.execute(_VIEW, {"sid": sid}).all()
+        rows = _RUN_VIEW.rows(conn, {"sid": sid})
         own = next((r for r in rows if r[0] is not None), None)
         if own is None:
             continue

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .db import begin_write
+from .prepared import Prepared
 from .labels import SchemeError, validate_spans
 from .models import Annotation, AnnotationHistory, Lease, Project, Sentence, Skip, User, utcnow
 from .projects import settings
@@ -146,6 +147,7 @@ def _pg_create():
 
 
 _PG_CREATE = _pg_create()
+_RUN_PG_CREATE = Prepared(_PG_CREATE)
 
 
 def _insert_label(session: Session, conn, values: dict) -> int | None:
@@ -179,11 +181,11 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
                   "label": data.label, "spans": data.spans, "comment": data.comment,
                   "seconds": data.seconds, "hints_shown": data.hints_shown,
                   "created_at": now, "updated_at": now}
-        new_id = conn.execute(_PG_CREATE, {**key, "pid": project.id, "label": data.label,
-                                           "spans": data.spans, "comment": data.comment,
-                                           "seconds": data.seconds,
-                                           "hints_shown": data.hints_shown, "now": now,
-                                           "k": project.overlap}).scalar()
+        new_id = _RUN_PG_CREATE.scalar(conn, {**key, "pid": project.id, "label": data.label,
+                                              "spans": data.spans, "comment": data.comment,
+                                              "seconds": data.seconds,
+                                              "hints_shown": data.hints_shown, "now": now,
+                                              "k": project.overlap})
         if new_id is not None:
             _touch(session, conn, user, now)
             session.commit()

@@ -230,7 +230,9 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
         w = assign.walks(engine.dialect.name)
         head = [("next: token, user, project, membership, progress done", hotpath._TOKEN_PROJECT),
                 ("next: leases of the user", w["leases"])]
-        tail = [("next: progress still open (at most every 2 s per annotator)", assign._REMAINING),
+        tail = [("next: progress, open sentences (at most every 2 s per annotator)",
+                 assign._OPEN_IN_PROJECT),
+                ("next: progress, those the user labelled (idem)", assign._MINE_OPEN),
                 ("next: sentence and context", hotpath._VIEW),
                 ("label: token, user, sentence, project", hotpath._TOKEN_SENTENCE)]
         if pg:

@@ -1,0 +1,97 @@
+"""Core statements compiled once per database and run on the DBAPI cursor (no Flask import).
+
+The annotate loop runs a handful of fixed statements per request. Through
+``Connection.execute`` each costs 3-4 times what the database driver itself takes (statement
+cache lookup, parameter processing, execution context, result metadata: ~270 of ~360 us of
+CPU per statement on the bench machine, docs/benchmarks.md). ``Prepared`` keeps the statement
+a SQLAlchemy construct, compiles it once per dialect and then executes the compiled SQL on
+the cursor of the same connection, inside the same transaction, with the column types' own
+bind and result processors, so values go in and come out as they do through SQLAlchemy
+(tests/test_prepared.py compares the two on every statement that uses it).
+
+Not for statements with IN lists (expanding parameters); events on the engine do not see these
+executions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy.engine import Connection
+
+
+@dataclass(slots=True)
+class _Compiled:
+    compiled: Any
+    sql: str
+    positional: tuple[str, ...] | None  # parameter names in order, for qmark/numeric styles
+    binds: tuple[tuple[str, Callable], ...]  # (name, processor) where the type has one
+    results: tuple[tuple[int, Callable], ...]  # (column index, processor) where there is one
+
+
+class Prepared:
+    """A Core statement (select, or DML with RETURNING) for fast repeated execution."""
+
+    __slots__ = ("stmt", "_by_dialect")
+
+    def __init__(self, stmt):
+        self.stmt = stmt
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _compile(self, dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect.name)
+        if found is not None:
+            return found
+        compiled = self.stmt.compile(dialect=dialect)
+        if compiled.post_compile_params:
+            raise ValueError("Prepared does not take IN lists (expanding parameters)")
+        binds = []
+        for name, bind in compiled.binds.items():
+            proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if proc is not None:
+                binds.append((name, proc))
+        columns = getattr(self.stmt, "selected_columns", None)
+        if columns is None or not len(columns):
+            columns = self.stmt.exported_columns
+        results = []
+        for i, col in enumerate(columns):
+            proc = col.type.dialect_impl(dialect).result_processor(dialect, None)
+            if proc is not None:
+                results.append((i, proc))
+        positional = tuple(compiled.positiontup) if compiled.positional else None
+        found = _Compiled(compiled, compiled.string, positional, tuple(binds), tuple(results))
+        self._by_dialect[dialect.name] = found
+        return found
+
+    def rows(self, conn: Connection, params: dict | None = None) -> list[tuple]:
+        """All rows, as tuples."""
+        c = self._compile(conn.dialect)
+        values = c.compiled.construct_params(params or {})
+        for name, proc in c.binds:
+            value = values.get(name)
+            if value is not None:
+                values[name] = proc(value)
+        args = [values[n] for n in c.positional] if c.positional is not None else values
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.execute(c.sql, args)
+            rows = cursor.fetchall() if cursor.description is not None else []
+        finally:
+            cursor.close()
+        if c.results and rows:
+            out = []
+            for row in rows:
+                row = list(row)
+                for i, proc in c.results:
+                    row[i] = proc(row[i])
+                out.append(tuple(row))
+            return out
+        return rows
+
+    def first(self, conn: Connection, params: dict | None = None) -> tuple | None:
+        rows = self.rows(conn, params)
+        return rows[0] if rows else None
+
+    def scalar(self, conn: Connection, params: dict | None = None):
+        row = self.first(conn, params)
+        return None if row is None else row[0]
