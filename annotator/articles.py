@@ -50,19 +50,25 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
     is skipped with a message rather than stored twice.
     """
     report = ImportReport()
+    known = _known_hashes(session, project)
+    fresh: list[tuple[ArticleIn, str]] = []
+    for art in articles:
+        digest = text_hash(art.text)
+        if digest in known:
+            _skip(report, art, origin)
+            continue
+        known.add(digest)
+        fresh.append((art, digest))
+    # Segmenting is the slow part: it runs before the write transaction, so that a long
+    # import does not hold SQLite's write lock (and every annotator's writes) while it computes.
+    segmented = _segment_all([(a.text, a.title) for a, _ in fresh])
     begin_write(session)
     try:
-        known = set(session.scalars(select(Article.text_hash).where(Article.project_id == project.id)))
-        fresh: list[tuple[ArticleIn, str]] = []
-        for art in articles:
-            digest = text_hash(art.text)
-            if digest in known:
-                where = f"{origin}, line {art.line}" if art.line else origin
-                report.skipped.append(f"{where}: {art.title!r} is in the project already, skipped")
+        stored = _known_hashes(session, project)  # another import may have added some meanwhile
+        for (art, digest), units in zip(fresh, segmented):
+            if digest in stored:
+                _skip(report, art, origin)
                 continue
-            known.add(digest)
-            fresh.append((art, digest))
-        for (art, digest), units in zip(fresh, _segment_all([(a.text, a.title) for a, _ in fresh])):
             row = Article(project_id=project.id, external_id=art.external_id, title=art.title,
                           text=art.text, text_hash=digest, url=art.url, source=art.source,
                           published=art.published, topic=art.topic)
@@ -81,6 +87,15 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
         session.rollback()
         raise
     return report
+
+
+def _known_hashes(session: Session, project: Project) -> set[str]:
+    return set(session.scalars(select(Article.text_hash).where(Article.project_id == project.id)))
+
+
+def _skip(report: ImportReport, art: ArticleIn, origin: str) -> None:
+    where = f"{origin}, line {art.line}" if art.line else origin
+    report.skipped.append(f"{where}: {art.title!r} is in the project already, skipped")
 
 
 def set_kind(session: Session, sentence: Sentence, kind: str) -> None:

@@ -310,7 +310,13 @@ def serve_cmd(host, port, workers, threads):
     if not schema_is_current(current_app.extensions["annotator.engine"]):
         raise click.ClickException("the database is not at the newest schema: run `annotator init` first")
 
-    serve(host, port, workers or os.cpu_count() or 1, threads)
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and str(current_app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        # Each worker would count sign-in attempts on its own.
+        click.echo(f"note: the sign-in limit ({current_app.config['LOGIN_RATE_LIMIT']}) is counted "
+                   f"per worker ({workers}); set RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379, "
+                   f"pip install 'annotator[redis]') to share it, see docs/deploy.md", err=True)
+    serve(host, port, workers, threads)
 
 
 @click.command("backup")

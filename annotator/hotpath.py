@@ -4,8 +4,8 @@
 token, its user, the project with its members and the sentence as ORM objects costs more than
 the work itself, so these lookups read plain rows with statements built once:
 
-* ``principal_for_token``: the token and its user in one query (the checks of
-  ``users.user_for_token``), as a ``Principal``;
+* ``principal_for_token``: the token and its user in one query (the rule is
+  ``users.token_accepts``), as a ``Principal``;
 * ``project_for``: the project and the user's membership in one query, as a ``ProjectRow``;
 * ``sentence_for``: a sentence with its project and the user's membership, in one query.
 
@@ -14,11 +14,10 @@ The rows carry the attributes the domain functions use (``assign``, ``writes``,
 """
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, bindparam, cast, exists, func, literal, null, or_, select, union_all, update
+from sqlalchemy import Text, bindparam, cast, exists, func, null, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from .db import begin_write
@@ -26,7 +25,7 @@ from .prepared import Prepared
 from .models import Annotation, ApiToken, Article, Project, ProjectMember, Sentence, User, utcnow
 from .projects import allowed
 from .sentences import CONTEXT, CONTEXT_KINDS
-from .users import TOKEN_PREFIX, _hash_token
+from . import users
 
 _T, _U, _P = ApiToken.__table__, User.__table__, Project.__table__
 _M, _S, _ART = ProjectMember.__table__, Sentence.__table__, Article.__table__
@@ -164,20 +163,11 @@ _RUN_PROJECT, _RUN_SENTENCE = Prepared(_PROJECT), Prepared(_SENTENCE)
 _RUN_VIEW, _RUN_VIEW_ROW = Prepared(_VIEW), Prepared(_VIEW_ROW)
 
 
-def _digest(token: str) -> str | None:
-    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return None
-    return _hash_token(token)
-
-
 def _principal(session: Session, row, digest: str, touch: bool) -> Principal | None:
-    """The checks of users.user_for_token on a row that starts with _TOKEN's columns."""
-    # The lookup is by hash already; compare_digest keeps the final check constant-time.
-    if row is None or row[2] is not None or not hmac.compare_digest(row[1], digest):
+    """The user of a row that starts with _TOKEN's columns, if users.token_accepts it."""
+    if row is None or not users.token_accepts(row[1], row[2], row[7], digest):
         return None
     tid, _, _, last_used, uid, username, role, active, last_active = row[:9]
-    if not active:
-        return None
     if touch:
         now = utcnow()
         if last_used is None or now - last_used >= TOKEN_TOUCH_EVERY:
@@ -187,7 +177,7 @@ def _principal(session: Session, row, digest: str, touch: bool) -> Principal | N
 
 def principal_for_token(session: Session, token: str, touch: bool = True) -> Principal | None:
     """The active user of an unrevoked token, else None. Notes the token's use (per minute)."""
-    digest = _digest(token)
+    digest = users.token_digest(token)
     if digest is None:
         return None
     row = _RUN_TOKEN.first(session.connection(), {"digest": digest})
@@ -196,7 +186,7 @@ def principal_for_token(session: Session, token: str, touch: bool = True) -> Pri
 
 def principal_and_project(session: Session, token: str, slug: str):
     """(principal, project row or None) in one query; (None, None) if the token is no good."""
-    digest = _digest(token)
+    digest = users.token_digest(token)
     if digest is None:
         return None, None
     row = _RUN_TOKEN_PROJECT.first(session.connection(), {"digest": digest, "slug": slug})
@@ -213,7 +203,7 @@ def principal_and_project(session: Session, token: str, slug: str):
 def principal_and_sentence(session: Session, token: str, sentence_id: int):
     """(principal, (project row, sentence row) or None) in one query; (None, None) if the
     token is no good."""
-    digest = _digest(token)
+    digest = users.token_digest(token)
     if digest is None:
         return None, None
     row = _RUN_TOKEN_SENTENCE.first(session.connection(), {"digest": digest, "sid": sentence_id})

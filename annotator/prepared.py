@@ -30,7 +30,8 @@ class _Compiled:
 
 
 class Prepared:
-    """A Core statement (select, or DML with RETURNING) for fast repeated execution."""
+    """A Core statement that returns rows (a select, or DML with RETURNING), for fast
+    repeated execution."""
 
     __slots__ = ("stmt", "_by_dialect")
 
@@ -75,7 +76,7 @@ class Prepared:
         cursor = conn.connection.driver_connection.cursor()
         try:
             cursor.execute(c.sql, args)
-            rows = cursor.fetchall() if cursor.description is not None else []
+            rows = cursor.fetchall()  # every statement here returns rows (SELECT or RETURNING)
         finally:
             cursor.close()
         if c.results and rows:

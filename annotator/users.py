@@ -94,17 +94,17 @@ def create_token(session: Session, user: User, name: str = "") -> tuple[ApiToken
     return row, token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def token_digest(token: str) -> str | None:
+    """The stored form (SHA-256) of a well-formed token; None for anything else."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    digest = _hash_token(token)
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-    # The lookup is by hash already; compare_digest keeps the final check constant-time.
-    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
-        return None
-    if not row.user.active:
-        return None
-    return row.user
+    return _hash_token(token)
+
+
+def token_accepts(stored_hash: str, revoked_at, user_active: bool, digest: str) -> bool:
+    """The rule for a token found by its digest: not revoked, its user active. The lookup is
+    by hash already; compare_digest keeps the final check constant-time."""
+    return revoked_at is None and bool(user_active) and hmac.compare_digest(stored_hash, digest)
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> bool:

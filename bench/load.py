@@ -214,7 +214,7 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
     """The plans of the statements of one next -> label cycle, as the database shows them."""
     from sqlalchemy import select
 
-    from annotator import assign, hotpath, writes
+    from annotator import assign, hotpath, users, writes
     from annotator.models import Project, Sentence, User, utcnow
 
     engine = app.extensions["annotator.engine"]
@@ -226,7 +226,7 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
                                                     Sentence.full.is_(False)).limit(1))
         now = utcnow()
         params = {"pid": pid, "uid": uid, "now": now, "k": BIG_OVERLAP, "lim": 1, "sid": sid,
-                  "slug": slug, "digest": hotpath._digest(token)}
+                  "slug": slug, "digest": users.token_digest(token)}
         w = assign.walks(engine.dialect.name)
         head = [("next: token, user, project, membership, progress done", hotpath._TOKEN_PROJECT),
                 ("next: leases of the user", w["leases"])]

@@ -36,7 +36,7 @@ def test_every_prepared_statement_gives_what_sqlalchemy_gives(db, project, make_
     assign.lease_next(db, project, alice)
     db.commit()
     now = utcnow()
-    digest = hotpath._digest(token)
+    digest = users.token_digest(token)
     [token_row] = _same(db, hotpath._RUN_TOKEN, {"digest": digest})
     assert token_row[5] == "alice" and token_row[7] is True and token_row[2] is None
     [with_project] = _same(db, hotpath._RUN_TOKEN_PROJECT, {"digest": digest, "slug": "news"})

@@ -91,7 +91,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err):
-        return error_response(err.code or 500, _CODES.get(err.code, "error"), err.description)
+        message = err.description
+        if err.code == 429:  # Flask-Limiter describes only the limit ("10 per 1 minute")
+            message = f"Too many attempts (the limit is {err.description}); please wait and try again."
+        return error_response(err.code or 500, _CODES.get(err.code, "error"), message)
 
     from . import admin, annotate, api, auth, review
 

@@ -1,0 +1,70 @@
+"""Storing imports: segmenting happens outside the write transaction; duplicates are skipped."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from annotator import articles, assign, ingest, projects, writes
+from annotator.models import Annotation, Article
+from annotator.writes import LabelInput
+
+
+def _items(*texts: str):
+    lines = "".join(f'{{"title": "T{i}", "text": "{t}"}}\n' for i, t in enumerate(texts))
+    return ingest.parse_file("batch.jsonl", lines.encode())
+
+
+def test_a_label_is_stored_while_an_import_segments(app, db, project, make_user, monkeypatch):
+    """An annotator's write must not wait for a long import's segmentation (on SQLite the
+    write transaction holds the database's one write lock)."""
+    alice = make_user("alice")
+    db.commit()
+    sentence = assign.next_sentence(db, project, alice)
+    db.commit()
+    sessions = app.extensions["annotator.sessionmaker"]
+    outcome = {}
+
+    def label_now():
+        with sessions() as other:
+            p = other.get(type(project), project.id)
+            s = other.get(type(sentence), sentence.id)
+            u = other.get(type(alice), alice.id)
+            outcome["result"] = writes.save(other, p, s, u, LabelInput("neutral_fact"))[1]
+
+    real = articles._segment_all
+
+    def segment_while_someone_labels(pairs):
+        t = threading.Thread(target=label_now, daemon=True)
+        t.start()
+        t.join(timeout=20)
+        outcome["finished_during_segmentation"] = not t.is_alive()
+        return real(pairs)
+
+    monkeypatch.setattr(articles, "_segment_all", segment_while_someone_labels)
+    report = articles.add_articles(db, project, _items("A new article. It has two sentences."), "b")
+    assert outcome == {"result": "created", "finished_during_segmentation": True}
+    assert len(report.added) == 1
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Annotation)) == 1
+
+
+def test_an_article_added_meanwhile_is_skipped_not_stored_twice(db, monkeypatch):
+    p = projects.create_project(db, "p")
+    db.commit()
+    real = articles._segment_all
+
+    def someone_imports_the_same_first(pairs):
+        result = real(pairs)
+        with db.get_bind().connect() as conn:  # a second import, committed before ours writes
+            conn.execute(Article.__table__.insert().values(
+                project_id=p.id, title="T0", text="Same text. Twice.",
+                text_hash=articles.text_hash("Same text. Twice.")))
+            conn.commit()
+        return result
+
+    monkeypatch.setattr(articles, "_segment_all", someone_imports_the_same_first)
+    report = articles.add_articles(db, p, _items("Same text. Twice.", "Other text here."), "b")
+    assert len(report.added) == 1
+    assert report.skipped == ["b, line 1: 'T0' is in the project already, skipped"]
+    assert db.scalar(select(func.count()).select_from(Article).where(Article.project_id == p.id)) == 2
