@@ -517,7 +517,21 @@ def machine() -> str:
             return "-"
     return (f"nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}, "
             f"Flask {v('flask')}, SQLAlchemy {v('sqlalchemy')}, gunicorn {v('gunicorn')}, "
-            f"SQLite {__import__('sqlite3').sqlite_version}")
+            f"SQLite {__import__('sqlite3').sqlite_version}; CPU reference {cpu_reference():.2f} s")
+
+
+def cpu_reference() -> float:
+    """Seconds one core takes for a fixed pure-Python loop (10 million additions; best of 3).
+
+    Figures taken on different days are comparable only with this beside them: the "same"
+    shared two-core machine measured 0.9 to 1.5 s within one session, and the figures here move with it."""
+    def once() -> float:
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        return time.perf_counter() - t0
+    return min(once() for _ in range(3))
 
 
 def write_section(name: str, text: str, path: Path = DOCS) -> None:
