@@ -92,7 +92,9 @@ def _walks(fenced: bool) -> dict:
 
 
 _FENCED, _PLAIN = _walks(True), _walks(False)
-_RUN_LEASES = (Prepared(_PLAIN["leases"]), Prepared(_FENCED["leases"]))
+# The same statements, run on the DBAPI cursor (annotator/prepared.py): plain, fenced.
+_RUN = ({name: Prepared(stmt) for name, stmt in _PLAIN.items()},
+        {name: Prepared(stmt) for name, stmt in _FENCED.items()})
 
 
 def _pg_claims():
@@ -196,9 +198,10 @@ def _set_lease(conn, params: dict) -> None:
                                        project_id=params["pid"], expires_at=params["exp"]))
 
 
-def _first_free(conn, stmt, params: dict, exclude: set[int]) -> int | None:
-    """The first sentence of `stmt`'s order with a free slot that is not in `exclude`."""
-    for (sid,) in conn.execute(stmt, {**params, "lim": len(exclude) + 1}):
+def _first_free(conn, name: str, params: dict, exclude: set[int]) -> int | None:
+    """The first sentence of walk `name`'s order with a free slot that is not in `exclude`."""
+    run = _RUN[conn.dialect.name != "sqlite"][name]
+    for (sid,) in run.rows(conn, {**params, "lim": len(exclude) + 1}):
         if sid not in exclude:
             return sid
     return None
@@ -206,14 +209,13 @@ def _first_free(conn, stmt, params: dict, exclude: set[int]) -> int | None:
 
 def _pick(conn, params: dict, exclude: set[int]) -> int | None:
     # First in the article of the user's latest label, then anywhere, then what they skipped.
-    w = walks(conn.dialect.name)
-    found = _first_free(conn, w["pick_in_article"], params, exclude)
+    found = _first_free(conn, "pick_in_article", params, exclude)
     if found is not None:
         return found
-    found = _first_free(conn, w["pick"], params, exclude)
+    found = _first_free(conn, "pick", params, exclude)
     if found is not None:
         return found
-    return _first_free(conn, w["pick_skipped"], params, exclude)
+    return _first_free(conn, "pick_skipped", params, exclude)
 
 
 def _control_due(session: Session, project: Project, user: User, rate: float,
@@ -261,7 +263,7 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
     conn = session.connection()
     params = {"uid": user.id, "pid": project.id, "now": now, "k": project.overlap}
     picked, expired = [], False
-    for sid, here, live, unlabelled in _RUN_LEASES[conn.dialect.name != "sqlite"].rows(conn, params):
+    for sid, here, live, unlabelled in _RUN[conn.dialect.name != "sqlite"]["leases"].rows(conn, params):
         if not live:
             expired = True
         elif here and unlabelled:
@@ -283,7 +285,7 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
                     continue
                 # Nothing left in reading order: what the user skipped, the portable way.
                 chosen |= tried
-                sid = _first_free(conn, _FENCED["pick_skipped"], params, chosen)
+                sid = _first_free(conn, "pick_skipped", params, chosen)
             elif sid is None:
                 sid = _pick(conn, params, chosen)
             if sid is None:

@@ -30,8 +30,9 @@ class _Compiled:
 
 
 class Prepared:
-    """A Core statement that returns rows (a select, or DML with RETURNING), for fast
-    repeated execution."""
+    """A Core statement for fast repeated execution: `rows` for a select or DML with
+    RETURNING, `run` for DML without. An INSERT names its values as bind parameters
+    (`.values(col=bindparam("col"))`): it is compiled once, not per set of keys given."""
 
     __slots__ = ("stmt", "_by_dialect")
 
@@ -53,7 +54,7 @@ class Prepared:
                 binds.append((name, proc))
         columns = getattr(self.stmt, "selected_columns", None)
         if columns is None or not len(columns):
-            columns = self.stmt.exported_columns
+            columns = getattr(self.stmt, "exported_columns", ())
         results = []
         for i, col in enumerate(columns):
             proc = col.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -64,8 +65,7 @@ class Prepared:
         self._by_dialect[dialect.name] = found
         return found
 
-    def rows(self, conn: Connection, params: dict | None = None) -> list[tuple]:
-        """All rows, as tuples."""
+    def _execute(self, conn: Connection, params: dict | None):
         c = self._compile(conn.dialect)
         values = c.compiled.construct_params(params or {})
         for name, proc in c.binds:
@@ -76,7 +76,24 @@ class Prepared:
         cursor = conn.connection.driver_connection.cursor()
         try:
             cursor.execute(c.sql, args)
-            rows = cursor.fetchall()  # every statement here returns rows (SELECT or RETURNING)
+        except BaseException:
+            cursor.close()
+            raise
+        return c, cursor
+
+    def run(self, conn: Connection, params: dict | None = None) -> tuple[int, int | None]:
+        """Execute a statement that returns no rows; (rowcount, lastrowid)."""
+        _, cursor = self._execute(conn, params)
+        try:
+            return cursor.rowcount, getattr(cursor, "lastrowid", None)
+        finally:
+            cursor.close()
+
+    def rows(self, conn: Connection, params: dict | None = None) -> list[tuple]:
+        """All rows (of a SELECT or a RETURNING), as tuples."""
+        c, cursor = self._execute(conn, params)
+        try:
+            rows = cursor.fetchall()
         finally:
             cursor.close()
         if c.results and rows:

@@ -113,6 +113,20 @@ def _new_label(dialect: str):
 
 
 _NEW = {"sqlite": _new_label("sqlite"), "postgresql": _new_label("postgresql")}
+# SQLite's new-label path on the DBAPI cursor (annotator/prepared.py); PostgreSQL's is
+# _RUN_PG_CREATE, one statement.
+_LABEL_KEYS = ("sentence_id", "user_id", "project_id", "label", "spans", "comment", "seconds",
+               "hints_shown", "created_at", "updated_at")
+_HISTORY_KEYS = ("sentence_id", "user_id", "action", "label", "spans", "comment", "at")
+_RUN_SQLITE = {
+    "probe": Prepared(_PROBE),
+    "new": Prepared(sqlite_insert(_A).values({k: bindparam(k) for k in _LABEL_KEYS})
+                    .on_conflict_do_nothing(index_elements=[_A.c.sentence_id, _A.c.user_id])),
+    "count": Prepared(_COUNT),
+    "history": Prepared(insert(_H).values({k: bindparam(k) for k in _HISTORY_KEYS})),
+    "unlease": Prepared(_UNLEASE),
+    "unskip": Prepared(_UNSKIP),
+}
 
 
 def _pg_create():
@@ -150,8 +164,30 @@ _PG_CREATE = _pg_create()
 _RUN_PG_CREATE = Prepared(_PG_CREATE)
 
 
+_PORTABLE = {"probe": _PROBE, "count": _COUNT, "history": _HISTORY, "unlease": _UNLEASE,
+             "unskip": _UNSKIP}
+
+
+def _write(conn, name: str, params: dict) -> None:
+    """A write of the label path: prepared on SQLite, through SQLAlchemy elsewhere."""
+    if conn.dialect.name == "sqlite":
+        _RUN_SQLITE[name].run(conn, params)
+    else:
+        conn.execute(_PORTABLE[name], params)
+
+
+def _probe(conn, key: dict) -> tuple:
+    """(the user's label id or None, leased, skipped) for a sentence."""
+    if conn.dialect.name == "sqlite":
+        return _RUN_SQLITE["probe"].first(conn, key)
+    return tuple(conn.execute(_PROBE, key).one())
+
+
 def _insert_label(session: Session, conn, values: dict) -> int | None:
     """Insert a new label; its id, or None if the pair exists already."""
+    if conn.dialect.name == "sqlite":
+        inserted, new_id = _RUN_SQLITE["new"].run(conn, values)
+        return new_id if inserted == 1 else None
     stmt = _NEW.get(conn.dialect.name)
     if stmt is None:  # another database: a savepoint catches the unique violation
         try:
@@ -192,7 +228,7 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
             return Annotation(id=new_id, **values), "created"
         # A label is there already: change it (or not) below.
     for attempt in range(3):
-        ann_id, leased, skipped = conn.execute(_PROBE, key).one()
+        ann_id, leased, skipped = _probe(conn, key)
         row = conn.execute(_MINE, key).first() if ann_id is not None else None
         now = utcnow()
         if row is None:
@@ -203,7 +239,7 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
             new_id = _insert_label(session, conn, values)
             if new_id is None:
                 continue  # the same annotator's twin request won the race: treat ours as a change
-            conn.execute(_COUNT, {**key, "delta": 1, "k": project.overlap})
+            _write(conn, "count", {**key, "delta": 1, "k": project.overlap})
             ann = Annotation(id=new_id, **values)
             outcome = "created"
         else:
@@ -224,13 +260,13 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
                 outcome = "updated"
                 _expire(session, Annotation, ann.id)
         if outcome != "unchanged":
-            conn.execute(_HISTORY, {"sentence_id": sentence.id, "user_id": user.id,
-                                    "action": outcome[:-1], "label": ann.label,
-                                    "spans": ann.spans, "comment": ann.comment, "at": now})
+            _write(conn, "history", {"sentence_id": sentence.id, "user_id": user.id,
+                                     "action": outcome[:-1], "label": ann.label,
+                                     "spans": ann.spans, "comment": ann.comment, "at": now})
         if leased:
-            conn.execute(_UNLEASE, key)
+            _write(conn, "unlease", key)
         if skipped:
-            conn.execute(_UNSKIP, key)
+            _write(conn, "unskip", key)
         _touch(session, conn, user, now)
         session.commit()
         return ann, outcome

@@ -49,13 +49,16 @@ def test_every_prepared_statement_gives_what_sqlalchemy_gives(db, project, make_
     for s in sentences[:4]:
         assert _same(db, hotpath._RUN_VIEW, {"sid": s.id})
         assert _same(db, hotpath._RUN_VIEW_ROW, {"sid": s.id})
-    leases = _same(db, assign._RUN_LEASES[db.connection().dialect.name != "sqlite"],
-                   {"uid": alice.id, "pid": project.id, "now": now})
+    run = assign._RUN[db.connection().dialect.name != "sqlite"]
+    leases = _same(db, run["leases"], {"uid": alice.id, "pid": project.id, "now": now})
     db.rollback()
     assert leases and all(isinstance(v, bool) for r in leases for v in r[1:])
     # An expired lease reads as not live.
-    assert not _same(db, assign._RUN_LEASES[db.connection().dialect.name != "sqlite"],
-                     {"uid": alice.id, "pid": project.id, "now": now + timedelta(days=1)})[0][2]
+    assert not _same(db, run["leases"], {"uid": alice.id, "pid": project.id,
+                                         "now": now + timedelta(days=1)})[0][2]
+    walk = {"uid": alice.id, "pid": project.id, "now": now, "k": project.overlap, "lim": 3}
+    for name in ("pick_in_article", "pick", "pick_skipped", "held"):
+        _same(db, run[name], walk)
 
 
 @pytest.mark.usefixtures("project")
@@ -90,3 +93,37 @@ def test_in_lists_are_refused(db):
     stmt = select(t.c.a).where(t.c.a.in_(bindparam("xs", expanding=True)))
     with pytest.raises(ValueError, match="IN lists"):
         Prepared(stmt).rows(db.connection(), {"xs": [1]})
+
+
+def test_sqlite_label_writes_store_what_sqlalchemy_stores(db, project, make_user):
+    """On SQLite the new-label path runs prepared: the stored text of each column (dates,
+    JSON) is in the form SQLAlchemy writes and reads back."""
+    if db.connection().dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    alice, bob = make_user("alice"), make_user("bob")
+    db.commit()
+    s = db.scalar(select(Sentence).where(Sentence.project_id == project.id).order_by(Sentence.id))
+    spans = [{"start": 0, "end": 3, "label": "source"}]
+    writes.save(db, project, s, alice, LabelInput("attributed_claim", spans=spans, comment="c"))
+    # bob's row goes through the ORM: the reference for how each column is stored.
+    from annotator.models import Annotation
+
+    now = utcnow()
+    stored_spans = db.scalar(select(Annotation.spans).where(Annotation.user_id == alice.id))
+    assert [{k: v for k, v in x.items() if k != "text"} for x in stored_spans] == spans
+    db.add(Annotation(sentence_id=s.id, user_id=bob.id, project_id=project.id,
+                      label="attributed_claim", spans=stored_spans, comment="c",
+                      created_at=now, updated_at=now))
+    db.commit()
+    stored = db.connection().execute(text(
+        "SELECT user_id, typeof(created_at), length(created_at), spans FROM annotations "
+        "WHERE sentence_id = :s ORDER BY user_id"), {"s": s.id}).all()
+    assert stored[0][1:] == stored[1][1:]
+    history = db.connection().execute(text(
+        "SELECT action, label, spans, typeof(at), length(at) FROM annotation_history "
+        "WHERE sentence_id = :s"), {"s": s.id}).all()
+    assert history == [("create", "attributed_claim", stored[1][3], "text", stored[1][2])]
+    ann = db.scalar(select(Annotation).where(Annotation.user_id == alice.id))
+    assert ann.spans == stored_spans and ann.created_at.tzinfo is None
+    assert abs((ann.created_at - now).total_seconds()) < 60
+    assert db.scalar(select(Sentence.n_labels).where(Sentence.id == s.id)) == 1
