@@ -109,6 +109,22 @@ def test_security_headers(client):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_security_headers_once_on_every_kind_of_response(client):
+    names = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+             "Referrer-Policy")
+    api = client.get("/api/v1/projects/nope/next")  # a JSON error
+    page = client.get("/login")
+    css = client.get("/static/css/app.css")
+    for resp in (api, page, css):
+        for name in names:
+            assert len(resp.headers.getlist(name)) == 1, (resp.request.path, name)
+    assert api.status_code == 401 and api.headers.getlist("Cache-Control") == ["no-store"]
+    assert page.headers.getlist("Cache-Control") == ["no-store"]
+    # A header the view set is kept: static files keep their own caching rule.
+    assert len(css.headers.getlist("Cache-Control")) <= 1
+    assert css.headers.get("Cache-Control") != "no-store"
+
+
 def test_article_text_is_escaped(client, make_user, db):
     from annotator import ingest, projects
     from annotator.articles import add_articles
