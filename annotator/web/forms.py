@@ -48,13 +48,13 @@ class ProjectForm(FlaskForm):
 
 class UserForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    role = SelectField("Role", choices=[(r, r) for r in ROLES], default="annotator")
+    role = SelectField("Role", choices=list(ROLES), default="annotator")
     password = PasswordField("Password (empty: generate one)", validators=[Optional(), Length(max=200)])
     submit = SubmitField("Create user")
 
 
 class UserEditForm(FlaskForm):
-    role = SelectField("Role", choices=[(r, r) for r in ROLES])
+    role = SelectField("Role", choices=list(ROLES))
     active = BooleanField("Active")
     password = PasswordField("New password (empty: keep)", validators=[Optional(), Length(max=200)])
     submit = SubmitField("Save")
@@ -62,13 +62,7 @@ class UserEditForm(FlaskForm):
 
 class KindForm(FlaskForm):
     sentence_id = HiddenField(validators=[DataRequired()])
-    kind = SelectField("Kind", choices=[(k, k) for k in ("body", "heading", "boilerplate", "duplicate")])
-
-
-class ControlForm(FlaskForm):
-    sentence_id = HiddenField(validators=[DataRequired()])
-    label = SelectField("Known answer", choices=[])
-    explanation = StringField("Explanation", validators=[Optional(), Length(max=1000)])
+    kind = SelectField("Kind", choices=["body", "heading", "boilerplate", "duplicate"])
 
 
 class AdjudicateForm(FlaskForm):
@@ -77,4 +71,4 @@ class AdjudicateForm(FlaskForm):
 
 
 __all__ = ["LoginForm", "PostForm", "TokenForm", "UploadForm", "ProjectForm", "UserForm",
-           "UserEditForm", "KindForm", "ControlForm", "AdjudicateForm", "FileField", "FileRequired"]
+           "UserEditForm", "KindForm", "AdjudicateForm", "FileField", "FileRequired"]
