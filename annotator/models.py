@@ -161,6 +161,8 @@ class Annotation(Base):
         UniqueConstraint("sentence_id", "user_id"),
         Index("ix_annotations_user_project", "user_id", "project_id", "updated_at"),
         Index("ix_annotations_project", "project_id", "sentence_id"),
+        # A user's labels here newer than a given id: what `next` counts for progress.
+        Index("ix_annotations_user_project_id", "user_id", "project_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -212,10 +212,10 @@ def make_big(app, slug: str = "big") -> dict[str, str]:
 
 def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[str]]]:
     """The plans of the statements of one next -> label cycle, as the database shows them."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from annotator import assign, hotpath, users, writes
-    from annotator.models import Project, Sentence, User, utcnow
+    from annotator.models import Annotation, Project, Sentence, User, utcnow
 
     engine = app.extensions["annotator.engine"]
     pg = engine.dialect.name == "postgresql"
@@ -225,10 +225,13 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
         sid = conn.scalar(select(Sentence.id).where(Sentence.project_id == pid,
                                                     Sentence.full.is_(False)).limit(1))
         now = utcnow()
+        # `done` between full counts: the labels newer than the newest counted (none here).
+        since = conn.scalar(select(func.max(Annotation.id)).where(Annotation.user_id == uid))
         params = {"pid": pid, "uid": uid, "now": now, "k": BIG_OVERLAP, "lim": 1, "sid": sid,
-                  "slug": slug, "digest": users.token_digest(token)}
+                  "slug": slug, "digest": users.token_digest(token), "since": since}
         w = assign.walks(engine.dialect.name)
-        head = [("next: token, user, project, membership, progress done", hotpath._TOKEN_PROJECT),
+        head = [("next: token, user, project, membership, progress done (labels since the last "
+                 "full count; a full count every 5 s)", hotpath._TOKEN_PROJECT),
                 ("next: leases of the user", w["leases"])]
         tail = [("next: progress, open sentences (at most every 2 s per annotator)",
                  assign._OPEN_IN_PROJECT),

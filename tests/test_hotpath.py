@@ -128,3 +128,37 @@ def test_next_reports_done_and_total_through_the_api(client, db, make_user, proj
                           json={"label": "neutral_fact"}).status_code == 201
         body = client.get("/api/v1/projects/news/next", headers=h).get_json()
         assert body["progress"] == {"done": done, "total": total}
+
+
+def test_done_counts_new_labels_and_recounts_in_full(db, project, make_user, monkeypatch):
+    """`next`'s done: exact for the user's own labels at once; a deletion made elsewhere
+    shows at the next full count (every DONE_RECOUNT_EVERY seconds)."""
+    alice = make_user("alice")
+    _, token = users.create_token(db, alice)
+    db.commit()
+    hotpath.forget_done()
+
+    def done():
+        _, row = hotpath.principal_and_project(db, token, "news")
+        db.commit()
+        return row.done
+
+    assert done() == 0
+    labelled = []
+    for expected in (1, 2, 3):
+        s = assign.next_sentence(db, project, alice)
+        writes.save(db, project, s, alice, LabelInput("neutral_fact"))
+        labelled.append(s)
+        assert done() == expected
+    # Deleted behind this process's back (as by another worker): the kept count lags...
+    from annotator.models import Annotation
+    db.execute(Annotation.__table__.delete().where(Annotation.sentence_id == labelled[0].id))
+    db.commit()
+    assert done() == 3
+    # ...until the full count, which the clock brings.
+    monkeypatch.setattr(hotpath, "DONE_RECOUNT_EVERY", 0.0)
+    assert done() == 2
+    # Another project's labels never count here.
+    projects.create_project(db, "other", overlap=1)
+    db.commit()
+    assert hotpath.principal_and_project(db, token, "other")[1].done == 0

@@ -39,10 +39,14 @@ def test_every_prepared_statement_gives_what_sqlalchemy_gives(db, project, make_
     digest = users.token_digest(token)
     [token_row] = _same(db, hotpath._RUN_TOKEN, {"digest": digest})
     assert token_row[5] == "alice" and token_row[7] is True and token_row[2] is None
-    [with_project] = _same(db, hotpath._RUN_TOKEN_PROJECT, {"digest": digest, "slug": "news"})
+    [with_project] = _same(db, hotpath._RUN_TOKEN_PROJECT,
+                           {"digest": digest, "slug": "news", "since": 0})
     assert isinstance(with_project[13], list) and isinstance(with_project[14], dict)
-    assert with_project[18] == 1  # alice's labels here
-    assert _same(db, hotpath._RUN_TOKEN_PROJECT, {"digest": digest, "slug": "nope"})[0][9] is None
+    assert with_project[18] == 1 and with_project[19] > 0  # alice's labels here, newest id
+    assert _same(db, hotpath._RUN_TOKEN_PROJECT, {"digest": digest, "slug": "news",
+                                                  "since": with_project[19]})[0][18:] == (0, None)
+    assert _same(db, hotpath._RUN_TOKEN_PROJECT,
+                 {"digest": digest, "slug": "nope", "since": 0})[0][9] is None
     _same(db, hotpath._RUN_TOKEN_SENTENCE, {"digest": digest, "sid": first.id})
     _same(db, hotpath._RUN_PROJECT, {"slug": "news", "uid": alice.id})
     _same(db, hotpath._RUN_SENTENCE, {"sid": first.id, "uid": alice.id})
