@@ -51,6 +51,7 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
     """
     report = ImportReport()
     known = _known_hashes(session, project)
+    session.commit()  # end the read (as begin_write did): no transaction open while segmenting
     fresh: list[tuple[ArticleIn, str]] = []
     for art in articles:
         digest = text_hash(art.text)

@@ -171,8 +171,10 @@ _DONE = select(func.count()).select_from(A).where(A.c.user_id == _uid, A.c.proje
 _NOT_CONTROL = ~exists().where(C.c.sentence_id == S.c.id)
 _OPEN_IN_PROJECT = select(func.count()).select_from(S).where(*_OPEN_WHERE, _NOT_CONTROL)
 _MINE_OPEN = (select(func.count()).select_from(A.join(S, S.c.id == A.c.sentence_id))
-              .where(A.c.user_id == _uid, A.c.project_id == _pid, S.c.full == false(),
-                     S.c.kind == "body", _NOT_CONTROL))
+              .where(A.c.user_id == _uid, A.c.project_id == _pid, *_OPEN_WHERE, _NOT_CONTROL))
+# Both in one statement: one snapshot on PostgreSQL, whose read-committed statements each
+# take their own.
+_REMAINING = select(_OPEN_IN_PROJECT.scalar_subquery() - _MINE_OPEN.scalar_subquery())
 
 
 def _lease_upsert(dialect: str):
@@ -351,8 +353,7 @@ def progress(session: Session, project: Project, user: User, max_age: float = 0,
         kept = _totals.get(key)
         if kept is not None and time.monotonic() - kept[0] < max_age:
             return {"done": done, "total": max(kept[1], done)}
-    remaining = (conn.execute(_OPEN_IN_PROJECT, params).scalar()
-                 - conn.execute(_MINE_OPEN, params).scalar())
+    remaining = max(0, conn.execute(_REMAINING, params).scalar())
     total = done + remaining
     if len(_totals) >= _TOTALS_MAX:
         _totals.clear()

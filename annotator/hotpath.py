@@ -223,9 +223,13 @@ _DONE_MAX = 10_000
 _done: dict[tuple[str, str], tuple[float, int, int]] = {}
 
 
-def forget_done() -> None:
-    """Drop the counts kept for `next`'s progress (the next call counts in full)."""
-    _done.clear()
+def forget_done(token: str | None = None, slug: str | None = None) -> None:
+    """Drop the counts kept for `next`'s progress (the next call counts in full): all of
+    them, or those of one token in one project (after its user removes a label)."""
+    if token is None:
+        _done.clear()
+        return
+    _done.pop((users.token_digest(token), slug), None)
 
 
 def principal_and_sentence(session: Session, token: str, sentence_id: int):

@@ -9,8 +9,9 @@ the cursor of the same connection, inside the same transaction, with the column 
 bind and result processors, so values go in and come out as they do through SQLAlchemy
 (tests/test_prepared.py compares the two on every statement that uses it).
 
-Not for statements with IN lists (expanding parameters); events on the engine do not see these
-executions.
+Not for statements with IN lists (expanding parameters). Run only on a connection whose
+transaction has begun (the session's); events on the engine do not see these executions, and
+errors come as the driver's exceptions, not wrapped by SQLAlchemy.
 """
 from __future__ import annotations
 
@@ -38,10 +39,11 @@ class Prepared:
 
     def __init__(self, stmt):
         self.stmt = stmt
-        self._by_dialect: dict[str, _Compiled] = {}
+        self._by_dialect: dict[tuple[str, str], _Compiled] = {}
 
     def _compile(self, dialect) -> _Compiled:
-        found = self._by_dialect.get(dialect.name)
+        key = (dialect.name, dialect.driver)
+        found = self._by_dialect.get(key)
         if found is not None:
             return found
         compiled = self.stmt.compile(dialect=dialect)
@@ -62,16 +64,15 @@ class Prepared:
                 results.append((i, proc))
         positional = tuple(compiled.positiontup) if compiled.positional else None
         found = _Compiled(compiled, compiled.string, positional, tuple(binds), tuple(results))
-        self._by_dialect[dialect.name] = found
+        self._by_dialect[key] = found
         return found
 
     def _execute(self, conn: Connection, params: dict | None):
         c = self._compile(conn.dialect)
         values = c.compiled.construct_params(params or {})
         for name, proc in c.binds:
-            value = values.get(name)
-            if value is not None:
-                values[name] = proc(value)
+            if name in values:  # None too: JSON stores it as 'null', as through SQLAlchemy
+                values[name] = proc(values[name])
         args = [values[n] for n in c.positional] if c.positional is not None else values
         cursor = conn.connection.driver_connection.cursor()
         try:

@@ -162,3 +162,17 @@ def test_done_counts_new_labels_and_recounts_in_full(db, project, make_user, mon
     projects.create_project(db, "other", overlap=1)
     db.commit()
     assert hotpath.principal_and_project(db, token, "other")[1].done == 0
+
+
+def test_done_drops_at_once_when_the_user_removes_a_label(client, db, make_user, project):
+    _, token = users.create_token(db, make_user("alice"))
+    db.commit()
+    h = {"Authorization": f"Bearer {token}"}
+    hotpath.forget_done()
+    for _ in range(2):
+        sid = client.get("/api/v1/projects/news/next", headers=h).get_json()["sentence"]["id"]
+        assert client.put(f"/api/v1/sentences/{sid}/annotation", json={"label": "neutral_fact"},
+                          headers=h).status_code == 201
+    assert client.get("/api/v1/projects/news/next", headers=h).get_json()["progress"]["done"] == 2
+    assert client.delete(f"/api/v1/sentences/{sid}/annotation", headers=h).get_json()["deleted"]
+    assert client.get("/api/v1/projects/news/next", headers=h).get_json()["progress"]["done"] == 1

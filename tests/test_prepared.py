@@ -131,3 +131,23 @@ def test_sqlite_label_writes_store_what_sqlalchemy_stores(db, project, make_user
     assert ann.spans == stored_spans and ann.created_at.tzinfo is None
     assert abs((ann.created_at - now).total_seconds()) < 60
     assert db.scalar(select(Sentence.n_labels).where(Sentence.id == s.id)) == 1
+
+
+def test_none_goes_through_the_bind_processor_as_with_sqlalchemy(db, project, make_user):
+    """A JSON column given None stores what SQLAlchemy stores for it (JSON 'null'), whichever
+    path wrote the label."""
+    alice, bob = make_user("alice"), make_user("bob")
+    db.commit()
+    s = db.scalar(select(Sentence).where(Sentence.project_id == project.id).order_by(Sentence.id))
+    writes.save(db, project, s, alice, LabelInput("neutral_fact"))  # the fast path
+    from annotator.models import Annotation
+
+    now = utcnow()
+    db.add(Annotation(sentence_id=s.id, user_id=bob.id, project_id=project.id,
+                      label="neutral_fact", spans=None, hints_shown=None,
+                      created_at=now, updated_at=now))
+    db.commit()
+    stored = db.connection().execute(text(
+        "SELECT user_id, hints_shown IS NULL FROM annotations WHERE sentence_id = :s "
+        "ORDER BY user_id"), {"s": s.id}).all()
+    assert stored[0][1] == stored[1][1]

@@ -292,6 +292,8 @@ def annotation(sentence_id: int):
         return jsonify(_annotation_json(mine))
     if request.method == "DELETE":
         removed = writes.remove(session, project, sentence, user)
+        if removed and g.get("api_token"):
+            hotpath.forget_done(g.api_token, project.slug)  # `done` drops at once, not in 5 s
         return jsonify({"deleted": removed})
     data = _body()
     try:
