@@ -113,35 +113,40 @@ def _set_principal(principal) -> None:
     g.api_principal = principal
 
 
-def _project_row(slug: str, purpose: str):
-    """Like _project, as a light row (annotator.hotpath.ProjectRow) for the annotate loop."""
+def _light(with_token, plain):
+    """(principal, what was looked up): with a token not yet checked, one query for both
+    (`with_token(session, token)`), else `plain(session, principal)`."""
     if g.get("api_principal") is None and g.get("api_token"):
-        principal, project = hotpath.principal_and_project(get_session(), g.api_token, slug)
+        principal, found = with_token(get_session(), g.api_token)
         _set_principal(principal)
     else:
-        project = hotpath.project_for(get_session(), slug, _principal())
-    user = _principal()
-    if project is None:
-        raise ApiError(404, "not_found", f"No project {slug!r}.")
+        found = plain(get_session(), _principal())
+    return _principal(), found
+
+
+def _allowed(project, user, purpose: str) -> None:
     if not project.allows(user, purpose):
         raise ApiError(403, "forbidden", "Your role or membership does not allow this.")
+
+
+def _project_row(slug: str, purpose: str):
+    """Like _project, as a light row (annotator.hotpath.ProjectRow) for the annotate loop."""
+    user, project = _light(lambda s, token: hotpath.principal_and_project(s, token, slug),
+                           lambda s, who: hotpath.project_for(s, slug, who))
+    if project is None:
+        raise ApiError(404, "not_found", f"No project {slug!r}.")
+    _allowed(project, user, purpose)
     return project
 
 
 def _sentence_row(sentence_id: int, purpose: str = "annotate"):
     """Like _sentence, as light rows (project, sentence), in one query."""
-    if g.get("api_principal") is None and g.get("api_token"):
-        principal, found = hotpath.principal_and_sentence(get_session(), g.api_token, sentence_id)
-        _set_principal(principal)
-    else:
-        found = hotpath.sentence_for(get_session(), sentence_id, _principal())
-    user = _principal()
+    user, found = _light(lambda s, token: hotpath.principal_and_sentence(s, token, sentence_id),
+                         lambda s, who: hotpath.sentence_for(s, sentence_id, who))
     if found is None:
         raise ApiError(404, "not_found", f"No sentence {sentence_id}.")
-    project, sentence = found
-    if not project.allows(user, purpose):
-        raise ApiError(403, "forbidden", "Your role or membership does not allow this.")
-    return project, sentence
+    _allowed(found[0], user, purpose)
+    return found
 
 
 @lru_cache(maxsize=64)

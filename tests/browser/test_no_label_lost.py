@@ -120,13 +120,20 @@ def test_session_expiry_keeps_labels_until_signed_in_again(server, context, page
     assert shown_id(page) not in (first, second)
 
 
-def test_signing_in_in_another_tab_sends_the_kept_labels(server, context, page, login):
+def _label_after_the_session_ended(context, page, login) -> int:
+    """alice's session ends (cookies gone); she labels the sentence shown with 3, which the
+    page keeps and reports as not saved. Returns that sentence's id."""
     login(page, "alice", "/projects/demo/annotate")
     first = ready(page)
     context.clear_cookies()
     page.keyboard.press("3")
     wait_id_change(page, first)
     page.wait_for_selector("#status.error")
+    return first
+
+
+def test_signing_in_in_another_tab_sends_the_kept_labels(server, context, page, login):
+    first = _label_after_the_session_ended(context, page, login)
     other = context.new_page()
     sign_in(other, server.url, "alice")
     page.bring_to_front()
@@ -138,12 +145,7 @@ def test_signing_in_in_another_tab_sends_the_kept_labels(server, context, page, 
 
 
 def test_someone_else_signing_in_does_not_get_the_labels(server, context, page, login):
-    login(page, "alice", "/projects/demo/annotate")
-    first = ready(page)
-    context.clear_cookies()
-    page.keyboard.press("3")
-    wait_id_change(page, first)
-    page.wait_for_selector("#status.error")
+    _label_after_the_session_ended(context, page, login)
     other = context.new_page()
     sign_in(other, server.url, "bob")
     page.bring_to_front()
