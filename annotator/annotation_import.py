@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import users
-from .db import begin_write
+from .db import begin_write, refresh_statistics
 from .ingest import IngestError, decode
 from .stats import utc_naive
 from .models import Annotation, AnnotationHistory, Project, Sentence, User, utcnow
@@ -139,4 +139,7 @@ def _store(session: Session, project: Project, parsed) -> Report:
     except BaseException:
         session.rollback()
         raise
+    if report.created:
+        refresh_statistics(session, Annotation.__tablename__, Sentence.__tablename__)
+        session.commit()
     return report

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from .db import begin_write
+from .db import begin_write, refresh_statistics
 from .ingest import ArticleIn
 from .models import Article, Project, Sentence
 from .segment import KINDS, Unit, normalize_for_hash, segment
@@ -87,6 +87,9 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
     except BaseException:
         session.rollback()
         raise
+    if report.added:
+        refresh_statistics(session, Article.__tablename__, Sentence.__tablename__)
+        session.commit()
     return report
 
 

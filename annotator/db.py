@@ -10,7 +10,7 @@ try:
 except ImportError:  # Windows: threads still queue, processes rely on SQLite's busy timeout
     fcntl = None
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -261,6 +261,21 @@ def begin_write(session: Session) -> None:
             return
         session.commit()  # nothing is pending here; expire_on_commit=False keeps objects loaded
     session.connection(execution_options={"sqlite_immediate": True})
+
+
+def refresh_statistics(conn, *tables: str) -> None:
+    """After a bulk load on PostgreSQL, ANALYZE the tables it filled.
+
+    Autovacuum analyzes a table only after its next nap (a minute by default). Until then the
+    planner takes a freshly filled table for empty and plans the annotate loop's counts as
+    nested loops over the whole project: 90 ms instead of 2 ms per count, seen with 32
+    annotators starting right after an import. SQLite plans these without statistics.
+    `conn` is a Connection or a Session; the caller commits.
+    """
+    dialect = (conn.get_bind() if isinstance(conn, Session) else conn).dialect
+    if dialect.name == "postgresql" and tables:
+        quote = dialect.identifier_preparer.quote
+        conn.execute(text("ANALYZE " + ", ".join(quote(t) for t in tables)))
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -279,6 +279,7 @@ def make_corpus(engine, project_id: int, n_articles: int, per_article: int, seed
 
     from sqlalchemy import insert, select
 
+    from annotator.db import refresh_statistics
     from annotator.models import Article, Sentence
 
     rng = random.Random(seed)
@@ -309,6 +310,7 @@ def make_corpus(engine, project_id: int, n_articles: int, per_article: int, seed
                     pos += len(s) + 1
             conn.execute(insert(Sentence), rows)
             done += len(rows)
+        refresh_statistics(conn, Article.__tablename__, Sentence.__tablename__)  # as an import does
     return done
 
 
@@ -484,6 +486,12 @@ def _cpu_times() -> tuple[int, int]:
     with open("/proc/stat") as fh:
         parts = [int(x) for x in fh.readline().split()[1:]]
     return sum(parts), parts[3] + parts[4]  # total, idle + iowait
+
+
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores) since boot."""
+    total, idle = _cpu_times()
+    return (total - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def idle_share(seconds: float = 1.0) -> float:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (LABELS, Result, Server, cli, machine, make_corpus, make_users, ms,  # noqa: E402
+from common import (LABELS, Result, Server, busy_seconds, cli, machine, make_corpus, make_users, ms,  # noqa: E402
                     pct, run_annotators, setup_app, verify, wait_quiet, write_section)
 
 PG_URL = os.environ.get("ANNOTATOR_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -74,6 +74,16 @@ class Database:
             self.admin.dispose()
 
 
+def cpu_split(run: LoadRun) -> str:
+    """Where a label's CPU went. With two cores, 2,000 ms / (machine CPU per label) bounds
+    the labels/s that any amount of concurrency can reach."""
+    n = max(1, len(run.cycles))
+    rest = run.machine_cpu - run.server_cpu - run.client_cpu
+    return (f"{ms(run.machine_cpu / n)} on the machine = {ms(run.server_cpu / n)} server "
+            f"workers + {ms(run.client_cpu / n)} simulated annotators + {ms(rest / n)} database "
+            f"server and the rest")
+
+
 def project_id(app, slug: str) -> int:
     from sqlalchemy import select
 
@@ -94,6 +104,8 @@ class LoadRun:
     problems: list[str] = field(default_factory=list)
     quiet: float | None = None  # idle share of the machine's CPU just before the run
     server_cpu: float = 0.0  # seconds of CPU the server used during the run
+    client_cpu: float = 0.0  # seconds of CPU the simulated annotators (this process) used
+    machine_cpu: float = 0.0  # seconds of CPU the whole machine used (database server included)
 
     @property
     def cycles(self):
@@ -134,13 +146,15 @@ def run_load(app, database_url: str, instance: Path, *, annotators: int, labels:
     startup = server.start()
     idle = wait_quiet() if quiet else None
     try:
-        cpu0 = server.cpu_seconds()
+        cpu0, own0, busy0 = server.cpu_seconds(), time.process_time(), busy_seconds()
         results, wall = asyncio.run(
             run_annotators("127.0.0.1", server.port, tokens, slug, labels, seconds))
-        cpu = server.cpu_seconds() - cpu0
+        cpu, own = server.cpu_seconds() - cpu0, time.process_time() - own0
+        busy = busy_seconds() - busy0
     finally:
         server.stop()
-    run = LoadRun(results, wall, startup, quiet=idle, server_cpu=cpu)
+    run = LoadRun(results, wall, startup, quiet=idle, server_cpu=cpu, client_cpu=own,
+                  machine_cpu=busy)
     run.problems = verify(app.extensions["annotator.engine"], slug, results)
     log = Path(server.log).read_text(errors="replace") if Path(server.log).exists() else ""
     if "database is locked" in log:
@@ -359,7 +373,8 @@ def main(argv=None) -> int:
             loads[kind] = run
             print(f"{kind}: {len(run.cycles) / run.wall:.0f} labels/s, "
                   f"cycle p50 {ms(pct(run.cycles, 50))} p99 {ms(pct(run.cycles, 99))}, "
-                  f"{run.statuses}, problems: {run.problems[:3]}", flush=True)
+                  f"{run.statuses}, problems: {run.problems[:3]}; CPU per label {cpu_split(run)}",
+                  flush=True)
         finally:
             db.drop()
     for kind in kinds:
@@ -418,8 +433,7 @@ def report(args, loads: dict, bigs: dict) -> str:
             f"- {NAMES[kind]}: {len(run.cycles):,} labels in {run.wall:.1f} s; statuses "
             f"{run.statuses}; 5xx: {fivexx}; \"database is locked\": {locked}; every acknowledged "
             f"label stored exactly once: {'yes' if not run.problems else 'NO — ' + '; '.join(run.problems[:3])}; "
-            f"server CPU per label {ms(run.server_cpu / max(1, len(run.cycles)))} (workers, "
-            f"not counting the database server); CPU left idle by other processes just before "
+            f"CPU per label: {cpu_split(run)}; CPU left idle by other processes just before "
             f"the run: {run.quiet:.0%}.")
     if bigs:
         lines += [

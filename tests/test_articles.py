@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from annotator import articles, assign, ingest, projects, writes
 from annotator.models import Annotation, Article
@@ -68,3 +68,22 @@ def test_an_article_added_meanwhile_is_skipped_not_stored_twice(db, monkeypatch)
     assert len(report.added) == 1
     assert report.skipped == ["b, line 1: 'T0' is in the project already, skipped"]
     assert db.scalar(select(func.count()).select_from(Article).where(Article.project_id == p.id)) == 2
+
+
+def test_an_import_leaves_the_planner_statistics_of_what_it_filled(db):
+    """On PostgreSQL an import ANALYZEs articles and sentences: until autovacuum's next nap the
+    planner would otherwise take them for empty and plan the annotate loop's counts as nested
+    loops over the whole project (90 ms a count instead of 2 ms)."""
+    p = projects.create_project(db, "stats")
+    db.commit()
+    report = articles.add_articles(db, p, _items(*[f"Article {i} says this. It also says that."
+                                                   for i in range(3)]), "b")
+    assert len(report.added) == 3
+    if db.get_bind().dialect.name != "postgresql":
+        return  # SQLite plans these queries from its indexes alone
+    rows = db.scalar(select(func.count()).select_from(Article))
+    stats = dict(db.execute(text(
+        "SELECT relname, reltuples FROM pg_class WHERE oid IN "
+        "(to_regclass('articles'), to_regclass('sentences'))")).all())
+    assert stats["articles"] == rows == 3
+    assert stats["sentences"] == report.sentences > 0

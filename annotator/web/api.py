@@ -31,6 +31,9 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+_BAD_TOKEN = (401, "unauthorized", "The token is unknown or revoked.")
+
+
 @bp.errorhandler(ApiError)
 def api_error(err: ApiError):
     return error_response(err.status, err.code, err.message)
@@ -75,7 +78,7 @@ def authenticate():
             return None
         principal = hotpath.principal_for_token(session, token.strip())
         if principal is None:
-            raise ApiError(401, "unauthorized", "The token is unknown or revoked.")
+            raise ApiError(*_BAD_TOKEN)
         g.api_principal = principal
         return None
     if current_user.is_authenticated:
@@ -109,7 +112,7 @@ def _principal():
 
 def _set_principal(principal) -> None:
     if principal is None:
-        raise ApiError(401, "unauthorized", "The token is unknown or revoked.")
+        raise ApiError(*_BAD_TOKEN)
     g.api_principal = principal
 
 
@@ -129,24 +132,29 @@ def _allowed(project, user, purpose: str) -> None:
         raise ApiError(403, "forbidden", "Your role or membership does not allow this.")
 
 
+def checked(principal, found, missing: str, purpose: str):
+    """What a request names (a project row, or (project row, sentence row)) once the rules
+    pass: 401 without a principal, 404 with `missing` when not found, 403 when not allowed."""
+    if principal is None:
+        raise ApiError(*_BAD_TOKEN)
+    if found is None:
+        raise ApiError(404, "not_found", missing)
+    _allowed(found[0] if isinstance(found, tuple) else found, principal, purpose)
+    return found
+
+
 def _project_row(slug: str, purpose: str):
     """Like _project, as a light row (annotator.hotpath.ProjectRow) for the annotate loop."""
     user, project = _light(lambda s, token: hotpath.principal_and_project(s, token, slug),
                            lambda s, who: hotpath.project_for(s, slug, who))
-    if project is None:
-        raise ApiError(404, "not_found", f"No project {slug!r}.")
-    _allowed(project, user, purpose)
-    return project
+    return checked(user, project, f"No project {slug!r}.", purpose)
 
 
 def _sentence_row(sentence_id: int, purpose: str = "annotate"):
     """Like _sentence, as light rows (project, sentence), in one query."""
     user, found = _light(lambda s, token: hotpath.principal_and_sentence(s, token, sentence_id),
                          lambda s, who: hotpath.sentence_for(s, sentence_id, who))
-    if found is None:
-        raise ApiError(404, "not_found", f"No sentence {sentence_id}.")
-    _allowed(found[0], user, purpose)
-    return found
+    return checked(user, found, f"No sentence {sentence_id}.", purpose)
 
 
 @lru_cache(maxsize=64)
@@ -271,7 +279,11 @@ def next_sentence(slug: str):
     project = _project_row(slug, "annotate")
     user = _principal()
     ahead = request.args.get("ahead", 0, type=int)
-    ahead = max(0, min(ahead, MAX_AHEAD))
+    return jsonify(next_body(session, project, user, max(0, min(ahead, MAX_AHEAD))))
+
+
+def next_body(session, project, user, ahead: int = 0) -> dict:
+    """`next`'s answer; it commits. (Also answered by fastpath, without Flask.)"""
     # One transaction: the leases, then what is shown, committed together.
     picked = assign.lease_next(session, project, user, 1 + ahead, commit=False)
     matcher = _matcher(project.lexicon_json) if projects.settings(project)["hints"] else None
@@ -282,7 +294,7 @@ def next_sentence(slug: str):
     session.commit()
     if ahead:
         body["upcoming"] = views[1:]
-    return jsonify(body)
+    return body
 
 
 @bp.route("/sentences/<int:sentence_id>/annotation", methods=["GET", "PUT", "DELETE"])
@@ -300,7 +312,12 @@ def annotation(sentence_id: int):
         if removed and g.get("api_token"):
             hotpath.forget_done(g.api_token, project.slug)  # `done` drops at once, not in 5 s
         return jsonify({"deleted": removed})
-    data = _body()
+    body, status = label_body(session, project, sentence, user, _body())
+    return jsonify(body), status
+
+
+def label_body(session, project, sentence, user, data: dict) -> tuple[dict, int]:
+    """PUT annotation's answer and status; it commits. (Also answered by fastpath.)"""
     try:
         ann, outcome = writes.save(session, project, sentence, user, LabelInput(
             label=data.get("label"), spans=data.get("spans"), comment=data.get("comment"),
@@ -313,7 +330,7 @@ def annotation(sentence_id: int):
     feedback = control_feedback(session, project, sentence)
     if feedback:
         body["feedback"] = feedback
-    return jsonify(body), 201 if outcome == "created" else 200
+    return body, 201 if outcome == "created" else 200
 
 
 def control_feedback(session, project, sentence) -> dict | None:

@@ -80,7 +80,7 @@ def init_app(app: Flask) -> None:
         # on every response of the annotate loop).
         h = response.headers
         present = {key.lower() for key in h.keys()}
-        missing = [pair for lower, pair in _SECURITY_HEADERS if lower not in present]
+        missing = [pair for lower, pair in SECURITY_HEADERS if lower not in present]
         if "cache-control" not in present and (
                 request.path.startswith("/api/") or response.mimetype == "text/html"):
             missing.append(("Cache-Control", "no-store"))
@@ -104,6 +104,10 @@ def init_app(app: Flask) -> None:
     for module in (auth, annotate, admin, review, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # api checks CSRF itself for cookie-authenticated requests
+    if app.config.get("FAST_PATH", True):
+        from .fastpath import FastPath
+
+        app.wsgi_app = FastPath(app, app.wsgi_app)  # the annotate loop's token requests
 
     from ..cli import register
 
@@ -112,7 +116,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["label_key_map"] = lambda labels: {l["key"]: l["id"] for l in labels}
 
 
-_SECURITY_HEADERS = tuple((name.lower(), (name, value)) for name, value in (
+SECURITY_HEADERS = tuple((name.lower(), (name, value)) for name, value in (
     ("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin")))
 
