@@ -254,22 +254,28 @@ def held(session: Session, project: Project, user: User, now=None) -> list[int]:
 
 
 def lease_next(session: Session, project: Project, user: User, count: int = 1,
-               now=None, commit: bool = True) -> list[int]:
+               now=None, commit: bool = True, leases: tuple[list[int], bool] | None = None
+               ) -> list[int]:
     """Ids of up to `count` sentences for the user, each leased to them; commits the leases
     (with commit=False the caller commits, after reading what it shows in the same transaction).
 
-    `project` and `user` need only `id` (and the project `overlap` and `settings`)."""
+    `project` and `user` need only `id` (and the project `overlap` and `settings`). `leases`,
+    where the caller read them in this transaction: (the first `count` sentences leased to
+    the user here and unlabelled, oldest lease first; whether any of their leases expired)."""
     now = now or utcnow()
     cfg = settings(project)
     begin_write(session)
     conn = session.connection()
     params = {"uid": user.id, "pid": project.id, "now": now, "k": project.overlap}
-    picked, expired = [], False
-    for sid, here, live, unlabelled in _RUN[conn.dialect.name != "sqlite"]["leases"].rows(conn, params):
-        if not live:
-            expired = True
-        elif here and unlabelled:
-            picked.append(sid)
+    if leases is not None:
+        picked, expired = list(leases[0]), leases[1]
+    else:
+        picked, expired = [], False
+        for sid, here, live, unlabelled in _RUN[conn.dialect.name != "sqlite"]["leases"].rows(conn, params):
+            if not live:
+                expired = True
+            elif here and unlabelled:
+                picked.append(sid)
     picked = picked[:count]
     chosen = set(picked)
     if len(picked) < count:

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from .db import begin_write
 from .prepared import Prepared
-from .models import Annotation, ApiToken, Article, Project, ProjectMember, Sentence, User, utcnow
+from .models import (Annotation, ApiToken, Article, Lease, Project, ProjectMember, Sentence, User,
+                     utcnow)
 from .projects import allowed
 from .sentences import CONTEXT, CONTEXT_KINDS
 from . import users
@@ -73,6 +74,9 @@ class ProjectRow:
     has_members: bool
     is_member: bool
     done: int | None = None  # the user's labels here, where the lookup counted them
+    # (held: [the oldest sentence leased to the user here, unlabelled], any lease expired),
+    # where the lookup read them (see assign.lease_next)
+    leases: tuple[list[int], bool] | None = None
 
     def allows(self, user, purpose: str) -> bool:
         """projects.allowed, the one access rule, for this user."""
@@ -116,7 +120,18 @@ _A = Annotation.__table__
 _MINE_SINCE = (_A.c.user_id == _U.c.id, _A.c.project_id == _P.c.id, _A.c.id > bindparam("since"))
 _DONE_SINCE = select(func.count()).select_from(_A).where(*_MINE_SINCE).scalar_subquery()
 _TOP_SINCE = select(func.max(_A.c.id)).where(*_MINE_SINCE).scalar_subquery()
-_TOKEN_PROJECT = (select(*_TOKEN.selected_columns, *_project_cols(_U.c.id), _DONE_SINCE, _TOP_SINCE)
+# ... and the user's leases that assign.lease_next reads first: the oldest live one here on a
+# sentence they have not labelled, and whether any of theirs expired (one round trip fewer).
+_L = Lease.__table__
+_lease_now = bindparam("now", type_=_L.c.expires_at.type)
+_HELD_HERE = (select(_L.c.sentence_id)
+              .where(_L.c.user_id == _U.c.id, _L.c.project_id == _P.c.id,
+                     _L.c.expires_at > _lease_now,
+                     ~exists().where(_A.c.sentence_id == _L.c.sentence_id, _A.c.user_id == _U.c.id))
+              .order_by(_L.c.id).limit(1).scalar_subquery())
+_ANY_EXPIRED = exists().where(_L.c.user_id == _U.c.id, _L.c.expires_at <= _lease_now)
+_TOKEN_PROJECT = (select(*_TOKEN.selected_columns, *_project_cols(_U.c.id), _DONE_SINCE, _TOP_SINCE,
+                         _HELD_HERE, _ANY_EXPIRED)
                   .select_from(_T.join(_U, _U.c.id == _T.c.user_id)
                                .outerjoin(_P, _P.c.slug == bindparam("slug")))
                   .where(_T.c.token_hash == bindparam("digest")))
@@ -196,7 +211,7 @@ def principal_and_project(session: Session, token: str, slug: str):
     if kept is not None and now - kept[0] >= DONE_RECOUNT_EVERY:
         kept = None
     row = _RUN_TOKEN_PROJECT.first(session.connection(), {
-        "digest": digest, "slug": slug, "since": kept[2] if kept else 0})
+        "digest": digest, "slug": slug, "since": kept[2] if kept else 0, "now": utcnow()})
     principal = _principal(session, row, digest, True)
     if principal is None:
         return None, None
@@ -204,6 +219,8 @@ def principal_and_project(session: Session, token: str, slug: str):
         return principal, None
     project = _project_row(row[9:18])
     project.done, top = row[18], row[19]
+    if session.in_transaction():  # not when noting the token's use committed meanwhile
+        project.leases = ([] if row[20] is None else [row[20]], bool(row[21]))
     if kept is not None:
         project.done += kept[1]
         top = max(top or 0, kept[2])

@@ -202,11 +202,16 @@ def _insert_label(session: Session, conn, values: dict) -> int | None:
 
 
 def save(session: Session, project: Project, sentence: Sentence, user: User,
-         data: LabelInput) -> tuple[Annotation, str]:
+         data: LabelInput, only_new: bool = False) -> tuple[Annotation, str] | None:
     """Store a label and commit. Returns (annotation, "created" | "updated" | "unchanged").
 
     `project`, `sentence` and `user` may be any objects with the attributes used here (the API
-    passes light rows); the annotation returned is a detached snapshot of the stored row."""
+    passes light rows); the annotation returned is a detached snapshot of the stored row.
+
+    only_new (PostgreSQL): store a new label in its one statement and return None, writing
+    nothing, when the user's label is there already. On a connection in autocommit mode
+    that statement is its own transaction (no BEGIN and COMMIT round trips); changing a
+    label takes several statements and so needs a transaction (save without only_new)."""
     data = validate(project, sentence, data)
     begin_write(session)
     conn = session.connection()
@@ -226,6 +231,8 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
             _touch(session, conn, user, now)
             session.commit()
             return Annotation(id=new_id, **values), "created"
+        if only_new:
+            return None
         # A label is there already: change it (or not) below.
     for attempt in range(3):
         ann_id, leased, skipped = _probe(conn, key)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from annotator import assign, create_app, projects, users
-from annotator.models import Lease, Sentence
+from annotator.models import AnnotationHistory, Lease, Sentence
 from annotator.web import api
 from annotator.web.fastpath import FastPath
 
@@ -96,6 +96,12 @@ def test_labels_and_their_errors_match_flask(app, flask_only, db, make_user, pro
     unchanged = put(fast, sa, ha, label), put(slow, sb, hb, label)
     assert unchanged[0].get_json()["outcome"] == "unchanged"
     _same(*unchanged, ignore_times=True)
+    # On PostgreSQL the fast path tries a new label in autocommit mode, one statement; a
+    # label that is there already is changed in a transaction, with its history.
+    changed = {"label": "attributed_claim", "seconds": 1.0}
+    updated = put(fast, sa, ha, changed), put(slow, sb, hb, changed)
+    assert updated[0].get_json()["outcome"] == "updated"
+    _same(*updated, ignore_times=True)
     for sid, body in [(sa, {"label": "no_such_label"}),                   # 400
                       (sa, {"label": "neutral_fact", "spans": "x"}),       # 400
                       (999_999, label)]:                                   # 404
@@ -106,6 +112,10 @@ def test_labels_and_their_errors_match_flask(app, flask_only, db, make_user, pro
     db.rollback()
     stored = db.scalar(select(Sentence.n_labels).where(Sentence.id == sa))
     assert stored == 2
+    history = db.execute(select(AnnotationHistory.user_id, AnnotationHistory.action)
+                         .order_by(AnnotationHistory.id)).all()
+    assert history == [(alice.id, "create"), (bob.id, "create"),
+                       (alice.id, "update"), (bob.id, "update")]
 
 
 def test_what_it_does_not_answer_goes_to_flask(app, db, make_user, project, handed_on):
@@ -155,12 +165,12 @@ def test_an_unexpected_error_is_rolled_back_and_flask_answers(app, db, make_user
     sid = resp.get_json()["sentence"]["id"]
     assert db.scalars(select(Lease.sentence_id)).all() == [sid]
 
-    def write_then_fail(session, project, sentence, user, data):
+    def write_then_fail(session, project, sentence, user, data, **kw):
         if failures["label"]:
             failures["label"] -= 1
-            real_label(session, project, sentence, user, data)  # commits: then the error
+            real_label(session, project, sentence, user, data, **kw)  # commits: then the error
             raise RuntimeError("after the write")
-        return real_label(session, project, sentence, user, data)
+        return real_label(session, project, sentence, user, data, **kw)
 
     monkeypatch.setattr(api, "label_body", write_then_fail)
     resp = client.put(f"/api/v1/sentences/{sid}/annotation", headers=h,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from annotator import assign, hotpath, projects, users, writes
 from annotator import sentences as sent
-from annotator.models import ApiToken, Sentence, User
+from annotator.models import ApiToken, Sentence, User, utcnow
 from annotator.web.hints import matcher_for
 from annotator.writes import LabelInput
 
@@ -176,3 +176,30 @@ def test_done_drops_at_once_when_the_user_removes_a_label(client, db, make_user,
     assert client.get("/api/v1/projects/news/next", headers=h).get_json()["progress"]["done"] == 2
     assert client.delete(f"/api/v1/sentences/{sid}/annotation", headers=h).get_json()["deleted"]
     assert client.get("/api/v1/projects/news/next", headers=h).get_json()["progress"]["done"] == 1
+
+
+def test_leases_read_with_the_token_give_lease_next_what_it_reads_itself(db, project, make_user):
+    from annotator.models import Lease
+
+    alice = make_user("alice")
+    _, token = users.create_token(db, alice)
+    db.commit()
+    hotpath.principal_and_project(db, token, "news")  # notes the token's use (a commit)
+    db.commit()
+    [first] = assign.lease_next(db, project, alice)
+    principal, row = hotpath.principal_and_project(db, token, "news")
+    assert row.leases == ([first], False)
+    assert assign.lease_next(db, row, principal, leases=row.leases) == [first]
+    # The lease expires: none is held, and lease_next drops it as when it reads them itself.
+    db.execute(Lease.__table__.update().values(expires_at=utcnow() - timedelta(minutes=1)))
+    db.commit()
+    principal, row = hotpath.principal_and_project(db, token, "news")
+    assert row.leases == ([], True)
+    again = assign.lease_next(db, row, principal, leases=row.leases)
+    assert again == [first]  # still the first open sentence: leased anew
+    leases = db.execute(select(Lease.sentence_id, Lease.expires_at)).all()
+    assert len(leases) == 1 and leases[0][1] > utcnow()
+    # A lookup that noted the token's use (and so committed) leaves lease_next to read them.
+    db.execute(ApiToken.__table__.update().values(last_used_at=None))
+    db.commit()
+    assert hotpath.principal_and_project(db, token, "news")[1].leases is None

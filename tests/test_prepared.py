@@ -40,13 +40,18 @@ def test_every_prepared_statement_gives_what_sqlalchemy_gives(db, project, make_
     [token_row] = _same(db, hotpath._RUN_TOKEN, {"digest": digest})
     assert token_row[5] == "alice" and token_row[7] is True and token_row[2] is None
     [with_project] = _same(db, hotpath._RUN_TOKEN_PROJECT,
-                           {"digest": digest, "slug": "news", "since": 0})
+                           {"digest": digest, "slug": "news", "since": 0, "now": now})
     assert isinstance(with_project[13], list) and isinstance(with_project[14], dict)
     assert with_project[18] == 1 and with_project[19] > 0  # alice's labels here, newest id
-    assert _same(db, hotpath._RUN_TOKEN_PROJECT, {"digest": digest, "slug": "news",
-                                                  "since": with_project[19]})[0][18:] == (0, None)
+    leased = assign.held(db, project, alice)
+    db.rollback()
+    assert len(leased) == 1 and with_project[20:] == (leased[0], False)  # held here, none expired
+    later = {"digest": digest, "slug": "news", "since": 0, "now": now + timedelta(days=1)}
+    assert _same(db, hotpath._RUN_TOKEN_PROJECT, later)[0][20:] == (None, True)
+    assert _same(db, hotpath._RUN_TOKEN_PROJECT, {"digest": digest, "slug": "news", "now": now,
+                                                  "since": with_project[19]})[0][18:20] == (0, None)
     assert _same(db, hotpath._RUN_TOKEN_PROJECT,
-                 {"digest": digest, "slug": "nope", "since": 0})[0][9] is None
+                 {"digest": digest, "slug": "nope", "since": 0, "now": now})[0][9] is None
     _same(db, hotpath._RUN_TOKEN_SENTENCE, {"digest": digest, "sid": first.id})
     _same(db, hotpath._RUN_PROJECT, {"slug": "news", "uid": alice.id})
     _same(db, hotpath._RUN_SENTENCE, {"sid": first.id, "uid": alice.id})

@@ -22,7 +22,9 @@ from .setup import csrf, error_response, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_AHEAD = 10
-PROGRESS_MAX_AGE = 2.0  # seconds a `next` may reuse the total of progress (see assign.progress)
+# Seconds a `next` may reuse the total of progress (see assign.progress): the count walks the
+# project's open sentences, and only other people's work changes the total.
+PROGRESS_MAX_AGE = 10.0
 
 
 class ApiError(Exception):
@@ -285,7 +287,8 @@ def next_sentence(slug: str):
 def next_body(session, project, user, ahead: int = 0) -> dict:
     """`next`'s answer; it commits. (Also answered by fastpath, without Flask.)"""
     # One transaction: the leases, then what is shown, committed together.
-    picked = assign.lease_next(session, project, user, 1 + ahead, commit=False)
+    known = getattr(project, "leases", None) if ahead == 0 else None  # read with the token
+    picked = assign.lease_next(session, project, user, 1 + ahead, commit=False, leases=known)
     matcher = _matcher(project.lexicon_json) if projects.settings(project)["hints"] else None
     views = hotpath.views(session, picked, matcher)
     body = {"sentence": views[0] if views else None,
@@ -316,15 +319,20 @@ def annotation(sentence_id: int):
     return jsonify(body), status
 
 
-def label_body(session, project, sentence, user, data: dict) -> tuple[dict, int]:
-    """PUT annotation's answer and status; it commits. (Also answered by fastpath.)"""
+def label_body(session, project, sentence, user, data: dict,
+               only_new: bool = False) -> tuple[dict, int] | None:
+    """PUT annotation's answer and status; it commits. (Also answered by fastpath, which
+    first tries only_new: see writes.save; None when the label was there already.)"""
     try:
-        ann, outcome = writes.save(session, project, sentence, user, LabelInput(
+        saved = writes.save(session, project, sentence, user, LabelInput(
             label=data.get("label"), spans=data.get("spans"), comment=data.get("comment"),
-            seconds=data.get("seconds"), hints_shown=data.get("hints_shown")))
+            seconds=data.get("seconds"), hints_shown=data.get("hints_shown")), only_new)
     except AnnotationError as err:
         status = 409 if err.code in ("not_queued", "conflict") else 400
         raise ApiError(status, err.code, str(err)) from None
+    if saved is None:
+        return None
+    ann, outcome = saved
     body = _annotation_json(ann)
     body["outcome"] = outcome
     feedback = control_feedback(session, project, sentence)

@@ -110,7 +110,17 @@ def _next(session, token: str, slug: str, _data) -> tuple[int, dict]:
 
 
 def _label(session, token: str, sentence_id: int, data: dict) -> tuple[int, dict]:
+    # PostgreSQL: a new label is one statement (writes.save only_new), so the request runs
+    # in autocommit mode: two round trips (BEGIN, COMMIT) fewer of the four it takes
+    # otherwise. A label that is there already is changed in a transaction, as always.
+    one_statement = session.get_bind().dialect.name == "postgresql"
+    if one_statement:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     principal, found = hotpath.principal_and_sentence(session, token, sentence_id)
     project, sentence = api.checked(principal, found, f"No sentence {sentence_id}.", "annotate")
-    body, status = api.label_body(session, project, sentence, principal, data)
+    answer = api.label_body(session, project, sentence, principal, data, only_new=one_statement)
+    if answer is None:
+        session.close()  # back to the pool; the session goes on in a transaction
+        answer = api.label_body(session, project, sentence, principal, data)
+    body, status = answer
     return status, body
