@@ -1,6 +1,7 @@
 """Production serving: gunicorn where it runs (POSIX), waitress elsewhere."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 
@@ -11,9 +12,43 @@ import sys
 KEEPALIVE_REQUESTS = 100
 
 
-def _recycle_connection(worker, req) -> None:
-    if getattr(req, "req_number", 0) >= KEEPALIVE_REQUESTS:
-        req.must_close = True
+class ConnectionBalance:
+    """Keeps the workers' shares of keep-alive connections even.
+
+    The kernel hands each new connection to whichever worker accepts first, busy or not, and
+    a keep-alive connection then stays: 32 annotators were seen split 24 / 8 between two
+    workers, those on the crowded one waiting five times longer. Each worker notes its open
+    connections in shared memory (a slot per worker); a worker holding more than one above
+    the least loaded closes the connection it is answering ("Connection: close", the client
+    reconnects) until the shares are even."""
+
+    SLOTS = 64
+
+    def __init__(self):
+        self.counts = multiprocessing.RawArray("i", self.SLOTS)  # open connections + 1; 0: free
+
+    def pre_request(self, worker, req) -> None:
+        number = getattr(req, "req_number", 0)
+        if number >= KEEPALIVE_REQUESTS:
+            req.must_close = True
+            return
+        mine = getattr(worker, "nr_conns", None)  # gthread workers; sync ones keep none alive
+        if mine is None:
+            return
+        slot = worker.age % self.SLOTS
+        self.counts[slot] = mine + 1
+        if number < 2:
+            return
+        least = min((c - 1 for i, c in enumerate(self.counts) if c and i != slot), default=mine)
+        if mine > least + 1:
+            req.must_close = True
+
+    def post_request(self, worker, req, environ, resp) -> None:
+        if req.must_close and getattr(worker, "nr_conns", None) is not None:
+            self.counts[worker.age % self.SLOTS] = worker.nr_conns  # one fewer, after closing
+
+    def worker_exit(self, server, worker) -> None:
+        self.counts[worker.age % self.SLOTS] = 0
 
 
 def serve(host: str, port: int, workers: int, threads: int) -> None:
@@ -30,6 +65,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         wserve(create_app(), host=host, port=port, threads=max(threads * workers, 4))
         return
 
+    balance = ConnectionBalance()
+
     class App(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
@@ -39,7 +76,9 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("accesslog", None)
             self.cfg.set("timeout", 120)
             self.cfg.set("graceful_timeout", 10)
-            self.cfg.set("pre_request", _recycle_connection)
+            self.cfg.set("pre_request", balance.pre_request)
+            self.cfg.set("post_request", balance.post_request)
+            self.cfg.set("worker_exit", balance.worker_exit)
             if os.path.isdir("/dev/shm"):
                 # The worker heartbeat file is touched on every loop: keep it off the disk.
                 self.cfg.set("worker_tmp_dir", "/dev/shm")
