@@ -84,7 +84,8 @@ class HttpClient:
             try:
                 self.writer.write(raw)
                 await self.writer.drain()
-                return await asyncio.wait_for(self._read(got_bytes), self.timeout)
+                async with asyncio.timeout(self.timeout):  # no task per request, as wait_for makes
+                    return await self._read(got_bytes)
             except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as err:
                 self.close()
                 if attempt == 0 and reused and not got_bytes[0] \
