@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .db import begin_write
+from .hotpath import view_of
 from .prepared import Prepared
 from .models import Annotation, ControlItem, Lease, Project, Sentence, Skip, User, utcnow
 from .projects import settings
@@ -60,7 +61,7 @@ _LIMIT = bindparam("lim")
 # The article of the user's latest label: finish it before starting another.
 _CURRENT_ARTICLE = (select(S.c.article_id).select_from(A.join(S, S.c.id == A.c.sentence_id))
                     .where(A.c.user_id == _uid, A.c.project_id == _pid)
-                    .order_by(A.c.updated_at.desc(), A.c.id.desc()).limit(1))
+                    .order_by(A.c.updated_at.desc(), A.c.id.desc()).limit(literal_column("1")))
 
 
 def _walks(fenced: bool) -> dict:
@@ -115,6 +116,10 @@ def _pg_claims():
         stmt = w[name].limit(literal_column("1")).with_for_update(of=S, skip_locked=True)
         out[name] = stmt
         out[name + "_except"] = stmt.where(S.c.id.not_in(bindparam("ex", expanding=True)))
+    # Both picks in one round trip: COALESCE runs the second (an init plan) only when the
+    # first found nothing, so at most one sentence is locked, as when they run in turn.
+    out["pick_first"] = select(func.coalesce(out["pick_in_article"].scalar_subquery(),
+                                             out["pick"].scalar_subquery()))
     sid = bindparam("sid", type_=Integer)
     free = (select(S.c.n_labels).where(S.c.id == sid).scalar_subquery()
             + select(func.count()).select_from(L).where(
@@ -127,31 +132,41 @@ def _pg_claims():
     out["lease_if_free"] = ins.on_conflict_do_update(
         index_elements=[L.c.sentence_id, L.c.user_id],
         set_={"expires_at": ins.excluded.expires_at}).returning(L.c.sentence_id)
+    # The same lease, answered with what `next` shows of the sentence (hotpath.view_of):
+    # no rows when the slot was taken. One round trip fewer per `next`.
+    leased = out["lease_if_free"].cte("leased")
+    out["lease_and_view"] = view_of(select(leased.c.sentence_id).scalar_subquery()).add_cte(leased)
     return out
 
 
 _PG = _pg_claims()
-_RUN_PG = {name: Prepared(_PG[name]) for name in ("pick_in_article", "pick", "lease_if_free")}
+_RUN_PG = {name: Prepared(_PG[name]) for name in ("pick_first", "lease_if_free", "lease_and_view")}
 
 
-def _pg_claim(conn, params: dict, lease: dict, exclude: set[int]) -> int | None:
-    """Pick, lock and lease the first free sentence (PostgreSQL); None if there is none."""
-    order = ("pick_in_article", "pick")
+def _pg_claim(conn, params: dict, lease: dict, exclude: set[int],
+              read: dict | None = None) -> int | None:
+    """Pick, lock and lease the first free sentence (PostgreSQL); None if there is none.
+    With `read`, the sentence's view rows are read with the lease, into read[id]."""
     while True:
-        for name in order:
-            args = {**params, "lim": 1}
-            if exclude:  # an IN list: through SQLAlchemy
-                args["ex"] = list(exclude)
-                sid = conn.execute(_PG[name + "_except"], args).scalar()
-            else:
-                sid = _RUN_PG[name].scalar(conn, args)
-            if sid is not None:
-                break
+        if exclude:  # an IN list: through SQLAlchemy, one walk after the other
+            sid = None
+            for name in ("pick_in_article_except", "pick_except"):
+                sid = conn.execute(_PG[name], {**params, "ex": list(exclude)}).scalar()
+                if sid is not None:
+                    break
         else:
+            sid = _RUN_PG["pick_first"].scalar(conn, params)
+        if sid is None:
             return None
-        if _RUN_PG["lease_if_free"].scalar(conn, {**lease, "sid": sid, "now": params["now"],
-                                                  "k": params["k"]}) is not None:
-            return sid
+        args = {**lease, "sid": sid, "now": params["now"], "k": params["k"]}
+        if read is None:
+            if _RUN_PG["lease_if_free"].scalar(conn, args) is not None:
+                return sid
+        else:
+            rows = _RUN_PG["lease_and_view"].rows(conn, args)
+            if rows:
+                read[sid] = rows
+                return sid
         exclude.add(sid)  # lost the race: full in the snapshot taken after the lock
 
 
@@ -258,14 +273,16 @@ def held(session: Session, project: Project, user: User, now=None) -> list[int]:
 
 
 def lease_next(session: Session, project: Project, user: User, count: int = 1,
-               now=None, commit: bool = True, leases: tuple[list[int], bool] | None = None
-               ) -> list[int]:
+               now=None, commit: bool = True, leases: tuple[list[int], bool] | None = None,
+               read: dict | None = None) -> list[int]:
     """Ids of up to `count` sentences for the user, each leased to them; commits the leases
     (with commit=False the caller commits, after reading what it shows in the same transaction).
 
     `project` and `user` need only `id` (and the project `overlap` and `settings`). `leases`,
     where the caller read them in this transaction: (the first `count` sentences leased to
-    the user here and unlabelled, oldest lease first; whether any of their leases expired)."""
+    the user here and unlabelled, oldest lease first; whether any of their leases expired).
+    `read`, a dict: on PostgreSQL a sentence leased anew comes with its view rows
+    (hotpath.view_of), put into read[id] for hotpath.views."""
     now = now or utcnow()
     cfg = settings(project)
     begin_write(session)
@@ -290,7 +307,7 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
             sid = _control_due(session, project, user, cfg["control_rate"], chosen)
             if sid is None and conn.dialect.name == "postgresql":
                 tried = set(chosen)
-                sid = _pg_claim(conn, params, lease, tried)
+                sid = _pg_claim(conn, params, lease, tried, read)
                 if sid is not None:
                     picked.append(sid)
                     chosen.add(sid)

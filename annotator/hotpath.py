@@ -158,15 +158,23 @@ _CONTEXT = (select(_S.c.position, _S.c.text)
             .order_by(_S.c.position))
 # A sentence with its article title, and its context, in one query (views()).
 _C, _S2 = Sentence.__table__.alias("c"), Sentence.__table__.alias("s2")
-_VIEW = union_all(
-    select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text, _S.c.kind,
-           _ART.c.title)
-    .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id == bindparam("sid")),
-    select(null(), null(), null(), _C.c.position, _C.c.text, null(), null())
-    .select_from(_S2.join(_C, _C.c.article_id == _S2.c.article_id))
-    .where(_S2.c.id == bindparam("sid"), _kind_in(_C.c.kind),
-           _C.c.position.between(_S2.c.position - _WINDOW, _S2.c.position + _WINDOW),
-           _C.c.id != _S2.c.id))
+
+
+def view_of(sid):
+    """The view statement of the sentence `sid` (a bound parameter or a scalar subquery):
+    its row with the article title, then its context rows (None but position and text)."""
+    return union_all(
+        select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text, _S.c.kind,
+               _ART.c.title)
+        .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id == sid),
+        select(null(), null(), null(), _C.c.position, _C.c.text, null(), null())
+        .select_from(_S2.join(_C, _C.c.article_id == _S2.c.article_id))
+        .where(_S2.c.id == sid, _kind_in(_C.c.kind),
+               _C.c.position.between(_S2.c.position - _WINDOW, _S2.c.position + _WINDOW),
+               _C.c.id != _S2.c.id))
+
+
+_VIEW = view_of(bindparam("sid"))
 _VIEW_ROWS = (select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text,
                      _S.c.kind, _ART.c.title)
               .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id))
@@ -306,12 +314,15 @@ def view_rows(session: Session, ids: list[int]) -> list[tuple[SentenceRow, str]]
     return [rows[i] for i in ids if i in rows]
 
 
-def views(session: Session, ids: list[int], matcher=None) -> list[dict]:
-    """`sentences.view` of each sentence (in the order given), one query per sentence."""
+def views(session: Session, ids: list[int], matcher=None, read: dict | None = None) -> list[dict]:
+    """`sentences.view` of each sentence (in the order given), one query per sentence, but
+    for those whose view rows are in `read` already (assign.lease_next's `read`)."""
     conn = session.connection()
     out = []
     for sid in ids:
-        rows = _RUN_VIEW.rows(conn, {"sid": sid})
+        rows = read.get(sid) if read else None
+        if rows is None:
+            rows = _RUN_VIEW.rows(conn, {"sid": sid})
         own = next((r for r in rows if r[0] is not None), None)
         if own is None:
             continue

@@ -254,8 +254,8 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
                 ("label: token, user, sentence, project", hotpath._TOKEN_SENTENCE)]
         if pg:
             stmts = head + [
-                ("next: pick and lock, in the current article", assign._PG["pick_in_article"]),
-                ("next: pick and lock, anywhere (article finished)", assign._PG["pick"]),
+                ("next: pick and lock, in the current article, else anywhere (one statement)",
+                 assign._PG["pick_first"]),
                 ("next: lease if still free", assign._PG["lease_if_free"])] + tail + [
                 ("label: insert, history, count, clear lease and skip", writes._PG_CREATE)]
             params["exp"] = now

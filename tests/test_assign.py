@@ -139,6 +139,6 @@ def test_postgresql_picks_write_their_limit_out():
     prices high and so replans the pick on every `next` (seen: 0.4 ms of planning each)."""
     from sqlalchemy.dialects import postgresql
 
-    for name in ("pick_in_article", "pick"):
-        sql = str(assign._PG[name].compile(dialect=postgresql.dialect()))
-        assert "LIMIT 1 FOR UPDATE" in " ".join(sql.split()), sql[-120:]
+    for name in ("pick_in_article", "pick", "pick_first"):
+        sql = " ".join(str(assign._PG[name].compile(dialect=postgresql.dialect())).split())
+        assert "LIMIT 1 FOR UPDATE" in sql and "LIMIT %(" not in sql, sql[-120:]

@@ -77,12 +77,16 @@ def test_postgresql_statements(db, make_user, project):
     alice = make_user("alice")
     db.commit()
     params = {"uid": alice.id, "pid": project.id, "now": utcnow(), "k": project.overlap, "lim": 1}
-    for name in ("pick_in_article", "pick"):
-        _same(db, assign._RUN_PG[name], params)
-    sid = assign._RUN_PG["pick"].scalar(db.connection(), params)
+    [(sid,)] = _same(db, assign._RUN_PG["pick_first"], params)
+    # Nothing labelled yet, so no current article: the first open sentence anywhere.
+    assert sid == db.connection().execute(assign._PG["pick"], params).scalar()
     db.rollback()
     lease = {**params, "sid": sid, "exp": params["now"] + timedelta(minutes=5)}
     assert _same(db, assign._RUN_PG["lease_if_free"], lease) == [(sid,)]
+    # The lease answered with the sentence's view rows, as views() reads them; none when full.
+    with_view = _same(db, assign._RUN_PG["lease_and_view"], lease)
+    assert with_view and with_view == _same(db, hotpath._RUN_VIEW, {"sid": sid})
+    assert _same(db, assign._RUN_PG["lease_and_view"], {**lease, "k": 0}) == []
     # The one-statement label: an id when new, nothing when the pair exists; spans as JSON.
     label = {"sid": sid, "uid": alice.id, "pid": project.id, "label": "neutral_fact",
              "spans": [{"start": 0, "end": 2, "label": "cue"}], "comment": None, "seconds": 1.5,

@@ -288,9 +288,11 @@ def next_body(session, project, user, ahead: int = 0) -> dict:
     """`next`'s answer; it commits. (Also answered by fastpath, without Flask.)"""
     # One transaction: the leases, then what is shown, committed together.
     known = getattr(project, "leases", None) if ahead == 0 else None  # read with the token
-    picked = assign.lease_next(session, project, user, 1 + ahead, commit=False, leases=known)
+    read: dict = {}  # view rows that came with a lease (PostgreSQL)
+    picked = assign.lease_next(session, project, user, 1 + ahead, commit=False, leases=known,
+                               read=read)
     matcher = _matcher(project.lexicon_json) if projects.settings(project)["hints"] else None
-    views = hotpath.views(session, picked, matcher)
+    views = hotpath.views(session, picked, matcher, read)
     body = {"sentence": views[0] if views else None,
             "progress": assign.progress(session, project, user, max_age=PROGRESS_MAX_AGE,
                                         done=project.done)}
