@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import users
 from .db import begin_write, refresh_statistics
-from .ingest import IngestError, decode
+from .ingest import IngestError, decode, json_loads
 from .stats import utc_naive
 from .models import Annotation, AnnotationHistory, Project, Sentence, User, utcnow
 from .writes import AnnotationError, LabelInput, validate
@@ -60,7 +60,7 @@ def import_annotations(session: Session, project: Project, filename: str, data: 
         where = f"line {lineno}"
         try:
             try:
-                rec = json.loads(raw)
+                rec = json_loads(raw)
             except ValueError as err:
                 raise ValueError(f"{where}: not valid JSON ({err.msg})") from None
             if not isinstance(rec, dict):
@@ -139,7 +139,6 @@ def _store(session: Session, project: Project, parsed) -> Report:
     except BaseException:
         session.rollback()
         raise
-    if report.created:
-        refresh_statistics(session, Annotation.__tablename__, Sentence.__tablename__)
-        session.commit()
+    refresh_statistics(session, {Annotation.__tablename__: report.created,
+                                 Sentence.__tablename__: report.created})  # n_labels, full
     return report

@@ -87,9 +87,8 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
     except BaseException:
         session.rollback()
         raise
-    if report.added:
-        refresh_statistics(session, Article.__tablename__, Sentence.__tablename__)
-        session.commit()
+    refresh_statistics(session, {Article.__tablename__: len(report.added),
+                                 Sentence.__tablename__: report.sentences})
     return report
 
 

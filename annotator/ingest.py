@@ -25,6 +25,16 @@ __all__ = [
 ]
 
 
+def json_loads(text):
+    """json.loads, with input nested too deeply for the parser (which raises RecursionError)
+    reported as invalid JSON like any other, so that callers name the file and line."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        doc = text if isinstance(text, str) else ""
+        raise json.JSONDecodeError("nested too deeply", doc, 0) from None
+
+
 @dataclass
 class ArticleIn:
     title: str
@@ -293,12 +303,12 @@ def parse_jsonl(filename: str, text: str) -> list[ArticleIn]:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
+            obj = json_loads(raw)
         except json.JSONDecodeError as e:
             if not articles and not errors and _is_one_object(text):
                 if filename.lower().endswith(".json"):  # one pretty-printed article
                     try:
-                        return [_article_from(json.loads(text), None)]
+                        return [_article_from(json_loads(text), None)]
                     except ValueError as e2:
                         raise IngestError(filename, str(e2)) from None
                 raise IngestError(filename, "this is one pretty-printed JSON object; JSONL needs one "
@@ -318,14 +328,14 @@ def parse_jsonl(filename: str, text: str) -> list[ArticleIn]:
 
 def _is_one_object(text: str) -> bool:
     try:
-        return isinstance(json.loads(text), dict)
+        return isinstance(json_loads(text), dict)
     except json.JSONDecodeError:
         return False
 
 
 def _parse_json_array(filename: str, text: str) -> list[ArticleIn]:
     try:
-        items = json.loads(text)
+        items = json_loads(text)
     except json.JSONDecodeError as e:
         raise IngestError(filename, f"invalid JSON ({e.msg} at column {e.colno})", e.lineno) from None
     if not isinstance(items, list):
@@ -389,7 +399,7 @@ def _json_ld(soup) -> dict:
     """NewsArticle metadata from <script type="application/ld+json">, if any."""
     for tag in soup.find_all("script", attrs={"type": "application/ld+json"}):
         try:
-            data = json.loads(tag.string or "")
+            data = json_loads(tag.string or "")
         except (json.JSONDecodeError, TypeError):
             continue
         stack = [data]

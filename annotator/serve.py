@@ -47,7 +47,8 @@ class ConnectionBalance:
         if req.must_close and getattr(worker, "nr_conns", None) is not None:
             self.counts[worker.age % self.SLOTS] = worker.nr_conns  # one fewer, after closing
 
-    def worker_exit(self, server, worker) -> None:
+    def child_exit(self, server, worker) -> None:
+        """In the master, for every worker reaped (a killed one too): its slot is free."""
         self.counts[worker.age % self.SLOTS] = 0
 
 
@@ -78,7 +79,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("pre_request", balance.pre_request)
             self.cfg.set("post_request", balance.post_request)
-            self.cfg.set("worker_exit", balance.worker_exit)
+            self.cfg.set("child_exit", balance.child_exit)
             if os.path.isdir("/dev/shm"):
                 # The worker heartbeat file is touched on every loop: keep it off the disk.
                 self.cfg.set("worker_tmp_dir", "/dev/shm")

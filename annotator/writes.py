@@ -208,8 +208,9 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
     `project`, `sentence` and `user` may be any objects with the attributes used here (the API
     passes light rows); the annotation returned is a detached snapshot of the stored row.
 
-    only_new (PostgreSQL): store a new label in its one statement and return None, writing
-    nothing, when the user's label is there already. On a connection in autocommit mode
+    only_new (PostgreSQL): store a new label in its one statement and return None when the
+    user's label is there already, having changed nothing but clearing their lease and skip
+    on the sentence (which any save of theirs does). On a connection in autocommit mode
     that statement is its own transaction (no BEGIN and COMMIT round trips); changing a
     label takes several statements and so needs a transaction (save without only_new)."""
     data = validate(project, sentence, data)

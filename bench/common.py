@@ -311,7 +311,8 @@ def make_corpus(engine, project_id: int, n_articles: int, per_article: int, seed
                     pos += len(s) + 1
             conn.execute(insert(Sentence), rows)
             done += len(rows)
-        refresh_statistics(conn, Article.__tablename__, Sentence.__tablename__)  # as an import does
+    with engine.connect() as conn:  # as an import does
+        refresh_statistics(conn, {Article.__tablename__: n_articles, Sentence.__tablename__: done})
     return done
 
 

@@ -87,3 +87,13 @@ def test_an_import_leaves_the_planner_statistics_of_what_it_filled(db):
         "(to_regclass('articles'), to_regclass('sentences'))")).all())
     assert stats["articles"] == rows == 3
     assert stats["sentences"] == report.sentences > 0
+    # Twenty more (more than a tenth): counted again; then one more (less): left to autovacuum.
+    more = articles.add_articles(db, p, _items(*[f"Item {i} reports it. A second line."
+                                                 for i in range(20)]), "c")
+    assert _reltuples(db, "articles") == 23 and len(more.added) == 20
+    articles.add_articles(db, p, _items("One more item. And its end."), "d")
+    assert _reltuples(db, "articles") == 23
+
+
+def _reltuples(db, table: str) -> float:
+    return db.scalar(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table})

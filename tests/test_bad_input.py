@@ -135,3 +135,15 @@ def test_query_strings_never_500(api, path, query):
     client, h = api
     resp = client.get(path, query_string=query, headers=h)
     assert resp.status_code < 500, resp.get_data(as_text=True)[:300]
+
+
+def test_json_nested_too_deeply_is_invalid_json_with_its_line(client, db, make_user):
+    """The parser's RecursionError is reported like any invalid JSON (file and line)."""
+    import pytest
+
+    from annotator import ingest
+
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(ingest.IngestError) as err:
+        ingest.parse_file("deep.jsonl", f'{{"title": "ok", "text": "Fine."}}\n{deep}\n'.encode())
+    assert err.value.line == 2 and "nested too deeply" in str(err.value)

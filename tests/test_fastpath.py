@@ -129,6 +129,8 @@ def test_what_it_does_not_answer_goes_to_flask(app, db, make_user, project, hand
         lambda: client.get("/api/v1/projects/news/next?ahead=2", headers=h),            # query
         lambda: client.put(url, headers=h, data="not json", content_type="application/json"),
         lambda: client.put(url, headers=h, data="[1]", content_type="application/json"),
+        lambda: client.put(url, headers=h, data="[" * 100_000 + "]" * 100_000,    # too deep
+                           content_type="application/json"),
         lambda: client.put(url, headers=h, data='{"label": "neutral_fact"}',
                            content_type="text/plain"),
         lambda: client.get(url, headers=h),                                             # method
@@ -139,7 +141,7 @@ def test_what_it_does_not_answer_goes_to_flask(app, db, make_user, project, hand
     for n, request in enumerate(cases, 1):
         statuses.append(request().status_code)
         assert handed_on["n"] == n
-    assert statuses == [200, 400, 400, 400, 404, 401, 401]
+    assert statuses == [200, 400, 400, 400, 400, 404, 401, 401]
 
 
 def test_an_unexpected_error_is_rolled_back_and_flask_answers(app, db, make_user, project,
@@ -180,3 +182,28 @@ def test_an_unexpected_error_is_rolled_back_and_flask_answers(app, db, make_user
     assert handed_on["n"] == 2
     db.rollback()  # a fresh snapshot
     assert db.scalar(select(Sentence.n_labels).where(Sentence.id == sid)) == 1
+
+
+def test_connections_go_back_to_the_pool_in_transactional_mode(app, db, make_user, project):
+    """On PostgreSQL a new label runs in autocommit mode; the connection must not stay so."""
+    alice = make_user("alice")
+    h = _bearer(db, alice)
+    client = app.test_client()
+    sid = client.get("/api/v1/projects/news/next", headers=h).get_json()["sentence"]["id"]
+    resp = client.put(f"/api/v1/sentences/{sid}/annotation", headers=h,
+                      json={"label": "neutral_fact"})
+    assert resp.status_code == 201
+    engine = app.extensions["annotator.engine"]
+    pooled = engine.pool.checkedin()
+    conns = [engine.connect() for _ in range(max(1, pooled))]  # every pooled one at once
+    try:
+        for conn in conns:
+            driver = conn.connection.driver_connection
+            if engine.dialect.name == "postgresql":
+                from psycopg import IsolationLevel
+
+                assert driver.autocommit is False
+                assert driver.isolation_level in (None, IsolationLevel.READ_COMMITTED)
+    finally:
+        for conn in conns:
+            conn.close()

@@ -160,3 +160,28 @@ def test_none_goes_through_the_bind_processor_as_with_sqlalchemy(db, project, ma
         "SELECT user_id, hints_shown IS NULL FROM annotations WHERE sentence_id = :s "
         "ORDER BY user_id"), {"s": s.id}).all()
     assert stored[0][1] == stored[1][1]
+
+
+@pytest.mark.usefixtures("project")
+def test_postgresql_pick_first_stays_in_the_current_article(db, make_user, project):
+    """pick_first is the in-article pick when it finds one, the pick anywhere otherwise."""
+    if db.connection().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from annotator import ingest
+    from annotator.articles import add_articles
+
+    add_articles(db, project, ingest.parse_file("b.jsonl", (
+        b'{"title": "Second", "text": "One thing happened. Then another. And a third."}\n')), "b")
+    alice = make_user("alice")
+    db.commit()
+    second = db.scalars(select(Sentence.id).where(Sentence.project_id == project.id,
+                                                  Sentence.kind == "body")
+                        .order_by(Sentence.article_id.desc(), Sentence.position)).all()
+    writes.save(db, project, db.get(Sentence, second[0]), alice, LabelInput("neutral_fact"))
+    params = {"uid": alice.id, "pid": project.id, "now": utcnow(), "k": project.overlap}
+    conn = db.connection()
+    here = conn.execute(assign._PG["pick_in_article"], params).scalar()
+    anywhere = conn.execute(assign._PG["pick"], params).scalar()
+    db.rollback()
+    assert here == second[1] and anywhere != here  # the first article comes first anywhere
+    assert _same(db, assign._RUN_PG["pick_first"], params) == [(here,)]

@@ -47,9 +47,10 @@ def test_a_first_request_an_old_connection_and_a_worker_alone():
 
 
 def test_an_exited_worker_is_forgotten():
+    """The master clears the slot of every worker it reaps, one killed by a signal too."""
     balance = ConnectionBalance()
     crowded, gone = _worker(1, 20), _worker(2, 3)
     _request(balance, gone, 2)
     assert _request(balance, crowded, 2)
-    balance.worker_exit(None, gone)
+    balance.child_exit(None, gone)
     assert not _request(balance, crowded, 3)    # no other worker left to balance against

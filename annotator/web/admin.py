@@ -46,7 +46,7 @@ def _json_field(text: str, field: str):
     if not (text or "").strip():
         return None
     try:
-        return json.loads(text)
+        return ingest.json_loads(text)
     except ValueError as err:
         raise projects.ProjectError(f"{field}: not valid JSON ({err})") from None
 
@@ -228,7 +228,7 @@ def lexicon(slug: str):
             if request.form.get("action") == "reset":
                 project.lexicon = None
             else:
-                project.lexicon = suggest.validate_lexicon(json.loads(text))
+                project.lexicon = suggest.validate_lexicon(ingest.json_loads(text))
             session.commit()
             flash("Lexicon saved. New hints apply from the next sentence served.", "info")
             return redirect(url_for("admin.lexicon", slug=slug))

@@ -1,7 +1,6 @@
 """Annotators' pages: their projects, the annotate page (with and without JavaScript), guidelines."""
 from __future__ import annotations
 
-import json
 import time
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -9,7 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from .. import assign, projects, writes
+from .. import assign, ingest, projects, writes
 from .. import sentences as sent
 from ..writes import AnnotationError, LabelInput
 from ..models import Sentence
@@ -88,7 +87,7 @@ def _submit(session, project):
     spans = None
     if form.get("spans"):
         try:
-            spans = json.loads(form["spans"])
+            spans = ingest.json_loads(form["spans"])
         except ValueError:
             abort(400, "spans: not valid JSON")
     if cfg["spans"].get(label, "optional") == "off":

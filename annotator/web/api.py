@@ -179,7 +179,10 @@ def _project(slug: str, purpose: str):
 
 
 def _body() -> dict:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes: not a label
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
     return data
@@ -390,7 +393,7 @@ def import_articles(slug: str):
         text = ingest.decode(name, raw)
         stripped = text.strip()
         if stripped.startswith("{") and "\n" not in stripped:
-            obj = json.loads(stripped)
+            obj = ingest.json_loads(stripped)
             items = ingest.parse_jsonl(name, json.dumps(obj, ensure_ascii=False))
         else:
             items = ingest.parse_jsonl(name, text)

@@ -8,15 +8,18 @@ on a two-core machine shared with PostgreSQL that halves the labels per second.
 `FastPath` wraps the app's WSGI callable and answers exactly those requests in their plain
 form, with the same functions as the views (api.checked, api.next_body, api.label_body,
 annotator.hotpath), the same JSON, status, errors and headers (tests compare the two paths
-byte for byte). Anything else goes to Flask untouched: another route or method, a cookie
-session, a query string, a body that is not a JSON object, an unexpected error (rolled back,
-then Flask answers it and logs what happens). Set FAST_PATH = False to send everything
-through Flask.
+byte for byte). Anything else goes to Flask untouched: another route or method, a request
+without a bearer token (a browser session), a query string, a body that is not a JSON object,
+an unexpected error (logged, rolled back, then Flask answers the same request: a PUT is
+idempotent, so a label committed before the error is stored once and answered "unchanged").
+Set FAST_PATH = False to send everything through Flask; in debug mode (indented JSON) it is
+off.
 """
 from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 
 from werkzeug.http import HTTP_STATUS_CODES
@@ -26,6 +29,7 @@ from .. import hotpath
 from . import api
 from .setup import SECURITY_HEADERS
 
+_log = logging.getLogger(__name__)
 _NEXT = re.compile(r"/api/v1/projects/([A-Za-z0-9_.-]{1,64})/next")
 _LABEL = re.compile(r"/api/v1/sentences/([0-9]{1,18})/annotation")
 _JSON_TYPES = ("application/json", "application/json; charset=utf-8")
@@ -81,7 +85,7 @@ class FastPath:
         environ["wsgi.input"] = io.BytesIO(raw)
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             return None
         return data if isinstance(data, dict) else None
 
@@ -95,6 +99,8 @@ class FastPath:
             session.rollback()
             return err.status, {"error": {"code": err.code, "message": err.message}}
         except Exception:
+            _log.warning("fast path failed on %s %s; Flask answers it", environ.get("REQUEST_METHOD"),
+                         environ.get("PATH_INFO"), exc_info=True)
             session.rollback()
             if "wsgi.input" in environ and hasattr(environ["wsgi.input"], "seek"):
                 environ["wsgi.input"].seek(0)

@@ -104,7 +104,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, annotate, admin, review, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # api checks CSRF itself for cookie-authenticated requests
-    if app.config.get("FAST_PATH", True):
+    if app.config.get("FAST_PATH", True) and not app.debug:
         from .fastpath import FastPath
 
         app.wsgi_app = FastPath(app, app.wsgi_app)  # the annotate loop's token requests
