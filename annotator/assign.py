@@ -25,10 +25,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .db import begin_write
-from .hotpath import view_of
 from .prepared import Prepared
 from .models import Annotation, ControlItem, Lease, Project, Sentence, Skip, User, utcnow
 from .projects import settings
+from .sentences import view_of
 
 S, A, L = Sentence.__table__, Annotation.__table__, Lease.__table__
 K, C = Skip.__table__, ControlItem.__table__
@@ -64,6 +64,16 @@ _CURRENT_ARTICLE = (select(S.c.article_id).select_from(A.join(S, S.c.id == A.c.s
                     .order_by(A.c.updated_at.desc(), A.c.id.desc()).limit(literal_column("1")))
 
 
+def held_by(user, project, now, fenced: bool = False):
+    """The sentences leased to `user` in `project`, live at `now` and not labelled by them,
+    oldest lease first (columns or bound parameters: annotator.hotpath reads them with the
+    token)."""
+    return (select(L.c.sentence_id)
+            .where(L.c.user_id == user, L.c.project_id == project, L.c.expires_at > now,
+                   ~_probe(fenced, A, A.c.sentence_id == L.c.sentence_id, A.c.user_id == user))
+            .order_by(L.c.id))
+
+
 def _walks(fenced: bool) -> dict:
     """The statements that walk the queue (see _probe for `fenced`)."""
     open_ = and_(*_OPEN_WHERE,
@@ -81,10 +91,7 @@ def _walks(fenced: bool) -> dict:
         "pick_skipped": (
             select(S.c.id).join(K, and_(K.c.sentence_id == S.c.id, K.c.user_id == _uid))
             .where(open_, _FREE).order_by(K.c.at, K.c.id).limit(_LIMIT)),
-        "held": (select(L.c.sentence_id)
-                 .where(L.c.user_id == _uid, L.c.project_id == _pid, L.c.expires_at > _now,
-                        unlabelled)
-                 .order_by(L.c.id)),
+        "held": held_by(_uid, _pid, _now, fenced),
         # All the user's leases at once: the held ones (live, here, unlabelled) and whether
         # any expired.
         "leases": (select(L.c.sentence_id, L.c.project_id == _pid, L.c.expires_at > _now,
@@ -132,7 +139,7 @@ def _pg_claims():
     out["lease_if_free"] = ins.on_conflict_do_update(
         index_elements=[L.c.sentence_id, L.c.user_id],
         set_={"expires_at": ins.excluded.expires_at}).returning(L.c.sentence_id)
-    # The same lease, answered with what `next` shows of the sentence (hotpath.view_of):
+    # The same lease, answered with what `next` shows of the sentence (sentences.view_of):
     # no rows when the slot was taken. One round trip fewer per `next`.
     leased = out["lease_if_free"].cte("leased")
     out["lease_and_view"] = view_of(select(leased.c.sentence_id).scalar_subquery()).add_cte(leased)
@@ -282,7 +289,7 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
     where the caller read them in this transaction: (the first `count` sentences leased to
     the user here and unlabelled, oldest lease first; whether any of their leases expired).
     `read`, a dict: on PostgreSQL a sentence leased anew comes with its view rows
-    (hotpath.view_of), put into read[id] for hotpath.views."""
+    (sentences.view_of), put into read[id] for hotpath.views."""
     now = now or utcnow()
     cfg = settings(project)
     begin_write(session)

@@ -18,15 +18,16 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, bindparam, cast, exists, func, null, or_, select, union_all, update
+from sqlalchemy import Text, bindparam, cast, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from .assign import held_by
 from .db import begin_write
 from .prepared import Prepared
 from .models import (Annotation, ApiToken, Article, Lease, Project, ProjectMember, Sentence, User,
                      utcnow)
 from .projects import allowed
-from .sentences import CONTEXT, CONTEXT_KINDS
+from .sentences import CONTEXT, CONTEXT_WINDOW, kind_in, view_of
 from . import users
 
 _T, _U, _P = ApiToken.__table__, User.__table__, Project.__table__
@@ -124,11 +125,7 @@ _TOP_SINCE = select(func.max(_A.c.id)).where(*_MINE_SINCE).scalar_subquery()
 # sentence they have not labelled, and whether any of theirs expired (one round trip fewer).
 _L = Lease.__table__
 _lease_now = bindparam("now", type_=_L.c.expires_at.type)
-_HELD_HERE = (select(_L.c.sentence_id)
-              .where(_L.c.user_id == _U.c.id, _L.c.project_id == _P.c.id,
-                     _L.c.expires_at > _lease_now,
-                     ~exists().where(_A.c.sentence_id == _L.c.sentence_id, _A.c.user_id == _U.c.id))
-              .order_by(_L.c.id).limit(1).scalar_subquery())
+_HELD_HERE = held_by(_U.c.id, _P.c.id, _lease_now).limit(1).scalar_subquery()
 _ANY_EXPIRED = exists().where(_L.c.user_id == _U.c.id, _L.c.expires_at <= _lease_now)
 _TOKEN_PROJECT = (select(*_TOKEN.selected_columns, *_project_cols(_U.c.id), _DONE_SINCE, _TOP_SINCE,
                          _HELD_HERE, _ANY_EXPIRED)
@@ -144,36 +141,12 @@ _VIEW_ROW = (select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S
                     _S.c.kind, _ART.c.title)
              .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id))
              .where(_S.c.id == bindparam("sid")))
-def _kind_in(column):
-    # kind IN (...) as ORs of equalities: a fixed statement without expanding parameters,
-    # which Prepared can run.
-    return or_(*(column == kind for kind in CONTEXT_KINDS))
-
-
-_WINDOW = 8  # as sentences.context: neighbours are looked for within 8 positions
 _CONTEXT = (select(_S.c.position, _S.c.text)
-            .where(_S.c.article_id == bindparam("aid"), _kind_in(_S.c.kind),
+            .where(_S.c.article_id == bindparam("aid"), kind_in(_S.c.kind),
                    _S.c.position.between(bindparam("lo"), bindparam("hi")),
                    _S.c.id != bindparam("sid"))
             .order_by(_S.c.position))
 # A sentence with its article title, and its context, in one query (views()).
-_C, _S2 = Sentence.__table__.alias("c"), Sentence.__table__.alias("s2")
-
-
-def view_of(sid):
-    """The view statement of the sentence `sid` (a bound parameter or a scalar subquery):
-    its row with the article title, then its context rows (None but position and text)."""
-    return union_all(
-        select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text, _S.c.kind,
-               _ART.c.title)
-        .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id == sid),
-        select(null(), null(), null(), _C.c.position, _C.c.text, null(), null())
-        .select_from(_S2.join(_C, _C.c.article_id == _S2.c.article_id))
-        .where(_S2.c.id == sid, _kind_in(_C.c.kind),
-               _C.c.position.between(_S2.c.position - _WINDOW, _S2.c.position + _WINDOW),
-               _C.c.id != _S2.c.id))
-
-
 _VIEW = view_of(bindparam("sid"))
 _VIEW_ROWS = (select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text,
                      _S.c.kind, _ART.c.title)
@@ -345,6 +318,6 @@ def _view(sentence: SentenceRow, title: str, near: list, matcher) -> dict:
 def view(session: Session, sentence: SentenceRow, title: str, matcher=None) -> dict:
     """`sentences.view` with a prepared context query (the same JSON; tests compare the two)."""
     rows = session.connection().execute(_CONTEXT, {
-        "aid": sentence.article_id, "lo": sentence.position - _WINDOW,
-        "hi": sentence.position + _WINDOW, "sid": sentence.id}).all()
+        "aid": sentence.article_id, "lo": sentence.position - CONTEXT_WINDOW,
+        "hi": sentence.position + CONTEXT_WINDOW, "sid": sentence.id}).all()
     return _view(sentence, title, list(rows), matcher)

@@ -35,7 +35,7 @@ class ConnectionBalance:
         mine = getattr(worker, "nr_conns", None)  # gthread workers; sync ones keep none alive
         if mine is None:
             return
-        slot = worker.age % self.SLOTS
+        slot = self._slot(worker)
         self.counts[slot] = mine + 1
         if number < 2:
             return
@@ -45,11 +45,14 @@ class ConnectionBalance:
 
     def post_request(self, worker, req, environ, resp) -> None:
         if req.must_close and getattr(worker, "nr_conns", None) is not None:
-            self.counts[worker.age % self.SLOTS] = worker.nr_conns  # one fewer, after closing
+            self.counts[self._slot(worker)] = worker.nr_conns  # one fewer, after closing
 
     def child_exit(self, server, worker) -> None:
         """In the master, for every worker reaped (a killed one too): its slot is free."""
-        self.counts[worker.age % self.SLOTS] = 0
+        self.counts[self._slot(worker)] = 0
+
+    def _slot(self, worker) -> int:
+        return worker.age % self.SLOTS  # ages are unique; a reaped worker's slot is freed
 
 
 def serve(host: str, port: int, workers: int, threads: int) -> None:

@@ -18,16 +18,15 @@ off.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
 
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..db import begin_write
-from .. import hotpath
+from .. import hotpath, ingest
 from . import api
-from .setup import SECURITY_HEADERS
+from .setup import SECURITY_HEADERS, error_json
 
 _log = logging.getLogger(__name__)
 _NEXT = re.compile(r"/api/v1/projects/([A-Za-z0-9_.-]{1,64})/next")
@@ -64,10 +63,10 @@ class FastPath:
             return None
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO", "")
         if method == "GET" and (m := _NEXT.fullmatch(path)):
-            return self._run(environ, _next, m[1], None)
+            return self._run(environ, token, _next, m[1], None)
         if method == "PUT" and (m := _LABEL.fullmatch(path)):
             data = self._json_object(environ)
-            return None if data is None else self._run(environ, _label, int(m[1]), data)
+            return None if data is None else self._run(environ, token, _label, int(m[1]), data)
         return None
 
     def _json_object(self, environ) -> dict | None:
@@ -84,20 +83,19 @@ class FastPath:
         raw = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(raw)
         try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):  # RecursionError: nested too deep
+            data = ingest.json_loads(raw)
+        except ValueError:
             return None
         return data if isinstance(data, dict) else None
 
-    def _run(self, environ, handler, key, data) -> tuple[int, dict] | None:
-        token = environ["HTTP_AUTHORIZATION"].partition(" ")[2].strip()
+    def _run(self, environ, token: str, handler, key, data) -> tuple[int, dict] | None:
         session = self.sessions()
         try:
             begin_write(session)  # as api.authenticate does for the loop's writes
             return handler(session, token, key, data)
         except api.ApiError as err:
             session.rollback()
-            return err.status, {"error": {"code": err.code, "message": err.message}}
+            return err.status, error_json(err.code, err.message)
         except Exception:
             _log.warning("fast path failed on %s %s; Flask answers it", environ.get("REQUEST_METHOD"),
                          environ.get("PATH_INFO"), exc_info=True)

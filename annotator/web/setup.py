@@ -146,9 +146,14 @@ def wants_json() -> bool:
         request.accept_mimetypes.best == "application/json")
 
 
+def error_json(code: str, message: str) -> dict:
+    """The JSON body of every API error."""
+    return {"error": {"code": code, "message": message}}
+
+
 def error_response(status: int, code: str, message: str):
     if wants_json():
-        return jsonify({"error": {"code": code, "message": message}}), status
+        return jsonify(error_json(code, message)), status
     return render_template("error.html", status=status, message=message), status
 
 
