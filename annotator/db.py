@@ -265,6 +265,18 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={"sqlite_immediate": True})
 
 
+def plan_for_every_row(session: Session) -> None:
+    """Let PostgreSQL plan the session's next cursors for reading every row.
+
+    Streamed reads (yield_per) run as server-side cursors, which PostgreSQL plans for their
+    first tenth of rows (cursor_tuple_fraction): nested loops quick to start. An export reads
+    them all, and where the statistics lag behind a project's growth that choice was seen to
+    cost 8.6 s instead of 0.3 s for 100,000 annotations (a loop over every article per label).
+    SET LOCAL: it ends with the transaction. Other databases plan no differently."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL cursor_tuple_fraction = 1"))
+
+
 # A load that adds at least this share of a table's rows (as PostgreSQL last counted them)
 # gets a fresh ANALYZE; smaller ones are left to autovacuum.
 ANALYZE_SHARE = 0.1

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO
 
-from sqlalchemy import String, Text, select, type_coerce
+from sqlalchemy import Text, cast, select, type_coerce
 from sqlalchemy.orm import Session
 
+from .db import plan_for_every_row
 from .models import Adjudication, Annotation, Article, ControlItem, Project, Sentence, User
 
 KINDS = ("annotations", "sentences", "gold", "spans", "babe", "semeval")
@@ -23,7 +24,7 @@ CHUNK = 2000
 def _ts(value: datetime | str | None) -> str | None:
     if not value:
         return None
-    if isinstance(value, str):  # SQLite's stored text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+    if isinstance(value, str):  # read as text (_AS_TEXT): 'YYYY-MM-DD HH:MM:SS[.ffffff]'
         if len(value) >= 19 and value[10] in " T":
             return f"{value[:10]}T{value[11:19]}Z"
         value = datetime.fromisoformat(value)
@@ -31,24 +32,29 @@ def _ts(value: datetime | str | None) -> str | None:
 
 
 def _json_list(raw) -> list:
-    """A JSON list column read as text (SQLite) or already decoded (PostgreSQL)."""
+    """A JSON list column read as text (_AS_TEXT) or already decoded."""
     if raw is None or raw == "[]" or raw == "null":
         return []
     return json.loads(raw) if isinstance(raw, str) else raw
+
+
+# Timestamps ('YYYY-MM-DD HH:MM:SS[.ffffff]', UTC) and spans (JSON) read as text: SQLite
+# stores them so; PostgreSQL casts them on its own core, in parallel with the export's.
+_AS_TEXT = {"sqlite": lambda col: type_coerce(col, Text),
+            "postgresql": lambda col: cast(col, Text)}
 
 
 def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
     """One record per annotation, in article and sentence order.
 
     A million rows go through here, so it reads plain rows (Core, not the ORM), takes the
-    timestamps and the spans as stored text where the database stores text (SQLite) instead
-    of parsing them into objects only to format them again, and streams in chunks."""
+    timestamps and the spans as text (_AS_TEXT) instead of parsing them into objects only to
+    format them again, and streams in chunks."""
     A, S, AR, U = (Annotation.__table__, Sentence.__table__, Article.__table__, User.__table__)
     conn = session.connection()
-    raw = conn.dialect.name == "sqlite"
-    stamp = (lambda col: type_coerce(col, String)) if raw else (lambda col: col)
-    stmt = (select(A.c.label, type_coerce(A.c.spans, Text) if raw else A.c.spans, A.c.comment,
-                   A.c.seconds, stamp(A.c.created_at), stamp(A.c.updated_at), U.c.username,
+    as_text = _AS_TEXT.get(conn.dialect.name, lambda col: col)
+    stmt = (select(A.c.label, as_text(A.c.spans), A.c.comment,
+                   A.c.seconds, as_text(A.c.created_at), as_text(A.c.updated_at), U.c.username,
                    S.c.id, S.c.position, S.c.start, S.c.end, S.c.text,
                    AR.c.id, AR.c.external_id, AR.c.title, AR.c.url, AR.c.source,
                    AR.c.published, AR.c.topic)
@@ -169,6 +175,10 @@ def iter_jsonl(records: Iterable[dict]) -> Iterator[str]:
 
 
 def records(session: Session, project: Project, kind: str) -> Iterator[dict]:
+    """The records of an export `kind`, streamed in the session's transaction."""
+    if kind not in KINDS:
+        raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")
+    plan_for_every_row(session)
     if kind == "annotations":
         return iter_annotations(session, project)
     if kind == "sentences":
@@ -184,4 +194,3 @@ def records(session: Session, project: Project, kind: str) -> Iterator[dict]:
         from . import formats
 
         return getattr(formats, f"iter_{kind}")(session, project)
-    raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")

@@ -109,7 +109,7 @@ def check(out: Path, expected: int) -> int:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="0,100000,1000000")
-    ap.add_argument("--db", default="sqlite")
+    ap.add_argument("--db", default="sqlite,postgresql")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",")]
