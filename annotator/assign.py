@@ -58,10 +58,16 @@ _LEASED_BY_OTHERS = (select(func.count()).select_from(L)
 _FREE = S.c.n_labels + _LEASED_BY_OTHERS < bindparam("k")
 _LIMIT = bindparam("lim")
 
-# The article of the user's latest label: finish it before starting another.
+# The article of the user's latest label: finish it before starting another. The latest
+# time is looked up first (max() is one step down ix_annotations_user_project), then its
+# label(s): a plain ORDER BY updated_at, id over the user's labels was planned by PostgreSQL,
+# short of fresh statistics, as a sort of all of them on every `next` (0.64 ms per pick
+# with 300 labels each, growing with every label).
+_LATEST = (select(func.max(A.c.updated_at)).where(A.c.user_id == _uid, A.c.project_id == _pid)
+           .scalar_subquery())
 _CURRENT_ARTICLE = (select(S.c.article_id).select_from(A.join(S, S.c.id == A.c.sentence_id))
-                    .where(A.c.user_id == _uid, A.c.project_id == _pid)
-                    .order_by(A.c.updated_at.desc(), A.c.id.desc()).limit(literal_column("1")))
+                    .where(A.c.user_id == _uid, A.c.project_id == _pid, A.c.updated_at == _LATEST)
+                    .order_by(A.c.id.desc()).limit(literal_column("1")))
 
 
 def held_by(user, project, now, fenced: bool = False):

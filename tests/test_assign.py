@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from annotator import assign, ingest, projects, writes
 from annotator.writes import LabelInput
 from annotator.articles import add_articles
-from annotator.models import Annotation, Sentence, utcnow
+from annotator.models import Annotation, Lease, Sentence, utcnow
 
 
 def _articles(n_articles=3, n_sent=4):
@@ -55,6 +55,32 @@ def test_reading_order_and_article_kept_together(db, make_user):
                       .where(Sentence.id.in_(ids))).all()
     by_id = {r.id: (r.article_id, r.position) for r in rows}
     assert [by_id[i] for i in ids] == sorted(by_id[i] for i in ids)
+
+
+def test_next_stays_in_the_article_of_the_latest_label(db, make_user):
+    """The current article is that of the label changed last (going back to fix one moves
+    there), the newer label winning a tie of times."""
+    p = _project(db, overlap=2, n_articles=2, n_sent=3)
+    u = make_user("a")
+    rows = db.execute(select(Sentence).where(Sentence.kind == "body")
+                      .order_by(Sentence.article_id, Sentence.position)).scalars().all()
+    (a1, a2, _), (b1, b2, _) = rows[:3], rows[3:]
+
+    def next_id():
+        found = assign.next_sentence(db, p, u)
+        db.execute(Lease.__table__.delete())  # what `next` leased is not the point here
+        db.commit()
+        return found.id
+
+    writes.save(db, p, a1, u, LabelInput("neutral_fact"))
+    writes.save(db, p, b1, u, LabelInput("neutral_fact"))
+    assert next_id() == b2.id
+    writes.save(db, p, a1, u, LabelInput("attributed_claim"))  # back to fix a label
+    assert next_id() == a2.id
+    same = utcnow()
+    db.execute(Annotation.__table__.update().values(updated_at=same))
+    db.commit()
+    assert next_id() == b2.id  # a tie of times: b1's label is the newer row
 
 
 def test_lease_keeps_the_last_slot_for_its_holder(db, make_user):
