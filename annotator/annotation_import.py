@@ -8,6 +8,7 @@ other tools can be minimal. Unknown annotators are created as annotators without
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +28,7 @@ class Report:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    older: int = 0  # records older than the stored label they differ from: the label is kept
     new_users: list[str] = field(default_factory=list)
 
 
@@ -43,9 +45,43 @@ def _int(rec: dict, key: str, where: str) -> int | None:
     value = rec.get(key)
     if value is None:
         return None
+    # Converted files may carry ids as text ("17"), or as floats where pandas wrote a
+    # column with gaps (17.0).
+    if type(value) is float and value.is_integer():
+        return int(value)
+    if type(value) is str and re.fullmatch(r"\s*[0-9]{1,18}\s*", value):
+        return int(value)
     if type(value) is not int:
         raise ValueError(f"{where}: {key} must be an integer")
     return value
+
+
+def _sentence(rec: dict, where: str, by_id: dict, by_offsets: dict, slug: str) -> Sentence:
+    """The sentence a record names: by `sentence_id`, else by (`article_id`, `start`, `end`).
+
+    Where the record names it both ways, the two must agree; where it carries the `text`,
+    that must be the sentence's text. Ids from another installation then find the right
+    sentence by its offsets, or fail, rather than silently label whichever sentence happens
+    to have that id here."""
+    sid = _int(rec, "sentence_id", where)
+    key = tuple(_int(rec, k, where) for k in ("article_id", "start", "end"))
+    found = {"sentence_id": by_id.get(sid) if sid is not None else None,
+             "(article_id, start, end)": by_offsets.get(key) if None not in key else None}
+    candidates = {ref: s for ref, s in found.items() if s is not None}
+    if "text" in rec:
+        rejected = [f"{ref} names sentence {s.id}, whose text differs"
+                    for ref, s in candidates.items() if s.text != rec["text"]]
+        candidates = {ref: s for ref, s in candidates.items() if s.text == rec["text"]}
+        if not candidates and rejected:
+            raise ValueError(f"{where}: {'; '.join(rejected)}")
+    if not candidates:
+        raise ValueError(f"{where}: no sentence of project {slug!r} matches "
+                         "sentence_id or (article_id, start, end)")
+    chosen = {s.id for s in candidates.values()}
+    if len(chosen) > 1:
+        raise ValueError(f"{where}: sentence_id {sid} and (article_id, start, end) {list(key)} "
+                         "name different sentences")
+    return next(iter(candidates.values()))
 
 
 def import_annotations(session: Session, project: Project, filename: str, data: bytes) -> Report:
@@ -61,26 +97,22 @@ def import_annotations(session: Session, project: Project, filename: str, data: 
         try:
             try:
                 rec = json_loads(raw)
-            except ValueError as err:
+            except json.JSONDecodeError as err:
                 raise ValueError(f"{where}: not valid JSON ({err.msg})") from None
             if not isinstance(rec, dict):
                 raise ValueError(f"{where}: each line must be a JSON object")
-            sid = _int(rec, "sentence_id", where)
-            s = sentences.get(sid) if sid is not None else None
-            if s is not None and "text" in rec and rec["text"] != s.text:
-                s = None  # the id belongs to another sentence in this database
-            if s is None:
-                key = tuple(_int(rec, k, where) for k in ("article_id", "start", "end"))
-                s = by_offsets.get(key) if None not in key else None
-            if s is None:
-                raise ValueError(f"{where}: no sentence of project {project.slug!r} matches "
-                                 "sentence_id or (article_id, start, end)")
+            s = _sentence(rec, where, sentences, by_offsets, project.slug)
             name = rec.get("annotator")
             if not isinstance(name, str) or not name.strip():
                 raise ValueError(f"{where}: annotator is missing")
-            name = users.check_username(name)
-            if not isinstance(rec.get("label"), str):
+            try:
+                name = users.check_username(name)
+            except users.AccountError as err:
+                raise ValueError(f"{where}: annotator {str(err).removeprefix('username: ')}") from None
+            if "label" not in rec or rec["label"] is None:
                 raise ValueError(f"{where}: label is missing")
+            if not isinstance(rec["label"], str):
+                raise ValueError(f"{where}: label must be a string (one of the project's label ids)")
             data_in = validate(project, s, LabelInput(
                 label=rec["label"], spans=rec.get("spans"), comment=rec.get("comment"),
                 seconds=rec.get("seconds"), hints_shown=rec.get("hints_shown")))
@@ -88,9 +120,12 @@ def import_annotations(session: Session, project: Project, filename: str, data: 
                 raise ValueError(f"{where}: annotator {name!r} labels this sentence again "
                                  f"(first on line {seen[(s.id, name)]})")
             seen[(s.id, name)] = lineno
-            parsed.append((s, name, data_in, _time(rec.get("created_at"), where, "created_at"),
-                           _time(rec.get("updated_at"), where, "updated_at")))
-        except (ValueError, AnnotationError, users.AccountError) as err:
+            created = _time(rec.get("created_at"), where, "created_at")
+            updated = _time(rec.get("updated_at"), where, "updated_at")
+            if created and updated and updated < created:
+                raise ValueError(f"{where}: updated_at is earlier than created_at")
+            parsed.append((s, name, data_in, created, updated))
+        except (ValueError, AnnotationError) as err:
             msg = str(err)
             raise IngestError(filename, msg.removeprefix(where + ": "), lineno) from None
     return _store(session, project, parsed)
@@ -115,7 +150,7 @@ def _store(session: Session, project: Project, parsed) -> Report:
             if ann is None:
                 ann = Annotation(sentence_id=s.id, user_id=user.id, project_id=project.id,
                                  label=d.label, spans=d.spans, comment=d.comment, seconds=d.seconds,
-                                 hints_shown=d.hints_shown, created_at=created or now,
+                                 hints_shown=d.hints_shown, created_at=created or updated or now,
                                  updated_at=updated or created or now)
                 session.add(ann)
                 delta[s.id] = delta.get(s.id, 0) + 1
@@ -124,8 +159,15 @@ def _store(session: Session, project: Project, parsed) -> Report:
             elif (ann.label, ann.spans, ann.comment) == (d.label, d.spans, d.comment):
                 report.unchanged += 1
                 continue
+            elif updated is not None and updated < ann.updated_at:
+                report.older += 1  # a stale copy (an old export): never undo a newer label
+                continue
             else:
                 ann.label, ann.spans, ann.comment = d.label, d.spans, d.comment
+                if d.seconds is not None:
+                    ann.seconds = d.seconds
+                if d.hints_shown is not None:
+                    ann.hints_shown = d.hints_shown
                 ann.updated_at = updated or now
                 action = "update"
                 report.updated += 1

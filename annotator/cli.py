@@ -153,7 +153,8 @@ def import_annotations_cmd(slug, file):
             raise click.ClickException(f"{file}: {err.strerror}") from None
         except IngestError as err:
             raise click.ClickException(f"{err} (nothing imported)") from None
-    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged")
+    older = f", {report.older} older than the stored label (kept)" if report.older else ""
+    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged{older}")
     if report.new_users:
         click.echo(f"New annotators (no password yet): {', '.join(report.new_users)}")
 

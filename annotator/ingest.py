@@ -27,12 +27,17 @@ __all__ = [
 
 def json_loads(text):
     """json.loads, with input nested too deeply for the parser (which raises RecursionError)
-    reported as invalid JSON like any other, so that callers name the file and line."""
+    or numbers too long for int() reported as invalid JSON like any other, so that callers
+    name the file and line."""
     try:
         return json.loads(text)
-    except RecursionError:
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as err:
+        # ValueError: an integer past Python's limit of digits (sys.get_int_max_str_digits)
         doc = text if isinstance(text, str) else ""
-        raise json.JSONDecodeError("nested too deeply", doc, 0) from None
+        what = "nested too deeply" if isinstance(err, RecursionError) else "a number too long"
+        raise json.JSONDecodeError(what, doc, 0) from None
 
 
 @dataclass

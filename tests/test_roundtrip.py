@@ -84,3 +84,80 @@ def test_cli_import_annotations(app, db, project, make_user, tmp_path):
     assert runner.invoke(args=["export", "news", "-o", str(out)]).exit_code == 0
     r = runner.invoke(args=["import-annotations", "news", str(out)])
     assert r.exit_code == 0 and "unchanged" in r.output, r.output
+
+
+def _two_sentences(db):
+    return db.scalars(select(Sentence).where(Sentence.kind == "body").order_by(Sentence.id)).all()[:2]
+
+
+def _line(**rec):
+    return (json.dumps({"annotator": "zed", "label": "neutral_fact", **rec}) + "\n").encode()
+
+
+def test_id_and_offsets_must_name_the_same_sentence(db, project):
+    one, two = _two_sentences(db)
+    data = _line(sentence_id=two.id, article_id=one.article_id, start=one.start, end=one.end)
+    with pytest.raises(IngestError, match="name different sentences"):
+        import_annotations(db, project, "x.jsonl", data)
+    assert db.scalar(select(func.count()).select_from(Annotation)) == 0
+
+
+def test_text_decides_between_an_id_from_elsewhere_and_the_offsets(db, project):
+    """A record exported by another installation: its id names another sentence here, its
+    offsets and text this one. The text picks the offsets; a text matching neither fails."""
+    one, two = _two_sentences(db)
+    moved = _line(sentence_id=two.id, article_id=one.article_id, start=one.start, end=one.end,
+                  text=one.text)
+    assert import_annotations(db, project, "x.jsonl", moved).created == 1
+    assert db.scalar(select(Annotation.sentence_id)) == one.id
+    wrong = _line(sentence_id=two.id, article_id=one.article_id, start=one.start, end=one.end,
+                  text="Something else entirely.", annotator="yan")
+    with pytest.raises(IngestError, match="text differs"):
+        import_annotations(db, project, "x.jsonl", wrong)
+    by_offsets_only = _line(article_id=one.article_id, start=one.start, end=one.end,
+                            text="Something else entirely.", annotator="yan")
+    with pytest.raises(IngestError, match=r"\(article_id, start, end\) names sentence .* text differs"):
+        import_annotations(db, project, "x.jsonl", by_offsets_only)
+    assert db.scalar(select(func.count()).select_from(Annotation)) == 1
+
+
+def test_ids_written_as_text_or_float_are_read(db, project):
+    one, two = _two_sentences(db)
+    data = _line(sentence_id=str(one.id)) + _line(sentence_id=float(two.id))
+    assert import_annotations(db, project, "x.jsonl", data).created == 2
+
+
+@pytest.mark.parametrize("record, message", [
+    ('{"sentence_id": 1%s, "annotator": "x", "label": "neutral_fact"}' % ("9" * 5000), "not valid JSON"),
+    ('{"sentence_id": SID, "annotator": "x", "label": 3}', "label must be a string"),
+    ('{"sentence_id": SID, "annotator": "x y", "label": "neutral_fact"}', "annotator 1-64 letters"),
+    ('{"sentence_id": SID, "annotator": "x", "label": "neutral_fact", '
+     '"created_at": "2026-11-25T10:00:00Z", "updated_at": "2026-11-24T10:00:00Z"}', "earlier than created_at"),
+])
+def test_more_bad_lines_are_named(db, project, record, message):
+    one, _ = _two_sentences(db)
+    with pytest.raises(IngestError) as err:
+        import_annotations(db, project, "bad.jsonl", record.replace("SID", str(one.id)).encode())
+    assert str(err.value).startswith("bad.jsonl, line 1:") and message in str(err.value)
+
+
+def test_an_older_record_never_undoes_a_newer_label(db, project):
+    one, _ = _two_sentences(db)
+    first = _line(sentence_id=one.id, seconds=5, updated_at="2026-11-25T10:00:00Z")
+    assert import_annotations(db, project, "x.jsonl", first).created == 1
+    ann = db.scalar(select(Annotation))
+    assert ann.created_at == ann.updated_at  # not "updated before it was created"
+    stale = _line(sentence_id=one.id, label="attributed_claim", seconds=9,
+                  updated_at="2020-01-01T00:00:00Z")
+    report = import_annotations(db, project, "x.jsonl", stale)
+    assert (report.older, report.updated) == (1, 0)
+    db.expire_all()
+    assert db.scalar(select(Annotation.label)) == "neutral_fact"
+    newer = _line(sentence_id=one.id, label="attributed_claim", seconds=9,
+                  updated_at="2026-11-26T10:00:00Z")
+    assert import_annotations(db, project, "x.jsonl", newer).updated == 1
+    db.expire_all()
+    ann = db.scalar(select(Annotation))
+    assert (ann.label, ann.seconds) == ("attributed_claim", 9)
+    assert ann.updated_at.isoformat().startswith("2026-11-26T10:00:00")
+    assert ann.created_at.isoformat().startswith("2026-11-25T10:00:00")
