@@ -25,19 +25,45 @@ __all__ = [
 ]
 
 
+# A \uD800-\uDFFF escape: half of a UTF-16 pair. Python's parser joins whole pairs into one
+# character and leaves a lone half in the string, which no database can store (UTF-8 has no
+# encoding for it): such text is refused here, with the file and line, not at the INSERT.
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def json_loads(text):
-    """json.loads, with input nested too deeply for the parser (which raises RecursionError)
-    or numbers too long for int() reported as invalid JSON like any other, so that callers
-    name the file and line."""
+    """json.loads, with input nested too deeply for the parser (which raises RecursionError),
+    numbers too long for int() and strings holding half a UTF-16 pair ("\\ud83d") reported as
+    invalid JSON like any other, so that callers name the file and line."""
+    doc = text if isinstance(text, str) else ""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError:
         raise
     except (RecursionError, ValueError) as err:
         # ValueError: an integer past Python's limit of digits (sys.get_int_max_str_digits)
-        doc = text if isinstance(text, str) else ""
         what = "nested too deeply" if isinstance(err, RecursionError) else "a number too long"
         raise json.JSONDecodeError(what, doc, 0) from None
+    raw = text if isinstance(text, str) else bytes(text).decode("utf-8", "replace")
+    if _SURROGATE_ESCAPE_RE.search(raw):
+        _refuse_lone_surrogates(value, doc)
+    return value
+
+
+def _refuse_lone_surrogates(value, doc: str) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if m := _SURROGATE_RE.search(item):
+                raise json.JSONDecodeError(
+                    f"{ascii(m.group())[1:-1]} is half of a UTF-16 pair, not a character", doc, 0)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 @dataclass
@@ -366,7 +392,17 @@ def _parse_json_array(filename: str, text: str) -> list[ArticleIn]:
 _DROP_TAGS = ("script", "style", "nav", "footer", "header", "aside", "form", "noscript", "iframe", "button",
               "svg", "template", "object", "embed", "select", "input", "textarea", "dialog", "canvas", "audio",
               "video", "map")
-_BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "li", "blockquote", "pre")
+# Elements that start a new block of text: news pages put paragraphs in <div>s and
+# <section>s as often as in <p>s. Inline elements (<a>, <span>, <em>, ...) never break a line.
+_BLOCK_TAGS = frozenset((
+    "address", "article", "aside", "blockquote", "caption", "center", "dd", "details", "div", "dl",
+    "dt", "fieldset", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hgroup", "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "td",
+    "tfoot", "th", "thead", "tr", "ul"))
+# A line break in the HTML source is white space, except in <pre>.
+_SOURCE_BREAK_RE = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+# Blocks that are text by nature: kept even when all of it is a link.
+_TEXT_BLOCKS = frozenset(("p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figcaption"))
 _INVISIBLE_RE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 # "Headline | Site" / "Headline - Site News" in <title>.
 _TITLE_SUFFIX_RE = re.compile(r"\s+[|\-–—:]\s+[^|\-–—:]{2,60}$")
@@ -379,6 +415,7 @@ def _clean(text: str) -> str:
 
 
 def _block_text(el) -> str:
+    """The text of one element (a headline) on one line."""
     from bs4.element import NavigableString, Tag
 
     parts: list[str] = []
@@ -389,6 +426,73 @@ def _block_text(el) -> str:
         elif type(node) is NavigableString:  # not comments, CDATA, doctype, script text
             parts.append(str(node))
     return _clean("".join(parts))
+
+
+def _blocks(root) -> list[str]:
+    """The text blocks of a page in document order, each a paragraph of the article.
+
+    Every block element starts and ends a block, so text directly in a <div> is kept beside
+    the <p>s around it, and a block never runs on into the next; a <br> ends a line within a
+    block. List items are marked as such; link-only items and boxes (related stories, share
+    buttons) are left out."""
+    from bs4.element import NavigableString, Tag
+
+    blocks: list[str] = []
+    text: list[str] = []  # pieces of the block being read
+    linked = [0, 0]  # characters of it inside <a>, all characters
+
+    def flush(owner, loose: bool = False) -> None:
+        lines = [_clean(x) for x in "".join(text).split("\n")]
+        lines = [x for x in lines if x]
+        link_only = linked[1] > 0 and linked[0] >= linked[1]
+        text.clear()
+        linked[:] = [0, 0]
+        if not lines or (link_only and owner is not None and owner.name not in _TEXT_BLOCKS):
+            return
+        if loose and owner is not None and owner.name == "blockquote":
+            return  # beside the quote's own paragraphs: an embed's attribution ("— @user, date")
+        piece = "\n".join(lines)
+        if owner is not None and owner.name == "li" and piece[0] not in "•-–—*":
+            piece = "• " + piece  # marks a list item, which the segmenter keeps as body text
+        blocks.append(piece)
+
+    open_blocks = [None]  # the block element each piece of text belongs to
+    had_blocks: set = set()  # block elements with blocks inside: their own text is "loose"
+    inside = {"a": 0, "pre": 0}  # how deep in links (link-only boxes) and in <pre>
+    stack: list[tuple[object, bool]] = [(root, False)]  # (node, leaving it): no recursion limit
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            if node.name in inside:
+                inside[node.name] -= 1
+            if node.name != "a":
+                flush(node, loose=node in had_blocks)
+                open_blocks.pop()
+            continue
+        if isinstance(node, Tag):
+            if node.name == "br":
+                text.append("\n")
+                continue
+            if node.name in _BLOCK_TAGS:
+                if open_blocks[-1] is not None:
+                    had_blocks.add(open_blocks[-1])
+                flush(open_blocks[-1], loose=True)
+                open_blocks.append(node)
+                stack.append((node, True))
+            elif node.name == "a":
+                stack.append((node, True))
+            if node.name in inside:
+                inside[node.name] += 1
+            stack.extend((child, False) for child in reversed(node.contents))
+        elif type(node) is NavigableString:  # not comments, CDATA, doctype, script text
+            piece = str(node) if inside["pre"] else _SOURCE_BREAK_RE.sub(" ", str(node))
+            text.append(piece)
+            n = len(piece.strip())
+            linked[1] += n
+            if inside["a"]:
+                linked[0] += n
+    flush(open_blocks[-1])
+    return blocks
 
 
 def _meta(soup, *names: str) -> str | None:
@@ -482,39 +586,21 @@ def parse_html(filename: str, text: str) -> list[ArticleIn]:
 
     if h1 is not None:
         h1.decompose()
-    for tag in root.find_all(_DROP_TAGS):
+    # A <header> inside the <article> is the article's own (standfirst, byline, date); the
+    # page's header (logo, menus) is page chrome.
+    drop = [t for t in _DROP_TAGS if not (t == "header" and root.name == "article")]
+    for tag in root.find_all(drop):
         tag.decompose()
     for tag in root.find_all(attrs={"hidden": True}) + root.find_all(attrs={"aria-hidden": "true"}):
         if not tag.decomposed:
             tag.decompose()
 
-    blocks: list[str] = []
-    for el in root.find_all(_BLOCK_TAGS):
-        if el.decomposed:
-            continue
-        # Containers of other blocks (a <blockquote> or <li> with <p> inside) yield
-        # their inner blocks instead.
-        if el.name in ("li", "blockquote", "figcaption") and el.find(_BLOCK_TAGS):
-            continue
-        if el.name == "li" and all(
-            isinstance(c, str) and not c.strip() or getattr(c, "name", None) == "a" for c in el.contents
-        ):
-            continue  # a list of links (related stories), not text
-        if _inside(el, ("p",)) and el.name != "p":
-            continue
-        piece = _block_text(el)
-        if piece and el.name == "li" and piece[0] not in "•-–—*":
-            piece = "• " + piece  # marks a list item, which the segmenter keeps as body text
-        if piece:
-            blocks.append(piece)
-    if not blocks:  # pages without <p>: text split at line breaks
-        blocks = [_clean(x) for x in root.get_text("\n").split("\n")]
-        blocks = [b for b in blocks if b and b != title]
+    blocks = _blocks(root)
     body = "\n\n".join(blocks)
     if not title:
         raise IngestError(filename, "no headline found (no <h1>, og:title or <title>)")
     if not body:
-        raise IngestError(filename, "no article text found (no <p> paragraphs)")
+        raise IngestError(filename, "no article text found (only page chrome: navigation, scripts, forms)")
     return [ArticleIn(title=title, text=body, url=url, source=site, published=published, topic=topic)]
 
 

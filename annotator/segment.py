@@ -377,10 +377,13 @@ _BOILER_PREFIX_RE = re.compile(
     r"|sign\s+up\s+(?:for|to|now|here)|download\s+(?:the|our)\s+(?:\w+\s+)?app|get\s+(?:the|our)\s+(?:\w+\s+)?(?:app|newsletter)"
     r"|like\s+us\s+on|join\s+(?:us|our)\s+on|(?:story|article)\s+continues|continue\s+reading|skip\s+to|jump\s+to"
     r"|listen\s+to\s+(?:this\s+)?(?:article|story)"
-    r"|\(?(?:additional\s+)?(?:reporting|writing|editing|compiled|research|graphics?)\s+by\b"
-    r"|©|\(c\)\s|copyright\b|source\s*:|credit\s*:)",
+    r"|©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}\b|[:.]|$)|source\s*:|credit\s*:)",
     re.I,
 )
+# Staff credits ("Reporting by Jane Doe in Kyiv; Editing by John Roe") and bylines ("By Jana
+# Kovel, Reuters"): only where names follow, not "Research by the university found ...".
+_STAFF_CREDIT_RE = re.compile(
+    r"^\(?(?:(?:additional\s+)?(?:reporting|writing|editing|compiled|research|graphics?|produced)\s+)?by\s", re.I)
 # Time stamps ("Updated 3 hours ago", "Published: 24 November 2026"); only short
 # units not ending like a sentence ("Updated figures show ..." is body text).
 _TIMESTAMP_RE = re.compile(
@@ -392,7 +395,7 @@ _BOILER_ANYWHERE_RE = re.compile(
     r"\bclick\s+here\b|\btap\s+here\b|\bwe\s+use\s+cookies\b|\b(?:this|our)\s+(?:web)?site\s+uses\s+cookies\b"
     r"|\baccept\s+(?:all\s+)?cookies\b|\bcookie\s+(?:settings|preferences|consent)\b|\ball\s+rights\s+reserved\b"
     r"|\bsubscribe\s+to\s+(?:our|the)\s+(?:\w+\s+)?newsletter\b|\bsign\s+up\s+for\s+(?:our|the)\s+(?:\w+\s+)?newsletter\b"
-    r"|\bfollow\s+us\s+on\b|\bdownload\s+(?:our|the)\s+app\b|\btrust\s+principles\b"
+    r"|\bfollow\s+us\s+on\b|\bdownload\s+our\s+(?:\w+\s+)?app\b|\btrust\s+principles\b"
     r"|\b(?:enable|requires?)\s+javascript\b|\bjavascript\s+(?:is\s+)?(?:disabled|required)\b"
     r"|\byour\s+browser\s+does(?:n't|\s+not)\s+support\b|\bview\s+(?:this|the)\s+(?:video|content)\s+on\b",
     re.I,
@@ -411,20 +414,46 @@ _AGENCY_RE = re.compile(
     r"|PA(?:\s+(?:Media|Wire|Images))?|ZUMA|Zuma|WENN|iStock(?:photo)?|Pool|Handout|HANDOUT)\b"
 )
 _CREDIT_GLUE = frozenset("via by for the and of photo photos images image archive file pool handout courtesy".split())
-_COPYRIGHT_RE = re.compile(r"©|\(c\)\s|copyright\b", re.I)
+# Words that may stand between the names of a credit or byline.
+_NAME_GLUE = _CREDIT_GLUE | frozenset(
+    "in from with at de van von der den da di du la le el al bin y staff our correspondent "
+    "correspondents team desk bureau bureaus newsroom agencies reporting writing editing research "
+    "graphics compiled produced additional".split())
+_NAME_WORD_RE = re.compile(r"[^\W\d_][\w'’.-]*")
+# A cookie banner or legal notice: the rest of its line is boilerplate too.
+_NOTICE_RE = re.compile(
+    r"©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}\b)|\ball\s+rights\s+reserved\b|\bcookies?\b", re.I)
+_MONTH_WORDS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split())
+_DATE_WORDS = _MONTH_WORDS | frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri "
+    "sat sun am pm a m p gmt utc est edt cst cdt mst mdt pst pdt bst cet cest eet eest msk ist jst "
+    "et pt t z at on updated published posted modified last first".split())
+_DATE_SHAPE_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}[:.]\d{2}")
 _NAV_SPLIT_RE = re.compile(r"\s*[|•›»·>]\s*")
+_NAV_SPLIT_QUOTED_RE = re.compile(r"\s*[|•›·>]\s*")  # where « » are quotation marks
 _BULLET_RE = re.compile(r"^[•\-–—*·▪►◦‣]\s")
 # Closing punctuation: the line is a sentence, not a heading.
 _CLOSING_RE = re.compile(r"[.!?…。！？:;,][)\]\"'”’»]*$")
 _EXACT_TRIM = " .…:!|·•-–—>»()[]"
 
 
+def _names_only(text: str) -> bool:
+    """Capitalised words, initials and glue only: "Jane Doe/AFP via Getty Images"."""
+    words = _NAME_WORD_RE.findall(text)
+    return bool(words) and all(w[0].isupper() or w.lower() in _NAME_GLUE for w in words)
+
+
 def _is_credit(text: str) -> bool:
     core = text.strip("()[] .")
     if not core:
         return False
-    if _CREDIT_PREFIX_RE.match(core):
-        return True
+    if m := _CREDIT_PREFIX_RE.match(core):
+        # "Photo: ..." always; "Photo by ..." only with names ("Photo by the ministry shows")
+        return not m.group().rstrip().lower().endswith(("by", "courtesy")) or _names_only(core[m.end():])
+    if (m := _STAFF_CREDIT_RE.match(core)) and len(core.split()) <= 25:
+        return _names_only(core[m.end():])
     words = core.split()
     if len(words) > 6 or not _AGENCY_RE.search(core):
         return False
@@ -436,8 +465,20 @@ def _is_credit(text: str) -> bool:
     return len(words) <= 3 or "/" in core or any(w.lower() in _CREDIT_GLUE for w in words)
 
 
+def _is_date(text: str) -> bool:
+    """A date or time alone ("24 November 2026", "Tue 3 Mar 2026 10.30 GMT", "2026-11-24")."""
+    if len(text) > 60 or not any(c.isdigit() for c in text):
+        return False
+    words = [w.lower() for w in _NAME_WORD_RE.findall(text.replace(".", " "))]
+    if not all(w in _DATE_WORDS for w in words):
+        return False
+    return any(w in _MONTH_WORDS for w in words) or bool(_DATE_SHAPE_RE.search(text))
+
+
 def _is_nav(text: str) -> bool:
-    parts = _NAV_SPLIT_RE.split(text)
+    if text.endswith((".", "!", "?", "…")) and len(text.split()) > 4:
+        return False  # a sentence, not a menu
+    parts = (_NAV_SPLIT_QUOTED_RE if "«" in text else _NAV_SPLIT_RE).split(text)
     if parts and not parts[0]:
         parts = parts[1:]
     if parts and not parts[-1]:
@@ -458,7 +499,7 @@ def _is_boilerplate(text: str, nwords: int) -> bool:
         return True
     if nwords <= 6 and _BOILER_EXACT_RE.fullmatch(" ".join(text.strip(_EXACT_TRIM).split())):
         return True
-    return _is_credit(text) or _is_nav(text)
+    return _is_credit(text) or _is_nav(text) or _is_date(text)
 
 
 def _is_heading(text: str, nwords: int) -> bool:
@@ -526,7 +567,7 @@ def segment(text: str, *, title: str | None = None) -> list[Unit]:
                 kind = line_kind
             elif _is_boilerplate(u, nwords):
                 kind = "boilerplate"
-                if i == 0 and nwords <= 40 and (_BOILER_ANYWHERE_RE.search(u) or _COPYRIGHT_RE.match(u)):
+                if i == 0 and nwords <= 40 and _NOTICE_RE.search(u):
                     # A cookie banner or legal notice: the rest of its line too.
                     line_kind = "boilerplate"
             elif len(spans) == 1 and _is_heading(u, nwords):

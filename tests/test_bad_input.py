@@ -147,3 +147,26 @@ def test_json_nested_too_deeply_is_invalid_json_with_its_line(client, db, make_u
     with pytest.raises(ingest.IngestError) as err:
         ingest.parse_file("deep.jsonl", f'{{"title": "ok", "text": "Fine."}}\n{deep}\n'.encode())
     assert err.value.line == 2 and "nested too deeply" in str(err.value)
+
+
+def test_half_a_utf16_pair_is_invalid_json_everywhere(api, db, project):
+    """"\\ud83d" alone decodes to a lone surrogate, which no database can store: refused as
+    invalid JSON with its line (files) or a 400 (API), never a 500 at the INSERT."""
+    with pytest.raises(ingest.IngestError) as err:
+        ingest.parse_file("a.jsonl", b'{"title": "ok", "text": "Fine."}\n'
+                                     b'{"title": "x", "text": "Fans cheered \\ud83d. The team won."}\n')
+    assert err.value.line == 2 and "half of a UTF-16 pair" in str(err.value)
+    whole = ingest.parse_file("b.jsonl", b'{"title": "ok", "text": "Fans cheered \\ud83d\\ude00 loudly."}\n')
+    assert whole[0].text == "Fans cheered \U0001F600 loudly."
+    client, h = api
+    sid = db.scalar(select(Sentence.id).where(Sentence.kind == "body").order_by(Sentence.id))
+    for body in ('{"label": "neutral_fact", "comment": "\\udc00"}',
+                 '{"label": "neutral_fact", "\\ud800": 1}',
+                 '{"label": "neutral_fact", "seconds": 1%s}' % ("0" * 5000)):
+        resp = client.put(f"/api/v1/sentences/{sid}/annotation", data=body, headers=h,
+                          content_type="application/json")
+        assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_json", body[:60]
+    resp = client.post("/api/v1/projects/news/articles", headers=h, content_type="application/json",
+                       data='{"title": "T", "text": "Half \\ud83d here."}')
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(Annotation)) == 0

@@ -310,12 +310,14 @@ def test_html_metadata(messy):
 
 def test_html_body_blocks(messy):
     assert messy.text.split("\n\n") == [
+        "By Jana Kovel",  # the article's own <header>: kept, and then boilerplate (below)
+        "24 November 2026",
         "Soldiers patrol the border near Karvan on Monday. (Photo by Jane Doe/AFP via Getty Images)",
         "KARVAN, Nov 24 (Reuters) \u2013 Troops exchanged artillery fire overnight near the border town of Karvan, "
         "the U.S. State Department said on Tuesday, urging \u201cmaximum restraint.\u201d",
         "Advertisement",
-        '"We will not allow our territory to be occupied," Defence Minister Gen. Arif Aliyev told reporters. '
-        "He did not take questions.",
+        '"We will not allow our territory to be occupied," Defence Minister Gen. Arif Aliyev told reporters.\n'
+        "He did not take questions.",  # <br>: a line break
         "Prices rose 2.5% & more than 1,000 people fled, the ministry's figures show.",
         "What happens next",
         "Talks are due to resume in Geneva on Nov. 28. Officials said a ceasefire was \u201cwithin reach.\u201d",
@@ -330,7 +332,7 @@ def test_html_body_blocks(messy):
     "junk",
     ["dataLayer", "alert", "display:block", "We use cookies", "Accept all", "Home", "Politics", "hidden",
      "Related", "Ceasefire talks collapse", "Facebook", "iframes", "JavaScript", "Share this", "Most read",
-     "All rights reserved", "ad slot", "loadAd", "Jana Kovel", "24 November", "The Daily Courier", "\u00a0", "\u00ad"],
+     "All rights reserved", "ad slot", "loadAd", "The Daily Courier", "@mod", "\u00a0", "\u00ad"],
 )
 def test_html_drops_page_chrome(messy, junk):
     assert junk not in messy.text
@@ -372,7 +374,48 @@ def test_html_prefers_article_and_keeps_subheadings_and_captions():
 
 def test_html_without_paragraphs_uses_lines():
     [a] = parse_html("a.html", "<html><body><h1>Headline</h1><div>Line one.<br>Line two.</div></body></html>")
-    assert a.text == "Line one.\n\nLine two."
+    assert a.text == "Line one.\nLine two."
+
+
+def test_html_byline_and_date_are_not_queued(messy):
+    from annotator.segment import segment
+
+    kinds = {u.text: u.kind for u in segment(messy.text, title=messy.title)}
+    assert kinds["By Jana Kovel"] == kinds["24 November 2026"] == "boilerplate"
+    assert kinds["He did not take questions."] == "body"
+
+
+def test_html_text_in_divs_is_kept_beside_paragraphs():
+    page = """<html><body><h1>Quake toll rises</h1>
+      <div class="consent"><p>We use cookies to improve your experience.</p></div>
+      <div>ISTANBUL, Feb 7 (Reuters) - The death toll rose above 5,000.</div>
+      <div class="para">Rescuers pulled a child alive from the rubble.</div>
+      <p>Aid arrived on <a href="/x">Tuesday</a>.</p>
+      <div class="related"><a href="/a">Another story entirely</a></div></body></html>"""
+    [a] = parse_html("a.html", page)
+    assert a.text.split("\n\n") == [
+        "We use cookies to improve your experience.",
+        "ISTANBUL, Feb 7 (Reuters) - The death toll rose above 5,000.",
+        "Rescuers pulled a child alive from the rubble.",
+        "Aid arrived on Tuesday."]  # the link-only box is left out
+
+
+def test_html_inline_tags_and_source_line_breaks_never_break_a_line():
+    page = """<html><body><h1>Senate vote</h1><div>WASHINGTON (Reuters) - The Senate passed aid for
+      <a href="#">Ukraine</a>, Israel and Taiwan, and the leader called it "a <em>historic</em>
+      vote."</div></body></html>"""
+    [a] = parse_html("a.html", page)
+    assert a.text == ('WASHINGTON (Reuters) - The Senate passed aid for Ukraine, Israel and Taiwan, '
+                      'and the leader called it "a historic vote."')
+
+
+def test_html_keeps_the_article_header_but_not_the_page_header():
+    page = """<html><body><header><a href="/">Site</a><p>Sign in to read more</p></header><article>
+      <header><h1>Independents win</h1><p class="standfirst">Independent candidates won the most
+      seats, official results showed.</p></header><p>Turnout was 61%.</p></article></body></html>"""
+    [a] = parse_html("a.html", page)
+    assert a.title == "Independents win"
+    assert a.text == "Independent candidates won the most seats, official results showed.\n\nTurnout was 61%."
 
 
 def test_html_without_headline():

@@ -199,7 +199,8 @@ KIND_CASES = [
     ("What happens next", "heading"),
     ("Border clashes: what we know", "heading"),
     ("Minister says border is 'under control'", "heading"),
-    ("By Jana Kovel in Brenica", "heading"),
+    ("By Jana Kovel in Brenica", "boilerplate"),  # a byline
+    ("By Monday the troops had left.", "body"),
     ('He called it a "provocation."', "body"),  # punctuation before the quote
     ("The ministry denied it (in a statement.)", "body"),
     ("The ministry said in a statement:", "body"),
@@ -250,6 +251,24 @@ KIND_CASES = [
     ("Published: 24 November 2026", "boilerplate"),
     ("(AP Photo/Efrem Lukatsky, File)", "boilerplate"),
     ("Bloomberg Economists Expect Rates To Rise", "heading"),
+    # News that only looks like page furniture: real sentences, the whole line body.
+    ("The U.S. government has told employees not to download the app. Three agencies have banned TikTok.",
+     "body"),
+    ("Copyright law is outdated, the judge said. She ordered a new trial.", "body"),
+    ("Research by the University of Oxford found that sleep matters.", "body"),
+    ("Photo by the ministry showed the damage.", "body"),
+    ("«Газпром» и «Роснефть» подписали соглашение.", "body"),
+    ("May 2026 be better for everyone.", "body"),
+    # ... and furniture.
+    ("Reporting by Jane Doe in Kyiv; Editing by John Roe", "boilerplate"),
+    ("(Additional reporting by Jana Kovel and the Moscow bureau)", "boilerplate"),
+    ("Photo courtesy of the Ministry of Defence", "boilerplate"),
+    ("Copyright 2026 The Associated Press. All rights reserved. Do not redistribute.", "boilerplate"),
+    ("24 November 2026", "boilerplate"),
+    ("Tue 3 Mar 2026 10.30 GMT", "boilerplate"),
+    ("Nov. 24, 2026 5:02 p.m. ET", "boilerplate"),
+    ("2026-11-24", "boilerplate"),
+    ("Home » World » Europe", "boilerplate"),
 ]
 
 
