@@ -109,6 +109,14 @@ _MAGIC = (
 )
 # C0 controls other than tab, LF, VT, FF, CR: never in text, common in binary.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f]")
+# A character reference left by a scraper ("&amp;", "&#8217;", "&nbsp;"), always with its
+# semicolon: "AT&T" and "&notation" stay as they are.
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _unescape(text: str) -> str:
+    """Character references in scraped plain text, as the characters they stand for."""
+    return _ENTITY_RE.sub(lambda m: html.unescape(m.group()), text) if "&" in text else text
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -227,7 +235,7 @@ def parse_txt(filename: str, text: str) -> list[ArticleIn]:
     """One article: the first non-empty line is the title, the rest the text
     (paragraphs separated by blank lines).  For Markdown, heading markers, links,
     images and emphasis are reduced to their text, and front matter is read."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL_RE.sub("", _unescape(text.replace("\r\n", "\n").replace("\r", "\n")))
     lines = text.split("\n")
     is_md = os.path.splitext(filename)[1].lower() in (".md", ".markdown")
     meta: dict[str, str] = {}
@@ -292,7 +300,7 @@ def _article_from(obj: object, where: int | None) -> ArticleIn:
             raise ValueError(f"{name} must be a string, got {_type_name(value)}")
         # Escaped control characters ("\u0000") are scraper debris, and PostgreSQL
         # refuses NUL in text: drop them.
-        value = _CONTROL_RE.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+        value = _CONTROL_RE.sub("", _unescape(value.replace("\r\n", "\n").replace("\r", "\n"))).strip()
         if not value:
             raise ValueError(f"{name} is empty")
         fields[name] = value

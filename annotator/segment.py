@@ -114,6 +114,14 @@ _STARTERS = frozenset(
     "According Asked Police Officials Authorities Residents Witnesses Millions "
     "Thousands Hundreds More Being Did Do Does Is Are Was Were Has Have Had".split()
 )
+# What follows a clock time in the same sentence: "3 p.m. Monday", "11 a.m. EST", "8 p.m.
+# Moscow time". Any other capitalised word after "a.m."/"p.m." starts a new sentence.
+_CLOCK = frozenset(("a.m", "p.m"))
+_AFTER_CLOCK = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday tonight "
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec eastern pacific central mountain atlantic "
+    "greenwich local".split())
 _LAST_TOKEN_RE = re.compile(r"(\w[\w.]*)\.$")
 # U.S, a.m, Ph.D, e.g, D.C - not a domain name such as bbc.com.
 _MULTI_PERIOD_RE = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")
@@ -126,6 +134,21 @@ def _starts_sentence(right: str) -> bool:
         return True
     m = _FIRST_WORD_RE.match(right)
     return bool(m) and m.group() in _STARTERS
+
+
+def _clock_continues(right: str) -> bool:
+    """After "a.m."/"p.m.": does the sentence go on ("Monday", "EST", "Moscow time")?"""
+    if right[0] in _OPENERS:
+        return False
+    m = _FIRST_WORD_RE.match(right)
+    if not m:
+        return True  # a number, a dash: the same sentence
+    word = m.group()
+    if word in _STARTERS:
+        return False
+    if word.lower() in _AFTER_CLOCK or (word.isupper() and len(word) <= 5):  # time zones
+        return True
+    return right[m.end():].lstrip().lower().startswith("time")
 
 
 def _vetoed(left: str, right: str) -> bool:
@@ -152,6 +175,8 @@ def _vetoed(left: str, right: str) -> bool:
     if "." in tok:  # U.S., a.m., Ph.D., e.g.; not bbc.com
         if not _MULTI_PERIOD_RE.fullmatch(tok):
             return False
+        if low in _CLOCK:
+            return _clock_continues(right)
         return low in _NEVER_FINAL or not _starts_sentence(right)
     if len(tok) == 1 and tok.isupper():  # initials: J. R. R. Tolkien, George W. Bush
         return not _starts_sentence(right)

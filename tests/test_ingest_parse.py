@@ -431,3 +431,14 @@ def test_html_without_text():
 def test_html_invalid_utf8_names_line():
     e = error_of("page.html", b"<html>\n<h1>T</h1>\n<p>caf\xe9</p>\n</html>")
     assert e.line == 3 and "invalid UTF-8" in e.message
+
+
+def test_character_references_left_by_scrapers_are_decoded():
+    """Scraped plain text often keeps HTML references; only well-formed ones (with their
+    semicolon) are decoded, so "AT&T" and "&notation" stay as written."""
+    [a] = parse_file("a.jsonl", b'{"title": "Oil&nbsp;prices &amp; AT&T", '
+                                b'"text": "Prices &#8220;rose&#8221; at AT&T, &notation aside &#x2014; &amp; more."}')
+    assert a.title == "Oil prices & AT&T"
+    assert a.text == "Prices \u201crose\u201d at AT&T, &notation aside \u2014 & more."
+    [t] = parse_file("a.txt", b"Talks &amp; tensions\n\nThe minister&#8217;s office said so.\n")
+    assert (t.title, t.text) == ("Talks & tensions", "The minister\u2019s office said so.")

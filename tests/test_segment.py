@@ -49,6 +49,13 @@ SENTENCE_CASES = [
     ("The No. 2 official resigned. He left.", ["The No. 2 official resigned.", "He left."]),
     ("He arrived at 10 a.m. The meeting began at noon.", ["He arrived at 10 a.m.", "The meeting began at noon."]),
     ("It happened at 5 p.m. local time. Nobody was hurt.", ["It happened at 5 p.m. local time.", "Nobody was hurt."]),
+    # after a clock time, a capitalised word starts a sentence unless it is a day, a month,
+    # a time zone or "... time"
+    ("He was arrested at 3 p.m. Ministers said he was unarmed.",
+     ["He was arrested at 3 p.m.", "Ministers said he was unarmed."]),
+    ("The vote is at 3 p.m. Monday in Brussels.", ["The vote is at 3 p.m. Monday in Brussels."]),
+    ("It starts at 11 a.m. EST and ends at noon.", ["It starts at 11 a.m. EST and ends at noon."]),
+    ("The blast came at 8 p.m. Moscow time on Friday.", ["The blast came at 8 p.m. Moscow time on Friday."]),
     ("Lt. Col. John Smith said no. Maj. Gen. Ali agreed.", ["Lt. Col. John Smith said no.", "Maj. Gen. Ali agreed."]),
     ("Prof. Dr. Müller spoke. Then Sen. Warren spoke.", ["Prof. Dr. Müller spoke.", "Then Sen. Warren spoke."]),
     ("Mr. and Mrs. Smith arrived. They sat down.", ["Mr. and Mrs. Smith arrived.", "They sat down."]),
