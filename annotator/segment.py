@@ -72,12 +72,16 @@ _STRIP = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + _INVISIBLE
 _LINE_RE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
 _INVISIBLE_RE = re.compile("[" + _INVISIBLE + "]")
 
-_TERMINAL = ".!?…。！？"
+_TERMINAL = ".!?…。！？؟۔।॥"
 _CLOSERS = ")]\"'”’»"
 _OPENERS = "\"“‘'([«¿¡"
 # A candidate boundary: terminal punctuation, optional closers, then white space.
 # Only these positions can ever separate two units.
-_CAND_RE = re.compile(r"[.!?…。！？]+[)\]\"'”’»]*(?=[\s\u200b\ufeff])")
+_CAND_RE = re.compile(r"[.!?…。！？؟۔।॥]+[)\]\"'”’»]*(?=[\s\u200b\ufeff])")
+# Stops that end a sentence whatever follows, no abbreviation using them: CJK (written
+# without a space after), Arabic and Urdu, Devanagari. A cut after each, outside brackets.
+_HARD_STOP_RE = re.compile(r"[。！？؟۔।॥]+[)\]\"'”’»」』）〕】]*[\s\u200b\ufeff]*")
+_HARD_OPEN, _HARD_CLOSE = "「『（〔【“(", "」』）〕】”)"
 _SPACE_RUN_RE = re.compile(r"[\s\u200b\ufeff]+")
 # pysbd's NUMBERED_REFERENCE_REGEX backtracks exponentially on a '[' followed by a
 # long run of digits, separators and brackets ("..[111 111 111 ...]"); runs of 10
@@ -327,9 +331,10 @@ def _sure_cuts(line: str, cands: list[tuple[int, int]]) -> list[int]:
 
 def _line_cuts(line: str, fast: bool = True) -> list[int]:
     """Positions in ``line`` where a new unit starts (excluding 0)."""
+    hard = _hard_cuts(line)
     cands = _candidates(line)
-    if not cands:  # a single sentence: nothing for pysbd to do
-        return []
+    if not cands:  # a single sentence, or CJK: nothing for pysbd to do
+        return hard
     quoted = _in_quote(line, cands)
     fb = _fallback_cuts(line, cands, quoted)
     allowed = {nxt: (end, nxt) for end, nxt in cands}
@@ -366,6 +371,28 @@ def _line_cuts(line: str, fast: bool = True) -> list[int]:
             if got is None:
                 got = [p for p in fb if a < p < b]
             cuts.extend(got)
+    # pysbd reads English: before a letter of a caseless script (Arabic, Hebrew, CJK, ...)
+    # it cannot see a sentence start, so there the rule-based decision stands.
+    caseless = [p for p in fb if _caseless(line[p])]
+    return sorted(set(cuts).union(hard, caseless)) if hard or caseless else cuts
+
+
+def _caseless(c: str) -> bool:
+    return c.isalpha() and not c.isupper() and not c.islower()
+
+
+def _hard_cuts(line: str) -> list[int]:
+    """Cuts after the stops of _HARD_STOP_RE that are not inside brackets or quotes."""
+    if not any(c in line for c in "。！？؟۔।॥"):
+        return []
+    cuts, depth, prev = [], 0, 0
+    for m in _HARD_STOP_RE.finditer(line):
+        seg = line[prev:m.end()]
+        prev = m.end()
+        depth += sum(seg.count(c) for c in _HARD_OPEN) - sum(seg.count(c) for c in _HARD_CLOSE)
+        if depth <= 0 and m.end() < len(line):
+            depth = 0
+            cuts.append(m.end())
     return cuts
 
 

@@ -56,6 +56,14 @@ SENTENCE_CASES = [
     ("The vote is at 3 p.m. Monday in Brussels.", ["The vote is at 3 p.m. Monday in Brussels."]),
     ("It starts at 11 a.m. EST and ends at noon.", ["It starts at 11 a.m. EST and ends at noon."]),
     ("The blast came at 8 p.m. Moscow time on Friday.", ["The blast came at 8 p.m. Moscow time on Friday."]),
+    # stops of other scripts: CJK needs no space after, and a caseless script has no
+    # capital to start the next sentence
+    ("日本央行维持利率不变。行长表示将关注市场。日元跌至150附近！分析师预计明年加息。",
+     ["日本央行维持利率不变。", "行长表示将关注市场。", "日元跌至150附近！", "分析师预计明年加息。"]),
+    ("他说：「我们会回应。不会退让。」然后离开了。", ["他说：「我们会回应。不会退让。」", "然后离开了。"]),
+    ("قال الوزير إن المحادثات فشلت؟ لا أحد يعرف. \"سنرد.\" ثم غادر.",
+     ["قال الوزير إن المحادثات فشلت؟", "لا أحد يعرف.", "\"سنرد.\"", "ثم غادر."]),
+    ("प्रधानमंत्री ने कहा। बैठक समाप्त हुई।", ["प्रधानमंत्री ने कहा।", "बैठक समाप्त हुई।"]),
     ("Lt. Col. John Smith said no. Maj. Gen. Ali agreed.", ["Lt. Col. John Smith said no.", "Maj. Gen. Ali agreed."]),
     ("Prof. Dr. Müller spoke. Then Sen. Warren spoke.", ["Prof. Dr. Müller spoke.", "Then Sen. Warren spoke."]),
     ("Mr. and Mrs. Smith arrived. They sat down.", ["Mr. and Mrs. Smith arrived.", "They sat down."]),
