@@ -190,6 +190,11 @@ _FRONT_KEYS = {
 # starting in lowercase, is one paragraph (segmentation never crosses a line break).
 _WRAP_END_RE = re.compile(r"[\w,;\-–—]$")
 _WRAP_MIN = 40
+# A paragraph wrapped at a fixed width (40-120 characters, as mail, wire feeds and old
+# archives do): 3+ lines, each but the last filled to within a quarter of the widest and
+# not shorter than the next line's first word would have needed, several of them broken
+# mid-sentence. Its line breaks are layout, not structure: it is joined into one line.
+_WRAP_WIDTH = (40, 120)
 
 
 def _md_line(line: str) -> str:
@@ -219,7 +224,34 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
     return {}, lines
 
 
+def _wrapped(para: list[str]) -> bool:
+    if len(para) < 3:
+        return False
+    width = max(len(x) for x in para)
+    if not _WRAP_WIDTH[0] <= width <= _WRAP_WIDTH[1]:
+        return False
+    body = para[:-1]
+    if any(len(x) < 0.75 * width or len(x) + 1 + len(nxt.split()[0]) <= width
+           for x, nxt in zip(body, para[1:])):
+        return False
+    return sum(1 for x in body if _WRAP_END_RE.search(x)) >= max(2, len(body) // 2)
+
+
 def _unwrap(lines: list[str]) -> list[str]:
+    """Hard-wrapped paragraphs as one line each (see _WRAP_WIDTH and _WRAP_END_RE)."""
+    joined: list[str] = []
+    para: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            para.append(line)
+            continue
+        if _wrapped([x.strip() for x in para]):
+            joined.append(" ".join(x.strip() for x in para))
+        else:
+            joined.extend(para)
+        para = []
+        joined.append(line)
+    lines = joined[:-1]
     out: list[str] = []
     for line in lines:
         prev = out[-1].rstrip() if out else ""

@@ -442,3 +442,23 @@ def test_character_references_left_by_scrapers_are_decoded():
     assert a.text == "Prices \u201crose\u201d at AT&T, &notation aside \u2014 & more."
     [t] = parse_file("a.txt", b"Talks &amp; tensions\n\nThe minister&#8217;s office said so.\n")
     assert (t.title, t.text) == ("Talks & tensions", "The minister\u2019s office said so.")
+
+
+def test_txt_paragraph_wrapped_at_a_fixed_width_is_one_line():
+    text = ("Title\n\n"
+            "WASHINGTON (Reuters) - The Federal Reserve held interest rates steady on\n"
+            "Wednesday, but signalled it could cut them later this year, as officials\n"
+            "in Washington weighed signs of cooling inflation. The U.S. central bank\n"
+            "kept its benchmark rate in the 5.25%-5.50% range.\n\n"
+            "Key points\nRates held\nCuts possible\n")
+    assert parse_txt("news.txt", text)[0].text == (
+        "WASHINGTON (Reuters) - The Federal Reserve held interest rates steady on Wednesday, but "
+        "signalled it could cut them later this year, as officials in Washington weighed signs of "
+        "cooling inflation. The U.S. central bank kept its benchmark rate in the 5.25%-5.50% range."
+        "\n\nKey points\nRates held\nCuts possible")
+    # Lines of one paragraph each, of about the same length, are not a wrapped paragraph.
+    lines = ["The ministry said on Monday that 1,000 troops had moved.",
+             "Government forces liberated the village of Dren on Tuesday.",
+             "The river crossing is 12 km long and it opened in 2019.",
+             "Talks are due to resume in Geneva on Thursday morning."]
+    assert parse_txt("news.txt", "Title\n\n" + "\n".join(lines))[0].text == "\n".join(lines)
