@@ -329,8 +329,20 @@ def _sure_cuts(line: str, cands: list[tuple[int, int]]) -> list[int]:
     return cuts
 
 
+# A news agency's dateline ending in a full stop ("MOSCOW, March 3. /TASS/.", "МОСКВА, 14
+# октября. /ТАСС/."): it stays with the sentence it opens, as "KARVAN, Nov 24 (Reuters) -" does.
+_DATELINE_RE = re.compile(
+    r"^[A-ZА-ЯЁ][A-ZА-ЯЁ .'-]{1,40}, (?:\d{1,2}\s+[^\W\d_]+|[^\W\d_]+\.?\s+\d{1,2})\.\s+(?:/\s*[\w-]+\s*/\.?\s+)?")
+
+
 def _line_cuts(line: str, fast: bool = True) -> list[int]:
     """Positions in ``line`` where a new unit starts (excluding 0)."""
+    cuts = _cuts(line, fast)
+    m = _DATELINE_RE.match(line)
+    return [c for c in cuts if c > m.end()] if m and cuts else cuts
+
+
+def _cuts(line: str, fast: bool) -> list[int]:
     hard = _hard_cuts(line)
     cands = _candidates(line)
     if not cands:  # a single sentence, or CJK: nothing for pysbd to do
@@ -420,9 +432,16 @@ _BOILER_EXACT_RE = re.compile(
     r"|subscribe|subscribe\s+now|sign\s+in|log\s+in|sign\s+up|register|newsletter|live|breaking(?:\s+news)?"
     r"|listen(?:\s+to\s+(?:this\s+)?(?:article|story))?|watch|video|image|photo|gallery|media\s+caption|image\s+caption"
     r"|\d+\s+min(?:ute)?s?\s+read|reading\s+time:?\s*\d+\s+min(?:ute)?s?|follow|like|tweet|whatsapp|facebook|twitter|x|linkedin"
-    r"|reuters\s+archive|file\s+photo|handout|getty\s+images|ap\s+photo)",
+    r"|reuters\s+archive|file\s+photo|handout|getty\s+images|ap\s+photo"
+    r"|related\s+topics|more\s+on\s+this\s+story|most\s+read|most\s+popular|next\s+article|previous\s+article"
+    r"|scroll\s+to\s+continue|advertisement\s*[-–—:]?\s*scroll\s+to\s+continue(?:\s+with\s+content)?"
+    r"|\d+\s+of\s+\d+|list\s+of\s+\d+\s+items|list\s+\d+\s+of\s+\d+|end\s+of\s+list)",
     re.I,
 )
+# A share bar: "Facebook Twitter WhatsApp Email".
+_SHARE_WORDS = frozenset(
+    "facebook twitter x whatsapp telegram email e-mail mail linkedin reddit pinterest messenger "
+    "flipboard print copy link share tumblr vk threads bluesky".split())
 # Prefix or anywhere in a short unit.
 _BOILER_PREFIX_RE = re.compile(
     r"^(?:share\s+(?:this|on|via|the\s+(?:article|story))|follow\s+(?:us|@|on\s|our|the\s+latest)|subscribe\s+(?:to|now|for|today|here)"
@@ -449,7 +468,9 @@ _BOILER_ANYWHERE_RE = re.compile(
     r"|\bsubscribe\s+to\s+(?:our|the)\s+(?:\w+\s+)?newsletter\b|\bsign\s+up\s+for\s+(?:our|the)\s+(?:\w+\s+)?newsletter\b"
     r"|\bfollow\s+us\s+on\b|\bdownload\s+our\s+(?:\w+\s+)?app\b|\btrust\s+principles\b"
     r"|\b(?:enable|requires?)\s+javascript\b|\bjavascript\s+(?:is\s+)?(?:disabled|required)\b"
-    r"|\byour\s+browser\s+does(?:n't|\s+not)\s+support\b|\bview\s+(?:this|the)\s+(?:video|content)\s+on\b",
+    r"|\byour\s+browser\s+does(?:n't|\s+not)\s+support\b|\bview\s+(?:this|the)\s+(?:video|content)\s+on\b"
+    r"|\bcontributed\s+(?:to\s+)?(?:this\s+)?(?:report|story|article)(?:ing)?\b"
+    r"|^this\s+(?:article|story|report|piece)\s+(?:was|has\s+been|is\s+being)\s+(?:amended|updated|corrected|changed|edited)\b",
     re.I,
 )
 # Photo credits: "(Photo by Jane Doe/AFP via Getty Images)", "Image source, Reuters",
@@ -550,6 +571,9 @@ def _is_boilerplate(text: str, nwords: int) -> bool:
     if nwords <= 12 and _TIMESTAMP_RE.match(text) and not text.endswith((".", "!", "?")):
         return True
     if nwords <= 6 and _BOILER_EXACT_RE.fullmatch(" ".join(text.strip(_EXACT_TRIM).split())):
+        return True
+    words = text.lower().split()
+    if 2 <= len(words) <= 12 and all(w.strip(",|·•") in _SHARE_WORDS for w in words):
         return True
     return _is_credit(text) or _is_nav(text) or _is_date(text)
 

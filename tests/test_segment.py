@@ -64,6 +64,11 @@ SENTENCE_CASES = [
     ("قال الوزير إن المحادثات فشلت؟ لا أحد يعرف. \"سنرد.\" ثم غادر.",
      ["قال الوزير إن المحادثات فشلت؟", "لا أحد يعرف.", "\"سنرد.\"", "ثم غادر."]),
     ("प्रधानमंत्री ने कहा। बैठक समाप्त हुई।", ["प्रधानमंत्री ने कहा।", "बैठक समाप्त हुई।"]),
+    # an agency's dateline stays with the sentence it opens
+    ("MOSCOW, March 3. /TASS/. The Kremlin said talks had stalled. Peskov declined to comment.",
+     ["MOSCOW, March 3. /TASS/. The Kremlin said talks had stalled.", "Peskov declined to comment."]),
+    ("МОСКВА, 14 октября. /ТАСС/. Кремль заявил о провале переговоров.",
+     ["МОСКВА, 14 октября. /ТАСС/. Кремль заявил о провале переговоров."]),
     ("Lt. Col. John Smith said no. Maj. Gen. Ali agreed.", ["Lt. Col. John Smith said no.", "Maj. Gen. Ali agreed."]),
     ("Prof. Dr. Müller spoke. Then Sen. Warren spoke.", ["Prof. Dr. Müller spoke.", "Then Sen. Warren spoke."]),
     ("Mr. and Mrs. Smith arrived. They sat down.", ["Mr. and Mrs. Smith arrived.", "They sat down."]),
@@ -284,6 +289,16 @@ KIND_CASES = [
     ("Nov. 24, 2026 5:02 p.m. ET", "boilerplate"),
     ("2026-11-24", "boilerplate"),
     ("Home » World » Europe", "boilerplate"),
+    ("Associated Press writer Jana Kovel contributed to this report.", "boilerplate"),
+    ("This article was amended on 3 March 2026 to correct a date.", "boilerplate"),
+    ("Facebook Twitter WhatsApp Email", "boilerplate"),
+    ("list of 4 items", "boilerplate"),
+    ("list 1 of 4", "boilerplate"),
+    ("end of list", "boilerplate"),
+    ("1 of 12", "boilerplate"),
+    ("Advertisement - Scroll to continue", "boilerplate"),
+    ("Related Topics", "boilerplate"),
+    ("Facebook and Twitter removed the posts.", "body"),
 ]
 
 
