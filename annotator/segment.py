@@ -448,7 +448,8 @@ _BOILER_PREFIX_RE = re.compile(
     r"|sign\s+up\s+(?:for|to|now|here)|download\s+(?:the|our)\s+(?:\w+\s+)?app|get\s+(?:the|our)\s+(?:\w+\s+)?(?:app|newsletter)"
     r"|like\s+us\s+on|join\s+(?:us|our)\s+on|(?:story|article)\s+continues|continue\s+reading|skip\s+to|jump\s+to"
     r"|listen\s+to\s+(?:this\s+)?(?:article|story)"
-    r"|©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}\b|[:.]|$)|source\s*:|credit\s*:)",
+    r"|©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}\b|[:.]|$)|source\s*:|credit\s*:"
+    r"|this\s+(?:article|story|report|piece)\s+(?:was|has\s+been|is\s+being)\s+(?:amended|updated|corrected|changed|edited)\b)",
     re.I,
 )
 # Staff credits ("Reporting by Jane Doe in Kyiv; Editing by John Roe") and bylines ("By Jana
@@ -469,8 +470,7 @@ _BOILER_ANYWHERE_RE = re.compile(
     r"|\bfollow\s+us\s+on\b|\bdownload\s+our\s+(?:\w+\s+)?app\b|\btrust\s+principles\b"
     r"|\b(?:enable|requires?)\s+javascript\b|\bjavascript\s+(?:is\s+)?(?:disabled|required)\b"
     r"|\byour\s+browser\s+does(?:n't|\s+not)\s+support\b|\bview\s+(?:this|the)\s+(?:video|content)\s+on\b"
-    r"|\bcontributed\s+(?:to\s+)?(?:this\s+)?(?:report|story|article)(?:ing)?\b"
-    r"|^this\s+(?:article|story|report|piece)\s+(?:was|has\s+been|is\s+being)\s+(?:amended|updated|corrected|changed|edited)\b",
+    r"|\bcontributed\s+(?:to\s+)?(?:this\s+)?(?:report|story|article)(?:ing)?\b",
     re.I,
 )
 # Photo credits: "(Photo by Jane Doe/AFP via Getty Images)", "Image source, Reuters",
@@ -503,6 +503,7 @@ _DATE_WORDS = _MONTH_WORDS | frozenset(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri "
     "sat sun am pm a m p gmt utc est edt cst cdt mst mdt pst pdt bst cet cest eet eest msk ist jst "
     "et pt t z at on updated published posted modified last first".split())
+_DIGIT_RE = re.compile(r"\d")
 _DATE_SHAPE_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}[:.]\d{2}")
 _NAV_SPLIT_RE = re.compile(r"\s*[|•›»·>]\s*")
 _NAV_SPLIT_QUOTED_RE = re.compile(r"\s*[|•›·>]\s*")  # where « » are quotation marks
@@ -540,7 +541,7 @@ def _is_credit(text: str) -> bool:
 
 def _is_date(text: str) -> bool:
     """A date or time alone ("24 November 2026", "Tue 3 Mar 2026 10.30 GMT", "2026-11-24")."""
-    if len(text) > 60 or not any(c.isdigit() for c in text):
+    if len(text) > 60 or not _DIGIT_RE.search(text):
         return False
     words = [w.lower() for w in _NAME_WORD_RE.findall(text.replace(".", " "))]
     if not all(w in _DATE_WORDS for w in words):
@@ -572,10 +573,16 @@ def _is_boilerplate(text: str, nwords: int) -> bool:
         return True
     if nwords <= 6 and _BOILER_EXACT_RE.fullmatch(" ".join(text.strip(_EXACT_TRIM).split())):
         return True
-    words = text.lower().split()
-    if 2 <= len(words) <= 12 and all(w.strip(",|·•") in _SHARE_WORDS for w in words):
+    if _is_share_bar(text):
         return True
     return _is_credit(text) or _is_nav(text) or _is_date(text)
+
+
+def _is_share_bar(text: str) -> bool:
+    if text.split(None, 1)[0].strip(",|·•").lower() not in _SHARE_WORDS:
+        return False
+    words = text.lower().split()
+    return 2 <= len(words) <= 12 and all(w.strip(",|·•") in _SHARE_WORDS for w in words)
 
 
 def _is_heading(text: str, nwords: int) -> bool:
