@@ -311,6 +311,16 @@ _TITLE_ALIASES = ("headline", "heading", "name")
 _MAX_REPORTED = 20
 
 
+def _epoch(value: float) -> str:
+    from datetime import datetime, timezone
+
+    seconds = value / 1000 if abs(value) >= 1e11 else value  # 1e11 s is the year 5138
+    try:
+        return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"published: {value} is not a Unix time in seconds or milliseconds") from None
+
+
 def _type_name(value: object) -> str:
     if value is None:
         return "null"
@@ -341,8 +351,11 @@ def _article_from(obj: object, where: int | None) -> ArticleIn:
         if key not in obj or obj[key] is None:
             continue
         value = obj[key]
-        if key == "id" and isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)  # numeric ids are common; stored as text
+        if type(value) in (int, float) and value == value and abs(value) < 1e15:  # not NaN, bool
+            if key == "id" and value == int(value):
+                value = str(int(value))  # numeric ids are common (17.0 where pandas saw gaps); stored as text
+            elif key == "published":
+                value = _epoch(value)  # Unix time, in seconds or milliseconds
         if not isinstance(value, str):
             raise ValueError(f"{key} must be a string, got {_type_name(value)}")
         value = _CONTROL_RE.sub("", value).strip() or None

@@ -462,3 +462,17 @@ def test_txt_paragraph_wrapped_at_a_fixed_width_is_one_line():
              "The river crossing is 12 km long and it opened in 2019.",
              "Talks are due to resume in Geneva on Thursday morning."]
     assert parse_txt("news.txt", "Title\n\n" + "\n".join(lines))[0].text == "\n".join(lines)
+
+
+def test_jsonl_numeric_ids_and_unix_times_are_read():
+    """As pandas and scrapers write them: ids as numbers (17.0 where a column has gaps),
+    publication times as Unix seconds or milliseconds."""
+    arts = parse_file("a.jsonl", b'{"title": "T", "text": "X.", "id": 17.0, "published": 1732435200}\n'
+                                 b'{"title": "U", "text": "Y.", "id": 18, "published": 1732435200123}\n')
+    assert [(a.external_id, a.published) for a in arts] == [
+        ("17", "2024-11-24T08:00:00Z"), ("18", "2024-11-24T08:00:00Z")]
+    for bad, message in (('"id": 17.5', "id must be a string"),
+                         ('"published": true', "published must be a string"),
+                         ('"published": 9e14', "not a Unix time")):
+        e = error_of("a.jsonl", ('{"title": "T", "text": "X.", %s}' % bad).encode())
+        assert e.line == 1 and message in e.message, e.message
