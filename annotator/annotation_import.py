@@ -59,12 +59,17 @@ def _int(rec: dict, key: str, where: str) -> int | None:
 def _sentence(rec: dict, where: str, by_id: dict, by_offsets: dict, slug: str) -> Sentence:
     """The sentence a record names: by `sentence_id`, else by (`article_id`, `start`, `end`).
 
-    Where the record names it both ways, the two must agree; where it carries the `text`,
-    that must be the sentence's text. Ids from another installation then find the right
-    sentence by its offsets, or fail, rather than silently label whichever sentence happens
-    to have that id here."""
+    Where the record names it both ways, the two must agree; where it carries the `text` (an
+    export does), that must be the sentence's text. A file from another installation, whose
+    ids name other sentences here, then fails on its line instead of labelling whichever
+    sentence has that id. (A minimal record, an id and nothing else, cannot be checked.)"""
     sid = _int(rec, "sentence_id", where)
-    key = tuple(_int(rec, k, where) for k in ("article_id", "start", "end"))
+    try:
+        key = tuple(_int(rec, k, where) for k in ("article_id", "start", "end"))
+    except ValueError:
+        if sid is None:
+            raise
+        key = (None,)  # junk offsets beside an id: the id alone names the sentence
     found = {"sentence_id": by_id.get(sid) if sid is not None else None,
              "(article_id, start, end)": by_offsets.get(key) if None not in key else None}
     candidates = {ref: s for ref, s in found.items() if s is not None}
@@ -159,8 +164,9 @@ def _store(session: Session, project: Project, parsed) -> Report:
             elif (ann.label, ann.spans, ann.comment) == (d.label, d.spans, d.comment):
                 report.unchanged += 1
                 continue
-            elif updated is not None and updated < ann.updated_at:
-                report.older += 1  # a stale copy (an old export): never undo a newer label
+            elif updated is not None and updated < ann.updated_at.replace(microsecond=0):
+                # a stale copy (an old export; exports keep whole seconds): never undo a newer label
+                report.older += 1
                 continue
             else:
                 ann.label, ann.spans, ann.comment = d.label, d.spans, d.comment

@@ -46,28 +46,30 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
                  origin: str = "") -> ImportReport:
     """Add articles with their sentences in one transaction: all of them or, on error, none.
 
-    An article whose normalised text is already in the project (or earlier in the same batch)
-    is skipped with a message rather than stored twice.
+    An article already in the project (or earlier in the same batch) is skipped with a message
+    rather than stored twice: the same normalised text, the same external id or the same URL
+    (a page imported again after its text was extracted differently is still the same article).
     """
     report = ImportReport()
-    known = _known_hashes(session, project)
+    known = _known(session, project)
     session.commit()  # end the read (as begin_write did): no transaction open while segmenting
     fresh: list[tuple[ArticleIn, str]] = []
     for art in articles:
         digest = text_hash(art.text)
-        if digest in known:
+        keys = _keys(digest, art.external_id, art.url)
+        if keys & known:
             _skip(report, art, origin)
             continue
-        known.add(digest)
+        known |= keys
         fresh.append((art, digest))
     # Segmenting is the slow part: it runs before the write transaction, so that a long
     # import does not hold SQLite's write lock (and every annotator's writes) while it computes.
     segmented = _segment_all([(a.text, a.title) for a, _ in fresh])
     begin_write(session)
     try:
-        stored = _known_hashes(session, project)  # another import may have added some meanwhile
+        stored = _known(session, project)  # another import may have added some meanwhile
         for (art, digest), units in zip(fresh, segmented):
-            if digest in stored:
+            if _keys(digest, art.external_id, art.url) & stored:
                 _skip(report, art, origin)
                 continue
             row = Article(project_id=project.id, external_id=art.external_id, title=art.title,
@@ -92,8 +94,21 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
     return report
 
 
-def _known_hashes(session: Session, project: Project) -> set[str]:
-    return set(session.scalars(select(Article.text_hash).where(Article.project_id == project.id)))
+def _keys(digest: str, external_id: str | None, url: str | None) -> set[tuple[str, str]]:
+    keys = {("text", digest)}
+    if external_id:
+        keys.add(("id", external_id))
+    if url:
+        keys.add(("url", url))
+    return keys
+
+
+def _known(session: Session, project: Project) -> set[tuple[str, str]]:
+    known: set[tuple[str, str]] = set()
+    for row in session.execute(select(Article.text_hash, Article.external_id, Article.url)
+                               .where(Article.project_id == project.id)):
+        known |= _keys(*row)
+    return known
 
 
 def _skip(report: ImportReport, art: ArticleIn, origin: str) -> None:

@@ -41,6 +41,8 @@ def json_loads(text):
         value = json.loads(text)
     except json.JSONDecodeError:
         raise
+    except UnicodeDecodeError as err:  # bytes that are not UTF-8 (or UTF-16/32 with a BOM)
+        raise json.JSONDecodeError(f"not UTF-8 (byte {err.start})", doc, 0) from None
     except (RecursionError, ValueError) as err:
         # ValueError: an integer past Python's limit of digits (sys.get_int_max_str_digits)
         what = "nested too deeply" if isinstance(err, RecursionError) else "a number too long"
@@ -193,8 +195,11 @@ _WRAP_MIN = 40
 # A paragraph wrapped at a fixed width (40-120 characters, as mail, wire feeds and old
 # archives do): 3+ lines, each but the last filled to within a quarter of the widest and
 # not shorter than the next line's first word would have needed, several of them broken
-# mid-sentence. Its line breaks are layout, not structure: it is joined into one line.
+# mid-sentence and at least one continued in lowercase; no columns aligned with runs of
+# spaces (a text table), no list of headlines. Its line breaks are layout, not structure: it
+# is joined into one line.
 _WRAP_WIDTH = (40, 120)
+_COLUMNS_RE = re.compile(r"\S(?: {2,}|\t)\S")
 
 
 def _md_line(line: str) -> str:
@@ -233,6 +238,8 @@ def _wrapped(para: list[str]) -> bool:
     body = para[:-1]
     if any(len(x) < 0.75 * width or len(x) + 1 + len(nxt.split()[0]) <= width
            for x, nxt in zip(body, para[1:])):
+        return False
+    if any(_COLUMNS_RE.search(x) for x in para) or not any(x[:1].islower() for x in para[1:]):
         return False
     return sum(1 for x in body if _WRAP_END_RE.search(x)) >= max(2, len(body) // 2)
 
@@ -450,8 +457,14 @@ _DROP_TAGS = ("script", "style", "nav", "footer", "header", "aside", "form", "no
 _BLOCK_TAGS = frozenset((
     "address", "article", "aside", "blockquote", "caption", "center", "dd", "details", "div", "dl",
     "dt", "fieldset", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-    "hgroup", "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "td",
-    "tfoot", "th", "thead", "tr", "ul"))
+    "hgroup", "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody",
+    "tfoot", "thead", "tr", "ul"))
+# A table row is one line, its cells separated by " | " (the segmenter takes a row of short
+# cells for furniture, as it does a menu).
+_CELL_TAGS = frozenset(("td", "th"))
+# Embedded posts (X, Instagram, TikTok) are <blockquote>s whose text beside their paragraphs
+# is the embed's attribution ("— Defence Ministry (@mod) November 24, 2026").
+_EMBED_RE = re.compile(r"tweet|twitter|instagram|tiktok|embed|facebook|threads|bluesky", re.I)
 # A line break in the HTML source is white space, except in <pre>.
 _SOURCE_BREAK_RE = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 # Blocks that are text by nature: kept even when all of it is a link.
@@ -462,7 +475,7 @@ _TITLE_SUFFIX_RE = re.compile(r"\s+[|\-–—:]\s+[^|\-–—:]{2,60}$")
 
 
 def _clean(text: str) -> str:
-    text = html.unescape(text)  # double-escaped scrapes ("&amp;quot;")
+    text = _unescape(text)  # double-escaped scrapes ("&amp;quot;"), as in plain text
     text = _INVISIBLE_RE.sub("", text)
     return " ".join(text.split())
 
@@ -502,15 +515,16 @@ def _blocks(root) -> list[str]:
         linked[:] = [0, 0]
         if not lines or (link_only and owner is not None and owner.name not in _TEXT_BLOCKS):
             return
-        if loose and owner is not None and owner.name == "blockquote":
-            return  # beside the quote's own paragraphs: an embed's attribution ("— @user, date")
         piece = "\n".join(lines)
+        if loose and owner is not None and owner.name == "blockquote" and _is_embed(owner, piece):
+            return  # an embedded post's attribution, beside the post's own paragraphs
         if owner is not None and owner.name == "li" and piece[0] not in "•-–—*":
             piece = "• " + piece  # marks a list item, which the segmenter keeps as body text
         blocks.append(piece)
 
     open_blocks = [None]  # the block element each piece of text belongs to
-    had_blocks: set = set()  # block elements with blocks inside: their own text is "loose"
+    had_blocks: set[int] = set()  # id() of block elements with blocks inside: their own
+    # text is "loose" (ids: a bs4 Tag hashes by serialising its whole subtree)
     inside = {"a": 0, "pre": 0}  # how deep in links (link-only boxes) and in <pre>
     stack: list[tuple[object, bool]] = [(root, False)]  # (node, leaving it): no recursion limit
     while stack:
@@ -519,16 +533,20 @@ def _blocks(root) -> list[str]:
             if node.name in inside:
                 inside[node.name] -= 1
             if node.name != "a":
-                flush(node, loose=node in had_blocks)
+                flush(node, loose=id(node) in had_blocks)
                 open_blocks.pop()
             continue
         if isinstance(node, Tag):
             if node.name == "br":
                 text.append("\n")
                 continue
+            if node.name in _CELL_TAGS and "".join(text).strip():
+                text.append(" | ")
+            elif text and text[-1][-1:] in ".!?" and node.name not in _BLOCK_TAGS:
+                text.append(" ")  # "Antakya.<span>Photo: Reuters</span>": two units, not one
             if node.name in _BLOCK_TAGS:
                 if open_blocks[-1] is not None:
-                    had_blocks.add(open_blocks[-1])
+                    had_blocks.add(id(open_blocks[-1]))
                 flush(open_blocks[-1], loose=True)
                 open_blocks.append(node)
                 stack.append((node, True))
@@ -546,6 +564,11 @@ def _blocks(root) -> list[str]:
                 linked[0] += n
     flush(open_blocks[-1])
     return blocks
+
+
+def _is_embed(quote, loose: str) -> bool:
+    classes = " ".join(quote.get("class") or [])
+    return bool(_EMBED_RE.search(classes)) or loose[:1] in "—–-" or "@" in loose
 
 
 def _meta(soup, *names: str) -> str | None:

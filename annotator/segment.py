@@ -101,6 +101,16 @@ _TITLES = frozenset(
 # Before a number: "No. 5", "p. 12", "Art. 5", "Vol. 3".
 _NUMBER_ABBR = frozenset("no nos nr art p pp para vol vols fig figs ch chap sec sect op tel ext".split())
 _MONTHS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
+# Calendar and clock words, for dates alone on a line and for what may follow "3 p.m.".
+_MONTH_WORDS = _MONTHS | frozenset(
+    "january february march april may june july august september october november december".split())
+_WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri "
+    "sat sun".split())
+_TIME_ZONES = frozenset(
+    "gmt utc est edt cst cdt mst mdt pst pdt akst akdt hst bst ist cet cest eet eest wet west msk "
+    "trt gst pkt ict wib sgt hkt jst kst aest aedt acst awst nzst nzdt sast cat eat wat et ct mt "
+    "pt z".split())
 # May end a sentence, usually does not: split only before a typical sentence starter
 # ("Acme Inc. The company ..." vs "Acme Inc. Chief Executive ...").
 _SOFT_ABBR = frozenset(
@@ -121,11 +131,9 @@ _STARTERS = frozenset(
 # What follows a clock time in the same sentence: "3 p.m. Monday", "11 a.m. EST", "8 p.m.
 # Moscow time". Any other capitalised word after "a.m."/"p.m." starts a new sentence.
 _CLOCK = frozenset(("a.m", "p.m"))
-_AFTER_CLOCK = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday tonight "
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec eastern pacific central mountain atlantic "
-    "greenwich local".split())
+_AFTER_CLOCK = _MONTH_WORDS | _WEEKDAYS | _TIME_ZONES | frozenset(
+    "today tomorrow yesterday tonight eastern pacific central mountain atlantic greenwich local".split())
+_TIME_WORD_RE = re.compile(r"\s*time\b", re.I)
 _LAST_TOKEN_RE = re.compile(r"(\w[\w.]*)\.$")
 # U.S, a.m, Ph.D, e.g, D.C - not a domain name such as bbc.com.
 _MULTI_PERIOD_RE = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")
@@ -150,9 +158,9 @@ def _clock_continues(right: str) -> bool:
     word = m.group()
     if word in _STARTERS:
         return False
-    if word.lower() in _AFTER_CLOCK or (word.isupper() and len(word) <= 5):  # time zones
+    if word.lower() in _AFTER_CLOCK:
         return True
-    return right[m.end():].lstrip().lower().startswith("time")
+    return bool(_TIME_WORD_RE.match(right, m.end()))  # "8 p.m. Moscow time"
 
 
 def _vetoed(left: str, right: str) -> bool:
@@ -398,11 +406,14 @@ def _hard_cuts(line: str) -> list[int]:
     if not any(c in line for c in "。！？؟۔।॥"):
         return []
     cuts, depth, prev = [], 0, 0
+    # An opening mark closed nowhere later on the line (Chinese quotations running over
+    # several paragraphs leave it open) holds nothing back.
+    last_close = max(line.rfind(c) for c in _HARD_CLOSE)
     for m in _HARD_STOP_RE.finditer(line):
         seg = line[prev:m.end()]
         prev = m.end()
         depth += sum(seg.count(c) for c in _HARD_OPEN) - sum(seg.count(c) for c in _HARD_CLOSE)
-        if depth <= 0 and m.end() < len(line):
+        if (depth <= 0 or m.end() > last_close) and m.end() < len(line):
             depth = 0
             cuts.append(m.end())
     return cuts
@@ -492,19 +503,18 @@ _NAME_GLUE = _CREDIT_GLUE | frozenset(
     "in from with at de van von der den da di du la le el al bin y staff our correspondent "
     "correspondents team desk bureau bureaus newsroom agencies reporting writing editing research "
     "graphics compiled produced additional".split())
-_NAME_WORD_RE = re.compile(r"[^\W\d_][\w'’.-]*")
+_NAME_WORD_RE = re.compile(r"(?<![@\w])[^\W\d_][\w'’.-]*")  # not inside an @handle
+_PARTICLE_SPLIT_RE = re.compile(r"[-'’]")
+_COPYRIGHT_HOLDER_RE = re.compile(r"copyright\s+", re.I)
 # A cookie banner or legal notice: the rest of its line is boilerplate too.
 _NOTICE_RE = re.compile(
     r"©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}\b)|\ball\s+rights\s+reserved\b|\bcookies?\b", re.I)
-_MONTH_WORDS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split())
-_DATE_WORDS = _MONTH_WORDS | frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri "
-    "sat sun am pm a m p gmt utc est edt cst cdt mst mdt pst pdt bst cet cest eet eest msk ist jst "
-    "et pt t z at on updated published posted modified last first".split())
+_CLOCK_WORDS = _WEEKDAYS | _TIME_ZONES | frozenset("am pm a m p t".split())
+_DATE_WORDS = _MONTH_WORDS | _CLOCK_WORDS | frozenset(
+    "at on updated published posted modified last first".split())
 _DIGIT_RE = re.compile(r"\d")
-_DATE_SHAPE_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}[:.]\d{2}")
+_DAY_SHAPE_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+_CLOCK_SHAPE_RE = re.compile(r"\d{1,2}[:.]\d{2}")
 _NAV_SPLIT_RE = re.compile(r"\s*[|•›»·>]\s*")
 _NAV_SPLIT_QUOTED_RE = re.compile(r"\s*[|•›·>]\s*")  # where « » are quotation marks
 _BULLET_RE = re.compile(r"^[•\-–—*·▪►◦‣]\s")
@@ -513,10 +523,24 @@ _CLOSING_RE = re.compile(r"[.!?…。！？:;,][)\]\"'”’»]*$")
 _EXACT_TRIM = " .…:!|·•-–—>»()[]"
 
 
+def _name_like(word: str) -> bool:
+    """Capitalised, or a particle before one: "al-Sudani", "d'Estaing"."""
+    return word[0].isupper() or any(p[:1].isupper() for p in _PARTICLE_SPLIT_RE.split(word)[1:])
+
+
 def _names_only(text: str) -> bool:
     """Capitalised words, initials and glue only: "Jane Doe/AFP via Getty Images"."""
     words = _NAME_WORD_RE.findall(text)
-    return bool(words) and all(w[0].isupper() or w.lower() in _NAME_GLUE for w in words)
+    return bool(words) and all(w.lower() in _NAME_GLUE or _name_like(w) for w in words)
+
+
+def _is_byline(rest: str) -> bool:
+    """What follows a bare "By": a person's name (two words or more) or an agency, not
+    "By Air", "By The Numbers" or "By 2030"."""
+    if _DIGIT_RE.search(rest) or not _names_only(rest):
+        return False
+    names = [w for w in _NAME_WORD_RE.findall(rest) if w.lower() not in _NAME_GLUE]
+    return len(names) >= 2 or bool(_AGENCY_RE.search(rest))
 
 
 def _is_credit(text: str) -> bool:
@@ -527,7 +551,10 @@ def _is_credit(text: str) -> bool:
         # "Photo: ..." always; "Photo by ..." only with names ("Photo by the ministry shows")
         return not m.group().rstrip().lower().endswith(("by", "courtesy")) or _names_only(core[m.end():])
     if (m := _STAFF_CREDIT_RE.match(core)) and len(core.split()) <= 25:
-        return _names_only(core[m.end():])
+        rest = core[m.end():]
+        return _is_byline(rest) if m.group().strip("( ").lower() == "by" else _names_only(rest)
+    if (m := _COPYRIGHT_HOLDER_RE.match(core)) and len(core.split()) <= 12:
+        return _names_only(core[m.end():])  # "Copyright The Associated Press", not "Copyright law"
     words = core.split()
     if len(words) > 6 or not _AGENCY_RE.search(core):
         return False
@@ -546,7 +573,10 @@ def _is_date(text: str) -> bool:
     words = [w.lower() for w in _NAME_WORD_RE.findall(text.replace(".", " "))]
     if not all(w in _DATE_WORDS for w in words):
         return False
-    return any(w in _MONTH_WORDS for w in words) or bool(_DATE_SHAPE_RE.search(text))
+    # a month or a day written as digits; a clock time only beside a clock word ("10.30
+    # GMT"), since "99.95" or "£10.99" alone is a figure
+    return (any(w in _MONTH_WORDS for w in words) or bool(_DAY_SHAPE_RE.search(text))
+            or (bool(_CLOCK_SHAPE_RE.search(text)) and any(w in _CLOCK_WORDS for w in words)))
 
 
 def _is_nav(text: str) -> bool:

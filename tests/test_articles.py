@@ -97,3 +97,22 @@ def test_an_import_leaves_the_planner_statistics_of_what_it_filled(db):
 
 def _reltuples(db, table: str) -> float:
     return db.scalar(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table})
+
+
+def test_the_same_article_by_id_or_url_is_skipped_though_its_text_differs(db):
+    """A page imported again after its text was extracted differently (a newer version of the
+    importer, a re-scrape) is still the same article: the same external id or URL."""
+    p = projects.create_project(db, "p")
+    db.commit()
+    first = ingest.parse_file("a.jsonl", b'{"title": "A", "text": "One text.", "id": "x1"}\n'
+                                         b'{"title": "B", "text": "Two text.", "url": "https://e.org/b"}\n')
+    assert len(articles.add_articles(db, p, first, "a").added) == 2
+    again = ingest.parse_file("b.jsonl", b'{"title": "A", "text": "One text, extracted anew.", "id": "x1"}\n'
+                                         b'{"title": "B", "text": "Two, anew.", "url": "https://e.org/b"}\n'
+                                         b'{"title": "C", "text": "Three text.", "id": "x3"}\n'
+                                         b'{"title": "D", "text": "Four text.", "id": "x3"}\n')
+    report = articles.add_articles(db, p, again, "b")
+    assert len(report.added) == 1
+    assert report.skipped == [f"b, line {n}: {t!r} is in the project already, skipped"
+                              for n, t in ((1, "A"), (2, "B"), (4, "D"))]
+    assert db.scalar(select(func.count()).select_from(Article).where(Article.project_id == p.id)) == 3

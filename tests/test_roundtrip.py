@@ -161,3 +161,25 @@ def test_an_older_record_never_undoes_a_newer_label(db, project):
     assert (ann.label, ann.seconds) == ("attributed_claim", 9)
     assert ann.updated_at.isoformat().startswith("2026-11-26T10:00:00")
     assert ann.created_at.isoformat().startswith("2026-11-25T10:00:00")
+
+
+def test_junk_offsets_beside_an_id_are_ignored_but_not_without_one(db, project):
+    one, _ = _two_sentences(db)
+    assert import_annotations(db, project, "x.jsonl", _line(sentence_id=one.id, start="n/a")).created == 1
+    with pytest.raises(IngestError, match="start must be an integer"):
+        import_annotations(db, project, "x.jsonl", _line(article_id=one.article_id, start="n/a", end=3,
+                                                         annotator="yan"))
+
+
+def test_a_record_of_the_same_second_is_not_older(db, project):
+    """Exports keep whole seconds, the database keeps microseconds: a label changed elsewhere
+    later in the same second as the stored one is newer, not older."""
+    from datetime import datetime
+
+    one, _ = _two_sentences(db)
+    import_annotations(db, project, "x.jsonl", _line(sentence_id=one.id))
+    db.execute(update(Annotation).values(updated_at=datetime(2026, 11, 25, 10, 0, 0, 700000)))
+    db.commit()
+    report = import_annotations(db, project, "x.jsonl", _line(
+        sentence_id=one.id, label="attributed_claim", updated_at="2026-11-25T10:00:00Z"))
+    assert (report.updated, report.older) == (1, 0)

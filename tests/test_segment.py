@@ -56,6 +56,11 @@ SENTENCE_CASES = [
     ("The vote is at 3 p.m. Monday in Brussels.", ["The vote is at 3 p.m. Monday in Brussels."]),
     ("It starts at 11 a.m. EST and ends at noon.", ["It starts at 11 a.m. EST and ends at noon."]),
     ("The blast came at 8 p.m. Moscow time on Friday.", ["The blast came at 8 p.m. Moscow time on Friday."]),
+    ("The curfew began at 10 p.m. US troops then moved in.",
+     ["The curfew began at 10 p.m.", "US troops then moved in."]),
+    ("Police raided at 5 a.m. Police timed their raid well.",
+     ["Police raided at 5 a.m.", "Police timed their raid well."]),
+    ("“我们会回应。不会退让。然后离开了。", ["“我们会回应。", "不会退让。", "然后离开了。"]),  # never closed
     # stops of other scripts: CJK needs no space after, and a caseless script has no
     # capital to start the next sentence
     ("日本央行维持利率不变。行长表示将关注市场。日元跌至150附近！分析师预计明年加息。",
@@ -299,6 +304,14 @@ KIND_CASES = [
     ("Advertisement - Scroll to continue", "boilerplate"),
     ("Related Topics", "boilerplate"),
     ("Facebook and Twitter removed the posts.", "body"),
+    ("Reporting by Mohammed al-Sudani in Baghdad; Editing by Tom Hogue", "boilerplate"),
+    ("Additional reporting by Jana Kovel; Editing by Toby Chopra - Follow @reuters", "boilerplate"),
+    ("Copyright The Associated Press", "boilerplate"),
+    ("By Reuters", "boilerplate"),
+    ("By The Numbers", "heading"),  # a section heading, not a byline
+    ("By Air", "heading"),
+    ("99.95", "heading"),  # a figure, not a time
+    ("10:30 am", "boilerplate"),
 ]
 
 
