@@ -40,6 +40,7 @@ def dataset_card(session: Session, project: Project, export_kind: str, filename:
     lex_json = json.dumps(lexicon, sort_keys=True, ensure_ascii=False)
     ci = stats["krippendorff_alpha_ci95"]
     lines = [
+        *_hub_metadata(export_kind, filename),
         f"# {project.name}: `{export_kind}` export",
         "",
         f"File: `{filename}` (JSON lines). Written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by annotator.",
@@ -87,8 +88,38 @@ def dataset_card(session: Session, project: Project, export_kind: str, filename:
         "",
         "## Loading",
         "",
+        "This card's header tells Hugging Face `datasets` the file and the type of every field,",
+        "so load the folder that holds both (a column empty in the file's first 10 MB, such as",
+        "`comment`, would otherwise stop `load_dataset('json', data_files=...)`):",
+        "",
         "```python", "import pandas as pd", f"df = pd.read_json({filename!r}, lines=True)", "",
         "from datasets import load_dataset",
-        f"ds = load_dataset('json', data_files={filename!r}, split='train')", "```", "",
+        "ds = load_dataset('.', split='train')  # the folder of this README", "```", "",
     ]
     return "\n".join(lines)
+
+
+def _hub_metadata(export_kind: str, filename: str) -> list[str]:
+    """The YAML header of a Hugging Face dataset card: the data file and its features."""
+    from .export import FIELDS
+
+    return ["---", "configs:", "- config_name: default", "  data_files:", "  - split: train",
+            f"    path: {json.dumps(filename)}", "dataset_info:", "  features:",
+            *_yaml_features(FIELDS[export_kind], "  "), "---", ""]
+
+
+def _yaml_features(fields: dict, indent: str) -> list[str]:
+    """`datasets.Features` in the card's YAML form (Features._to_yaml_list), without needing
+    PyYAML or datasets here: every field a name and a dtype, a list or a struct of them."""
+    out = []
+    for name, kind in fields.items():
+        out.append(f"{indent}- name: {name}")
+        if isinstance(kind, str):
+            out.append(f"{indent}  dtype: {kind}")
+        elif isinstance(kind, dict):
+            out += [f"{indent}  struct:", *_yaml_features(kind, indent + "  ")]
+        elif isinstance(kind[0], str):
+            out.append(f"{indent}  list: {kind[0]}")
+        else:
+            out += [f"{indent}  list:", *_yaml_features(kind[0], indent + "  ")]
+    return out

@@ -21,6 +21,35 @@ KINDS = ("annotations", "sentences", "gold", "spans", "babe", "semeval")
 CHUNK = 2000
 
 
+# The type of every field of each export kind. JSON readers that type a column from the rows
+# they see first need them: Hugging Face `datasets` types each column from the first 10 MB of
+# a file, so a column with only nulls there (a sparse `comment`, `spans` all empty) makes
+# it refuse the first row that has a value. The dataset card (card.py) carries these types,
+# and `load_dataset` on the card's folder then reads a file of any size.
+_S, _I, _F, _B = "string", "int64", "float64", "bool"
+_T = "timestamp[s]"  # as `datasets` reads "2026-11-25T09:00:00Z" unaided (naive, UTC)
+_SPAN = {"start": _I, "end": _I, "label": _S, "text": _S, "voice": _S}
+_ARTICLE = {"article_url": _S, "article_source": _S, "article_published": _S, "article_topic": _S}
+_SENTENCE = {"project": _S, "article_id": _I, "article_external_id": _S, "article_title": _S,
+             "sentence_id": _I, "position": _I, "start": _I, "end": _I, "text": _S}
+FIELDS: dict[str, dict] = {
+    "annotations": {**_SENTENCE, "label": _S, "spans": [_SPAN], "annotator": _S, "comment": _S,
+                    "seconds": _F, "created_at": _T, "updated_at": _T, **_ARTICLE},
+    "sentences": {**_SENTENCE, "kind": _S, "control": _B,
+                  "annotations": [{"annotator": _S, "label": _S, "spans": [_SPAN], "comment": _S}],
+                  "majority": _S, "agreement": _F, "gold": _S, **_ARTICLE},
+    "gold": {**_SENTENCE, "kind": _S, "label": _S, "source": _S, "confidence": _F, "annotators": _I},
+    "spans": {"text": _S, "spans": [{"start": _I, "end": _I, "label": _S}],
+              "meta": {"project": _S, "sentence_id": _I, "article_id": _I, "label": _S,
+                       "label_source": _S, "confidence": _F, "outlet": _S, "url": _S,
+                       "topic": _S, "published": _S}},
+    "babe": {"text": _S, "news_link": _S, "outlet": _S, "topic": _S, "label_bias": _S,
+             "label_opinion": _S, "biased_words": [_S], "label": _S, "sentence_id": _I},
+    "semeval": {"article_id": _S, "technique": _S, "start": _I, "end": _I, "text": _S,
+                "voice": _S, "sentence_id": _I},
+}
+
+
 def _ts(value: datetime | str | None) -> str | None:
     if not value:
         return None

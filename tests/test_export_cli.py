@@ -149,3 +149,57 @@ def test_export_cursors_are_planned_for_every_row(db, project):
         assert fraction() == 1.0, kind
         db.rollback()
         assert fraction() == 0.1, kind
+
+
+def test_hugging_face_datasets_reads_the_export_with_its_card(app, db, project, make_user, tmp_path,
+                                                              monkeypatch):
+    """`datasets` types each column from the first chunk of a JSON file (10 MB by default,
+    a few hundred bytes here): a column empty there, such as a sparse `comment` or `spans`,
+    stops it at the first row with a value. The card's header gives it every field's type,
+    for every export kind."""
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")  # local files only, never the Hub
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    datasets = pytest.importorskip("datasets")
+    from annotator.models import Sentence, User
+
+    _label_some(db, project, [make_user("a"), make_user("c")])
+    last = list(export.iter_annotations(db, project))[-1]  # it alone gets a comment and a span
+    writes.save(db, project, db.get(Sentence, last["sentence_id"]),
+                db.scalar(select(User).where(User.username == last["annotator"])),
+                LabelInput("attributed_claim", comment="checked",
+                           spans=[{"start": 0, "end": 3, "label": "source"}]))
+    runner = app.test_cli_runner()
+    small = {"chunksize": 300, "cache_dir": str(tmp_path / "cache")}
+    for kind in export.KINDS:
+        folder = tmp_path / kind
+        out = folder / f"news-{kind}.jsonl"
+        r = runner.invoke(args=["export", "news", "--kind", kind, "-o", str(out), "--card"])
+        assert r.exit_code == 0, r.output
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        if not rows:
+            continue
+        ds = datasets.load_dataset(str(folder), split="train", **small)
+        assert len(ds) == len(rows), kind
+        assert set(ds.column_names) == set(export.FIELDS[kind]), kind
+        for got, want in zip(ds, rows):
+            for key in ("created_at", "updated_at"):
+                if key in want:  # typed as `datasets` types them unaided: datetimes
+                    got[key] = got[key].strftime("%Y-%m-%dT%H:%M:%SZ")
+            assert _no_absent_keys(got) == _no_absent_keys(want), kind
+    # Without the card, the same file is refused: what the card is for.
+    from datasets.exceptions import DatasetGenerationError
+
+    with pytest.raises(DatasetGenerationError):
+        datasets.load_dataset("json", data_files=str(tmp_path / "annotations" / "news-annotations.jsonl"),
+                              split="train", **small)
+
+
+def _no_absent_keys(value):
+    """A record as read by `datasets`, less the keys it fills with None in list items (a
+    struct has all its fields: a span without a `voice` gets "voice": None)."""
+    if isinstance(value, list):
+        return [{k: _no_absent_keys(v) for k, v in x.items() if v is not None}
+                if isinstance(x, dict) else x for x in value]
+    if isinstance(value, dict):
+        return {k: _no_absent_keys(v) for k, v in value.items()}
+    return value
