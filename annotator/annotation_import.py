@@ -1,8 +1,9 @@
 """Reading the `annotations` export back into a project (no Flask import).
 
-Records are matched to sentences by `sentence_id`, else by (`article_id`, `start`, `end`);
-only the sentence reference, `annotator` and `label` are required, so files converted from
-other tools can be minimal. Unknown annotators are created as annotators without a password
+Records are matched to sentences by `sentence_id`, else by (`article_id`, `start`, `end`),
+else by their `text` in the article of their `article_external_id` or `article_title` (an
+export of another installation, whose ids are its own); only the sentence reference,
+`annotator` and `label` are required, so files converted from other tools can be minimal. Unknown annotators are created as annotators without a password
 (they cannot sign in until an admin sets one). The whole file is stored, or nothing.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from . import users
 from .db import begin_write, refresh_statistics
 from .ingest import IngestError, decode, json_loads
 from .stats import utc_naive
-from .models import Annotation, AnnotationHistory, Project, Sentence, User, utcnow
+from .models import Annotation, AnnotationHistory, Article, Project, Sentence, User, utcnow
 from .writes import AnnotationError, LabelInput, validate
 
 
@@ -56,43 +57,79 @@ def _int(rec: dict, key: str, where: str) -> int | None:
     return value
 
 
-def _sentence(rec: dict, where: str, by_id: dict, by_offsets: dict, slug: str) -> Sentence:
-    """The sentence a record names: by `sentence_id`, else by (`article_id`, `start`, `end`).
+class _Sentences:
+    """The project's sentences, looked up the ways a record may name one."""
 
-    Where the record names it both ways, the two must agree; where it carries the `text` (an
-    export does), that must be the sentence's text. A file from another installation, whose
-    ids name other sentences here, then fails on its line instead of labelling whichever
-    sentence has that id. (A minimal record, an id and nothing else, cannot be checked.)"""
-    sid = _int(rec, "sentence_id", where)
-    try:
-        key = tuple(_int(rec, k, where) for k in ("article_id", "start", "end"))
-    except ValueError:
-        if sid is None:
-            raise
-        key = (None,)  # junk offsets beside an id: the id alone names the sentence
-    found = {"sentence_id": by_id.get(sid) if sid is not None else None,
-             "(article_id, start, end)": by_offsets.get(key) if None not in key else None}
-    candidates = {ref: s for ref, s in found.items() if s is not None}
-    if "text" in rec:
-        rejected = [f"{ref} names sentence {s.id}, whose text differs"
-                    for ref, s in candidates.items() if s.text != rec["text"]]
-        candidates = {ref: s for ref, s in candidates.items() if s.text == rec["text"]}
-        if not candidates and rejected:
-            raise ValueError(f"{where}: {'; '.join(rejected)}")
-    if not candidates:
-        raise ValueError(f"{where}: no sentence of project {slug!r} matches "
-                         "sentence_id or (article_id, start, end)")
-    chosen = {s.id for s in candidates.values()}
-    if len(chosen) > 1:
-        raise ValueError(f"{where}: sentence_id {sid} and (article_id, start, end) {list(key)} "
-                         "name different sentences")
-    return next(iter(candidates.values()))
+    def __init__(self, session: Session, project: Project):
+        self.slug = project.slug
+        self.by_id = {s.id: s for s in session.scalars(select(Sentence).where(Sentence.project_id == project.id))}
+        self.by_offsets = {(s.article_id, s.start, s.end): s for s in self.by_id.values()}
+        self.by_text: dict[str, list[Sentence]] = {}
+        for s in self.by_id.values():
+            self.by_text.setdefault(s.text, []).append(s)
+        self.articles = session.execute(select(Article.id, Article.external_id, Article.title)
+                                        .where(Article.project_id == project.id)).all()
+
+    def in_article(self, rec: dict, text: str) -> Sentence | None:
+        """The one sentence with this text in the article the record names by its external id
+        or title: how an export of another installation (or another tool on the same
+        articles) names a sentence, since its ids are its own."""
+        same = self.by_text.get(text, [])
+        for field, column in (("article_external_id", 1), ("article_title", 2)):
+            value = rec.get(field)
+            if isinstance(value, str) and value:
+                ids = {a[0] for a in self.articles if a[column] == value}
+                if ids:
+                    same = [s for s in same if s.article_id in ids]
+                    break
+        if len(same) > 1 and isinstance(rec.get("start"), int):
+            same = [s for s in same if s.start == rec["start"]] or same
+        return same[0] if len(same) == 1 else None
+
+    def find(self, rec: dict, where: str) -> Sentence:
+        """The sentence a record names: by `sentence_id`, else by (`article_id`, `start`,
+        `end`), else by its `text` in the article of that external id or title.
+
+        Where the record names it both ways, the two must agree; where it carries the `text`
+        (an export does), that must be the sentence's text, else the text decides. A file
+        from another installation, whose ids name other sentences here, so finds its
+        sentences by their text, or fails on its line; it never labels whichever sentence
+        has that id here. (A minimal record, an id and nothing else, cannot be checked.)"""
+        sid = _int(rec, "sentence_id", where)
+        try:
+            key = tuple(_int(rec, k, where) for k in ("article_id", "start", "end"))
+        except ValueError:
+            if sid is None and not isinstance(rec.get("text"), str):
+                raise
+            key = (None,)  # junk offsets beside an id or a text: they name nothing
+        found = {"sentence_id": self.by_id.get(sid) if sid is not None else None,
+                 "(article_id, start, end)": self.by_offsets.get(key) if None not in key else None}
+        candidates = {ref: s for ref, s in found.items() if s is not None}
+        text = rec.get("text")
+        if isinstance(text, str):
+            rejected = [f"{ref} names sentence {s.id}, whose text differs"
+                        for ref, s in candidates.items() if s.text != text]
+            candidates = {ref: s for ref, s in candidates.items() if s.text == text}
+            if not candidates:
+                match = self.in_article(rec, text)
+                if match is not None:
+                    return match
+                if rejected:
+                    raise ValueError(f"{where}: {'; '.join(rejected)}, and no one sentence of "
+                                     "the article has that text")
+        if not candidates:
+            raise ValueError(f"{where}: no sentence of project {self.slug!r} matches "
+                             "sentence_id, (article_id, start, end) or the text")
+        chosen = {s.id for s in candidates.values()}
+        if len(chosen) > 1:
+            raise ValueError(f"{where}: sentence_id {sid} and (article_id, start, end) "
+                             f"{list(key)} name different sentences")
+        return next(iter(candidates.values()))
 
 
 def import_annotations(session: Session, project: Project, filename: str, data: bytes) -> Report:
     text = decode(filename, data)
-    sentences = {s.id: s for s in session.scalars(select(Sentence).where(Sentence.project_id == project.id))}
-    by_offsets = {(s.article_id, s.start, s.end): s for s in sentences.values()}
+    sentences = _Sentences(session, project)
     parsed = []  # (line, sentence, username, LabelInput, created, updated)
     seen: dict[tuple[int, str], int] = {}
     for lineno, raw in enumerate(text.split("\n"), 1):
@@ -106,7 +143,7 @@ def import_annotations(session: Session, project: Project, filename: str, data: 
                 raise ValueError(f"{where}: not valid JSON ({err.msg})") from None
             if not isinstance(rec, dict):
                 raise ValueError(f"{where}: each line must be a JSON object")
-            s = _sentence(rec, where, sentences, by_offsets, project.slug)
+            s = sentences.find(rec, where)
             name = rec.get("annotator")
             if not isinstance(name, str) or not name.strip():
                 raise ValueError(f"{where}: annotator is missing")

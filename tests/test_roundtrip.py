@@ -183,3 +183,25 @@ def test_a_record_of_the_same_second_is_not_older(db, project):
     report = import_annotations(db, project, "x.jsonl", _line(
         sentence_id=one.id, label="attributed_claim", updated_at="2026-11-25T10:00:00Z"))
     assert (report.updated, report.older) == (1, 0)
+
+
+def test_an_export_of_another_installation_is_matched_by_text(db, project, make_user):
+    """Another installation (or another tool that follows the export format) labelled the
+    same articles: its ids are its own, some naming other sentences here, some nothing. Its
+    records find their sentences by the text in the article of the same title."""
+    _labelled(db, project, make_user)
+    first = _dump(db, project)
+    theirs = []
+    for line in first:
+        rec = json.loads(line)
+        rec["sentence_id"] += 1  # the next sentence here, or none
+        rec["article_id"] += 1000
+        theirs.append(json.dumps(rec))
+    db.execute(delete(Annotation))
+    db.execute(delete(AnnotationHistory))
+    db.execute(update(Sentence).values(n_labels=0, full=False))
+    db.commit()
+    report = import_annotations(db, project, "theirs.jsonl", "\n".join(theirs).encode())
+    assert report.created == len(first)
+    strip = lambda rows: [{k: v for k, v in json.loads(r).items() if k not in STAMPS} for r in rows]
+    assert strip(_dump(db, project)) == strip(first)
