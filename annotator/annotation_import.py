@@ -3,8 +3,9 @@
 Records are matched to sentences by `sentence_id`, else by (`article_id`, `start`, `end`),
 else by their `text` in the article of their `article_external_id` or `article_title` (an
 export of another installation, whose ids are its own); only the sentence reference,
-`annotator` and `label` are required, so files converted from other tools can be minimal. Unknown annotators are created as annotators without a password
-(they cannot sign in until an admin sets one). The whole file is stored, or nothing.
+`annotator` and `label` are required, so files converted from other tools can be minimal.
+Unknown annotators are created as annotators without a password (they cannot sign in until
+an admin sets one). The whole file is stored, or nothing.
 """
 from __future__ import annotations
 
@@ -67,21 +68,24 @@ class _Sentences:
         self.by_text: dict[str, list[Sentence]] = {}
         for s in self.by_id.values():
             self.by_text.setdefault(s.text, []).append(s)
-        self.articles = session.execute(select(Article.id, Article.external_id, Article.title)
-                                        .where(Article.project_id == project.id)).all()
+        # article_external_id and article_title -> {value: ids of the articles with it}
+        self.articles: dict[str, dict[str, set[int]]] = {"article_external_id": {}, "article_title": {}}
+        for aid, ext, title in session.execute(select(Article.id, Article.external_id, Article.title)
+                                               .where(Article.project_id == project.id)):
+            for field, value in (("article_external_id", ext), ("article_title", title)):
+                if value:
+                    self.articles[field].setdefault(value, set()).add(aid)
 
     def in_article(self, rec: dict, text: str) -> Sentence | None:
         """The one sentence with this text in the article the record names by its external id
         or title: how an export of another installation (or another tool on the same
         articles) names a sentence, since its ids are its own."""
         same = self.by_text.get(text, [])
-        for field, column in (("article_external_id", 1), ("article_title", 2)):
-            value = rec.get(field)
-            if isinstance(value, str) and value:
-                ids = {a[0] for a in self.articles if a[column] == value}
-                if ids:
-                    same = [s for s in same if s.article_id in ids]
-                    break
+        for field, articles in self.articles.items():
+            ids = articles.get(rec.get(field)) if isinstance(rec.get(field), str) else None
+            if ids:
+                same = [s for s in same if s.article_id in ids]
+                break
         if len(same) > 1 and isinstance(rec.get("start"), int):
             same = [s for s in same if s.start == rec["start"]] or same
         return same[0] if len(same) == 1 else None
