@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from .db import plan_for_every_row
 from .models import Adjudication, Annotation, Article, ControlItem, Project, Sentence, User
 
-KINDS = ("annotations", "sentences", "gold", "spans", "babe", "semeval")
 CHUNK = 2000
 
 
@@ -48,6 +47,7 @@ FIELDS: dict[str, dict] = {
     "semeval": {"article_id": _S, "technique": _S, "start": _I, "end": _I, "text": _S,
                 "voice": _S, "sentence_id": _I},
 }
+KINDS = tuple(FIELDS)  # annotations sentences gold spans babe semeval
 
 
 def _ts(value: datetime | str | None) -> str | None:

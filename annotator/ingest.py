@@ -29,6 +29,7 @@ __all__ = [
 # character and leaves a lone half in the string, which no database can store (UTF-8 has no
 # encoding for it): such text is refused here, with the file and line, not at the INSERT.
 _SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE_BYTES_RE = re.compile(_SURROGATE_ESCAPE_RE.pattern.encode())
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
@@ -47,8 +48,8 @@ def json_loads(text):
         # ValueError: an integer past Python's limit of digits (sys.get_int_max_str_digits)
         what = "nested too deeply" if isinstance(err, RecursionError) else "a number too long"
         raise json.JSONDecodeError(what, doc, 0) from None
-    raw = text if isinstance(text, str) else bytes(text).decode("utf-8", "replace")
-    if _SURROGATE_ESCAPE_RE.search(raw):
+    escape = _SURROGATE_ESCAPE_RE if isinstance(text, str) else _SURROGATE_ESCAPE_BYTES_RE
+    if escape.search(text):
         _refuse_lone_surrogates(value, doc)
     return value
 
@@ -119,6 +120,12 @@ _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0
 def _unescape(text: str) -> str:
     """Character references in scraped plain text, as the characters they stand for."""
     return _ENTITY_RE.sub(lambda m: html.unescape(m.group()), text) if "&" in text else text
+
+
+def _plain(text: str) -> str:
+    """Imported plain text as stored: \n line ends, references decoded, and no C0 control
+    characters (scraper debris; PostgreSQL refuses NUL in text)."""
+    return _CONTROL_RE.sub("", _unescape(text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -274,7 +281,7 @@ def parse_txt(filename: str, text: str) -> list[ArticleIn]:
     """One article: the first non-empty line is the title, the rest the text
     (paragraphs separated by blank lines).  For Markdown, heading markers, links,
     images and emphasis are reduced to their text, and front matter is read."""
-    text = _CONTROL_RE.sub("", _unescape(text.replace("\r\n", "\n").replace("\r", "\n")))
+    text = _plain(text)
     lines = text.split("\n")
     is_md = os.path.splitext(filename)[1].lower() in (".md", ".markdown")
     meta: dict[str, str] = {}
@@ -347,9 +354,7 @@ def _article_from(obj: object, where: int | None) -> ArticleIn:
             raise ValueError(f"{name} is missing" + (f" (found {hint!r}; rename it to {name!r})" if hint else ""))
         if not isinstance(value, str):
             raise ValueError(f"{name} must be a string, got {_type_name(value)}")
-        # Escaped control characters ("\u0000") are scraper debris, and PostgreSQL
-        # refuses NUL in text: drop them.
-        value = _CONTROL_RE.sub("", _unescape(value.replace("\r\n", "\n").replace("\r", "\n"))).strip()
+        value = _plain(value).strip()  # escaped controls ("\u0000") dropped too
         if not value:
             raise ValueError(f"{name} is empty")
         fields[name] = value
@@ -505,7 +510,7 @@ def _blocks(root) -> list[str]:
 
     blocks: list[str] = []
     text: list[str] = []  # pieces of the block being read
-    linked = [0, 0]  # characters of it inside <a>, all characters
+    linked = [0, 0]  # its non-space characters inside <a>, and all of them
 
     def flush(owner, loose: bool = False) -> None:
         lines = [_clean(x) for x in "".join(text).split("\n")]
@@ -540,7 +545,7 @@ def _blocks(root) -> list[str]:
             if node.name == "br":
                 text.append("\n")
                 continue
-            if node.name in _CELL_TAGS and "".join(text).strip():
+            if node.name in _CELL_TAGS and linked[1]:  # the row has text before this cell
                 text.append(" | ")
             elif text and text[-1][-1:] in ".!?" and node.name not in _BLOCK_TAGS:
                 text.append(" ")  # "Antakya.<span>Photo: Reuters</span>": two units, not one

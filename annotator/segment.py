@@ -72,15 +72,18 @@ _STRIP = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + _INVISIBLE
 _LINE_RE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
 _INVISIBLE_RE = re.compile("[" + _INVISIBLE + "]")
 
-_TERMINAL = ".!?…。！？؟۔।॥"
+# Stops that end a sentence whatever follows, no abbreviation using them: CJK (written
+# without a space after), Arabic and Urdu, Devanagari.
+_HARD_STOPS = "。！？؟۔।॥"
+_TERMINAL = ".!?…" + _HARD_STOPS
 _CLOSERS = ")]\"'”’»"
 _OPENERS = "\"“‘'([«¿¡"
 # A candidate boundary: terminal punctuation, optional closers, then white space.
 # Only these positions can ever separate two units.
-_CAND_RE = re.compile(r"[.!?…。！？؟۔।॥]+[)\]\"'”’»]*(?=[\s\u200b\ufeff])")
-# Stops that end a sentence whatever follows, no abbreviation using them: CJK (written
-# without a space after), Arabic and Urdu, Devanagari. A cut after each, outside brackets.
-_HARD_STOP_RE = re.compile(r"[。！？؟۔।॥]+[)\]\"'”’»」』）〕】]*[\s\u200b\ufeff]*")
+_CAND_RE = re.compile(f"[{_TERMINAL}]+" + r"[)\]\"'”’»]*(?=[\s\u200b\ufeff])")
+# A cut after each hard stop, outside brackets.
+_HARD_STOP_RE = re.compile(f"[{_HARD_STOPS}]+" + r"[)\]\"'”’»」』）〕】]*[\s\u200b\ufeff]*")
+_HAS_HARD_STOP_RE = re.compile(f"[{_HARD_STOPS}]")
 _HARD_OPEN, _HARD_CLOSE = "「『（〔【“(", "」』）〕】”)"
 _SPACE_RUN_RE = re.compile(r"[\s\u200b\ufeff]+")
 # pysbd's NUMBERED_REFERENCE_REGEX backtracks exponentially on a '[' followed by a
@@ -403,7 +406,7 @@ def _caseless(c: str) -> bool:
 
 def _hard_cuts(line: str) -> list[int]:
     """Cuts after the stops of _HARD_STOP_RE that are not inside brackets or quotes."""
-    if not any(c in line for c in "。！？؟۔।॥"):
+    if not _HAS_HARD_STOP_RE.search(line):
         return []
     cuts, depth, prev = [], 0, 0
     # An opening mark closed nowhere later on the line (Chinese quotations running over
@@ -603,9 +606,7 @@ def _is_boilerplate(text: str, nwords: int) -> bool:
         return True
     if nwords <= 6 and _BOILER_EXACT_RE.fullmatch(" ".join(text.strip(_EXACT_TRIM).split())):
         return True
-    if _is_share_bar(text):
-        return True
-    return _is_credit(text) or _is_nav(text) or _is_date(text)
+    return _is_share_bar(text) or _is_credit(text) or _is_nav(text) or _is_date(text)
 
 
 def _is_share_bar(text: str) -> bool:
