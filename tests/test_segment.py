@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator import segment as seg_mod
+from annotator.segment import boundaries, chars
 from annotator.segment import KINDS, Unit, normalize_for_hash, segment
 
 DATA = Path(__file__).parent / "data"
@@ -171,7 +171,7 @@ def test_case_count():
 def test_fast_path_agrees_with_pysbd(text, expected):
     # The fast path must not change any result: it only skips pysbd where pysbd agrees.
     for line in (text, text + " " + text):
-        assert seg_mod._line_cuts(line, fast=True) == seg_mod._line_cuts(line, fast=False)
+        assert boundaries.line_cuts(line, fast=True) == boundaries.line_cuts(line, fast=False)
 
 
 # ---------------------------------------------------------------------------
@@ -426,7 +426,7 @@ def test_fallback_keeps_abbreviation_rules():
     # The risky bracket sends this line to the fallback splitter.
     text = ("Mr. Smith met Gen. Ali at 3 p.m. on Sept. 12 in the U.S. capital [1111111111111]. "
             "George W. Bush was not there. “We will not retreat. We will win,” he said. No. 5 is next.")
-    assert seg_mod._RISKY_RE.search(text)
+    assert boundaries.RISKY_RE.search(text)
     assert texts(text) == [
         "Mr. Smith met Gen. Ali at 3 p.m. on Sept. 12 in the U.S. capital [1111111111111].",
         "George W. Bush was not there.",
@@ -445,8 +445,8 @@ def test_long_line_is_chunked_exactly():
 
 def test_no_boundary_lines_skip_pysbd(monkeypatch):
     calls = []
-    real = seg_mod._pysbd_sentences
-    monkeypatch.setattr(seg_mod, "_pysbd_sentences", lambda t: calls.append(t) or real(t))
+    real = boundaries.pysbd_sentences
+    monkeypatch.setattr(boundaries, "pysbd_sentences", lambda t: calls.append(t) or real(t))
     segment("What happens next\nA single sentence without a boundary inside it.\n")
     assert calls == []
 
@@ -455,7 +455,7 @@ def test_pysbd_failure_falls_back(monkeypatch):
     def boom(text):
         raise RuntimeError("pysbd bug")
 
-    monkeypatch.setattr(seg_mod, "_pysbd_sentences", boom)
+    monkeypatch.setattr(boundaries, "pysbd_sentences", boom)
     text = "Mr. Smith arrived. \"Is it over?\" he asked. The talks ended."
     assert texts(text) == ["Mr. Smith arrived.", '"Is it over?" he asked.', "The talks ended."]
 
@@ -498,7 +498,7 @@ def test_segment_properties(text):
         covered.update(range(u.start, u.end))
     for i, c in enumerate(text):
         if i not in covered:
-            assert not c.strip(seg_mod._STRIP)
+            assert not c.strip(chars.STRIP)
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,0 +1,92 @@
+"""The veto on a candidate boundary: abbreviations (titles, initials, "No. 5", "Inc."),
+clock times, and text that cannot start a sentence."""
+
+from __future__ import annotations
+
+import re
+
+from .chars import OPENERS
+from .wordlists import words
+
+TITLES = words("titles")  # before a name: never end a sentence ("Gen. Ali", "Sen. Warren")
+NUMBER_ABBR = words("number_abbreviations")  # before a number: "No. 5", "p. 12", "Art. 5"
+MONTHS = words("month_abbreviations")
+MONTH_WORDS = MONTHS | words("month_names")
+WEEKDAYS = words("weekdays")
+TIME_ZONES = words("time_zones")
+# May end a sentence, usually does not: split only before a typical sentence starter
+# ("Acme Inc. The company ..." vs "Acme Inc. Chief Executive ...").
+SOFT_ABBR = words("soft_abbreviations")
+_NEVER_FINAL = words("never_final")  # multi-period abbreviations: "e.g", "i.e"
+STARTERS = words("sentence_starters")
+# What follows a clock time in the same sentence: "3 p.m. Monday", "11 a.m. EST", "8 p.m.
+# Moscow time". Any other capitalised word after "a.m."/"p.m." starts a new sentence.
+_CLOCK = frozenset(("a.m", "p.m"))
+_AFTER_CLOCK = MONTH_WORDS | WEEKDAYS | TIME_ZONES | words("after_clock")
+
+_TIME_WORD_RE = re.compile(r"\s*time\b", re.I)
+_LAST_TOKEN_RE = re.compile(r"(\w[\w.]*)\.$")
+# U.S, a.m, Ph.D, e.g, D.C - not a domain name such as bbc.com.
+_MULTI_PERIOD_RE = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")
+FIRST_WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _starts_sentence(right: str) -> bool:
+    """Does the text after a soft abbreviation look like a new sentence?"""
+    if right[0] in OPENERS:
+        return True
+    m = FIRST_WORD_RE.match(right)
+    return bool(m) and m.group() in STARTERS
+
+
+def _clock_continues(right: str) -> bool:
+    """After "a.m."/"p.m.": does the sentence go on ("Monday", "EST", "Moscow time")?"""
+    if right[0] in OPENERS:
+        return False
+    m = FIRST_WORD_RE.match(right)
+    if not m:
+        return True  # a number, a dash: the same sentence
+    word = m.group()
+    if word in STARTERS:
+        return False
+    if word.lower() in _AFTER_CLOCK:
+        return True
+    return bool(_TIME_WORD_RE.match(right, m.end()))  # "8 p.m. Moscow time"
+
+
+def vetoed(left: str, right: str) -> bool:
+    """Reject a boundary between ``left`` (ends in punctuation) and ``right``.
+
+    ``left`` and ``right`` are short windows, stripped towards the boundary.
+    """
+    c = right[0]
+    # Sentences do not start lowercase ('"Is it over?" he asked.', "3.2 pct. in
+    # March"), except brand names such as iPhone or eBay.
+    if c.islower() and not (len(right) > 1 and right[1].isupper()):
+        return True
+    # A boundary before a comma etc. is pysbd splitting "D-Calif., said".
+    if c in ",;:%)]}":
+        return True
+    # Only a lone final period can belong to an abbreviation ("..." cannot).
+    if not left.endswith(".") or left.endswith(".."):
+        return False
+    m = _LAST_TOKEN_RE.search(left)
+    if not m:
+        return False
+    tok = m.group(1)
+    low = tok.lower()
+    if "." in tok:  # U.S., a.m., Ph.D., e.g.; not bbc.com
+        if not _MULTI_PERIOD_RE.fullmatch(tok):
+            return False
+        if low in _CLOCK:
+            return _clock_continues(right)
+        return low in _NEVER_FINAL or not _starts_sentence(right)
+    if len(tok) == 1 and tok.isupper():  # initials: J. R. R. Tolkien, George W. Bush
+        return not _starts_sentence(right)
+    if low in TITLES:
+        return True
+    if (low in NUMBER_ABBR or low in MONTHS) and c.isdigit():
+        return True
+    if low in SOFT_ABBR:
+        return not _starts_sentence(right)
+    return False
