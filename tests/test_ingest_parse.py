@@ -181,6 +181,18 @@ def test_md_setext_title_links_emphasis_rules():
     assert art.text == "Troops withdrew from Karvan on Monday.\n\n\u201cWe will return,\u201d the commander said."
 
 
+def test_md_is_read_as_markdown_not_by_line():
+    data = ("# Vote passes\n\nThe bill, which *critics* called `rushed`,\npassed 61-39 [on Monday](/x).\n\n"
+            "- First point\n- Second **point**\n\n| Party | Seats |\n| --- | --- |\n| Blue | 12 |\n\n"
+            "<div class=\"ad\">Advertisement</div>\n\nLast line.  \nAfter a hard break.\n").encode()
+    [art] = parse_file("news.md", data)
+    assert art.text.split("\n") == [
+        "The bill, which critics called rushed, passed 61-39 on Monday.", "",  # soft break: a space
+        "\u2022 First point", "\u2022 Second point", "",
+        "Party | Seats", "Blue | 12", "",
+        "Last line.", "After a hard break."]
+
+
 def test_md_front_matter():
     data = b"---\ntitle: \"Karvan shelling\"\nurl: https://example.org/a\nsource: VPA\ndate: 2026-11-24\n---\n# Karvan shelling\n\nText.\n"
     [art] = parse_file("news.md", data)
@@ -315,7 +327,7 @@ def test_html_body_blocks(messy):
         "Soldiers patrol the border near Karvan on Monday. (Photo by Jane Doe/AFP via Getty Images)",
         "KARVAN, Nov 24 (Reuters) \u2013 Troops exchanged artillery fire overnight near the border town of Karvan, "
         "the U.S. State Department said on Tuesday, urging \u201cmaximum restraint.\u201d",
-        "Advertisement",
+        # the ad slot's "Advertisement" label: a furniture container, left out
         '"We will not allow our territory to be occupied," Defence Minister Gen. Arif Aliyev told reporters.\n'
         "He did not take questions.",  # <br>: a line break
         "Prices rose 2.5% & more than 1,000 people fled, the ministry's figures show.",
@@ -428,9 +440,37 @@ def test_html_without_text():
     assert e.filename == "page.html" and "no article text" in e.message
 
 
-def test_html_invalid_utf8_names_line():
-    e = error_of("page.html", b"<html>\n<h1>T</h1>\n<p>caf\xe9</p>\n</html>")
-    assert e.line == 3 and "invalid UTF-8" in e.message
+def test_html_not_utf8_is_read_not_refused():
+    # Issue 16: a page that is not UTF-8 is read in its declared, marked or detected encoding.
+    [a] = parse_file("page.html", b"<html>\n<h1>T</h1>\n<p>Le caf\xe9 a ferm\xe9 ses portes.</p>\n</html>")
+    assert a.text == "Le caf\u00e9 a ferm\u00e9 ses portes."
+
+
+@pytest.mark.parametrize(("head", "encoding"), [
+    ('<meta charset="windows-1250">', "cp1250"),
+    ('<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-2">', "iso-8859-2"),
+    ("<meta charset=koi8-r>", "koi8-r"),
+])
+def test_html_declared_charset_is_honoured(head, encoding):
+    text = {"cp1250": "Rz\u0105d przyj\u0105\u0142 ustaw\u0119 w \u015brod\u0119.",
+            "iso-8859-2": "Vl\u00e1da schv\u00e1lila z\u00e1kon ve st\u0159edu.",
+            "koi8-r": "\u041f\u0440\u0430\u0432\u0438\u0442\u0435\u043b\u044c\u0441\u0442\u0432\u043e "
+                      "\u043f\u0440\u0438\u043d\u044f\u043b\u043e \u0437\u0430\u043a\u043e\u043d."}[encoding]
+    page = f"<html><head>{head}</head><body><h1>{text[:10]}</h1><p>{text}</p></body></html>"
+    [a] = parse_file("page.html", page.encode(encoding))
+    assert a.text == text
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_html_byte_order_mark_wins(encoding):
+    page = '<html><head><meta charset="windows-1252"></head><h1>T</h1><p>Za\u017c\u00f3\u0142\u0107.</p></html>'
+    [a] = parse_file("page.html", page.encode(encoding))
+    assert a.text == "Za\u017c\u00f3\u0142\u0107."
+
+
+def test_html_binary_is_still_refused():
+    e = error_of("page.html", b"%PDF-1.7\n<h1>T</h1>")
+    assert "PDF" in e.message
 
 
 def test_character_references_left_by_scrapers_are_decoded():

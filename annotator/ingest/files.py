@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from .article import ArticleIn, IngestError
-from .decode import decode
+from .decode import decode, decode_page
 from .html_page import parse_html
 from .jsonl import parse_jsonl
 from .text import parse_txt
@@ -23,15 +23,21 @@ _PARSERS = {
 }
 
 
+_PAGES = frozenset((".html", ".htm"))
+
+
 def parse_file(filename: str, data: bytes) -> list[ArticleIn]:
-    """Bytes of one file -> its articles, dispatching on the extension."""
+    """Bytes of one file -> its articles, dispatching on the extension.  Web pages are read
+    in the encoding they declare (or one detected); every other format must be UTF-8."""
     ext = os.path.splitext(filename)[1].lower()
     parser = _PARSERS.get(ext)
     if parser is None:
         if ext:
             raise IngestError(filename, f"unsupported file type {ext!r} (use .txt, .md, .jsonl or .html)")
-        text = decode(filename, data)  # no extension (stdin): look at the content
-        head = text.lstrip()[:1]
-        parser = parse_jsonl if head == "{" else parse_html if head == "<" else parse_txt
+        # no extension (stdin): look at the content
+        if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+            return parse_html(filename, decode_page(filename, data))
+        text = decode(filename, data)
+        parser = parse_jsonl if text.lstrip()[:1] == "{" else parse_txt
         return parser(filename, text)
-    return parser(filename, decode(filename, data))
+    return parser(filename, decode_page(filename, data) if ext in _PAGES else decode(filename, data))

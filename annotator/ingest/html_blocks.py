@@ -11,7 +11,7 @@ from .decode import unescape
 
 # Elements that start a new block of text: news pages put paragraphs in <div>s and
 # <section>s as often as in <p>s. Inline elements (<a>, <span>, <em>, ...) never break a line.
-_BLOCK_TAGS = frozenset((
+BLOCK_TAGS = frozenset((
     "address", "article", "aside", "blockquote", "caption", "center", "dd", "details", "div", "dl",
     "dt", "fieldset", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
     "hgroup", "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody",
@@ -92,9 +92,9 @@ def blocks(root) -> list[str]:
                 continue
             if node.name in _CELL_TAGS and linked[1]:  # the row has text before this cell
                 text.append(" | ")
-            elif text and text[-1][-1:] in ".!?" and node.name not in _BLOCK_TAGS:
+            elif text and text[-1][-1:] in ".!?" and node.name not in BLOCK_TAGS:
                 text.append(" ")  # "Antakya.<span>Photo: Reuters</span>": two units, not one
-            if node.name in _BLOCK_TAGS:
+            if node.name in BLOCK_TAGS:
                 if open_blocks[-1] is not None:
                     had_blocks.add(id(open_blocks[-1]))
                 flush(open_blocks[-1], loose=True)

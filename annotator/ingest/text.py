@@ -7,27 +7,8 @@ import re
 
 from .article import ArticleIn, IngestError
 from .decode import plain
+from .markdown import front_matter, markdown_lines
 
-_MD_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
-_MD_CLOSING_HASHES_RE = re.compile(r"\s+#+\s*$")
-_MD_SETEXT_RE = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
-_MD_RULE_RE = re.compile(r"^\s{0,3}(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$")
-_MD_IMAGE_RE = re.compile(r"[ \t]*!\[([^\]\n]*)\]\([^)\n]*\)")
-_MD_LINK_RE = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
-_MD_STRONG_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_MD_EM_RE = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=\S)\*(?![\w*])")
-_MD_CODE_RE = re.compile(r"`([^`\n]+)`")
-_MD_QUOTE_RE = re.compile(r"^\s{0,3}>\s?")
-_FRONT_KEYS = {
-    "title": "title",
-    "url": "url",
-    "source": "source",
-    "outlet": "source",
-    "published": "published",
-    "date": "published",
-    "id": "external_id",
-    "topic": "topic",
-}
 # Hard-wrapped text: a long line without closing punctuation, continued by a line
 # starting in lowercase, is one paragraph (segmentation never crosses a line break).
 _WRAP_END_RE = re.compile(r"[\w,;\-–—]$")
@@ -40,33 +21,6 @@ _WRAP_MIN = 40
 # is joined into one line.
 _WRAP_WIDTH = (40, 120)
 _COLUMNS_RE = re.compile(r"\S(?: {2,}|\t)\S")
-
-
-def _md_line(line: str) -> str:
-    line = _MD_QUOTE_RE.sub("", line)
-    if _MD_HEADING_RE.match(line):
-        line = _MD_CLOSING_HASHES_RE.sub("", _MD_HEADING_RE.sub("", line))
-    line = _MD_IMAGE_RE.sub("", line)
-    line = _MD_LINK_RE.sub(r"\1", line)
-    line = _MD_STRONG_RE.sub(r"\2", line)
-    line = _MD_EM_RE.sub(r"\1", line)
-    return _MD_CODE_RE.sub(r"\1", line)
-
-
-def _front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Optional '---' block of 'key: value' lines at the top of a Markdown file."""
-    if not lines or lines[0].strip() != "---":
-        return {}, lines
-    for i in range(1, min(len(lines), 60)):
-        if lines[i].strip() in ("---", "..."):
-            meta = {}
-            for raw in lines[1:i]:
-                key, sep, value = raw.partition(":")
-                key = key.strip().lower()
-                if sep and key in _FRONT_KEYS:
-                    meta[_FRONT_KEYS[key]] = value.strip().strip("\"'")
-            return meta, lines[i + 1 :]
-    return {}, lines
 
 
 def _wrapped(para: list[str]) -> bool:
@@ -112,24 +66,15 @@ def _unwrap(lines: list[str]) -> list[str]:
 
 def parse_txt(filename: str, text: str) -> list[ArticleIn]:
     """One article: the first non-empty line is the title, the rest the text
-    (paragraphs separated by blank lines).  For Markdown, heading markers, links,
-    images and emphasis are reduced to their text, and front matter is read."""
+    (paragraphs separated by blank lines).  Markdown is read as markdown-it parses it
+    (markdown.py): markup, links and images reduced to text, front matter read."""
     text = plain(text)
     lines = text.split("\n")
     is_md = os.path.splitext(filename)[1].lower() in (".md", ".markdown")
     meta: dict[str, str] = {}
     if is_md:
-        meta, lines = _front_matter(lines)
-        cleaned = []
-        for i, x in enumerate(lines):
-            # Rules and setext underlines ("Title\n=====") are markup, not text.
-            if _MD_RULE_RE.match(x) or (_MD_SETEXT_RE.match(x) and i and lines[i - 1].strip()):
-                cleaned.append("")
-            else:
-                cleaned.append(_md_line(x))
-        lines = cleaned
-        # Removed markup leaves runs of blank lines: one blank line between paragraphs.
-        lines = [x for i, x in enumerate(lines) if x.strip() or not i or lines[i - 1].strip()]
+        meta, lines = front_matter(lines)
+        lines = markdown_lines("\n".join(lines))
     title = " ".join(meta.pop("title", "").split())
     for i, line in enumerate(lines):
         if line.strip():
