@@ -333,11 +333,41 @@ def test_cookie_banner_line_is_boilerplate_throughout():
 
 
 def test_trailing_photo_credit_in_a_caption():
+    # Issue 16: a line followed by a picture credit is a caption, kept out of the queue.
     units = segment("Soldiers patrol the border on Monday. (Photo by Jane Doe/AFP via Getty Images)")
     assert [(u.text, u.kind) for u in units] == [
-        ("Soldiers patrol the border on Monday.", "body"),
+        ("Soldiers patrol the border on Monday.", "boilerplate"),
         ("(Photo by Jane Doe/AFP via Getty Images)", "boilerplate"),
     ]
+
+
+@pytest.mark.parametrize("credit", ["Photo: Kevin Marsh/The Valley Herald", "REUTERS/Umit Bektas", "Noah Berger/AP",
+                                    "Foto: Oliver Berg/dpa", "Fot. Leszek Szyma\u0144ski/PAP", "(AP Photo/J. Scott Applewhite)",
+                                    "\u0424\u043e\u0442\u043e: \u0421\u0435\u0440\u0433\u0435\u0439 \u0418\u0432\u0430\u043d\u043e\u0432/\u0422\u0410\u0421\u0421"])
+def test_line_followed_by_a_credit_is_a_caption(credit):
+    text = f"The minister spoke to reporters.\n\nVolunteers fill sandbags outside the fire station.\n{credit}\n\nThe river rose."
+    kinds = {u.text: u.kind for u in segment(text)}
+    assert kinds["Volunteers fill sandbags outside the fire station."] == "boilerplate"
+    assert kinds[credit] == "boilerplate"
+    assert kinds["The minister spoke to reporters."] == kinds["The river rose."] == "body"
+
+
+def test_staff_credit_does_not_make_a_caption():
+    text = "Troops crossed the river on Monday, officials said.\nReporting by Jana Kovel; Editing by John Roe"
+    assert [u.kind for u in segment(text)] == ["body", "boilerplate"]
+
+
+def test_caption_printed_twice_loses_both_copies():
+    cap = "Residents line up to speak at the council meeting on Monday."
+    text = f"{cap}\n\nThe council voted 7-4 early Tuesday.\n\n{cap}\n\nThe vote ended a long night."
+    units = segment(text)
+    assert [u.kind for u in units] == ["boilerplate", "body", "duplicate", "body"]
+
+
+def test_a_quotation_repeated_as_a_pull_quote_keeps_its_first_copy():
+    quote = "\u201cWe are done waiting for the market to solve this,\u201d the mayor said."
+    units = segment(f"{quote}\n\nThe plan needs council approval.\n\n{quote}")
+    assert [u.kind for u in units] == ["body", "body", "duplicate"]
 
 
 def test_heading_needs_a_single_unit_line():
@@ -357,7 +387,9 @@ def test_duplicates():
     )
     units = segment(text)
     check_offsets(text, units)
-    assert [u.kind for u in units] == ["body", "boilerplate", "body", "body", "duplicate", "boilerplate",
+    # Issue 16: a line followed by a credit ("Reuters Archive") is a caption, both times it
+    # is printed; the third copy, with no credit, is a duplicate.
+    assert [u.kind for u in units] == ["boilerplate", "boilerplate", "body", "body", "boilerplate", "boilerplate",
                                        "body", "duplicate"]
 
 
@@ -376,7 +408,7 @@ def test_messy_scraped_body():
         ("READ MORE: Ceasefire talks collapse in Geneva", "boilerplate"),
         ("Loading...", "boilerplate"),
         ("Reuters Archive", "boilerplate"),
-        ("Soldiers patrol the border near Karvan on Monday.", "duplicate"),
+        ("Soldiers patrol the border near Karvan on Monday.", "boilerplate"),  # a caption (issue 16)
         ("“We will not allow our territory to be occupied,” Defence Minister Gen. Arif Aliyev told reporters "
          "at 3 p.m. local time.", "body"),
         ("Share this article", "boilerplate"),

@@ -8,7 +8,14 @@ from bs4 import BeautifulSoup
 from .article import ArticleIn, IngestError
 from .html_blocks import block_text, blocks
 from .html_meta import page_meta
-from .html_region import CHROME_TAGS, drop_furniture, headline, is_furniture, region
+from .html_region import (
+    CHROME_TAGS,
+    drop_furniture,
+    headline,
+    is_furniture,
+    region,
+    with_lead,
+)
 
 
 def parse_html(filename: str, text: str) -> list[ArticleIn]:
@@ -31,7 +38,7 @@ def parse_html(filename: str, text: str) -> list[ArticleIn]:
     if not title:  # last resort: any <h1>, even in the page header
         any_h1 = soup.find("h1")
         title = block_text(any_h1) if any_h1 else ""
-    root = region(soup, body, h1)
+    root = with_lead(region(soup, body, h1), h1)
     published = meta.published
     if not published:
         time_tag = root.find("time", attrs={"datetime": True}) or soup.find("time", attrs={"datetime": True})

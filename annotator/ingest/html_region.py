@@ -180,3 +180,30 @@ def drop_furniture(body: Tag, furniture: list[Tag], title: Tag | None) -> None:
         if held >= _MIN_SHARE * total and held >= _WRAPPER_MIN:
             continue
         el.decompose()
+
+
+def with_lead(root: Tag, title: Tag | None) -> Tag:
+    """The region and what stands between the headline and it (standfirst, byline, lead
+    picture): their lowest common ancestor, with everything before the headline and after
+    the region removed.  The region itself when the headline is inside it or after it."""
+    if title is None or root is title or root in title.parents:
+        return root
+    chain = [root, *root.parents]
+    common = next((p for p in title.parents if p in chain), None)
+    if common is None or common is root or not _before(title, root):
+        return root
+    for el, sibs in ((title, "previous_siblings"), (root, "next_siblings")):
+        node = el
+        while node is not common:
+            for sib in list(getattr(node, sibs)):
+                sib.extract()
+            node = node.parent
+    return common
+
+
+def _before(a: Tag, b: Tag) -> bool:
+    """Is ``a`` before ``b`` in document order (neither inside the other)?"""
+    for el in a.next_elements:
+        if el is b:
+            return True
+    return False

@@ -19,7 +19,8 @@ BOILER_LINE_RE = re.compile(
     r"^(?:read\s+more|read\s+also|also\s+read|read\s+next|see\s+also|related(?:\s+(?:articles?|stories|news|content|coverage))?"
     r"|more\s+on\s+this(?:\s+story)?|recommended(?:\s+stories)?|you\s+may\s+also\s+like|most\s+read|most\s+popular"
     r"|top\s+stories|editor'?s\s+picks?|watch|listen|video|gallery|tags?|topics?"
-    r"|(?:file\s+)?(?:photo(?:graph)?|image|picture|pic)s?(?:\s+(?:credit|source))?)\s*[:|>»]",
+    r"|(?:file\s+)?(?:photo(?:graph)?|image|picture|pic)s?(?:\s+(?:credit|source))?)\s*[:|>»]"
+    r"|^(?:image|photo|media)\s+caption\s*[,:]",
     re.I,
 )
 # Whole-unit matches (after case folding and trimming trailing dots/colons).
@@ -74,15 +75,16 @@ _BOILER_ANYWHERE_RE = re.compile(
 # Photo credits: "(Photo by Jane Doe/AFP via Getty Images)", "Image source, Reuters",
 # "Photograph: John Doe/Reuters".
 _CREDIT_PREFIX_RE = re.compile(
-    r"^(?:file\s+)?(?:photo(?:graph)?|image|picture|pic|video|illustration|graphic)s?"
-    r"(?:\s+(?:credit|source))?\s*(?:[:,/|–—-]|\s(?:by|courtesy)\b)",
+    r"^(?:file\s+)?(?:photo(?:graph)?|image|picture|pic|video|illustration|graphic|foto(?:grafia|grafie)?|fot|фото"
+    r"|zdj[eę]cie|bild)s?(?:\s+(?:credit|source))?\s*(?:[:,/|–—-]|(?<=fot)\.|\s(?:by|courtesy)\b)",
     re.I,
 )
 # Case-sensitive on purpose: "AP" the agency, not the word "ap".
 _AGENCY_RE = re.compile(
     r"\b(?:AFP|AP|EPA(?:-EFE)?|Reuters|REUTERS|Getty(?:\s+Images)?|Shutterstock|Anadolu(?:\s+Agency)?|Xinhua|TASS"
     r"|Sputnik|RIA\s+Novosti|dpa|DPA|Kyodo|Yonhap|Alamy|NurPhoto|SOPA(?:\s+Images)?|LightRocket|Bloomberg|UPI|ANSA"
-    r"|PA(?:\s+(?:Media|Wire|Images))?|ZUMA|Zuma|WENN|iStock(?:photo)?|Pool|Handout|HANDOUT)\b"
+    r"|PA(?:\s+(?:Media|Wire|Images))?|ZUMA|Zuma|WENN|iStock(?:photo)?|Pool|Handout|HANDOUT|EFE|PAP|ANP|ČTK|CTK"
+    r"|ТАСС|РИА\s+Новости|Belga|APA|Keystone|Lusa|ANA|CMC|IANS|PTI|Bernama|Antara|KNA|Ritzau|NTB|TT)\b"
 )
 _CREDIT_GLUE = words("credit_glue")
 # Words that may stand between the names of a credit or byline.
@@ -127,18 +129,17 @@ def _is_byline(rest: str) -> bool:
     return len(names) >= 2 or bool(_AGENCY_RE.search(rest))
 
 
-def _is_credit(text: str) -> bool:
+def is_photo_credit(text: str) -> bool:
+    """A picture's credit: "Photo: Jane Doe/AFP", "(AP Photo/John Roe)", "REUTERS/Jane Doe",
+    "Foto: Oliver Berg/dpa", "Image source, Getty Images"; not a byline or staff credit."""
     core = text.strip("()[] .")
     if not core:
         return False
     if m := _CREDIT_PREFIX_RE.match(core):
         # "Photo: ..." always; "Photo by ..." only with names ("Photo by the ministry shows")
         return not m.group().rstrip().lower().endswith(("by", "courtesy")) or _names_only(core[m.end():])
-    if (m := _STAFF_CREDIT_RE.match(core)) and len(core.split()) <= 25:
-        rest = core[m.end():]
-        return _is_byline(rest) if m.group().strip("( ").lower() == "by" else _names_only(rest)
-    if (m := _COPYRIGHT_HOLDER_RE.match(core)) and len(core.split()) <= 12:
-        return _names_only(core[m.end():])  # "Copyright The Associated Press", not "Copyright law"
+    if _STAFF_CREDIT_RE.match(core) or _COPYRIGHT_HOLDER_RE.match(core):
+        return False
     words = core.split()
     if len(words) > 6 or not _AGENCY_RE.search(core):
         return False
@@ -148,6 +149,19 @@ def _is_credit(text: str) -> bool:
         return False
     # Longer ones need a credit's shape: "Name/Agency" or "via", "Photo", "Archive".
     return len(words) <= 3 or "/" in core or any(w.lower() in _CREDIT_GLUE for w in words)
+
+
+def _is_credit(text: str) -> bool:
+    """A picture's credit, a byline or staff credit, or a copyright holder."""
+    if is_photo_credit(text):
+        return True
+    core = text.strip("()[] .")
+    if (m := _STAFF_CREDIT_RE.match(core)) and len(core.split()) <= 25:
+        rest = core[m.end():]
+        return _is_byline(rest) if m.group().strip("( ").lower() == "by" else _names_only(rest)
+    if (m := _COPYRIGHT_HOLDER_RE.match(core)) and len(core.split()) <= 12:
+        return _names_only(core[m.end():])  # "Copyright The Associated Press", not "Copyright law"
+    return False
 
 
 def _is_date(text: str) -> bool:

@@ -9,8 +9,15 @@ import unicodedata
 from dataclasses import dataclass
 
 from .boundaries import line_cuts
-from .chars import INVISIBLE_RE, LINE_RE, STRIP
-from .kinds import BOILER_LINE_RE, NOTICE_RE, WORD_RE, is_boilerplate, is_heading
+from .chars import INVISIBLE_RE, LINE_RE, OPENERS, STRIP
+from .kinds import (
+    BOILER_LINE_RE,
+    NOTICE_RE,
+    WORD_RE,
+    is_boilerplate,
+    is_heading,
+    is_photo_credit,
+)
 
 KINDS = ("body", "heading", "boilerplate", "duplicate")
 
@@ -43,53 +50,95 @@ def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
     return a + left, a + max(left, right)
 
 
+# Captions are short: a line this long is a paragraph even beside a credit.
+CAPTION_MAX_WORDS = 60
+
+
 def segment(text: str, *, title: str | None = None) -> list[Unit]:
     """Split an article body into units (sentences, headings, boilerplate, duplicates).
 
     ``title`` (optional) is the article's headline: a body line repeating it is a
-    duplicate.
+    duplicate.  Captions (a line followed by a picture credit, on the line or the next, and
+    the first copy of a caption printed twice) are boilerplate.
     """
-    units: list[Unit] = []
-    seen: set[str] = set()
-    if title:
-        seen.add(normalize_for_hash(title))
-    for lm in LINE_RE.finditer(text):
+    rows: list[list] = []  # [start, end, text, kind, line number, whole line]
+    for n, lm in enumerate(LINE_RE.finditer(text)):
         ls, le = _strip_span(text, lm.start(), lm.end())
-        if ls >= le:
-            continue
-        line = text[ls:le]
-        if BOILER_LINE_RE.match(line):
-            # "READ MORE: ...", "Photo: ..." - one unit for the whole line.
-            spans = [(0, len(line))]
-            line_kind = "boilerplate"
+        if ls < le:
+            rows.extend([ls + a, ls + b, kind, n, whole] for a, b, kind, whole in _line_units(text[ls:le]))
+    _mark_captions(text, rows)
+    return _mark_duplicates(text, rows, title)
+
+
+def _line_units(line: str) -> list[tuple[int, int, str, bool]]:
+    """(start, end, kind, whole line) of the units of one line, before duplicates."""
+    if BOILER_LINE_RE.match(line):
+        return [(0, len(line), "boilerplate", True)]  # "READ MORE: ...", "Photo: ..."
+    bounds = [0, *line_cuts(line), len(line)]
+    spans = [sp for a, b in zip(bounds, bounds[1:]) if (sp := _strip_span(line, a, b))[0] < sp[1]]
+    out = []
+    line_kind = None
+    for i, (a, b) in enumerate(spans):
+        u = line[a:b]
+        nwords = len(WORD_RE.findall(u)) if len(u) < 400 else 99
+        if line_kind:
+            kind = line_kind
+        elif is_boilerplate(u, nwords):
+            kind = "boilerplate"
+            if i == 0 and nwords <= 40 and NOTICE_RE.search(u):
+                line_kind = "boilerplate"  # a cookie banner or legal notice: the rest of its line too
+        elif len(spans) == 1 and is_heading(u, nwords):
+            kind = "heading"
         else:
-            cuts = line_cuts(line)
-            bounds = [0, *cuts, len(line)]
-            spans = []
-            for a, b in zip(bounds, bounds[1:]):
-                a, b = _strip_span(line, a, b)
-                if a < b:
-                    spans.append((a, b))
-            line_kind = None
-        for i, (a, b) in enumerate(spans):
-            u = line[a:b]
-            nwords = len(WORD_RE.findall(u)) if len(u) < 400 else 99
-            if line_kind:
-                kind = line_kind
-            elif is_boilerplate(u, nwords):
-                kind = "boilerplate"
-                if i == 0 and nwords <= 40 and NOTICE_RE.search(u):
-                    # A cookie banner or legal notice: the rest of its line too.
-                    line_kind = "boilerplate"
-            elif len(spans) == 1 and is_heading(u, nwords):
-                kind = "heading"
-            else:
-                kind = "body"
-            if kind != "boilerplate" and nwords >= DUPLICATE_MIN_WORDS:
-                key = normalize_for_hash(u)
-                if key in seen:
-                    kind = "duplicate"
-                else:
-                    seen.add(key)
-            units.append(Unit(ls + a, ls + b, u, kind))
-    return units
+            kind = "body"
+        out.append((a, b, kind, len(spans) == 1))
+    return out
+
+
+def _mark_captions(text: str, rows: list[list]) -> None:
+    """A short line whose last unit is a picture credit, or followed by a line that is one,
+    is a caption: its units are boilerplate."""
+    lines: dict[int, list[list]] = {}
+    for r in rows:
+        lines.setdefault(r[3], []).append(r)
+    order = sorted(lines)
+    for k, n in enumerate(order):
+        units = lines[n]
+        if is_photo_credit(text[units[0][0]:units[-1][1]]):  # the whole line
+            caption = lines[order[k - 1]] if k else []
+            for r in units:
+                r[2] = "boilerplate"
+        elif len(units) > 1 and is_photo_credit(text[units[-1][0]:units[-1][1]]):
+            caption = units[:-1]
+        else:
+            continue
+        if caption and sum(len(WORD_RE.findall(text[r[0]:r[1]])) for r in caption) <= CAPTION_MAX_WORDS:
+            for r in caption:
+                r[2] = "boilerplate"
+
+
+def _mark_duplicates(text: str, rows: list[list], title: str | None) -> list[Unit]:
+    """Units repeating an earlier one are duplicates.  A caption printed twice (a whole
+    line repeated as a whole line, not a quotation) loses its first copy too."""
+    seen: dict[str, list | None] = {}
+    if title:
+        seen[normalize_for_hash(title)] = None
+    for r in rows:
+        u = text[r[0]:r[1]]
+        if len(WORD_RE.findall(u[:400])) < DUPLICATE_MIN_WORDS:
+            continue
+        key = normalize_for_hash(u)
+        if r[2] == "boilerplate":  # stays so; a later copy of it is a duplicate
+            first = seen.setdefault(key, r)
+            if first is not None and first[4] and r[4] and first[2] == "body":
+                first[2] = "boilerplate"  # the first copy of a caption printed twice
+            continue
+        if key not in seen:
+            seen[key] = r
+            continue
+        first = seen[key]
+        r[2] = "duplicate"
+        if first is not None and first[4] and r[4] and first[2] == "body" and u[:1] not in OPENERS \
+                and len(WORD_RE.findall(u)) <= CAPTION_MAX_WORDS:
+            first[2] = "boilerplate"
+    return [Unit(a, b, text[a:b], kind) for a, b, kind, _n, _whole in rows]
