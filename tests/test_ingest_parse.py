@@ -557,3 +557,58 @@ def test_txt_lists_and_text_tables_are_not_taken_for_wrapped_paragraphs():
              "Karsk          2,310      51         2,001 and counting so far too"]
     for lines in (heads, table):
         assert parse_txt("news.txt", "Title\n\n" + "\n".join(lines))[0].text == "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# .html: region and headline (issue 16)
+# ---------------------------------------------------------------------------
+
+STORY = ["The council approved the budget on Tuesday after a four-hour debate in the town hall.",
+         "The plan raises property taxes by 3% and adds two new bus routes in the eastern districts.",
+         "Opponents said the increase would hurt retirees on fixed incomes and vowed to appeal."]
+
+
+def test_html_teaser_cards_never_take_the_article():
+    cards = "".join(f"<article class='teaser'><h3><a href='/{i}'>Other story {i}</a></h3><p>A teaser blurb of "
+                    f"another story, number {i}, long enough to count.</p></article>" for i in range(3))
+    page = (f"<html><body><main><h1>Budget passes</h1><div class='txt'>{''.join(f'<p>{p}</p>' for p in STORY)}</div>"
+            f"{cards}</main></body></html>")
+    [a] = parse_html("a.html", page)
+    assert a.text.split("\n\n") == STORY
+
+
+def test_html_small_region_is_widened():
+    # The densest container holds one paragraph; the rest of the story sits beside it.
+    page = (f"<html><body><h1>Budget passes</h1><div><div class='a'><p>{STORY[0]}</p></div>"
+            f"<div class='b'><span>{STORY[1]}</span><br><span>{STORY[2]}</span></div></div></body></html>")
+    [a] = parse_html("a.html", page)
+    assert all(p in a.text for p in STORY)
+
+
+def test_html_headline_matches_og_title_and_skips_boxes():
+    page = """<html><head><meta property="og:title" content="Budget passes after long debate"></head><body>
+      <form class="login"><h1>Sign in</h1></form>
+      <div class="newsletter-box"><h1>Get our newsletter</h1><p>Sign up for the morning briefing.</p></div>
+      <a href="/promo"><h1>Win a trip to Paris</h1></a>
+      <div class="promo-card"><h1>Budget</h1></div>
+      <main><h1>Budget passes after long debate</h1><p>{0}</p></main></body></html>""".format(STORY[0])
+    [a] = parse_html("a.html", page)
+    assert a.title == "Budget passes after long debate"
+    assert a.text == STORY[0]
+
+
+@pytest.mark.parametrize("box", ["comments", "newsletter-signup", "paywall", "author-bio", "related-stories",
+                                 "article-tags", "share-bar", "app-promo", "next-article"])
+def test_html_furniture_containers_are_dropped(box):
+    page = (f"<html><body><article><h1>Budget passes</h1>{''.join(f'<p>{p}</p>' for p in STORY)}"
+            f"<div class='{box}'><p>Furniture text that must not reach the queue, however long it is.</p></div>"
+            "</article></body></html>")
+    [a] = parse_html("a.html", page)
+    assert a.text.split("\n\n") == STORY
+
+
+def test_html_wrapper_named_like_a_box_is_kept():
+    page = (f"<html><body><div class='has-comments share-enabled'><h1>Budget passes</h1>"
+            f"{''.join(f'<p>{p}</p>' for p in STORY * 3)}</div></body></html>")
+    [a] = parse_html("a.html", page)
+    assert a.text.split("\n\n") == STORY * 3

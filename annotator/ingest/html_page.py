@@ -11,8 +11,8 @@ from .html_meta import page_meta
 from .html_region import (
     CHROME_TAGS,
     drop_furniture,
+    furniture_boxes,
     headline,
-    is_furniture,
     region,
     with_lead,
 )
@@ -29,9 +29,9 @@ def parse_html(filename: str, text: str) -> list[ArticleIn]:
     for tag in body.find_all(attrs={"hidden": True}) + body.find_all(attrs={"aria-hidden": "true"}):
         if not tag.decomposed:
             tag.decompose()
-    furniture = [el for el in body.find_all(True) if is_furniture(el)]
-    h1 = headline(soup, meta.og_title, furniture)
-    drop_furniture(body, furniture, h1)
+    boxes = furniture_boxes(body)
+    h1 = headline(soup, meta.og_title, boxes)
+    drop_furniture(boxes, h1)
 
     title = block_text(h1) if h1 is not None else ""
     title = title or meta.og_title or meta.page_title or ""

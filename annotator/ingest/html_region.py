@@ -3,7 +3,7 @@
 The region is found by paragraph text, as readability does: every block of plain (not
 linked) text scores for its parent and, half, for its grandparent, so the container of the
 article's paragraphs wins over any teaser card, which holds one blurb.  It fails safe: a
-region holding less than half of the page's paragraph text is widened to its ancestors.
+region holding less than a third of the page's paragraph text is widened to its ancestors.
 """
 
 from __future__ import annotations
@@ -31,15 +31,18 @@ _FURNITURE_RE = re.compile(
     r"|tags?|tag-?list|article-?tags|keywords|topics-?list"
     r"|share|sharing|share-?bar|social(?:-?(?:links|share|bar|media))?"
     r"|ads?|advert|advertisement|adslot|ad-?(?:slot|unit|container|wrapper)|dfp|outbrain|taboola|sponsored|promo|app-?promo"
-    r"|sidebar|rail|breadcrumbs?|popup|modal|toolbar)(?=$|[\s_-])", re.I)
+    r"|polls?|survey|quiz|sidebar|rail|breadcrumbs?|popup|modal|toolbar)(?=$|[\s_-])", re.I)
 _FURNITURE_ROLES = frozenset(("complementary", "navigation", "banner", "contentinfo", "dialog", "alertdialog",
                               "search"))
 # An <h1> here is a box's or a form's heading (a newsletter box, a login form, a promo card).
 _NOT_HEADLINE_PARENTS = frozenset(("form", "aside", "a", "nav", "footer", "dialog", "button", "label"))
 # Text blocks shorter than this do not score: captions, datelines, buttons.
 _MIN_PARAGRAPH = 25
-# The share of the page's paragraph text a region must hold, or it is widened.
-_MIN_SHARE = 0.5
+# The share of the page's paragraph text a region must hold, or it is widened (a short story
+# beside a longer grid of teasers holds a third or more; a teaser card taken by mistake, less).
+_MIN_SHARE = 0.3
+# A furniture "box" holding this share of the page's text is taken for the page's wrapper.
+_WRAPPER_SHARE = 0.5
 # Paragraph text a furniture "box" must hold to be taken for the page's wrapper.
 _WRAPPER_MIN = 300
 # An article holding the headline with this much text is the region, whatever follows it
@@ -168,18 +171,25 @@ def region(soup, body: Tag, title: Tag | None) -> Tag:
     return best
 
 
-def drop_furniture(body: Tag, furniture: list[Tag], title: Tag | None) -> None:
-    """Remove the furniture containers, except a "box" that holds the headline or most of the
-    page's paragraph text: a wrapper whose class happens to say "share" or "comments"."""
+def furniture_boxes(body: Tag) -> list[Tag]:
+    """The furniture containers of the page, except a "box" holding most of the page's
+    paragraph text: a wrapper whose class happens to say "share" or "comments"."""
     paragraphs = _paragraphs(body)
     total = sum(n for _p, n in paragraphs.values())
-    for el in furniture:
-        if el.decomposed or (title is not None and (el is title or title in el.descendants)):
-            continue
-        held = _text_in(el, paragraphs) if total else 0
-        if held >= _MIN_SHARE * total and held >= _WRAPPER_MIN:
-            continue
-        el.decompose()
+    boxes = []
+    for el in body.find_all(True):
+        if is_furniture(el):
+            held = _text_in(el, paragraphs) if total else 0
+            if not (held >= _WRAPPER_SHARE * total and held >= _WRAPPER_MIN):
+                boxes.append(el)
+    return boxes
+
+
+def drop_furniture(boxes: list[Tag], title: Tag | None) -> None:
+    """Remove the furniture boxes, except one holding the headline."""
+    for el in boxes:
+        if not el.decomposed and (title is None or (el is not title and title not in el.descendants)):
+            el.decompose()
 
 
 def with_lead(root: Tag, title: Tag | None) -> Tag:
