@@ -15,6 +15,7 @@ same abbreviation protections.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 import pysbd
 
@@ -27,6 +28,9 @@ PYSBD_MAX_CHARS = 2000
 CHUNK_CHARS = 1000
 # A single fallback piece longer than this is not worth pysbd's time (and risk).
 PYSBD_HARD_MAX = 4000
+# A line longer than this is no paragraph (a scraper's run-on debris, a whole file on one
+# line): the fallback splitter alone cuts it, so that any input takes linear time.
+PYSBD_LINE_MAX = 50_000
 # A candidate boundary: terminal punctuation, optional closers, then white space.
 # Only these positions can ever separate two units.
 _CAND_RE = re.compile(f"[{TERMINAL}]+" + r"[)\]\"'”’»]*(?=[\s\u200b\ufeff])")
@@ -35,6 +39,8 @@ _HARD_STOP_RE = re.compile(f"[{HARD_STOPS}]+" + r"[)\]\"'”’»」』）〕】
 _HAS_HARD_STOP_RE = re.compile(f"[{HARD_STOPS}]")
 _HARD_OPEN, _HARD_CLOSE = "「『（〔【“(", "」』）〕】”)"
 _SPACE_RUN_RE = re.compile(r"[\s\u200b\ufeff]+")
+# A quotation glued to the sentence before it: 'the street..."It was horrific," she said'.
+_GLUED_RE = re.compile(f"[{TERMINAL}]+" + r"(?=[\"“][^\W\d_])")
 # pysbd's NUMBERED_REFERENCE_REGEX backtracks exponentially on a '[' followed by a
 # long run of digits, separators and brackets ("..[111 111 111 ...]"); runs of 10
 # characters take milliseconds, so 11+ are kept away from it.
@@ -50,7 +56,8 @@ def _candidates(line: str) -> list[tuple[int, int]]:
         nxt = sp.end() if sp else m.end()
         if nxt < n:
             out.append((m.end(), nxt))
-    return out
+    glued = [(m.end(), m.end()) for m in _GLUED_RE.finditer(line) if line[m.end() + 1].isupper()]
+    return sorted(out + glued) if glued else out
 
 
 def _ok(line: str, cand: tuple[int, int]) -> bool:
@@ -74,10 +81,10 @@ def _in_quote(line: str, cands: list[tuple[int, int]]) -> list[bool]:
     return out
 
 
-def _fallback_cuts(line: str, cands: list[tuple[int, int]], quoted: list[bool]) -> list[int]:
+def _fallback_cuts(cands: list[tuple[int, int]], quoted: list[bool], ok: list[bool]) -> list[int]:
     """Linear regex splitter: split at candidates unless vetoed or inside a quotation
     ("We lost. We won," he said)."""
-    return [nxt for (end, nxt), q in zip(cands, quoted) if not q and _ok(line, (end, nxt))]
+    return [nxt for (_end, nxt), q, o in zip(cands, quoted, ok) if o and not q]
 
 
 _SEGMENTER = pysbd.Segmenter(language="en", clean=False)
@@ -91,7 +98,7 @@ def pysbd_sentences(text: str) -> list[str]:
 
 
 def _pysbd_cuts(line: str, a: int, b: int, allowed: dict[int, tuple[int, int]]) -> list[int] | None:
-    """Boundaries pysbd finds in line[a:b], kept only at allowed candidates."""
+    """Boundaries pysbd finds in line[a:b], kept only at allowed candidates (not vetoed)."""
     chunk = line[a:b]
     try:
         sents = pysbd_sentences(chunk)
@@ -107,24 +114,34 @@ def _pysbd_cuts(line: str, a: int, b: int, allowed: dict[int, tuple[int, int]]) 
         if i < 0:  # pysbd altered the text: merge it into the previous unit
             continue
         pos = a + i
-        if cursor and pos in allowed and _ok(line, allowed[pos]):
+        if cursor and pos in allowed:
             cuts.append(pos)
         cursor = i + len(s)
     return cuts
 
 
 # Boundaries pysbd misses: after a closing curly single quote (‘We will respond.’ The
-# army moved.) and after a Unicode ellipsis before a capital (He paused… Then).
+# army moved.), after a Unicode ellipsis before a capital (He paused… Then), before a
+# quotation glued to the sentence before it, and after an abbreviation that ends the
+# sentence (Washington, D.C. The president; Cal Ripken Jr. Fans cheered; 6.6 degrees C.
+# Seoul), which the veto lets through only where a sentence clearly starts.
 _EXTRA_LEFT_RE = re.compile(r"(?:[.!?]’|…)$")
+_ABBR_END_RE = re.compile(r"(?:(?<![\w.])(?:[^\W\d_]\.){2,}|\b(?:jr|sr|inc|corp|ltd|llc|plc|co|bros)\.|\bdegrees?\s+[CFK]\.)$",
+                          re.I)
 
 
-def _extra_cuts(line: str, a: int, b: int, cands: list[tuple[int, int]], quoted: list[bool]) -> list[int]:
+def _extra_cuts(line: str, cands: list[tuple[int, int]], quoted: list[bool], ok: list[bool]) -> list[int]:
+    """Cuts to add to pysbd's, over the whole line (each candidate looked at once)."""
     cuts = []
-    for (end, nxt), q in zip(cands, quoted):
-        if a < nxt < b and not q and _EXTRA_LEFT_RE.search(line, max(0, end - 2), end):
-            right = line[nxt : nxt + 40]
-            if (right[0].isupper() or right[0] in "“\"‘(") and _ok(line, (end, nxt)):
-                cuts.append(nxt)
+    for (end, nxt), q, o in zip(cands, quoted, ok):
+        if q or not o:
+            continue
+        right = line[nxt : nxt + 40]
+        glued = end == nxt
+        if glued or ((right[0].isupper() or right[0] in "“\"‘(") and (
+                _EXTRA_LEFT_RE.search(line, max(0, end - 2), end)
+                or _ABBR_END_RE.search(line, max(0, end - 20), end))):
+            cuts.append(nxt)
     return cuts
 
 
@@ -173,16 +190,46 @@ def _sure_cuts(line: str, cands: list[tuple[int, int]]) -> list[int]:
 
 
 # A news agency's dateline ending in a full stop ("MOSCOW, March 3. /TASS/.", "МОСКВА, 14
-# октября. /ТАСС/."): it stays with the sentence it opens, as "KARVAN, Nov 24 (Reuters) -" does.
+# октября. /ТАСС/.") or a US state's abbreviation ("NORTHFIELD, Mass. — ", "CEDAR GAP,
+# Calif. (AP) — "): it stays with the sentence it opens, as "KARVAN, Nov 24 (Reuters) -" does.
 _DATELINE_RE = re.compile(
-    r"^[A-ZА-ЯЁ][A-ZА-ЯЁ .'-]{1,40}, (?:\d{1,2}\s+[^\W\d_]+|[^\W\d_]+\.?\s+\d{1,2})\.\s+(?:/\s*[\w-]+\s*/\.?\s+)?")
+    r"^[A-ZА-ЯЁ][A-ZА-ЯЁ .'-]{1,40}, (?:(?:\d{1,2}\s+[^\W\d_]+|[^\W\d_]+\.?\s+\d{1,2})\.\s+(?:/\s*[\w-]+\s*/\.?\s+)?"
+    r"|(?:[A-Z][a-z]{1,5}\.|(?:[A-Z]\.){2,3})\s+(?:\([^)]{1,30}\)\s+)?[—–-])")
+# Guillemets, as quotation marks the rest of this module knows (curly double quotes), in
+# the direction the line uses: French « … », German and Danish » … «.
+_GUILLEMETS = {True: str.maketrans("»«›‹", "“”‘’"), False: str.maketrans("«»‹›", "“”‘’")}
+# An inline list: "1. The first item 2. The second item", "a) one b) two", "• 9. one • 10. two".
+_LIST_START_RE = re.compile(r"^([•⁃▪◦‣*-]\s?)?(\d{1,2}|[a-z])(\.\)|[.)])\s")
 
 
 def line_cuts(line: str, fast: bool = True) -> list[int]:
     """Positions in ``line`` where a new unit starts (excluding 0)."""
-    cuts = _cuts(line, fast)
+    first = next((c for c in line if c in "«»‹›"), None)
+    work = line.translate(_GUILLEMETS[first in "»›"]) if first else line
+    cuts = _cuts(work, fast)
+    items = _list_cuts(line)
+    if items:
+        cuts = sorted(set(cuts).union(items))
     m = _DATELINE_RE.match(line)
     return [c for c in cuts if c > m.end()] if m and cuts else cuts
+
+
+def _list_cuts(line: str) -> list[int]:
+    """Before each item of an inline list after the first, numbered (or lettered) in order
+    with the first item's marker."""
+    m = _LIST_START_RE.match(line)
+    if not m:
+        return []
+    bullet, mark, punct = m.group(1) or "", m.group(2), m.group(3)
+    cuts, pos = [], m.end()
+    while True:
+        mark = str(int(mark) + 1) if mark.isdigit() else chr(ord(mark) + 1)
+        nxt = re.compile(r"\s(" + re.escape(bullet.strip()) + r"\s?" * bool(bullet) + re.escape(mark + punct) + r")\s")
+        found = nxt.search(line, pos)
+        if not found:
+            return cuts
+        cuts.append(found.start(1))
+        pos = found.end()
 
 
 def _cuts(line: str, fast: bool) -> list[int]:
@@ -191,27 +238,31 @@ def _cuts(line: str, fast: bool) -> list[int]:
     if not cands:  # a single sentence, or CJK: nothing for pysbd to do
         return hard
     quoted = _in_quote(line, cands)
-    fb = _fallback_cuts(line, cands, quoted)
-    allowed = {nxt: (end, nxt) for end, nxt in cands}
+    ok = [_ok(line, c) for c in cands]
+    fb = _fallback_cuts(cands, quoted, ok)
+    extra = _extra_cuts(line, cands, quoted, ok)
+    if len(line) > PYSBD_LINE_MAX:
+        return sorted(set(fb).union(extra, hard))
+    allowed = {nxt: (end, nxt) for (end, nxt), o in zip(cands, ok) if o}
+    # pysbd's cuts are kept only where the veto allows one: a region whose candidates are
+    # all vetoed ("Mr. Smith met Dr. Jones.") is left as it is, without asking pysbd.
+    starts = sorted(allowed)
     sure = _sure_cuts(line, cands) if fast else []
     cuts: list[int] = []
     bounds = [0, *sure, len(line)]
-    ci = 0  # index into cands
+    # Every look-up below is a bisection in a sorted list: linear time on any line.
     for r0, r1 in zip(bounds, bounds[1:]):
         if r0:
             cuts.append(r0)
-        # Skip candidates up to r0; is any left strictly inside the region?
-        while ci < len(cands) and cands[ci][1] <= r0:
-            ci += 1
-        if ci == len(cands) or cands[ci][1] >= r1:
-            continue
+        if bisect_right(starts, r0) == bisect_left(starts, r1):
+            continue  # no possible cut strictly inside the region
         # Chunks: the whole region if short enough, else consecutive fallback pieces
         # up to CHUNK_CHARS (a cut between chunks is a fallback boundary).
         chunks = []
         start = r0
         if r1 - r0 > PYSBD_MAX_CHARS:
-            for p in fb:
-                if p > start and p < r1 and p - start >= CHUNK_CHARS:
+            for p in fb[bisect_right(fb, r0):bisect_left(fb, r1)]:
+                if p - start >= CHUNK_CHARS:
                     chunks.append((start, p))
                     start = p
         chunks.append((start, r1))
@@ -222,9 +273,9 @@ def _cuts(line: str, fast: bool) -> list[int]:
             if b - a <= PYSBD_HARD_MAX and not RISKY_RE.search(line, a, b):
                 got = _pysbd_cuts(line, a, b, allowed)
                 if got is not None:
-                    got = sorted(set(got).union(_extra_cuts(line, a, b, cands, quoted)))
+                    got = sorted(set(got).union(extra[bisect_right(extra, a):bisect_left(extra, b)]))
             if got is None:
-                got = [p for p in fb if a < p < b]
+                got = fb[bisect_right(fb, a):bisect_left(fb, b)]
             cuts.extend(got)
     # pysbd reads English: before a letter of a caseless script (Arabic, Hebrew, CJK, ...)
     # it cannot see a sentence start, so there the rule-based decision stands.

@@ -103,7 +103,7 @@ _DAY_SHAPE_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}
 _CLOCK_SHAPE_RE = re.compile(r"\d{1,2}[:.]\d{2}")
 _NAV_SPLIT_RE = re.compile(r"\s*[|•›»·>]\s*")
 _NAV_SPLIT_QUOTED_RE = re.compile(r"\s*[|•›·>]\s*")  # where « » are quotation marks
-_BULLET_RE = re.compile(r"^[•\-–—*·▪►◦‣]\s")
+_BULLET_RE = re.compile(r"^(?:[•\-–—*·▪►◦‣⁃]\s?(?:\d{1,2}[.)]\s)?|(?:\d{1,2}|[a-z])(?:\.\)|[.)])\s)")  # list items
 # Closing punctuation: the line is a sentence, not a heading.
 _CLOSING_RE = re.compile(r"[.!?…。！？:;,][)\]\"'”’»]*$")
 _EXACT_TRIM = " .…:!|·•-–—>»()[]"

@@ -29,6 +29,16 @@ _LAST_TOKEN_RE = re.compile(r"(\w[\w.]*)\.$")
 # U.S, a.m, Ph.D, e.g, D.C - not a domain name such as bbc.com.
 _MULTI_PERIOD_RE = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")
 FIRST_WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
+# Name suffixes: "Cal Ripken Jr. Fans cheered" starts a sentence at "Fans" (a capitalised
+# word, then a lowercase one); "Acme Inc. Chief Executive" does not.
+_NAME_SUFFIXES = frozenset("jr sr inc corp co ltd llc plc bros".split())
+_CLAUSE_START_RE = re.compile(r"[^\W\d_][^\W\d_'’-]*\s+[^\W\d_]")
+# A unit of temperature: "minus 6.6 degrees C. Seoul ..." (not an initial).
+_DEGREES_RE = re.compile(r"\bdeg(?:rees?|\.)?\s+[CFK]\.$")
+# A list item's marker at the start of a line ("1. The first item", "• 9. The first item").
+_LIST_MARKER_RE = re.compile(r"^(?:[•⁃▪◦‣*-]\s?)?(?:\d{1,2}|[a-z])\.$")
+# A clock time that opens its sentence ("At 5 a.m. Mr. Smith went ..."): the sentence goes on.
+_TIME_PHRASE_RE = re.compile(r"(?:^|[.!?]\s+)(?:[A-Z][a-z]*\s+){1,2}\d{1,2}(?:[:.]\d{2})?\s*[ap]\.m\.$")
 
 
 def _starts_sentence(right: str) -> bool:
@@ -67,6 +77,8 @@ def vetoed(left: str, right: str) -> bool:
     # A boundary before a comma etc. is pysbd splitting "D-Calif., said".
     if c in ",;:%)]}":
         return True
+    if _LIST_MARKER_RE.match(left):
+        return True
     # Only a lone final period can belong to an abbreviation ("..." cannot).
     if not left.endswith(".") or left.endswith(".."):
         return False
@@ -79,14 +91,19 @@ def vetoed(left: str, right: str) -> bool:
         if not _MULTI_PERIOD_RE.fullmatch(tok):
             return False
         if low in _CLOCK:
-            return _clock_continues(right)
+            return bool(_TIME_PHRASE_RE.search(left)) or _clock_continues(right)
         return low in _NEVER_FINAL or not _starts_sentence(right)
     if len(tok) == 1 and tok.isupper():  # initials: J. R. R. Tolkien, George W. Bush
+        if _DEGREES_RE.search(left):
+            return not c.isupper()
         return not _starts_sentence(right)
     if low in TITLES:
         return True
     if (low in NUMBER_ABBR or low in MONTHS) and c.isdigit():
         return True
     if low in SOFT_ABBR:
+        if low in _NAME_SUFFIXES and right[0].isupper() and (m := _CLAUSE_START_RE.match(right)) \
+                and right[m.end() - 1].islower():
+            return False
         return not _starts_sentence(right)
     return False
