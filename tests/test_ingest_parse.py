@@ -612,3 +612,14 @@ def test_html_wrapper_named_like_a_box_is_kept():
             f"{''.join(f'<p>{p}</p>' for p in STORY * 3)}</div></body></html>")
     [a] = parse_html("a.html", page)
     assert a.text.split("\n\n") == STORY * 3
+
+
+@pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\u0085"])
+def test_unicode_line_separators_never_cut_a_sentence(sep):
+    from annotator.segment import segment
+
+    text = f"The minister said{sep}the talks would resume.{sep}Officials agreed."
+    [a] = parse_jsonl("a.jsonl", json.dumps({"title": "T", "text": text}))
+    assert [u.text for u in segment(a.text)] == ["The minister said the talks would resume.", "Officials agreed."]
+    [b] = parse_file("b.txt", f"Title\n\n{text}".encode())
+    assert b.text == a.text

@@ -537,3 +537,31 @@ def test_segment_properties(text):
 @given(st.text(max_size=300))
 def test_segment_never_raises_on_any_text(text):
     check_offsets(text, segment(text))
+
+
+# ---------------------------------------------------------------------------
+# Length cap (issue 16)
+# ---------------------------------------------------------------------------
+
+
+def test_a_run_without_punctuation_is_cut_at_clause_boundaries_and_flagged_long():
+    clause = "the committee heard from residents of the eastern districts about the new bus routes, "
+    text = "Residents said " + clause * 40 + "and nobody disagreed. The vote followed."
+    units = segment(text)
+    check_offsets(text, units)
+    assert all(len(u.text) <= 1000 for u in units)
+    long = [u for u in units if u.long]
+    assert len(long) >= 3 and all(u.text.endswith(",") for u in long[:-1])
+    assert units[-1].text == "The vote followed." and not units[-1].long
+
+
+@pytest.mark.parametrize("text", ["word " * 30000, "\u5317" * 5000, "a\u0301" * 3000, "x" * 2500 + " " + "y" * 10])
+def test_no_unit_over_the_cap(text):
+    units = segment(text)
+    check_offsets(text, units)
+    assert units and all(len(u.text) <= 1000 and u.long for u in units)
+    assert not any(u.text[0] == "\u0301" for u in units)  # never between a letter and its accent
+
+
+def test_short_units_are_not_long():
+    assert not any(u.long for u in segment("A sentence. Another one, with a clause."))

@@ -33,10 +33,25 @@ def unescape(text: str) -> str:
     return _ENTITY_RE.sub(lambda m: html.unescape(m.group()), text) if "&" in text else text
 
 
+# U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR and U+0085 NEXT LINE, left in scraped
+# text by JavaScript strings and old encodings, often in the middle of a sentence: a line
+# break only after the end of a sentence, else a space (a line break would cut the sentence).
+_SEPARATOR_RE = re.compile(r"([.!?…。！？][)\]\"'”’»]*)?[ \t]*([\u2028\u2029\x85])[ \t]*")
+
+
+def _separator(m: re.Match) -> str:
+    if not m.group(1):
+        return " "
+    return m.group(1) + ("\n\n" if m.group(2) == "\u2029" else "\n")
+
+
 def plain(text: str) -> str:
     """Imported plain text as stored: \n line ends, references decoded, and no C0 control
     characters (scraper debris; PostgreSQL refuses NUL in text)."""
-    return CONTROL_RE.sub("", unescape(text.replace("\r\n", "\n").replace("\r", "\n")))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        text = _SEPARATOR_RE.sub(_separator, text)
+    return CONTROL_RE.sub("", unescape(text))
 
 
 def _line_of(data: bytes, offset: int) -> int:

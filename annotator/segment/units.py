@@ -5,6 +5,7 @@ crosses a line break."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -28,8 +29,18 @@ class Unit:
     end: int
     text: str  # == article_text[start:end]
     kind: str  # one of KINDS
+    # Cut out of a longer run without a sentence boundary (at a clause or word boundary, by
+    # MAX_UNIT_CHARS): its boundaries are the length cap's, not the text's.
+    long: bool = False
 
 
+# No unit is longer: a run without a sentence boundary is cut at the last clause boundary
+# (", ; : — –" and a space) or else word boundary before this length, never before
+# CLAUSE_MIN_CHARS.
+MAX_UNIT_CHARS = 1000
+CLAUSE_MIN_CHARS = 300
+_CLAUSE_END_RE = re.compile(r"[,;:)\]–—](?=\s)|\s[–—-](?=\s)")
+_SPACE_RE = re.compile(r"\s")
 # Duplicate detection only for units of some length: short lines ("He denied it.")
 # legitimately repeat.
 DUPLICATE_MIN_WORDS = 4
@@ -61,24 +72,31 @@ def segment(text: str, *, title: str | None = None) -> list[Unit]:
     duplicate.  Captions (a line followed by a picture credit, on the line or the next, and
     the first copy of a caption printed twice) are boilerplate.
     """
-    rows: list[list] = []  # [start, end, text, kind, line number, whole line]
+    rows: list[list] = []  # [start, end, kind, line number, whole line, long]
     for n, lm in enumerate(LINE_RE.finditer(text)):
         ls, le = _strip_span(text, lm.start(), lm.end())
         if ls < le:
-            rows.extend([ls + a, ls + b, kind, n, whole] for a, b, kind, whole in _line_units(text[ls:le]))
+            rows.extend([ls + a, ls + b, kind, n, whole, long]
+                        for a, b, kind, whole, long in _line_units(text[ls:le]))
     _mark_captions(text, rows)
     return _mark_duplicates(text, rows, title)
 
 
-def _line_units(line: str) -> list[tuple[int, int, str, bool]]:
-    """(start, end, kind, whole line) of the units of one line, before duplicates."""
-    if BOILER_LINE_RE.match(line):
-        return [(0, len(line), "boilerplate", True)]  # "READ MORE: ...", "Photo: ..."
+def _line_units(line: str) -> list[tuple[int, int, str, bool, bool]]:
+    """(start, end, kind, whole line, long) of the units of one line, before duplicates."""
+    if BOILER_LINE_RE.match(line) and len(line) <= MAX_UNIT_CHARS:
+        return [(0, len(line), "boilerplate", True, False)]  # "READ MORE: ...", "Photo: ..."
     bounds = [0, *line_cuts(line), len(line)]
-    spans = [sp for a, b in zip(bounds, bounds[1:]) if (sp := _strip_span(line, a, b))[0] < sp[1]]
+    spans = []
+    for a, b in zip(bounds, bounds[1:]):
+        a, b = _strip_span(line, a, b)
+        if b - a > MAX_UNIT_CHARS:
+            spans.extend((x, y, True) for x, y in _capped(line, a, b))
+        elif a < b:
+            spans.append((a, b, False))
     out = []
     line_kind = None
-    for i, (a, b) in enumerate(spans):
+    for i, (a, b, long) in enumerate(spans):
         u = line[a:b]
         nwords = len(WORD_RE.findall(u)) if len(u) < 400 else 99
         if line_kind:
@@ -91,8 +109,33 @@ def _line_units(line: str) -> list[tuple[int, int, str, bool]]:
             kind = "heading"
         else:
             kind = "body"
-        out.append((a, b, kind, len(spans) == 1))
+        out.append((a, b, kind, len(spans) == 1, long))
     return out
+
+
+def _capped(line: str, a: int, b: int) -> list[tuple[int, int]]:
+    """line[a:b] in pieces of at most MAX_UNIT_CHARS, cut after the last clause boundary,
+    else at the last space, else (a script without spaces) at the cap itself."""
+    pieces = []
+    while b - a > MAX_UNIT_CHARS:
+        lo, hi = a + CLAUSE_MIN_CHARS, a + MAX_UNIT_CHARS
+        cut = None
+        for m in _CLAUSE_END_RE.finditer(line, lo, hi):
+            cut = m.end()
+        if cut is None:
+            for m in _SPACE_RE.finditer(line, lo, hi):
+                cut = m.start()
+        if cut is None:
+            cut = hi
+            while cut > lo and unicodedata.combining(line[cut]):  # not between a letter and its accent
+                cut -= 1
+        x, y = _strip_span(line, a, cut)
+        if x < y:
+            pieces.append((x, y))
+        a = _strip_span(line, cut, b)[0]
+    if a < b:
+        pieces.append((a, b))
+    return pieces
 
 
 def _mark_captions(text: str, rows: list[list]) -> None:
@@ -141,4 +184,4 @@ def _mark_duplicates(text: str, rows: list[list], title: str | None) -> list[Uni
         if first is not None and first[4] and r[4] and first[2] == "body" and u[:1] not in OPENERS \
                 and len(WORD_RE.findall(u)) <= CAPTION_MAX_WORDS:
             first[2] = "boilerplate"
-    return [Unit(a, b, text[a:b], kind) for a, b, kind, _n, _whole in rows]
+    return [Unit(a, b, text[a:b], kind, long) for a, b, kind, _n, _whole, long in rows]
