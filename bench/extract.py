@@ -18,6 +18,9 @@ Figures, weighted by characters:
 * articles lost: pages where less than half of the "must" text is reached (goal 0);
 * pages refused: an import error (goal 0); headlines: the title equals the sidecar's.
 
+It also times ``segment`` on single lines of 5 MB (issue 16: linear time, under 10 s each) and
+reports the longest unit (the length cap: 1,000 characters).
+
 Prints the figures and writes them to docs/benchmarks.md between <!-- bench:extract --> and
 <!-- /bench:extract -->. tests/test_pages_corpus.py asserts annotator's goals on the same
 corpus with the same scoring (``score_corpus``).
@@ -27,7 +30,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,6 +150,30 @@ def score_corpus(queue=annotator_queue, pages: Path = PAGES) -> CorpusScore:
     return CorpusScore([score_page(n, d, side, queue) for n, d, side in load_corpus(pages)])
 
 
+# One line of 5 MB made of each, as a scraper can leave it (issue 16's slow cases and worse).
+LONG_LINES = {
+    "abbreviations (\"Mr. Smith met Dr. Jones. \")": "Mr. Smith met Dr. Jones. ",
+    "curly quotes (\"\u201cWe will not retreat,\u201d he said. \u2018Never.\u2019 \")":
+        "\u201cWe will not retreat,\u201d he said. \u2018Never.\u2019 ",
+    "German quotes (\"\u00bbDas Wasser stieg\u00ab, sagte er. \")": "\u00bbDas Wasser stieg\u00ab, sagte er. ",
+    "no punctuation (\"word \")": "word ",
+    "Chinese (\"\u5317\u4eac\u5e02\u6c14\u8c61\u53f0\u53d1\u5e03\u5bd2\u6f6e\u9884\u8b66\u3002\")": "\u5317\u4eac\u5e02\u6c14\u8c61\u53f0\u53d1\u5e03\u5bd2\u6f6e\u9884\u8b66\u3002",
+    "a risky bracket (\"said..[111 111 \")": "said..[111 111 ",
+}
+
+
+def time_long_lines(size: int = 5_000_000) -> list[str]:
+    rows = []
+    for label, piece in LONG_LINES.items():
+        text = piece * (size // len(piece))
+        t0 = time.perf_counter()
+        units = segment(text)
+        seconds = time.perf_counter() - t0
+        rows.append(f"| {label} | {len(text) / 1e6:.1f} MB | {seconds:.1f} s | {len(units):,} | "
+                    f"{max(len(u.text) for u in units):,} |")
+    return rows
+
+
 def _row(label: str, c: CorpusScore) -> str:
     return (f"| {label} | {c.must:.1%} | {c.furniture:.1%} | {len(c.lost)} | {len(c.refused)} "
             f"| {c.titles:.0%} |")
@@ -154,6 +184,7 @@ def main() -> None:
     ap.add_argument("--pages", type=Path, default=PAGES)
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--verbose", action="store_true", help="list every missed and leaked snippet")
+    ap.add_argument("--line-mb", type=float, default=5.0, help="size of the long lines timed (MB)")
     args = ap.parse_args()
     corpus = load_corpus(args.pages)
     ours = score_corpus(annotator_queue, args.pages)
@@ -189,6 +220,13 @@ def main() -> None:
         "| --- | --- | --- | --- | --- | --- |",
         *rows,
         *by_lang,
+        "",
+        f"`segment` on one line of {args.line_mb:g} MB (goal: under 10 s each, no unit over 1,000 characters); "
+        f"Python {platform.python_version()}, {os.cpu_count()} cores shared with other work:",
+        "",
+        "| line made of | size | time | units | longest unit (characters) |",
+        "| --- | --- | --- | --- | --- |",
+        *time_long_lines(int(args.line_mb * 1e6)),
     ])
     print(text)
     if args.verbose:

@@ -623,3 +623,20 @@ def test_unicode_line_separators_never_cut_a_sentence(sep):
     assert [u.text for u in segment(a.text)] == ["The minister said the talks would resume.", "Officials agreed."]
     [b] = parse_file("b.txt", f"Title\n\n{text}".encode())
     assert b.text == a.text
+
+
+def test_html_rendered_by_script_takes_the_json_ld_article_body():
+    body = "\n".join(STORY)
+    page = (f"<html><head><script type='application/ld+json'>{{\"@type\": \"NewsArticle\", \"articleBody\": "
+            f"{json.dumps(body)}}}</script></head><body><h1>Budget passes</h1><p>{STORY[0]}</p>"
+            "<div id='root'></div></body></html>")
+    [a] = parse_html("a.html", page)
+    assert a.text.split("\n\n") == STORY
+
+
+def test_html_localised_box_names_are_furniture():
+    page = (f"<html><body><article><h1>Presupuesto aprobado</h1>{''.join(f'<p>{p}</p>' for p in STORY)}"
+            "<div class='comentarios'><p>Un comentario de un lector que no debe llegar a la cola.</p></div>"
+            "</article></body></html>")
+    [a] = parse_html("a.html", page)
+    assert a.text.split("\n\n") == STORY

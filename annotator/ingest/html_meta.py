@@ -21,6 +21,7 @@ class PageMeta:
     topic: str | None
     og_title: str | None  # og:title, twitter:title or the JSON-LD headline
     page_title: str | None  # <title> without the site's name
+    article_body: str | None  # JSON-LD articleBody: the text of pages that render it by script
 
 
 def meta_content(soup, *names: str) -> str | None:
@@ -86,4 +87,6 @@ def page_meta(soup) -> PageMeta:
                     page_title = page_title[: -len(sep + site)]
         elif _TITLE_SUFFIX_RE.search(page_title) and len(_TITLE_SUFFIX_RE.sub("", page_title)) > 15:
             page_title = _TITLE_SUFFIX_RE.sub("", page_title)
-    return PageMeta(url, site, published, topic, og_title, page_title or None)
+    body = ld.get("articleBody")
+    body = body.strip() if isinstance(body, str) and body.strip() else None
+    return PageMeta(url, site, published, topic, og_title, page_title or None, body)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 
 from .article import ArticleIn, IngestError
-from .html_blocks import block_text, blocks
+from .html_blocks import block_text, blocks, clean
 from .html_meta import page_meta
 from .html_region import (
     CHROME_TAGS,
@@ -16,6 +16,9 @@ from .html_region import (
     region,
     with_lead,
 )
+
+# JSON-LD articleBody this many times longer than the region's text replaces it.
+_SCRIPTED = 2
 
 
 def parse_html(filename: str, text: str) -> list[ArticleIn]:
@@ -52,6 +55,9 @@ def parse_html(filename: str, text: str) -> list[ArticleIn]:
             tag.decompose()
 
     text = "\n\n".join(blocks(root))
+    if meta.article_body and len(meta.article_body) > _SCRIPTED * len(text):
+        # The page renders its text by script: the HTML holds a summary, JSON-LD the article.
+        text = "\n\n".join(x for line in meta.article_body.split("\n") if (x := clean(line)))
     if not title:
         raise IngestError(filename, "no headline found (no <h1>, og:title or <title>)")
     if not text:

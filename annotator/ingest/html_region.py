@@ -31,7 +31,11 @@ _FURNITURE_RE = re.compile(
     r"|tags?|tag-?list|article-?tags|keywords|topics-?list"
     r"|share|sharing|share-?bar|social(?:-?(?:links|share|bar|media))?"
     r"|ads?|advert|advertisement|adslot|ad-?(?:slot|unit|container|wrapper)|dfp|outbrain|taboola|sponsored|promo|app-?promo"
-    r"|polls?|survey|quiz|sidebar|rail|breadcrumbs?|popup|modal|toolbar)(?=$|[\s_-])", re.I)
+    r"|polls?|survey|quiz|sidebar|rail|breadcrumbs?|popup|modal|toolbar"
+    # the same boxes as other languages' sites name them
+    r"|comentarios|commentaires|kommentare|commenti|komentarze|reacties|yorumlar|relacionad[ao]s|correlati"
+    r"|verwandte|lies-?auch|a-?lire-?aussi|leggi-?anche|czytaj-?tez|etiquetas|schlagworte|mots-?cles"
+    r"|suscripcion|abonnement)(?=$|[\s_-])", re.I)
 _FURNITURE_ROLES = frozenset(("complementary", "navigation", "banner", "contentinfo", "dialog", "alertdialog",
                               "search"))
 # An <h1> here is a box's or a form's heading (a newsletter box, a login form, a promo card).
