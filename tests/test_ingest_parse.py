@@ -640,3 +640,15 @@ def test_html_localised_box_names_are_furniture():
             "</article></body></html>")
     [a] = parse_html("a.html", page)
     assert a.text.split("\n\n") == STORY
+
+
+def test_html_paragraphs_without_a_body_element():
+    [a] = parse_html("a.html", f"<h1>T</h1><div class='share'><p>{STORY[0]}</p></div><p>{STORY[1]}</p>")
+    assert a.text == STORY[1]
+
+
+def test_html_deeply_nested_boxes_are_handled():
+    # 3,000 nested furniture boxes: every containment test is by identity, each walk is once.
+    page = f"<h1>T</h1>{'<div class=share>' * 3000}<p>{STORY[0]}</p>{'</div>' * 3000}<p>{STORY[1]}</p>"
+    [a] = parse_html("a.html", page)
+    assert a.text == STORY[1]

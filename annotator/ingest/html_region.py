@@ -72,6 +72,12 @@ def _inside(el: Tag, names) -> bool:
     return any(p.name in names for p in el.parents)
 
 
+def _within(el: Tag, ancestor: Tag) -> bool:
+    """Is ``el`` inside ``ancestor``?  By identity: bs4 compares tags by their markup, which
+    costs a walk of both subtrees and takes two identical boxes for one."""
+    return any(p is ancestor for p in el.parents)
+
+
 def _norm(text: str) -> list[str]:
     return re.findall(r"\w+", text.casefold())
 
@@ -88,10 +94,10 @@ def _similar(a: str, b: str) -> float:
 def headline(soup, og_title: str | None, furniture: list[Tag]) -> Tag | None:
     """The article's <h1>: the one matching og:title, else the first outside boxes, forms,
     links and the page header; None when no <h1> qualifies."""
-    boxed = {id(x) for f in furniture for x in f.find_all("h1")}
+    boxes = {id(f) for f in furniture}
     candidates = []
     for h in soup.find_all("h1"):
-        if id(h) in boxed or _inside(h, _NOT_HEADLINE_PARENTS) or not block_text(h):
+        if any(id(p) in boxes for p in h.parents) or _inside(h, _NOT_HEADLINE_PARENTS) or not block_text(h):
             continue
         if not _page_header(h) and not _link_only(h):
             candidates.append(h)
@@ -139,9 +145,13 @@ def _paragraphs(root: Tag) -> dict[int, tuple[Tag, int]]:
     return {k: v for k, v in out.items() if v[1] >= _MIN_PARAGRAPH}
 
 
-def _text_in(el: Tag, paragraphs: dict[int, tuple[Tag, int]]) -> int:
-    ids = {id(x) for x in el.find_all(True)} | {id(el)}
-    return sum(n for k, (_p, n) in paragraphs.items() if k in ids)
+def _held(paragraphs: dict[int, tuple[Tag, int]]) -> dict[int, int]:
+    """id of every element -> the paragraph text inside it (one walk up from each paragraph)."""
+    held: dict[int, int] = {}
+    for p, n in paragraphs.values():
+        for el in (p, *p.parents):
+            held[id(el)] = held.get(id(el), 0) + n
+    return held
 
 
 def region(soup, body: Tag, title: Tag | None) -> Tag:
@@ -152,7 +162,7 @@ def region(soup, body: Tag, title: Tag | None) -> Tag:
         return body
     article = next((p for p in title.parents if p.name == "article"), None) if title is not None else None
     if article is not None:
-        inside = [n for k, (p, n) in paragraphs.items() if p is article or article in p.parents]
+        inside = [n for p, n in paragraphs.values() if p is article or _within(p, article)]
         if len(inside) >= _TITLE_ARTICLE_MIN[0] and sum(inside) >= _TITLE_ARTICLE_MIN[1]:
             return article
     scores: dict[int, list] = {}
@@ -160,6 +170,8 @@ def region(soup, body: Tag, title: Tag | None) -> Tag:
         for weight, anc in zip((1.0, 0.5), (p.parent, p.parent.parent if p.parent else None)):
             if anc is not None and anc is not soup:
                 scores.setdefault(id(anc), [anc, 0.0])[1] += n * weight
+    if not scores:  # paragraphs directly in the document, with no <body> around them
+        return body
     best, top = max(scores.values(), key=lambda s: s[1])
     # The article's text split between sibling containers (around ad slots): their parent.
     if best.parent is not None and best is not body and any(
@@ -170,7 +182,8 @@ def region(soup, body: Tag, title: Tag | None) -> Tag:
     story = next((p for p in [best, *best.parents] if p.name == "article"), None)
     if story is not None and not story.find("article"):
         best = story
-    while best is not body and best.parent is not None and _text_in(best, paragraphs) < _MIN_SHARE * total:
+    held = _held(paragraphs)
+    while best is not body and best.parent is not None and held.get(id(best), 0) < _MIN_SHARE * total:
         best = best.parent
     return best
 
@@ -180,11 +193,12 @@ def furniture_boxes(body: Tag) -> list[Tag]:
     paragraph text: a wrapper whose class happens to say "share" or "comments"."""
     paragraphs = _paragraphs(body)
     total = sum(n for _p, n in paragraphs.values())
+    held = _held(paragraphs)
     boxes = []
     for el in body.find_all(True):
         if is_furniture(el):
-            held = _text_in(el, paragraphs) if total else 0
-            if not (held >= _WRAPPER_SHARE * total and held >= _WRAPPER_MIN):
+            inside = held.get(id(el), 0)
+            if not (inside >= _WRAPPER_SHARE * total and inside >= _WRAPPER_MIN):
                 boxes.append(el)
     return boxes
 
@@ -192,7 +206,7 @@ def furniture_boxes(body: Tag) -> list[Tag]:
 def drop_furniture(boxes: list[Tag], title: Tag | None) -> None:
     """Remove the furniture boxes, except one holding the headline."""
     for el in boxes:
-        if not el.decomposed and (title is None or (el is not title and title not in el.descendants)):
+        if not el.decomposed and (title is None or (el is not title and not _within(title, el))):
             el.decompose()
 
 
@@ -200,10 +214,10 @@ def with_lead(root: Tag, title: Tag | None) -> Tag:
     """The region and what stands between the headline and it (standfirst, byline, lead
     picture): their lowest common ancestor, with everything before the headline and after
     the region removed.  The region itself when the headline is inside it or after it."""
-    if title is None or root is title or root in title.parents:
+    if title is None or root is title or _within(title, root):
         return root
-    chain = [root, *root.parents]
-    common = next((p for p in title.parents if p in chain), None)
+    chain = {id(p) for p in root.parents} | {id(root)}
+    common = next((p for p in title.parents if id(p) in chain), None)
     if common is None or common is root or not _before(title, root):
         return root
     for el, sibs in ((title, "previous_siblings"), (root, "next_siblings")):
