@@ -20,7 +20,7 @@ from bisect import bisect_left, bisect_right
 import pysbd
 
 from .chars import CLOSERS, HARD_STOPS, STRIP, TERMINAL
-from .veto import MONTHS, NUMBER_ABBR, SOFT_ABBR, TITLES, vetoed
+from .veto import MONTHS, NUMBER_ABBR, SOFT_ABBR, TITLES, closing_abbreviation, vetoed
 
 # Lines up to this length go to pysbd whole; longer ones are cut into chunks of about
 # CHUNK_CHARS at fallback boundaries first (pysbd cost grows faster than linearly).
@@ -76,8 +76,8 @@ def _in_quote(line: str, cands: list[tuple[int, int]]) -> list[bool]:
         straight += seg.count('"')
         curly += seg.count("“") - seg.count("”")
         prev = end
-        rest = line[end : end + 400]
-        out.append(bool((straight % 2 and '"' in rest) or (curly > 0 and "”" in rest)))
+        out.append(bool((straight % 2 and line.find('"', end, end + 400) >= 0)
+                        or (curly > 0 and line.find("”", end, end + 400) >= 0)))
     return out
 
 
@@ -126,8 +126,6 @@ def _pysbd_cuts(line: str, a: int, b: int, allowed: dict[int, tuple[int, int]]) 
 # sentence (Washington, D.C. The president; Cal Ripken Jr. Fans cheered; 6.6 degrees C.
 # Seoul), which the veto lets through only where a sentence clearly starts.
 _EXTRA_LEFT_RE = re.compile(r"(?:[.!?]’|…)$")
-_ABBR_END_RE = re.compile(r"(?:(?<![\w.])(?:[^\W\d_]\.){2,}|\b(?:jr|sr|inc|corp|ltd|llc|plc|co|bros)\.|\bdegrees?\s+[CFK]\.)$",
-                          re.I)
 
 
 def _extra_cuts(line: str, cands: list[tuple[int, int]], quoted: list[bool], ok: list[bool]) -> list[int]:
@@ -136,11 +134,13 @@ def _extra_cuts(line: str, cands: list[tuple[int, int]], quoted: list[bool], ok:
     for (end, nxt), q, o in zip(cands, quoted, ok):
         if q or not o:
             continue
-        right = line[nxt : nxt + 40]
-        glued = end == nxt
-        if glued or ((right[0].isupper() or right[0] in "“\"‘(") and (
-                _EXTRA_LEFT_RE.search(line, max(0, end - 2), end)
-                or _ABBR_END_RE.search(line, max(0, end - 20), end))):
+        if end == nxt:  # glued
+            cuts.append(nxt)
+            continue
+        first, last = line[nxt], line[end - 1]
+        if (first.isupper() or first in "“\"‘(") and (
+                (last in "’…" and _EXTRA_LEFT_RE.search(line, max(0, end - 2), end))
+                or (last == "." and closing_abbreviation(line[max(0, end - 20):end]))):
             cuts.append(nxt)
     return cuts
 

@@ -63,6 +63,7 @@ def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
 
 # Captions are short: a line this long is a paragraph even beside a credit.
 CAPTION_MAX_WORDS = 60
+CREDIT_MAX_CHARS = 200
 
 
 def segment(text: str, *, title: str | None = None) -> list[Unit]:
@@ -72,20 +73,21 @@ def segment(text: str, *, title: str | None = None) -> list[Unit]:
     duplicate.  Captions (a line followed by a picture credit, on the line or the next, and
     the first copy of a caption printed twice) are boilerplate.
     """
-    rows: list[list] = []  # [start, end, kind, line number, whole line, long]
+    rows: list[list] = []  # [start, end, kind, line number, whole line, long, words]
     for n, lm in enumerate(LINE_RE.finditer(text)):
         ls, le = _strip_span(text, lm.start(), lm.end())
         if ls < le:
-            rows.extend([ls + a, ls + b, kind, n, whole, long]
-                        for a, b, kind, whole, long in _line_units(text[ls:le]))
+            rows.extend([ls + a, ls + b, kind, n, whole, long, nwords]
+                        for a, b, kind, whole, long, nwords in _line_units(text[ls:le]))
     _mark_captions(text, rows)
     return _mark_duplicates(text, rows, title)
 
 
-def _line_units(line: str) -> list[tuple[int, int, str, bool, bool]]:
-    """(start, end, kind, whole line, long) of the units of one line, before duplicates."""
+def _line_units(line: str) -> list[tuple[int, int, str, bool, bool, int]]:
+    """(start, end, kind, whole line, long, words) of the units of one line, before
+    duplicates; words are counted up to 99 (enough for every rule)."""
     if BOILER_LINE_RE.match(line) and len(line) <= MAX_UNIT_CHARS:
-        return [(0, len(line), "boilerplate", True, False)]  # "READ MORE: ...", "Photo: ..."
+        return [(0, len(line), "boilerplate", True, False, _words(line))]  # "READ MORE: ...", "Photo: ..."
     bounds = [0, *line_cuts(line), len(line)]
     spans = []
     for a, b in zip(bounds, bounds[1:]):
@@ -98,7 +100,7 @@ def _line_units(line: str) -> list[tuple[int, int, str, bool, bool]]:
     line_kind = None
     for i, (a, b, long) in enumerate(spans):
         u = line[a:b]
-        nwords = len(WORD_RE.findall(u)) if len(u) < 400 else 99
+        nwords = _words(u)
         if line_kind:
             kind = line_kind
         elif is_boilerplate(u, nwords):
@@ -109,8 +111,12 @@ def _line_units(line: str) -> list[tuple[int, int, str, bool, bool]]:
             kind = "heading"
         else:
             kind = "body"
-        out.append((a, b, kind, len(spans) == 1, long))
+        out.append((a, b, kind, len(spans) == 1, long, nwords))
     return out
+
+
+def _words(unit: str) -> int:
+    return len(WORD_RE.findall(unit)) if len(unit) < 400 else 99
 
 
 def _capped(line: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -147,15 +153,16 @@ def _mark_captions(text: str, rows: list[list]) -> None:
     order = sorted(lines)
     for k, n in enumerate(order):
         units = lines[n]
-        if is_photo_credit(text[units[0][0]:units[-1][1]]):  # the whole line
+        if units[-1][1] - units[0][0] <= CREDIT_MAX_CHARS and is_photo_credit(text[units[0][0]:units[-1][1]]):
             caption = lines[order[k - 1]] if k else []
             for r in units:
                 r[2] = "boilerplate"
-        elif len(units) > 1 and is_photo_credit(text[units[-1][0]:units[-1][1]]):
+        elif len(units) > 1 and units[-1][1] - units[-1][0] <= CREDIT_MAX_CHARS \
+                and is_photo_credit(text[units[-1][0]:units[-1][1]]):
             caption = units[:-1]
         else:
             continue
-        if caption and sum(len(WORD_RE.findall(text[r[0]:r[1]])) for r in caption) <= CAPTION_MAX_WORDS:
+        if caption and sum(r[6] for r in caption) <= CAPTION_MAX_WORDS:
             for r in caption:
                 r[2] = "boilerplate"
 
@@ -167,9 +174,9 @@ def _mark_duplicates(text: str, rows: list[list], title: str | None) -> list[Uni
     if title:
         seen[normalize_for_hash(title)] = None
     for r in rows:
-        u = text[r[0]:r[1]]
-        if len(WORD_RE.findall(u[:400])) < DUPLICATE_MIN_WORDS:
+        if r[6] < DUPLICATE_MIN_WORDS:
             continue
+        u = text[r[0]:r[1]]
         key = normalize_for_hash(u)
         if r[2] == "boilerplate":  # stays so; a later copy of it is a duplicate
             first = seen.setdefault(key, r)
@@ -182,6 +189,6 @@ def _mark_duplicates(text: str, rows: list[list], title: str | None) -> list[Uni
         first = seen[key]
         r[2] = "duplicate"
         if first is not None and first[4] and r[4] and first[2] == "body" and u[:1] not in OPENERS \
-                and len(WORD_RE.findall(u)) <= CAPTION_MAX_WORDS:
+                and r[6] <= CAPTION_MAX_WORDS:
             first[2] = "boilerplate"
-    return [Unit(a, b, text[a:b], kind, long) for a, b, kind, _n, _whole, long in rows]
+    return [Unit(a, b, text[a:b], kind, long) for a, b, kind, _n, _whole, long, _words in rows]

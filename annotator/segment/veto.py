@@ -25,7 +25,6 @@ _CLOCK = frozenset(("a.m", "p.m"))
 _AFTER_CLOCK = MONTH_WORDS | WEEKDAYS | TIME_ZONES | words("after_clock")
 
 _TIME_WORD_RE = re.compile(r"\s*time\b", re.I)
-_LAST_TOKEN_RE = re.compile(r"(\w[\w.]*)\.$")
 # U.S, a.m, Ph.D, e.g, D.C - not a domain name such as bbc.com.
 _MULTI_PERIOD_RE = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")
 FIRST_WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
@@ -64,6 +63,28 @@ def _clock_continues(right: str) -> bool:
     return bool(_TIME_WORD_RE.match(right, m.end()))  # "8 p.m. Moscow time"
 
 
+def _last_token(left: str) -> str:
+    """The word (with inner periods) before the final period of ``left``: "U.S" in "the
+    U.S.", "Mr" in "said Mr."; found by walking back, since a regex search for it would
+    retry at every position of the window."""
+    i = len(left) - 1
+    j = i
+    while j and (left[j - 1].isalnum() or left[j - 1] in "._"):
+        j -= 1
+    return left[j:i].lstrip(".")
+
+
+def closing_abbreviation(left: str) -> bool:
+    """Does ``left`` end in an abbreviation that can also end a sentence: "D.C.", "U.S.",
+    "Jr.", "Inc.", "degrees C."?"""
+    tok = _last_token(left)
+    if not tok:
+        return False
+    if "." in tok:
+        return bool(_MULTI_PERIOD_RE.fullmatch(tok)) and tok.lower() not in _NEVER_FINAL
+    return tok.lower() in _NAME_SUFFIXES or (len(tok) == 1 and bool(_DEGREES_RE.search(left)))
+
+
 def vetoed(left: str, right: str) -> bool:
     """Reject a boundary between ``left`` (ends in punctuation) and ``right``.
 
@@ -82,10 +103,9 @@ def vetoed(left: str, right: str) -> bool:
     # Only a lone final period can belong to an abbreviation ("..." cannot).
     if not left.endswith(".") or left.endswith(".."):
         return False
-    m = _LAST_TOKEN_RE.search(left)
-    if not m:
+    tok = _last_token(left)
+    if not tok:
         return False
-    tok = m.group(1)
     low = tok.lower()
     if "." in tok:  # U.S., a.m., Ph.D., e.g.; not bbc.com
         if not _MULTI_PERIOD_RE.fullmatch(tok):
