@@ -136,7 +136,8 @@ def declared_charset(data: bytes) -> str | None:
 
 def decode_page(filename: str, data: bytes) -> str:
     """A web page's bytes -> text with LF line ends, never refused for its encoding: the
-    BOM, else the declared charset, else UTF-8, else the encoding charset-normalizer detects.
+    BOM, else UTF-8 if the bytes are valid UTF-8, else the declared charset, else the
+    encoding charset-normalizer detects.
     Control characters, which a browser does not show, are dropped."""
     _refuse_binary(filename, data)
     bom = next(((mark, name) for mark, name in _BOMS if data.startswith(mark)), None)
@@ -145,7 +146,9 @@ def decode_page(filename: str, data: bytes) -> str:
     else:
         _refuse_nul(filename, data)
         text = None
-        for codec in dict.fromkeys(c for c in (declared_charset(data), "utf-8") if c):
+        # Valid UTF-8 first: bytes of another encoding are almost never valid UTF-8 by
+        # chance, while pages saved as UTF-8 under a stale Latin declaration are common.
+        for codec in dict.fromkeys(c for c in ("utf-8", declared_charset(data)) if c):
             try:
                 text = data.decode(codec)
                 break
