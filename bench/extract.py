@@ -164,7 +164,8 @@ LONG_LINES = {
         "\u201cWe will not retreat,\u201d he said. \u2018Never.\u2019 ",
     "German quotes (\"\u00bbDas Wasser stieg\u00ab, sagte er. \")": "\u00bbDas Wasser stieg\u00ab, sagte er. ",
     "no punctuation (\"word \")": "word ",
-    "Chinese (\"\u5317\u4eac\u5e02\u6c14\u8c61\u53f0\u53d1\u5e03\u5bd2\u6f6e\u9884\u8b66\u3002\")": "\u5317\u4eac\u5e02\u6c14\u8c61\u53f0\u53d1\u5e03\u5bd2\u6f6e\u9884\u8b66\u3002",
+    "Chinese (\"\u5317\u4eac\u5e02\u6c14\u8c61\u53f0\u53d1\u5e03\u5bd2\u6f6e\u9884\u8b66\u3002\")":
+        "\u5317\u4eac\u5e02\u6c14\u8c61\u53f0\u53d1\u5e03\u5bd2\u6f6e\u9884\u8b66\u3002",
     "a risky bracket (\"said..[111 111 \")": "said..[111 111 ",
 }
 

@@ -655,6 +655,7 @@ def test_html_deeply_nested_boxes_are_handled():
 
 
 def test_html_valid_utf8_under_a_stale_latin_declaration_is_read_as_utf8():
-    page = '<html><head><meta charset="iso-8859-1"></head><h1>T</h1><p>Za\u017c\u00f3\u0142\u0107 g\u0119\u015bl\u0105 ja\u017a\u0144.</p></html>'
+    page = ('<html><head><meta charset="iso-8859-1"></head><h1>T</h1>'
+            '<p>Za\u017c\u00f3\u0142\u0107 g\u0119\u015bl\u0105 ja\u017a\u0144.</p></html>')
     [a] = parse_file("page.html", page.encode("utf-8"))
     assert a.text == "Za\u017c\u00f3\u0142\u0107 g\u0119\u015bl\u0105 ja\u017a\u0144."

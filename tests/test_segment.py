@@ -10,8 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator.segment import boundaries, chars
-from annotator.segment import KINDS, Unit, normalize_for_hash, segment
+from annotator.segment import KINDS, Unit, boundaries, chars, normalize_for_hash, segment
 
 DATA = Path(__file__).parent / "data"
 
@@ -341,11 +340,13 @@ def test_trailing_photo_credit_in_a_caption():
     ]
 
 
-@pytest.mark.parametrize("credit", ["Photo: Kevin Marsh/The Valley Herald", "REUTERS/Umit Bektas", "Noah Berger/AP",
-                                    "Foto: Oliver Berg/dpa", "Fot. Leszek Szyma\u0144ski/PAP", "(AP Photo/J. Scott Applewhite)",
-                                    "\u0424\u043e\u0442\u043e: \u0421\u0435\u0440\u0433\u0435\u0439 \u0418\u0432\u0430\u043d\u043e\u0432/\u0422\u0410\u0421\u0421"])
+@pytest.mark.parametrize("credit", [
+    "Photo: Kevin Marsh/The Valley Herald", "REUTERS/Umit Bektas", "Noah Berger/AP", "Foto: Oliver Berg/dpa",
+    "Fot. Leszek Szyma\u0144ski/PAP", "(AP Photo/J. Scott Applewhite)", "\u0424\u043e\u0442\u043e: "
+    "\u0421\u0435\u0440\u0433\u0435\u0439 \u0418\u0432\u0430\u043d\u043e\u0432/\u0422\u0410\u0421\u0421"])
 def test_line_followed_by_a_credit_is_a_caption(credit):
-    text = f"The minister spoke to reporters.\n\nVolunteers fill sandbags outside the fire station.\n{credit}\n\nThe river rose."
+    text = (f"The minister spoke to reporters.\n\nVolunteers fill sandbags outside the fire station.\n{credit}"
+            "\n\nThe river rose.")
     kinds = {u.text: u.kind for u in segment(text)}
     assert kinds["Volunteers fill sandbags outside the fire station."] == "boilerplate"
     assert kinds[credit] == "boilerplate"

@@ -19,7 +19,8 @@ GOLDEN = [
     ("My name is Jonas E. Smith.", ["My name is Jonas E. Smith."]),
     ("Please turn to p. 55.", ["Please turn to p. 55."]),
     ("Were Jane and co. at the party?", ["Were Jane and co. at the party?"]),
-    ("They closed the deal with Pitt, Briggs & Co. at noon.", ["They closed the deal with Pitt, Briggs & Co. at noon."]),
+    ("They closed the deal with Pitt, Briggs & Co. at noon.",
+     ["They closed the deal with Pitt, Briggs & Co. at noon."]),
     ("Let's ask Jane and co. They should know.", ["Let's ask Jane and co.", "They should know."]),
     ("They closed the deal with Pitt, Briggs & Co. It closed yesterday.",
      ["They closed the deal with Pitt, Briggs & Co.", "It closed yesterday."]),
@@ -37,7 +38,8 @@ GOLDEN = [
     ("She has $100.00. It is in her bag.", ["She has $100.00.", "It is in her bag."]),
     ("He teaches science (He previously worked for 5 years as an engineer.) at the local University.",
      ["He teaches science (He previously worked for 5 years as an engineer.) at the local University."]),
-    ("Her email is Jane.Doe@example.com. I sent her an email.", ["Her email is Jane.Doe@example.com.", "I sent her an email."]),
+    ("Her email is Jane.Doe@example.com. I sent her an email.",
+     ["Her email is Jane.Doe@example.com.", "I sent her an email."]),
     ("The site is: https://www.example.50.com/new-site/awesome_content.html. Please check it out.",
      ["The site is: https://www.example.50.com/new-site/awesome_content.html.", "Please check it out."]),
     ("She turned to him, 'This is great.' she said.", ["She turned to him, 'This is great.' she said."]),
@@ -68,10 +70,11 @@ GOLDEN = [
     ('"Bohr [...] used the analogy of parallel stairways [...]" (Smith 55).',
      ['"Bohr [...] used the analogy of parallel stairways [...]" (Smith 55).']),
     ("If words are left off at the end of a sentence, and that is all that is omitted, indicate the omission with "
-     "ellipsis marks (preceded and followed by a space) and then indicate the end of the sentence with a period . . . . "
-     "Next sentence.",
+     "ellipsis marks (preceded and followed by a space) and then indicate the end of the sentence with a "
+     "period . . . . Next sentence.",
      ["If words are left off at the end of a sentence, and that is all that is omitted, indicate the omission with "
-      "ellipsis marks (preceded and followed by a space) and then indicate the end of the sentence with a period . . . .",
+      "ellipsis marks (preceded and followed by a space) and then indicate the end of the sentence with a "
+      "period . . . .",
       "Next sentence."]),
     ("I never meant that.... She left the store.", ["I never meant that....", "She left the store."]),
     ("I wasn’t really ... well, what I mean...see . . . what I'm saying, the thing is . . . I didn’t mean it.",

@@ -28,6 +28,7 @@ _SOURCE_BREAK_RE = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 _TEXT_BLOCKS = frozenset(("p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figcaption"))
 _INVISIBLE_RE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 
+
 def clean(text: str) -> str:
     text = unescape(text)  # double-escaped scrapes ("&amp;quot;"), as in plain text
     text = _INVISIBLE_RE.sub("", text)
