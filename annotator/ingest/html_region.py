@@ -23,7 +23,7 @@ CHROME_TAGS = ("script", "style", "nav", "footer", "aside", "form", "noscript", 
 # promotions, and the next article of an infinite-scroll page.  Cookie notices are left to
 # the segmenter, which marks them boilerplate.
 _FURNITURE_RE = re.compile(
-    r"(?:^|[\s_-])(?:comments?|comment-?(?:list|section|form|thread)s?|disqus|replies|respond|discussion"
+    r"(?:^|[\s_-])(?:comments?|comment-?(?:list|section|form|thread)s?|disqus|replies|respond|discussion|reactions"
     r"|newsletters?|signup|sign-up|subscribe|subscription|paywall|regwall|piano|meter-?box|premium-?(?:box|promo)"
     r"|(?:author-?)?bio|about-?(?:the-?)?author|author-?(?:box|info|card|profile)"
     r"|related|recommended|recommendations?|recirc(?:ulation)?|more-?(?:stories|news|articles|from)|most-?(?:read|popular|viewed)"
@@ -40,6 +40,7 @@ _FURNITURE_ROLES = frozenset(("complementary", "navigation", "banner", "contenti
                               "search"))
 # An <h1> here is a box's or a form's heading (a newsletter box, a login form, a promo card).
 _NOT_HEADLINE_PARENTS = frozenset(("form", "aside", "a", "nav", "footer", "dialog", "button", "label"))
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))  # headings are no paragraphs
 # Text blocks shorter than this do not score: captions, datelines, buttons.
 _MIN_PARAGRAPH = 25
 # The share of the page's paragraph text a region must hold, or it is widened (a short story
@@ -139,7 +140,7 @@ def _paragraphs(root: Tag) -> dict[int, tuple[Tag, int]]:
             if p.name in BLOCK_TAGS or p is root:
                 block = p
                 break
-        if block is not None:
+        if block is not None and block.name not in _HEADINGS:
             _el, have = out.get(id(block), (block, 0))
             out[id(block)] = (block, have + n)
     return {k: v for k, v in out.items() if v[1] >= _MIN_PARAGRAPH}
@@ -174,9 +175,11 @@ def region(soup, body: Tag, title: Tag | None) -> Tag:
         return body
     best, top = max(scores.values(), key=lambda s: s[1])
     # The article's text split between sibling containers (around ad slots): their parent.
+    # Only the siblings after count: what stands between the headline and the region is
+    # kept anyway (with_lead).
     if best.parent is not None and best is not body and any(
             id(sib) in scores and scores[id(sib)][1] >= 0.25 * top
-            for sib in best.parent.find_all(True, recursive=False) if sib is not best):
+            for sib in best.find_next_siblings(True)):
         best = best.parent
     # The story's own <article> (standfirst, captions) when it holds no other story.
     story = next((p for p in [best, *best.parents] if p.name == "article"), None)
