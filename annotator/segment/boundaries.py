@@ -9,7 +9,12 @@ and quadratic passes on very long lines.  Threads cannot interrupt it and ``sign
 only works in the main thread, so instead nothing risky reaches it: lines are cut into
 chunks of bounded size at the fallback splitter's boundaries, and chunks matching the risky
 pattern (or failing in pysbd) use the fallback splitter, a linear regex splitter with the
-same abbreviation protections.
+same abbreviation protections.  A line longer than PYSBD_LINE_MAX is cut by the fallback
+splitter alone, and every step looks at each candidate once (sorted lists, bisection), so
+any input takes time linear in its length.
+
+Inline lists ("1. one 2. two") are cut before each item, and guillemets are read as the
+quotation marks they are in the line's direction (French « », German » «).
 """
 
 from __future__ import annotations
