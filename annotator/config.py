@@ -20,7 +20,6 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT": "10 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "EXPORT_DIR": None,  # None: <repo or cwd>/export
-    "FAST_PATH": True,  # token `next` and label requests skip Flask (annotator/web/fastpath.py)
 }
 
 

@@ -14,6 +14,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def iso(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as JSON shows it: 2026-11-25T09:00:00Z."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
 class UTCDateTime(types.TypeDecorator):
     """Naive UTC datetimes in the database on SQLite and PostgreSQL alike."""
 
@@ -99,6 +104,14 @@ class Project(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[User]] = relationship(secondary="project_members", lazy="selectin")
+
+    # What access.allowed asks of a project (projects.ProjectRef answers the same).
+    @property
+    def has_members(self) -> bool:
+        return bool(self.members)
+
+    def lists(self, user) -> bool:
+        return any(m.id == user.id for m in self.members)
 
 
 class ProjectMember(Base):

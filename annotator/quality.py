@@ -11,6 +11,7 @@ import statistics as pystats
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from . import progress
 from .db import begin_write
 from .models import Annotation, ControlItem, Project, Sentence, User
 from .projects import is_member, settings
@@ -35,6 +36,7 @@ def set_control(session: Session, project: Project, sentence: Sentence, label: s
     else:
         row.label, row.explanation = label, explanation.strip()
     session.commit()
+    progress.forget(project.id)  # a control item is no longer counted as open
     return row
 
 
@@ -51,8 +53,6 @@ def control_for(session: Session, sentence_id: int) -> ControlItem | None:
 def annotator_progress(session: Session, project: Project) -> list[dict]:
     """One row per annotator who may work here or has labels here."""
     cfg = settings(project)
-    open_body = session.scalar(select(func.count()).select_from(Sentence).where(
-        Sentence.project_id == project.id, Sentence.kind == "body", Sentence.full.is_(False)))
     rows = session.execute(
         select(User.id, User.username, func.count(Annotation.id), func.max(Annotation.updated_at))
         .join(Annotation, Annotation.user_id == User.id)
@@ -74,17 +74,13 @@ def annotator_progress(session: Session, project: Project) -> list[dict]:
     for u in candidates:
         if u.id not in by_id and is_member(project, u):
             by_id[u.id] = (u.username, 0, None)
-    # What is still open to a user: open sentences minus the open ones they labelled.
-    mine_open = dict(session.execute(
-        select(Annotation.user_id, func.count()).join(Sentence, Sentence.id == Annotation.sentence_id)
-        .where(Annotation.project_id == project.id, Sentence.full.is_(False), Sentence.kind == "body")
-        .group_by(Annotation.user_id)).all())
+    counts = progress.by_user(session, project, by_id)
     out = []
     for uid, (name, n, last) in sorted(by_id.items(), key=lambda kv: kv[1][0]):
         hits, total = control.get(uid, (0, 0))
         accuracy = hits / total if total else None
         out.append({
-            "annotator": name, "done": n, "remaining": open_body - mine_open.get(uid, 0),
+            "annotator": name, "done": counts[uid]["done"], "remaining": counts[uid]["remaining"],
             "median_seconds": round(pystats.median(seconds[uid]), 2) if uid in seconds else None,
             "last_active": last.strftime("%Y-%m-%dT%H:%M:%SZ") if last else None,
             "control_answered": total, "control_accuracy": accuracy,

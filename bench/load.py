@@ -228,7 +228,7 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
     """The plans of the statements of one next -> label cycle, as the database shows them."""
     from sqlalchemy import func, select
 
-    from annotator import assign, hotpath, users, writes
+    from annotator import assign, loop, progress, projects, sentences, users, writes
     from annotator.models import Annotation, Project, Sentence, User, utcnow
 
     engine = app.extensions["annotator.engine"]
@@ -244,14 +244,15 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
         params = {"pid": pid, "uid": uid, "now": now, "k": BIG_OVERLAP, "lim": 1, "sid": sid,
                   "slug": slug, "digest": users.token_digest(token), "since": since}
         w = assign.walks(engine.dialect.name)
-        head = [("next: token, user, project, membership, progress done (labels since the last "
-                 "full count; a full count every 5 s)", hotpath._TOKEN_PROJECT),
+        params["ids"] = [sid]
+        head = [("request: token and user", users._BY_TOKEN),
+                ("next: project and membership", projects._REF_BY_SLUG),
                 ("next: leases of the user", w["leases"])]
-        tail = [("next: progress, open sentences (at most every 10 s per annotator)",
-                 assign._OPEN_IN_PROJECT),
-                ("next: progress, those the user labelled (idem)", assign._MINE_OPEN),
-                ("next: sentence and context", hotpath._VIEW),
-                ("label: token, user, sentence, project", hotpath._TOKEN_SENTENCE)]
+        tail = [("next: progress, done and open (total at most every 10 s per annotator)",
+                 progress._ONE),
+                ("next: sentences", sentences._OWN),
+                ("next: context", sentences._AROUND),
+                ("label: sentence, project and membership", loop._SENTENCE)]
         if pg:
             stmts = head + [
                 ("next: pick and lock, in the current article, else anywhere (one statement)",

@@ -80,7 +80,7 @@ def test_overlap_change_reopens_sentences(client, db, make_user, project):
     a, b = make_user("a"), make_user("b")
     for u in (a, b):
         while (s := assign.next_sentence(db, project, u)) is not None:
-            writes.save(db, project, s, u, LabelInput("neutral_fact"))
+            writes.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
     assert assign.next_sentence(db, project, make_user("c")) is None
     client.post("/admin/projects/news/edit", data={
         "csrf_token": token, "slug": "news", "name": "News", "overlap": "3", "labels": "", "settings": "{}"})

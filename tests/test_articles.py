@@ -30,7 +30,7 @@ def test_a_label_is_stored_while_an_import_segments(app, db, project, make_user,
             p = other.get(type(project), project.id)
             s = other.get(type(sentence), sentence.id)
             u = other.get(type(alice), alice.id)
-            outcome["result"] = writes.save(other, p, s, u, LabelInput("neutral_fact"))[1]
+            outcome["result"] = writes.save(other, p, s, u, LabelInput("neutral_fact"), held_only=False)[1]
 
     real = articles._segment_all
 

@@ -14,7 +14,7 @@ from annotator.models import Article
 def _label_some(db, project, users):
     for u in users:
         while (s := assign.next_sentence(db, project, u)) is not None:
-            writes.save(db, project, s, u, LabelInput("neutral_fact" if u.username != "b" else "attributed_claim"))
+            writes.save(db, project, s, u, LabelInput("neutral_fact" if u.username != "b" else "attributed_claim"), held_only=False)
 
 
 def test_export_offsets_match_article_text(db, project, make_user):
@@ -119,9 +119,9 @@ def test_export_takes_stored_spans_and_times_as_they_are(db, project, make_user)
     ann = make_user("a")
     first = assign.next_sentence(db, project, ann)
     spans = [{"start": 0, "end": 12, "label": "source", "text": first.text[:12]}]
-    writes.save(db, project, first, ann, LabelInput("attributed_claim", spans=spans, comment="ok"))
+    writes.save(db, project, first, ann, LabelInput("attributed_claim", spans=spans, comment="ok"), held_only=False)
     second = assign.next_sentence(db, project, ann)
-    writes.save(db, project, second, ann, LabelInput("neutral_fact"))
+    writes.save(db, project, second, ann, LabelInput("neutral_fact"), held_only=False)
     stored = {a.sentence_id: a for a in db.scalars(select(Annotation))}
     recs = {r["sentence_id"]: r for r in export.records(db, project, "annotations")}
     assert recs[first.id]["spans"] == spans and recs[second.id]["spans"] == []
@@ -167,7 +167,7 @@ def test_hugging_face_datasets_reads_the_export_with_its_card(app, db, project, 
     writes.save(db, project, db.get(Sentence, last["sentence_id"]),
                 db.scalar(select(User).where(User.username == last["annotator"])),
                 LabelInput("attributed_claim", comment="checked",
-                           spans=[{"start": 0, "end": 3, "label": "source"}]))
+                           spans=[{"start": 0, "end": 3, "label": "source"}]), held_only=False)
     runner = app.test_cli_runner()
     small = {"chunksize": 300, "cache_dir": str(tmp_path / "cache")}
     for kind in export.KINDS:

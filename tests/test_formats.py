@@ -26,9 +26,9 @@ def _setup(db, make_user):
     a, b = make_user("a"), make_user("b")
     src = [{"start": 0, "end": 12, "label": "source"}, {"start": 13, "end": 17, "label": "cue"}]
     for u, extra in ((a, []), (b, [{"start": 18, "end": 20, "label": "content"}])):
-        writes.save(db, p, s1, u, LabelInput("attributed_claim", spans=src + extra))
+        writes.save(db, p, s1, u, LabelInput("attributed_claim", spans=src + extra), held_only=False)
         writes.save(db, p, s2, u, LabelInput("contested_framing", spans=[
-            {"start": 4, "end": 13, "label": "framing_term", "voice": "author"}]))
+            {"start": 4, "end": 13, "label": "framing_term", "voice": "author"}]), held_only=False)
     return p, s1, s2
 
 

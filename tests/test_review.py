@@ -29,7 +29,7 @@ def body(db, project) -> list[Sentence]:
 
 
 def label(db, project, sentence, user, lab, comment=None):
-    writes.save(db, project, sentence, user, LabelInput(lab, comment=comment))
+    writes.save(db, project, sentence, user, LabelInput(lab, comment=comment), held_only=False)
 
 
 def add_body_sentences(db, project, n, title="Extra"):

@@ -20,7 +20,7 @@ def _labelled(db, project, make_user):
         u = make_user(name)
         while (s := assign.next_sentence(db, project, u)) is not None:
             spans = [{"start": 0, "end": 3, "label": "source"}] if label == "attributed_claim" else []
-            writes.save(db, project, s, u, LabelInput(label, spans=spans, comment=f"by {name}", seconds=1.5))
+            writes.save(db, project, s, u, LabelInput(label, spans=spans, comment=f"by {name}", seconds=1.5), held_only=False)
 
 
 def _dump(db, project):

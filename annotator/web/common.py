@@ -8,6 +8,7 @@ from flask import abort, request
 from flask_login import current_user, login_required
 
 from .. import projects
+from ..access import allowed
 from .setup import get_session
 
 __all__ = ["get_session", "roles_required", "project_for", "safe_next", "jsonl_download"]
@@ -33,27 +34,26 @@ def jsonl_download(project, kind: str):
         "Content-Disposition": f'attachment; filename="{project.slug}-{kind}.jsonl"'})
 
 
-def roles_required(*roles: str):
-    """Signed in, and one of `roles`; 403 otherwise."""
+def roles_required(action: str):
+    """Signed in, and access.allowed(user, action) across the installation (admin | review);
+    403 otherwise."""
     def deco(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
+            if not allowed(current_user, action):
                 abort(403, "Your role does not give access to this page.")
             return view(*args, **kwargs)
         return wrapped
     return deco
 
 
-def project_for(slug: str, user, purpose: str = "annotate"):
-    """The project if `user` may use it for `purpose` (annotate | see | review), else 404/403."""
+def project_for(slug: str, user, action: str = "annotate"):
+    """The project (an ORM object) if `user` may `action` there (access.allowed), else 404/403."""
     project = projects.by_slug(get_session(), slug)
     if project is None:
         abort(404, f"No project {slug!r}.")
-    allowed = {"annotate": projects.can_annotate, "see": projects.can_see,
-               "review": lambda p, u: u.can_review()}[purpose](project, user)
-    if not allowed:
+    if not allowed(user, action, project):
         abort(403, "You are not a member of this project.")
     return project
 

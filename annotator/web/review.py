@@ -60,7 +60,7 @@ def _filter_choices(session, project):
 
 
 @bp.get("/projects/<slug>/review")
-@roles_required("admin", "reviewer")
+@roles_required("review")
 def dashboard(slug: str):
     session = get_session()
     project = project_for(slug, current_user, "review")
@@ -134,7 +134,7 @@ def _with_filters(base: str, **extra) -> str:
 
 
 @bp.get("/projects/<slug>/disagreements")
-@roles_required("admin", "reviewer")
+@roles_required("review")
 def disagreements(slug: str):
     session = get_session()
     project = project_for(slug, current_user, "review")
@@ -155,7 +155,7 @@ def disagreements(slug: str):
 
 
 @bp.post("/projects/<slug>/disagreements/<int:sentence_id>")
-@roles_required("admin", "reviewer")
+@roles_required("review")
 def adjudicate_sentence(slug: str, sentence_id: int):
     session = get_session()
     project = project_for(slug, current_user, "review")

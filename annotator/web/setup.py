@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from .. import db as dbmod
+from ..db import begin_write
 from ..models import User
 
 csrf = CSRFProtect()
@@ -104,10 +105,6 @@ def init_app(app: Flask) -> None:
     for module in (auth, annotate, admin, review, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # api checks CSRF itself for cookie-authenticated requests
-    if app.config.get("FAST_PATH", True) and not app.debug:
-        from .fastpath import FastPath
-
-        app.wsgi_app = FastPath(app, app.wsgi_app)  # the annotate loop's token requests
 
     from ..cli import register
 
@@ -158,9 +155,23 @@ def error_response(status: int, code: str, message: str):
 
 
 def get_session():
-    """The request's database session, opened on first use and closed at teardown."""
+    """The request's database session, opened on first use and closed at teardown.
+
+    A request that writes takes the write lock before its first read (db.begin_write: BEGIN
+    IMMEDIATE on SQLite), so it waits its turn on SQLite's busy timeout instead of failing
+    with "database is locked" when it goes from reading to writing: every request but
+    GET/HEAD/OPTIONS, and the views marked @writes (a GET that leases sentences)."""
     if "db_session" not in g:
         from flask import current_app
 
-        g.db_session = current_app.extensions["annotator.sessionmaker"]()
+        session = g.db_session = current_app.extensions["annotator.sessionmaker"]()
+        view = current_app.view_functions.get(request.endpoint)
+        if request.method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "writes", False):
+            begin_write(session)
     return g.db_session
+
+
+def writes(view):
+    """Marks a GET view that writes (see get_session)."""
+    view.writes = True
+    return view

@@ -196,7 +196,7 @@ def label_as(srv: LiveServer, username: str, labels: dict[int, str], slug: str =
         user = users.by_name(s, username)
         for sid, label in labels.items():
             writes.save(s, project, s.get(Sentence, sid), user,
-                        writes.LabelInput(label=label, spans=(spans or {}).get(sid)))
+                        writes.LabelInput(label=label, spans=(spans or {}).get(sid)), held_only=False)
 
 
 def make_project(srv: LiveServer, slug: str, text: str, **settings) -> list[int]:
