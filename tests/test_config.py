@@ -6,7 +6,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -84,9 +83,8 @@ def test_a_checkout_uses_the_repository_instance_folder(tmp_path):
 
 
 def test_an_installed_package_keeps_its_instance_outside_site_packages(tmp_path):
-    """The package copied into a virtualenv-shaped prefix, as pip installs a wheel."""
-    purelib = Path(sysconfig.get_path("purelib", vars={"base": str(tmp_path)}))
-    assert purelib.name == "site-packages"
+    """The package copied where pip installs a wheel in a virtualenv at tmp_path."""
+    purelib = tmp_path / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
     shutil.copytree(PACKAGE, purelib / "annotator", ignore=shutil.ignore_patterns("__pycache__"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANNOTATOR_")}
     env["PYTHONPATH"] = str(purelib)
