@@ -160,14 +160,23 @@ def test_hugging_face_datasets_reads_the_export_with_its_card(app, db, project, 
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")  # local files only, never the Hub
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     datasets = pytest.importorskip("datasets")
-    from annotator.models import Sentence, User
+    from annotator.models import Sentence
 
-    _label_some(db, project, [make_user("a"), make_user("c")])
-    last = list(export.iter_annotations(db, project))[-1]  # it alone gets a comment and a span
-    writes.save(db, project, db.get(Sentence, last["sentence_id"]),
-                db.scalar(select(User).where(User.username == last["annotator"])),
-                LabelInput("attributed_claim", comment="checked",
-                           spans=[{"start": 0, "end": 3, "label": "source"}]), held_only=False)
+    annotators = [make_user("a"), make_user("c")]
+    _label_some(db, project, annotators)
+    # The last sentence alone gets spans and a comment: both annotators call it contested
+    # framing with the same framing term (the agreed span gives semeval its row), and the last
+    # record adds a source span and the comment.
+    last = list(export.iter_annotations(db, project))[-1]
+    sentence = db.get(Sentence, last["sentence_id"])
+    term = {"start": 4, "end": 9, "label": "framing_term"}
+    for user in annotators:
+        if user.username == last["annotator"]:
+            label = LabelInput("contested_framing", comment="checked",
+                               spans=[{"start": 0, "end": 3, "label": "source"}, term])
+        else:
+            label = LabelInput("contested_framing", spans=[term])
+        writes.save(db, project, sentence, user, label, held_only=False)
     runner = app.test_cli_runner()
     small = {"chunksize": 300, "cache_dir": str(tmp_path / "cache")}
     for kind in export.KINDS:
@@ -176,8 +185,7 @@ def test_hugging_face_datasets_reads_the_export_with_its_card(app, db, project, 
         r = runner.invoke(args=["export", "news", "--kind", kind, "-o", str(out), "--card"])
         assert r.exit_code == 0, r.output
         rows = [json.loads(line) for line in out.read_text().splitlines()]
-        if not rows:
-            continue
+        assert rows, kind
         ds = datasets.load_dataset(str(folder), split="train", **small)
         assert len(ds) == len(rows), kind
         assert set(ds.column_names) == set(export.FIELDS[kind]), kind

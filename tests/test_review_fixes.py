@@ -12,7 +12,7 @@ from annotator.access import allowed
 from annotator.articles import set_kind
 from annotator.models import ControlItem, Sentence
 from annotator.stats import _when
-from helpers import csrf_token, login
+from helpers import login
 
 
 def test_a_tab_left_open_cannot_write_as_the_next_user(client, db, make_user, project):
@@ -111,10 +111,6 @@ def test_unit_that_stops_being_body_stops_being_a_control_item(db, project):
     quality.set_control(db, project, s, "neutral_fact")
     set_kind(db, s, "boilerplate")
     assert db.scalar(select(ControlItem)) is None
-
-
-def test_csrf_token_helper_still_works(client):
-    assert csrf_token(client)
 
 
 def test_double_delete_counts_once(db, make_user, project):
