@@ -33,7 +33,7 @@ def test_a_label_is_stored_while_an_import_segments(app, db, project, make_user,
             u = other.get(type(alice), alice.id)
             outcome["result"] = writes.save(other, p, s, u, LabelInput("neutral_fact"), held_only=False)[1]
 
-    real = articles._segment_all
+    real = articles.segment_all
 
     def segment_while_someone_labels(pairs):
         t = threading.Thread(target=label_now, daemon=True)
@@ -42,7 +42,7 @@ def test_a_label_is_stored_while_an_import_segments(app, db, project, make_user,
         outcome["finished_during_segmentation"] = not t.is_alive()
         return real(pairs)
 
-    monkeypatch.setattr(articles, "_segment_all", segment_while_someone_labels)
+    monkeypatch.setattr(articles, "segment_all", segment_while_someone_labels)
     report = articles.add_articles(db, project, _items("A new article. It has two sentences."), "b")
     assert outcome == {"result": "created", "finished_during_segmentation": True}
     assert len(report.added) == 1
@@ -53,7 +53,7 @@ def test_a_label_is_stored_while_an_import_segments(app, db, project, make_user,
 def test_an_article_added_meanwhile_is_skipped_not_stored_twice(db, monkeypatch):
     p = projects.create_project(db, "p")
     db.commit()
-    real = articles._segment_all
+    real = articles.segment_all
 
     def someone_imports_the_same_first(pairs):
         result = real(pairs)
@@ -64,7 +64,7 @@ def test_an_article_added_meanwhile_is_skipped_not_stored_twice(db, monkeypatch)
             conn.commit()
         return result
 
-    monkeypatch.setattr(articles, "_segment_all", someone_imports_the_same_first)
+    monkeypatch.setattr(articles, "segment_all", someone_imports_the_same_first)
     report = articles.add_articles(db, p, _items("Same text. Twice.", "Other text here."), "b")
     assert len(report.added) == 1
     assert report.skipped == ["b, line 1: 'T0' is in the project already, skipped"]

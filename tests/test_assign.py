@@ -158,13 +158,3 @@ def test_concurrent_annotators_never_exceed_k(app, db, make_user):
     body = db.scalars(select(Sentence.id).where(Sentence.kind == "body")).all()
     assert set(per_sentence) == set(body)
     assert all(per_sentence[sid] == k for sid in body), per_sentence
-
-
-def test_postgresql_picks_write_their_limit_out():
-    """As a bound parameter, LIMIT is unknown to PostgreSQL's generic plan, which it then
-    prices high and so replans the pick on every `next` (seen: 0.4 ms of planning each)."""
-    from sqlalchemy.dialects import postgresql
-
-    for name in ("pick_in_article", "pick", "pick_first"):
-        sql = " ".join(str(assign._PG[name].compile(dialect=postgresql.dialect())).split())
-        assert "LIMIT 1 FOR UPDATE" in sql and "LIMIT %(" not in sql, sql[-120:]
