@@ -53,7 +53,7 @@ _SENTENCE = (select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S
 def sentence_for(session: Session, sentence_id: int, user,
                  action: str = "annotate") -> tuple[ProjectRef, SentenceRef]:
     """A sentence and its project if `user` may `action` there (one query); Refused otherwise."""
-    row = session.execute(_SENTENCE, {"sid": sentence_id, "uid": user.id}).first()
+    row = session.connection().execute(_SENTENCE, {"sid": sentence_id, "uid": user.id}).first()
     missing = f"No sentence {sentence_id}."
     if row is None:
         raise Refused("not_found", missing)
@@ -66,11 +66,18 @@ def _compiled(lexicon_json: str | None) -> suggest.Matcher:
     return suggest.Matcher(json.loads(lexicon_json) if lexicon_json else suggest.DEFAULT_LEXICON)
 
 
-def hint_matcher(project: ProjectRef) -> suggest.Matcher | None:
-    """The project's hint matcher (its lexicon, else the default), None where hints are off."""
+@lru_cache(maxsize=4096)
+def _hints(lexicon_json: str | None, text: str) -> tuple:
+    # `next` with look-ahead shows the sentences held for the user again and again.
+    return tuple(_compiled(lexicon_json).hints(text))
+
+
+def hints_for(project: ProjectRef):
+    """text -> the hints of the project's lexicon (else the default lexicon) for that text;
+    None where the project shows no hints."""
     if not projects.settings(project)["hints"]:
         return None
-    return _compiled(project.lexicon_json)
+    return lambda text: [dict(h) for h in _hints(project.lexicon_json, text)]
 
 
 def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> dict:
@@ -80,7 +87,7 @@ def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> d
     together."""
     ahead = max(0, min(ahead, MAX_AHEAD))
     picked = assign.lease_next(session, project, user, 1 + ahead, commit=False)
-    views = sentences.views(session, picked, hint_matcher(project))
+    views = sentences.views(session, picked, hints_for(project))
     body = {"sentence": views[0] if views else None,
             "progress": progress.of_user(session, project, user, max_age=PROGRESS_MAX_AGE),
             "upcoming": views[1:]}
@@ -91,7 +98,7 @@ def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> d
 def revisit(session: Session, project: ProjectRef, user, sentence_id: int) -> dict:
     """Going back: a sentence the user labelled or holds, as next_batch shows it, with their
     label ("mine") and the sentence labelled before it ("back"); Refused otherwise."""
-    view = sentences.view(session, sentence_id, hint_matcher(project))
+    view = sentences.view(session, sentence_id, hints_for(project))
     if view is None or _project_of(session, sentence_id) != project.id:
         raise Refused("not_found", "No such sentence in this project.")
     mine = sentences.own_annotation(session, sentence_id, user)

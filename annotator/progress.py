@@ -52,13 +52,14 @@ def of_user(session: Session, project, user, max_age: float = 0) -> dict:
     in this process at most `max_age` seconds ago. The user's own labels never change it (each
     moves a sentence from open to done); other people's work, imports and settings do, and
     show within `max_age` seconds. `forget(project_id)` drops what is kept."""
+    conn = session.connection()  # Core statements: no ORM layer in between
     params = {"uid": user.id, "pid": project.id}
     key = (project.id, user.id)
     kept = _totals.get(key) if max_age > 0 else None
     if kept is not None and time.monotonic() - kept[0] < max_age:
-        done = session.execute(_DONE_ONLY, params).scalar()
+        done = conn.execute(_DONE_ONLY, params).scalar()
         return {"done": done, "total": max(kept[1], done)}
-    done, remaining = session.execute(_ONE, params).one()
+    done, remaining = conn.execute(_ONE, params).one()
     total = done + max(0, remaining)
     if len(_totals) >= _TOTALS_MAX:
         _totals.clear()

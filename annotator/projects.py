@@ -173,7 +173,7 @@ _REF_BY_SLUG = select(*ref_columns(bindparam("uid"))).where(_P.c.slug == bindpar
 
 def ref_by_slug(session: Session, slug: str, user) -> ProjectRef | None:
     """The project named `slug` as `user` sees it (one query), or None."""
-    row = session.execute(_REF_BY_SLUG, {"uid": user.id, "slug": slug}).first()
+    row = session.connection().execute(_REF_BY_SLUG, {"uid": user.id, "slug": slug}).first()
     return None if row is None else make_ref(row, user.id)
 
 

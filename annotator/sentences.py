@@ -2,7 +2,9 @@
 context and hints (no Flask import). `views` is the one place that builds it."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from functools import lru_cache
+
+from sqlalchemy import bindparam, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from .models import Annotation, Article, Project, Sentence, User
@@ -13,48 +15,59 @@ CONTEXT_WINDOW = 8  # positions looked at on each side (captions and credits may
 
 _S, _ART = Sentence.__table__, Article.__table__
 _C = _S.alias("c")
-_ids = bindparam("ids", expanding=True)
-# The sentences asked for, with their article titles ...
-_OWN = (select(_S.c.id, _S.c.article_id, _S.c.position, _S.c.text, _S.c.kind, _ART.c.title)
-        .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id.in_(_ids)))
-# ... and the body and heading units around each, within its article.
-_AROUND = (select(_S.c.id, _C.c.position, _C.c.text)
-           .select_from(_S.join(_C, _C.c.article_id == _S.c.article_id))
-           .where(_S.c.id.in_(_ids), _C.c.kind.in_(CONTEXT_KINDS),
-                  _C.c.position.between(_S.c.position - CONTEXT_WINDOW,
-                                        _S.c.position + CONTEXT_WINDOW),
-                  _C.c.id != _S.c.id)
-           .order_by(_C.c.position))
 
 
-def views(session: Session, ids: list[int], matcher=None) -> list[dict]:
+@lru_cache(maxsize=16)
+def _views_statement(n: int):
+    """One statement for `n` sentences: their own rows (with the article title), then the body
+    and heading units around each within its article (`own` false, title NULL). The ids are
+    n plain parameters, so the statement is compiled once per n and cached, where an
+    expanding IN list is rendered anew on every call."""
+    ids = [bindparam(f"id{i}") for i in range(n)]
+    own = (select(_S.c.id, literal(True).label("own"), _S.c.article_id, _S.c.position,
+                  _S.c.text, _S.c.kind, _ART.c.title)
+           .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id.in_(ids)))
+    around = (select(_S.c.id, literal(False), null(), _C.c.position, _C.c.text, null(), null())
+              .select_from(_S.join(_C, _C.c.article_id == _S.c.article_id))
+              .where(_S.c.id.in_(ids), or_(*(_C.c.kind == k for k in CONTEXT_KINDS)),
+                     _C.c.position.between(_S.c.position - CONTEXT_WINDOW,
+                                           _S.c.position + CONTEXT_WINDOW),
+                     _C.c.id != _S.c.id))
+    return union_all(own, around)
+
+
+def views(session: Session, ids: list[int], hints=None) -> list[dict]:
     """DESIGN.md's `next` sentence for each id that exists, in the order given: id, article,
-    position, text, kind, up to CONTEXT body or heading units on each side, and the hints of
-    `matcher` (None: no hints). Two queries, however many ids."""
+    position, text, kind, up to CONTEXT body or heading units on each side, and `hints(text)`
+    (None: no hints). One query."""
     if not ids:
         return []
-    own = {row[0]: row for row in session.execute(_OWN, {"ids": list(ids)})}
+    own: dict[int, tuple] = {}
     near: dict[int, list[tuple[int, str]]] = {}
-    for sid, position, text in session.execute(_AROUND, {"ids": list(own)}):
-        near.setdefault(sid, []).append((position, text))
+    rows = session.connection().execute(_views_statement(len(ids)),
+                                        {f"id{i}": sid for i, sid in enumerate(ids)})
+    for sid, is_own, article_id, position, text, kind, title in rows:
+        if is_own:
+            own[sid] = (article_id, position, text, kind, title)
+        else:
+            near.setdefault(sid, []).append((position, text))
     out = []
     for sid in ids:
-        row = own.get(sid)
-        if row is None:
+        if sid not in own:
             continue
-        _, article_id, pos, text, kind, title = row
-        around = near.get(sid, [])
+        article_id, pos, text, kind, title = own[sid]
+        around = sorted(near.get(sid, []))
         out.append({
             "id": sid, "article_id": article_id, "article_title": title, "position": pos,
             "text": text, "kind": kind,
             "context": {"before": [t for p, t in around if p < pos][-CONTEXT:],
                         "after": [t for p, t in around if p > pos][:CONTEXT]},
-            "hints": matcher.hints(text) if matcher is not None else []})
+            "hints": hints(text) if hints is not None else []})
     return out
 
 
-def view(session: Session, sentence_id: int, matcher=None) -> dict | None:
-    found = views(session, [sentence_id], matcher)
+def view(session: Session, sentence_id: int, hints=None) -> dict | None:
+    found = views(session, [sentence_id], hints)
     return found[0] if found else None
 
 

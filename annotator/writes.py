@@ -110,7 +110,7 @@ _COUNT = (update(_S).where(_S.c.id == _sid)
 def record_history(session: Session, sentence_id: int, user_id: int, action: str,
                    label=None, spans=None, comment=None, at=None) -> None:
     """Append one row to a label's history (append-only: nothing ever updates it)."""
-    session.execute(_HISTORY, {"sentence_id": sentence_id, "user_id": user_id, "action": action,
+    session.connection().execute(_HISTORY, {"sentence_id": sentence_id, "user_id": user_id, "action": action,
                                "label": label, "spans": spans, "comment": comment,
                                "at": at or utcnow()})
 
@@ -118,7 +118,7 @@ def record_history(session: Session, sentence_id: int, user_id: int, action: str
 def count_labels(session: Session, sentence_id: int, delta: int, overlap: int) -> None:
     """Add `delta` to a sentence's label count and mark it full at `overlap`. One UPDATE, so
     concurrent writers cannot lose a count (SET reads the old n_labels)."""
-    session.execute(_COUNT, {"sid": sentence_id, "delta": delta, "k": overlap})
+    session.connection().execute(_COUNT, {"sid": sentence_id, "delta": delta, "k": overlap})
 
 
 # The user's label if there is one, and whether they hold a lease or a skip on the sentence.

@@ -244,14 +244,13 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
         params = {"pid": pid, "uid": uid, "now": now, "k": BIG_OVERLAP, "lim": 1, "sid": sid,
                   "slug": slug, "digest": users.token_digest(token), "since": since}
         w = assign.walks(engine.dialect.name)
-        params["ids"] = [sid]
+        params["id0"] = sid
         head = [("request: token and user", users._BY_TOKEN),
                 ("next: project and membership", projects._REF_BY_SLUG),
                 ("next: leases of the user", w["leases"])]
         tail = [("next: progress, done and open (total at most every 10 s per annotator)",
                  progress._ONE),
-                ("next: sentences", sentences._OWN),
-                ("next: context", sentences._AROUND),
+                ("next: sentences and their context", sentences._views_statement(1)),
                 ("label: sentence, project and membership", loop._SENTENCE)]
         if pg:
             stmts = head + [
