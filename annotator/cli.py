@@ -317,7 +317,7 @@ def serve_cmd(host, port, workers, threads):
         click.echo(f"note: the sign-in limit ({current_app.config['LOGIN_RATE_LIMIT']}) is counted "
                    f"per worker ({workers}); set RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379, "
                    f"pip install 'annotator[redis]') to share it, see docs/deploy.md", err=True)
-    serve(host, port, workers, threads)
+    serve(current_app._get_current_object(), host, port, workers, threads)
 
 
 @click.command("backup")

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from functools import cache
 
 from datetime import timedelta
 
@@ -18,7 +19,10 @@ from .models import ROLES, ApiToken, User, utcnow
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_PASSWORD = 8
 # Checked against when the user does not exist, so that sign-in takes as long either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Made on first use: scrypt costs ~0.1 s, which every process would pay at start-up.
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not-a-real-password")
 
 
 class AccountError(ValueError):
@@ -69,7 +73,7 @@ def set_password(user: User, password: str) -> None:
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user if name and password match an active account, else None (no hint which failed)."""
     user = by_name(session, (username or "").strip())
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     ok = check_password_hash(stored, password or "")
     if user is None or not user.password_hash or not user.active or not ok:
         return None
