@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
-from .models import Annotation, Project, User
+from .models import Annotation, Project, Sentence, User
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SPAN_MODES = ("off", "optional", "required")
@@ -157,10 +157,6 @@ def visible_projects(session: Session, user: User) -> list[Project]:
 
 def set_overlap(session: Session, project: Project, overlap: int) -> None:
     """Change k and recompute which sentences are full."""
-    from sqlalchemy import update
-
-    from .models import Sentence
-
     project.overlap = check_overlap(overlap)
     session.execute(update(Sentence).where(Sentence.project_id == project.id)
                     .values(full=Sentence.n_labels >= project.overlap))

@@ -15,6 +15,7 @@ from ..writes import AnnotationError, LabelInput
 from ..articles import add_articles
 from ..db import begin_write
 from ..models import Sentence, User
+from ..timestamps import iso_utc
 from .common import get_session, jsonl_download
 from .hints import matcher_for
 from .openapi import SPEC
@@ -374,7 +375,7 @@ def skip(sentence_id: int):
 def _annotation_json(ann) -> dict:
     return {"sentence_id": ann.sentence_id, "label": ann.label, "spans": ann.spans or [],
             "comment": ann.comment, "seconds": ann.seconds,
-            "created_at": export._ts(ann.created_at), "updated_at": export._ts(ann.updated_at)}
+            "created_at": iso_utc(ann.created_at), "updated_at": iso_utc(ann.updated_at)}
 
 
 @bp.get("/projects/<slug>/export")
@@ -411,7 +412,7 @@ def import_articles(slug: str):
 
 @bp.get("/projects/<slug>/stats")
 def stats(slug: str):
-    from ..stats import project_stats
+    from ..review.stats import project_stats
 
     project = _project(slug, "review")
     try:
