@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .db import begin_write, refresh_statistics
 from .ingest import ArticleIn
-from .models import Article, Project, Sentence
+from .models import Article, ControlItem, Project, Sentence
 from .segment import KINDS, Unit, normalize_for_hash, segment
 
 # Below this many articles a process pool costs more than it saves.
@@ -119,8 +119,6 @@ def _skip(report: ImportReport, art: ArticleIn, origin: str) -> None:
 def set_kind(session: Session, sentence: Sentence, kind: str) -> None:
     """Change a unit's kind. A unit that stops being body also stops being a control item
     (only body sentences are served)."""
-    from .models import ControlItem
-
     if kind not in KINDS:
         raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")
     begin_write(session)

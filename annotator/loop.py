@@ -16,9 +16,12 @@ from functools import lru_cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from . import assign, progress, projects, quality, sentences, suggest, writes
+from . import assign, progress, projects, quality, sentences, writes
 from .access import Refused, require
-from .models import Sentence, iso
+from .hints.lexicon import DEFAULT_LEXICON
+from .hints.matcher import Matcher
+from .models import Sentence
+from .timestamps import iso_utc
 from .projects import ProjectRef
 from .writes import LabelInput
 
@@ -62,14 +65,15 @@ def sentence_for(session: Session, sentence_id: int, user,
 
 
 @lru_cache(maxsize=64)
-def _compiled(lexicon_json: str | None) -> suggest.Matcher:
-    return suggest.Matcher(json.loads(lexicon_json) if lexicon_json else suggest.DEFAULT_LEXICON)
+def matcher(lexicon_json: str | None) -> Matcher:
+    """One compiled hint matcher per lexicon (its JSON text; None: the default lexicon)."""
+    return Matcher(json.loads(lexicon_json) if lexicon_json else DEFAULT_LEXICON)
 
 
 @lru_cache(maxsize=4096)
 def _hints(lexicon_json: str | None, text: str) -> tuple:
     # `next` with look-ahead shows the sentences held for the user again and again.
-    return tuple(_compiled(lexicon_json).hints(text))
+    return tuple(matcher(lexicon_json).hints(text))
 
 
 def hints_for(project: ProjectRef):
@@ -152,7 +156,7 @@ def own_label(session: Session, sentence: SentenceRef, user) -> dict | None:
 def annotation_json(ann) -> dict:
     return {"sentence_id": ann.sentence_id, "label": ann.label, "spans": ann.spans or [],
             "comment": ann.comment, "seconds": ann.seconds,
-            "created_at": iso(ann.created_at), "updated_at": iso(ann.updated_at)}
+            "created_at": iso_utc(ann.created_at), "updated_at": iso_utc(ann.updated_at)}
 
 
 def control_feedback(session: Session, project, sentence) -> dict | None:

@@ -1,6 +1,7 @@
 """SQLAlchemy 2.0 models. The schema itself lives in Alembic migrations (annotator/migrations)."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
@@ -12,11 +13,6 @@ ROLES = ("admin", "reviewer", "annotator")
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def iso(value: datetime | None) -> str | None:
-    """A stored (naive UTC) time as JSON shows it: 2026-11-25T09:00:00Z."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
 class UTCDateTime(types.TypeDecorator):
@@ -66,8 +62,6 @@ class User(Base):
         return f"{self.id}.{self.session_fingerprint()}"
 
     def session_fingerprint(self) -> str:
-        import hashlib
-
         return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:12]
 
     def can_review(self) -> bool:

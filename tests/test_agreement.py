@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator import agreement as ag
-from annotator.agreement import MISSING
+from annotator.review import agreement as ag
+from annotator.review.agreement import MISSING
 
 TOL = 1e-9
 

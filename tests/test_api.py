@@ -192,7 +192,7 @@ def test_control_items_feedback_and_accuracy(client, db, make_user, project):
 
 def test_control_items_are_left_out_of_agreement(db, make_user, project):
     from annotator import assign, writes
-    from annotator.stats import project_stats
+    from annotator.review.stats import project_stats
     from annotator.writes import LabelInput
 
     s = db.scalar(select(Sentence).where(Sentence.kind == "body").order_by(Sentence.position))

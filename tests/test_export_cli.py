@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from annotator import assign, export, writes
+from annotator.export.annotations import iter_annotations
+from annotator.review.sentence_records import iter_sentences
 from annotator.writes import LabelInput
 from annotator.models import Article
 
@@ -20,14 +22,14 @@ def _label_some(db, project, users):
 def test_export_offsets_match_article_text(db, project, make_user):
     _label_some(db, project, [make_user("a"), make_user("b")])
     texts = {a.id: a.text for a in db.scalars(select(Article))}
-    recs = list(export.iter_annotations(db, project))
+    recs = list(iter_annotations(db, project))
     assert recs
     for r in recs:
         assert texts[r["article_id"]][r["start"]:r["end"]] == r["text"]
         assert set(r) >= {"project", "article_id", "article_external_id", "article_title", "sentence_id",
                           "position", "start", "end", "text", "label", "spans", "annotator",
                           "comment", "seconds", "created_at", "updated_at"}
-    sents = list(export.iter_sentences(db, project))
+    sents = list(iter_sentences(db, project))
     for r in sents:
         assert texts[r["article_id"]][r["start"]:r["end"]] == r["text"]
     body = [r for r in sents if r["kind"] == "body"]
@@ -41,7 +43,7 @@ def test_export_reads_with_pandas(db, project, make_user, tmp_path):
     _label_some(db, project, [make_user("a")])
     path = tmp_path / "out.jsonl"
     with open(path, "w", encoding="utf-8") as fh:
-        n = export.write_jsonl(export.iter_annotations(db, project), fh)
+        n = export.write_jsonl(iter_annotations(db, project), fh)
     df = pd.read_json(path, lines=True)
     assert len(df) == n and set(df["label"]) == {"neutral_fact"}
 
@@ -167,7 +169,7 @@ def test_hugging_face_datasets_reads_the_export_with_its_card(app, db, project, 
     # The last sentence alone gets spans and a comment: both annotators call it contested
     # framing with the same framing term (the agreed span gives semeval its row), and the last
     # record adds a source span and the comment.
-    last = list(export.iter_annotations(db, project))[-1]
+    last = list(iter_annotations(db, project))[-1]
     sentence = db.get(Sentence, last["sentence_id"])
     term = {"start": 4, "end": 9, "label": "framing_term"}
     for user in annotators:

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from annotator import export, ingest, projects, writes
 from annotator.articles import add_articles
-from annotator.formats import agreed_spans
+from annotator.review.aggregation import agreed_spans
 from annotator.models import Article, Sentence
-from annotator.stats import hint_quality
+from annotator.review.stats import hint_quality
 from annotator.writes import LabelInput
 from helpers import login
 

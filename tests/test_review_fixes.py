@@ -11,7 +11,7 @@ from annotator import projects, quality, users
 from annotator.access import allowed
 from annotator.articles import set_kind
 from annotator.models import ControlItem, Sentence
-from annotator.stats import _when
+from annotator.timestamps import parse_when
 from helpers import login
 
 
@@ -101,9 +101,9 @@ def test_only_http_links_for_article_urls(client, db, make_user, project):
 
 
 def test_dates_with_offsets_are_converted_to_utc():
-    assert _when("2026-11-25T10:00:00+05:00").isoformat() == "2026-11-25T05:00:00"
-    assert _when("2026-11-25T10:00:00Z").isoformat() == "2026-11-25T10:00:00"
-    assert _when("2026-11-25").isoformat() == "2026-11-25T00:00:00"
+    assert parse_when("2026-11-25T10:00:00+05:00").isoformat() == "2026-11-25T05:00:00"
+    assert parse_when("2026-11-25T10:00:00Z").isoformat() == "2026-11-25T10:00:00"
+    assert parse_when("2026-11-25").isoformat() == "2026-11-25T00:00:00"
 
 
 def test_unit_that_stops_being_body_stops_being_a_control_item(db, project):

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from annotator import assign, export, writes
-from annotator.annotation_import import import_annotations
+from annotator.export.annotation_import import import_annotations
+from annotator.export.annotations import iter_annotations
 from annotator.ingest import IngestError
 from annotator.models import Annotation, AnnotationHistory, Sentence, User
 from annotator.writes import LabelInput
@@ -24,7 +25,7 @@ def _labelled(db, project, make_user):
 
 
 def _dump(db, project):
-    return [json.dumps(r, sort_keys=True) for r in export.iter_annotations(db, project)]
+    return [json.dumps(r, sort_keys=True) for r in iter_annotations(db, project)]
 
 
 def test_round_trip_gives_the_same_records(db, project, make_user):

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from .. import export, ingest, projects, quality, users
 from ..articles import add_articles, delete_article, set_kind
+from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..models import Article, Project, Sentence, User
 from .common import get_session, int_arg, jsonl_download, page_arg, roles_required
 from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
@@ -208,11 +209,9 @@ def control(sentence_id: int):
 @roles_required("admin")
 def lexicon(slug: str):
     """Edit, upload or download the project's hint lexicon (JSON)."""
-    from .. import suggest
-
     session = get_session()
     project = _project(slug)
-    current = project.lexicon or suggest.DEFAULT_LEXICON
+    current = lexicon_of(project)
     if request.args.get("download"):
         body = json.dumps(current, indent=2, ensure_ascii=False)
         return Response(body, mimetype="application/json", headers={
@@ -228,7 +227,7 @@ def lexicon(slug: str):
             if request.form.get("action") == "reset":
                 project.lexicon = None
             else:
-                project.lexicon = suggest.validate_lexicon(ingest.json_loads(text))
+                project.lexicon = validate_lexicon(ingest.json_loads(text))
             session.commit()
             flash("Lexicon saved. New hints apply from the next sentence served.", "info")
             return redirect(url_for("admin.lexicon", slug=slug))

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from .. import export, ingest, loop, progress, projects, quality, users
 from ..access import Refused, allowed, require
 from ..articles import add_articles
+from ..review.stats import project_stats
 from ..models import Project
 from ..writes import CONFLICTS, AnnotationError
 from .common import get_session, jsonl_download
@@ -248,8 +249,6 @@ def import_articles(slug: str):
 
 @bp.get("/projects/<slug>/stats")
 def stats(slug: str):
-    from ..stats import project_stats
-
     project = _project(slug, "review")
     try:
         return jsonify(project_stats(get_session(), project, **_stats_filters()))

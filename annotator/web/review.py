@@ -1,7 +1,7 @@
 """Reviewers' pages: agreement dashboard, disagreement queue, adjudication.
 
-Thin: the figures come from annotator.stats / annotator.adjudicate, the charts from
-annotator.charts. Every page has a JSON twin (``?format=json``).
+Thin: the figures come from annotator.review.stats / annotator.review.adjudication, the
+charts' layout from annotator.review.figures. Every page has a JSON twin (``?format=json``).
 """
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import adjudicate, charts
-from ..adjudicate import AdjudicationError
+from ..review import adjudication
+from ..review import figures as charts
+from ..review.adjudication import AdjudicationError
 from ..models import Annotation, Article, Sentence, User
 from ..projects import settings
-from ..stats import by_outlet, hint_quality, project_stats
+from ..review.stats import by_outlet, hint_quality, project_stats, review_figures
 from .api import _stats_filters
 from .common import get_session, page_arg, project_for, roles_required
 
@@ -67,7 +68,7 @@ def dashboard(slug: str):
     filters = _stats_filters()
     try:
         stats = project_stats(session, project, **filters)
-        extra = adjudicate.review_figures(session, project, **filters)
+        extra = review_figures(session, project, **filters)
     except ValueError as err:
         abort(400, str(err))
     ds, timeline = extra["dawid_skene"], extra["over_time"]
@@ -141,7 +142,7 @@ def disagreements(slug: str):
     resolved = request.args.get("resolved") == "1"
     page = page_arg()
     per_page = max(1, min(request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE, 200))
-    data = adjudicate.disagreements(session, project, page, per_page, include_resolved=resolved)
+    data = adjudication.disagreements(session, project, page, per_page, include_resolved=resolved)
     if _wants_json():
         return jsonify(data)
     if data["total"] and page > data["pages"]:
@@ -166,11 +167,11 @@ def adjudicate_sentence(slug: str, sentence_id: int):
     reviewer = current_user._get_current_object()
     try:
         if form.get("action") == "clear":
-            if adjudicate.clear_gold(session, project, sentence, reviewer):
+            if adjudication.clear_gold(session, project, sentence, reviewer):
                 flash(f"Gold label of sentence {sentence_id} cleared.", "info")
         else:
             label = form.get("label", "")
-            adj, outcome = adjudicate.set_gold(session, project, sentence, reviewer, label,
+            adj, outcome = adjudication.set_gold(session, project, sentence, reviewer, label,
                                                form.get("note"))
             name = {l["id"]: l["name"] for l in project.labels}.get(adj.label, adj.label)
             flash(f"Sentence {sentence_id}: gold label “{name}” "

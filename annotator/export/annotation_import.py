@@ -17,12 +17,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import users
-from .db import begin_write, refresh_statistics
-from .ingest import IngestError, decode, json_loads
-from .stats import utc_naive
-from .models import Annotation, AnnotationHistory, Article, Project, Sentence, User, utcnow
-from .writes import AnnotationError, LabelInput, validate
+from .. import users
+from ..db import begin_write, refresh_statistics
+from ..ingest import IngestError, decode, json_loads
+from ..models import Annotation, AnnotationHistory, Article, Project, Sentence, User, utcnow
+from ..timestamps import utc_naive
+from ..writes import AnnotationError, LabelInput, validate
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Lexicon hints (annotator/suggest.py): matcher, lexicon validation, inflection, the rule-based
+"""Lexicon hints (annotator/hints/): matcher, lexicon validation, inflection, the rule-based
 attribution finder and hint-quality arithmetic."""
 from __future__ import annotations
 
@@ -10,14 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.suggest import (
-    DEFAULT_LEXICON,
-    Matcher,
-    find_attributions,
-    hint_quality,
-    inflections,
-    validate_lexicon,
-)
+from annotator.hints.attribution import find_attributions
+from annotator.hints.evaluation import hint_quality
+from annotator.hints.inflection import inflections
+from annotator.hints.lexicon import DEFAULT_LEXICON, validate_lexicon
+from annotator.hints.matcher import Matcher
 
 LEXICAL = Matcher(DEFAULT_LEXICON, sources=False)
 FULL = Matcher(DEFAULT_LEXICON)

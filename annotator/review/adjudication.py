@@ -12,26 +12,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..db import begin_write
+from ..labels import label_ids
+from ..models import (Adjudication, AdjudicationHistory, Annotation, Article, ControlItem, Project,
+                      Sentence, User, utcnow)
+from ..projects import settings
+from ..sentences import context
+from ..timestamps import iso_utc
 from . import agreement
-from .aggregate import dawid_skene, majority
-from .db import begin_write
-from .export import CHUNK, _ts
-from .labels import label_ids
-from .models import (Adjudication, AdjudicationHistory, Annotation, Article, ControlItem, Project,
-                     Sentence, User, utcnow)
-from .sentences import context
-from .stats import rows
+from .aggregation import dawid_skene, majority
+from .matrix import label_matrix
+from .sentence_records import CHUNK
 
 MAX_NOTE = 2000
-_EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
 METHODS = ("majority", "dawid_skene")
 
 
@@ -129,27 +128,8 @@ def history(session: Session, sentence_ids: list[int]) -> dict[int, list[dict]]:
             .order_by(AdjudicationHistory.at, AdjudicationHistory.id))
     for h, name in session.execute(stmt):
         out[h.sentence_id].append({"action": h.action, "label": h.label, "note": h.note,
-                                   "reviewer": name, "at": _ts(h.at)})
+                                   "reviewer": name, "at": iso_utc(h.at)})
     return out
-
-
-# ------------------------------------------------------------------------- the label matrix
-
-
-@dataclass
-class LabelMatrix:
-    M: np.ndarray           # units x annotators, label indices or agreement.MISSING
-    sentence_ids: np.ndarray  # (units,) in reading order (article id, position)
-    annotators: list[str]
-    labels: list[str]
-
-
-def label_matrix(session: Session, project: Project, **filters) -> LabelMatrix:
-    labels = label_ids(project.labels)
-    recs = rows(session, project, **filters)
-    # Annotators in name order, whatever order the database returns rows in.
-    M, units, anns = agreement.build_matrix(recs, labels, annotators=sorted({r[1] for r in recs}))
-    return LabelMatrix(M, np.asarray(units, dtype=np.int64), anns, labels)
 
 
 # --------------------------------------------------------------------- the disagreement queue
@@ -166,7 +146,7 @@ def _gold_json(adj: Adjudication | None, reviewer: str | None = None) -> dict | 
     if adj is None:
         return None
     return {"label": adj.label, "note": adj.note, "reviewer": reviewer,
-            "created_at": _ts(adj.created_at), "updated_at": _ts(adj.updated_at)}
+            "created_at": iso_utc(adj.created_at), "updated_at": iso_utc(adj.updated_at)}
 
 
 def disagreements(session: Session, project: Project, page: int = 1, per_page: int = 20,
@@ -209,7 +189,7 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
                 select(Annotation, User.username).join(User, User.id == Annotation.user_id)
                 .where(Annotation.sentence_id.in_(ids)).order_by(User.username)):
             anns[a.sentence_id].append({"annotator": name, "label": a.label, "spans": a.spans or [],
-                                        "comment": a.comment, "updated_at": _ts(a.updated_at)})
+                                        "comment": a.comment, "updated_at": iso_utc(a.updated_at)})
         gold = {adj.sentence_id: _gold_json(adj, name) for adj, name in session.execute(
             select(Adjudication, User.username).join(User, User.id == Adjudication.reviewer_id)
             .where(Adjudication.sentence_id.in_(ids)))}
@@ -283,89 +263,7 @@ def final_labels(session: Session, project: Project, method: str = "majority",
                "confidence": hit[2], "annotators": hit[3]}
 
 
-# ------------------------------------------------------------------------ dashboard figures
-
-
-def _f(x) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def annotator_accuracy(session: Session, project: Project, lm: LabelMatrix | None = None,
-                       **filters) -> dict:
-    """Dawid–Skene estimates: each annotator's estimated accuracy (null where undefined)."""
-    if lm is None:
-        lm = label_matrix(session, project, **filters)
-    k = len(lm.labels)
-    ds = dawid_skene(lm.M, k)
-    given = (lm.M >= 0).sum(axis=0)
-    rows = [{"annotator": a, "annotations": int(given[r]), "accuracy": _f(ds.accuracy[r]),
-             "confusion": {lm.labels[t]: {lm.labels[g]: _f(ds.confusion[r, t, g]) for g in range(k)}
-                           for t in range(k)}}
-            for r, a in enumerate(lm.annotators)]
-    return {
-        "annotators": rows,
-        "priors": {lm.labels[c]: _f(ds.priors[c]) for c in range(k)},
-        "iterations": int(ds.iterations), "converged": bool(ds.converged),
-    }
-
-
-def agreement_over_time(session: Session, project: Project, max_points: int = 20,
-                        min_batch: int = 25, **filters) -> dict:
-    """Alpha by batch of sentences, in the order in which they became pairable.
-
-    A sentence becomes pairable when its second label arrives; sentences are sorted by that
-    moment and cut into equal batches (at least ``min_batch`` sentences, at most ``max_points``
-    batches). For each batch: alpha over its sentences (all their labels), and the cumulative
-    alpha over every sentence up to the batch's end. Returns ``{"batch": size, "points":
-    [{"until": ISO time, "units": n, "alpha": x|null, "cumulative": x|null}]}``.
-    """
-    recs = rows(session, project, Annotation.updated_at, **filters)
-    M, units, anns = agreement.build_matrix(recs, label_ids(project.labels))
-    lm = LabelMatrix(M, np.asarray(units, dtype=np.int64), anns, label_ids(project.labels))
-    return _over_time(recs, lm, max_points, min_batch)
-
-
-def review_figures(session: Session, project: Project, **filters) -> dict:
-    """The dashboard's Dawid–Skene estimates and agreement over time, from one read of the
-    label rows: ``{"dawid_skene": ..., "over_time": ...}``."""
-    labels = label_ids(project.labels)
-    recs = rows(session, project, Annotation.updated_at, **filters)
-    # Annotators in name order, whatever order the database returns rows in.
-    M, units, anns = agreement.build_matrix(recs, labels, annotators=sorted({r[1] for r in recs}))
-    lm = LabelMatrix(M, np.asarray(units, dtype=np.int64), anns, labels)
-    return {"dawid_skene": annotator_accuracy(session, project, lm=lm),
-            "over_time": _over_time(recs, lm)}
-
-
-def _over_time(recs, lm: LabelMatrix, max_points: int = 20, min_batch: int = 25) -> dict:
-    if not recs:
-        return {"batch": 0, "points": []}
-    M, labels = lm.M, lm.labels
-    unit_of = {int(u): i for i, u in enumerate(lm.sentence_ids)}
-    # The moment each unit became pairable: the time of its second label (naive UTC, in us).
-    ui = np.fromiter((unit_of[r[0]] for r in recs), dtype=np.int64, count=len(recs))
-    t = np.fromiter(((r[3] - _EPOCH) // _US for r in recs), dtype=np.int64, count=len(recs))
-    o = np.lexsort((t, ui))
-    ui, t = ui[o], t[o]
-    starts = np.flatnonzero(np.r_[True, ui[1:] != ui[:-1]])
-    size = np.diff(np.r_[starts, len(ui)])
-    pairable = size >= 2
-    units_p = ui[starts[pairable]]
-    when = t[starts[pairable] + 1]
-    if units_p.size == 0:
-        return {"batch": 0, "points": []}
-    order = np.argsort(when, kind="stable")
-    units_p, when = units_p[order], when[order]
-    batch = max(min_batch, math.ceil(units_p.size / max_points))
-    k = len(labels)
-    points = []
-    for lo in range(0, units_p.size, batch):
-        hi = min(lo + batch, units_p.size)
-        alpha = agreement.krippendorff_alpha(M[units_p[lo:hi]], k)
-        cum = agreement.krippendorff_alpha(M[units_p[:hi]], k)
-        until = _EPOCH + int(when[hi - 1]) * _US
-        points.append({"until": _ts(until), "units": int(hi - lo),
-                       "alpha": None if alpha is None else _f(alpha),
-                       "cumulative": None if cum is None else _f(cum)})
-    return {"batch": batch, "points": points}
+def project_final_labels(session: Session, project: Project) -> Iterator[dict]:
+    """final_labels with the project's own aggregation method and gold threshold."""
+    conf = settings(project)
+    return final_labels(session, project, method=conf["aggregation"], threshold=conf["gold_threshold"])

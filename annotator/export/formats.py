@@ -9,21 +9,20 @@
   (article_id, technique, start, end), one line per loaded-language span.
 
 A sentence's final label is the adjudicated gold label, else the aggregate of the annotators'
-labels (see adjudicate.final_labels and the project's gold_threshold and aggregation settings).
+labels (see review.adjudication.final_labels and the project's gold_threshold and aggregation settings).
 Its spans are those marked by at least half of the annotators who gave the final label.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .adjudicate import final_labels
-from .export import CHUNK
-from .models import Annotation, Article, Project, Sentence
-from .projects import settings
+from ..models import Annotation, Article, Project, Sentence
+from ..review.adjudication import project_final_labels
+from ..review.aggregation import agreed_spans
+from ..review.sentence_records import CHUNK
 
 # BABE (Spinde et al. 2021) labels of a sentence, from ours. An attributed claim reports what
 # a source says; the outlet's own voice in it is factual, hence "Non-biased".
@@ -32,11 +31,6 @@ BABE_BIAS = {"contested_framing": "Biased", "attributed_claim": "Non-biased",
 BABE_OPINION = {"contested_framing": "Expresses writer's opinion",
                 "attributed_claim": "Somewhat factual but also opinionated",
                 "neutral_fact": "Entirely factual"}
-
-
-def _finals(session: Session, project: Project) -> Iterator[dict]:
-    conf = settings(project)
-    return final_labels(session, project, method=conf["aggregation"], threshold=conf["gold_threshold"])
 
 
 def _with_spans(session: Session, project: Project) -> Iterator[tuple[dict, list[dict]]]:
@@ -49,7 +43,7 @@ def _with_spans(session: Session, project: Project) -> Iterator[tuple[dict, list
               .execution_options(yield_per=CHUNK))
     rows = iter(session.execute(labels))
     pending = next(rows, None)
-    for rec in _finals(session, project):
+    for rec in project_final_labels(session, project):
         key = (rec["article_id"], rec["position"])
         while pending is not None and (pending[0], pending[1]) < key:
             pending = next(rows, None)  # a sentence without a final label
@@ -58,18 +52,6 @@ def _with_spans(session: Session, project: Project) -> Iterator[tuple[dict, list
             mine.append(pending)
             pending = next(rows, None)
         yield rec, agreed_spans([spans or [] for _, _, label, spans in mine if label == rec["label"]])
-
-
-def agreed_spans(span_lists: list[list[dict]]) -> list[dict]:
-    """Spans given by at least half of the annotators (all of them when only one)."""
-    if not span_lists:
-        return []
-    need = (len(span_lists) + 1) // 2
-    counts = Counter()
-    for spans in span_lists:
-        counts.update({(s["start"], s["end"], s["label"], s.get("voice")) for s in spans})
-    return [{"start": a, "end": b, "label": l, **({"voice": v} if v else {})}
-            for (a, b, l, v), n in sorted(counts.items()) if n >= need]
 
 
 def _articles(session: Session, project: Project) -> dict[int, tuple]:

@@ -9,10 +9,11 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import Adjudication, Annotation, Article, Project, Sentence
-from .projects import settings
-from .stats import project_stats
-from .suggest import DEFAULT_LEXICON
+from ..hints.lexicon import lexicon_of
+from ..models import Adjudication, Annotation, Article, Project, Sentence
+from ..projects import settings
+from ..review.stats import project_stats
+from .kinds import FIELDS
 
 
 def guidelines_version(project: Project) -> str:
@@ -36,7 +37,7 @@ def dataset_card(session: Session, project: Project, export_kind: str, filename:
                               .group_by(Article.source).order_by(func.count().desc())).all()
     names = [r["annotator"] for r in stats["annotator_stats"]]
     alias = {n: (f"A{i + 1}" if cfg["pseudonymous"] else n) for i, n in enumerate(sorted(names))}
-    lexicon = project.lexicon or DEFAULT_LEXICON
+    lexicon = lexicon_of(project)
     lex_json = json.dumps(lexicon, sort_keys=True, ensure_ascii=False)
     ci = stats["krippendorff_alpha_ci95"]
     lines = [
@@ -101,8 +102,6 @@ def dataset_card(session: Session, project: Project, export_kind: str, filename:
 
 def _hub_metadata(export_kind: str, filename: str) -> list[str]:
     """The YAML header of a Hugging Face dataset card: the data file and its features."""
-    from .export import FIELDS
-
     return ["---", "configs:", "- config_name: default", "  data_files:", "  - split: train",
             f"    path: {json.dumps(filename)}", "dataset_info:", "  features:",
             *_yaml_features(FIELDS[export_kind], "  "), "---", ""]

@@ -1,18 +1,21 @@
-"""Final labels from several annotators: majority vote with a threshold, and Dawid–Skene EM.
+"""Final labels from several annotators: majority vote with a threshold, Dawid–Skene EM, and
+the spans most annotators agree on.
 
-Pure numpy over the units x raters matrix of :mod:`annotator.agreement` (label indices
-``0 .. k-1``, :data:`~annotator.agreement.MISSING` for no rating). No Flask, no database.
+Pure numpy over the units x raters matrix of :mod:`annotator.review.agreement` (label indices
+``0 .. k-1``, :data:`~annotator.review.agreement.MISSING` for no rating), or plain lists of one
+sentence's labels and spans. No Flask, no database.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from .agreement import MISSING, label_counts
 
-__all__ = ["MISSING", "DSResult", "majority", "dawid_skene"]
+__all__ = ["MISSING", "DSResult", "majority", "dawid_skene", "majority_of", "agreed_spans"]
 
 
 def majority(M, k: int, threshold: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
@@ -146,3 +149,26 @@ def dawid_skene(
         converged=converged,
         log_likelihood=loglik,
     )
+
+
+def majority_of(labels: list[str]) -> tuple[str | None, float | None]:
+    """The strict plurality label and the share of annotators giving it; (None, None) on a tie,
+    since no label is the majority for anyone to agree with."""
+    if not labels:
+        return None, None
+    (top, n), *rest = Counter(labels).most_common()
+    if rest and rest[0][1] == n:
+        return None, None
+    return top, n / len(labels)
+
+
+def agreed_spans(span_lists: list[list[dict]]) -> list[dict]:
+    """Spans given by at least half of the annotators (all of them when only one)."""
+    if not span_lists:
+        return []
+    need = (len(span_lists) + 1) // 2
+    counts = Counter()
+    for spans in span_lists:
+        counts.update({(s["start"], s["end"], s["label"], s.get("voice")) for s in spans})
+    return [{"start": a, "end": b, "label": l, **({"voice": v} if v else {})}
+            for (a, b, l, v), n in sorted(counts.items()) if n >= need]
