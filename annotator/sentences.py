@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import bindparam, literal, null, or_, select, union_all
+from sqlalchemy import bindparam, literal, literal_column, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from .models import Annotation, Article, Project, Sentence, User
@@ -14,26 +14,38 @@ CONTEXT_KINDS = ("body", "heading")
 CONTEXT_WINDOW = 8  # positions looked at on each side (captions and credits may lie between)
 
 _S, _ART = Sentence.__table__, Article.__table__
-_C = _S.alias("c")
+
+
+def _context_kind(column):
+    return or_(*(column == kind for kind in CONTEXT_KINDS))
 
 
 @lru_cache(maxsize=16)
 def _views_statement(n: int):
-    """One statement for `n` sentences: their own rows (with the article title), then the body
-    and heading units around each within its article (`own` false, title NULL). The ids are
-    n plain parameters, so the statement is compiled once per n and cached, where an
-    expanding IN list is rendered anew on every call."""
+    """One statement for `n` sentences: their own rows (with the article title), then for each
+    up to CONTEXT body or heading units before and after it within its article (`own` false,
+    title NULL), each side an index walk that stops after CONTEXT rows. The ids are n plain
+    parameters, so the statement is compiled once per n and cached, where an expanding IN
+    list is rendered anew on every call."""
     ids = [bindparam(f"id{i}") for i in range(n)]
-    own = (select(_S.c.id, literal(True).label("own"), _S.c.article_id, _S.c.position,
-                  _S.c.text, _S.c.kind, _ART.c.title)
-           .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id.in_(ids)))
-    around = (select(_S.c.id, literal(False), null(), _C.c.position, _C.c.text, null(), null())
-              .select_from(_S.join(_C, _C.c.article_id == _S.c.article_id))
-              .where(_S.c.id.in_(ids), or_(*(_C.c.kind == k for k in CONTEXT_KINDS)),
-                     _C.c.position.between(_S.c.position - CONTEXT_WINDOW,
-                                           _S.c.position + CONTEXT_WINDOW),
-                     _C.c.id != _S.c.id))
-    return union_all(own, around)
+    parts = [select(_S.c.id, literal(True).label("own"), _S.c.article_id, _S.c.position,
+                    _S.c.text, _S.c.kind, _ART.c.title)
+             .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id.in_(ids))]
+    limit = literal_column(str(CONTEXT))  # written out: PostgreSQL plans a known LIMIT better
+    for sid in ids:
+        for side in ("before", "after"):
+            c = _S.alias("c")
+            near = (c.c.position.between(_S.c.position - CONTEXT_WINDOW, _S.c.position - 1)
+                    if side == "before" else
+                    c.c.position.between(_S.c.position + 1, _S.c.position + CONTEXT_WINDOW))
+            rows = (select(_S.c.id, c.c.position, c.c.text)
+                    .select_from(_S.join(c, c.c.article_id == _S.c.article_id))
+                    .where(_S.c.id == sid, near, _context_kind(c.c.kind))
+                    .order_by(c.c.position.desc() if side == "before" else c.c.position)
+                    .limit(limit).subquery())
+            parts.append(select(rows.c.id, literal(False), null(), rows.c.position, rows.c.text,
+                                null(), null()))
+    return union_all(*parts)
 
 
 def views(session: Session, ids: list[int], hints=None) -> list[dict]:
@@ -60,8 +72,8 @@ def views(session: Session, ids: list[int], hints=None) -> list[dict]:
         out.append({
             "id": sid, "article_id": article_id, "article_title": title, "position": pos,
             "text": text, "kind": kind,
-            "context": {"before": [t for p, t in around if p < pos][-CONTEXT:],
-                        "after": [t for p, t in around if p > pos][:CONTEXT]},
+            "context": {"before": [t for p, t in around if p < pos],
+                        "after": [t for p, t in around if p > pos]},
             "hints": hints(text) if hints is not None else []})
     return out
 
