@@ -4,7 +4,7 @@
 The annotate page, its JavaScript (through the API), API clients and the CLI all call these
 functions and get the same data: the page renders what `next_batch` returns, the API sends it
 as JSON. Each rule has its home elsewhere and is only called from here: who may do what
-(access.allowed), which sentence comes next (assign), the label write (writes), the sentence
+(access.allowed), which sentence comes next (assign), the label write (labelling), the sentence
 view (sentences) and progress (progress).
 """
 from __future__ import annotations
@@ -16,14 +16,14 @@ from functools import lru_cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from . import assign, progress, projects, quality, sentences, writes
+from . import assign, controls, labelling, progress, projects, sentences
 from .access import Refused, require
 from .hints.lexicon import DEFAULT_LEXICON
 from .hints.matcher import Matcher
 from .models import Sentence
 from .timestamps import iso_utc
 from .projects import ProjectRef
-from .writes import LabelInput
+from .labelling import LabelInput
 
 MAX_AHEAD = 10
 # Seconds a `next` may reuse the total of progress (see progress.of_user).
@@ -125,10 +125,10 @@ def back_from(session: Session, project: ProjectRef, user) -> int | None:
 def label(session: Session, project: ProjectRef, sentence: SentenceRef, user,
           data: dict) -> tuple[dict, bool]:
     """Store the user's label (a dict of the API's PUT body: label, spans, comment, seconds,
-    hints_shown) through writes.save and commit. (answer, created): the stored label with its
+    hints_shown) through labelling.save and commit. (answer, created): the stored label with its
     `outcome`, and the known answer of a control item where the project shows it.
-    writes.AnnotationError where the label cannot be stored."""
-    ann, outcome = writes.save(session, project, sentence, user, LabelInput(
+    labelling.AnnotationError where the label cannot be stored."""
+    ann, outcome = labelling.save(session, project, sentence, user, LabelInput(
         label=data.get("label"), spans=data.get("spans"), comment=data.get("comment"),
         seconds=data.get("seconds"), hints_shown=data.get("hints_shown")))
     body = annotation_json(ann)
@@ -141,11 +141,11 @@ def label(session: Session, project: ProjectRef, sentence: SentenceRef, user,
 
 def unlabel(session: Session, project: ProjectRef, sentence: SentenceRef, user) -> bool:
     """Remove the user's label (history keeps it); True if there was one."""
-    return writes.remove(session, project, sentence, user)
+    return labelling.remove(session, project, sentence, user)
 
 
 def skip(session: Session, project: ProjectRef, sentence: SentenceRef, user) -> None:
-    writes.skip(session, project, sentence, user)
+    labelling.skip(session, project, sentence, user)
 
 
 def own_label(session: Session, sentence: SentenceRef, user) -> dict | None:
@@ -163,7 +163,7 @@ def control_feedback(session: Session, project, sentence) -> dict | None:
     """The known answer of a control item, where the project shows it (training rounds)."""
     if not projects.settings(project)["control_feedback"]:
         return None
-    item = quality.control_for(session, sentence.id)
+    item = controls.control_for(session, sentence.id)
     if item is None:
         return None
     return {"label": item.label, "explanation": item.explanation}

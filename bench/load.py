@@ -228,7 +228,7 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
     """The plans of the statements of one next -> label cycle, as the database shows them."""
     from sqlalchemy import func, select
 
-    from annotator import assign, loop, progress, projects, sentences, users, writes
+    from annotator import assign, labelling, loop, progress, projects, sentences, users
     from annotator.models import Annotation, Project, Sentence, User, utcnow
 
     engine = app.extensions["annotator.engine"]
@@ -257,15 +257,15 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
                 ("next: pick and lock, in the current article, else anywhere (one statement)",
                  assign._PG["pick_first"]),
                 ("next: lease if still free", assign._PG["lease_if_free"])] + tail + [
-                ("label: insert, history, count, clear lease and skip", writes._PG_CREATE)]
+                ("label: insert, history, count, clear lease and skip", labelling._PG_CREATE)]
             params["exp"] = now
             params.update(label="neutral_fact", spans=[], comment=None, seconds=1.0,
                           hints_shown=None)
         else:
             stmts = head + [("next: pick in the current article", w["pick_in_article"]),
                             ("next: pick anywhere (article finished)", w["pick"])] + tail + [
-                ("label: probe (label, lease, skip)", writes._PROBE),
-                ("label: n_labels", writes._COUNT)]
+                ("label: probe (label, lease, skip)", labelling._PROBE),
+                ("label: n_labels", labelling._COUNT)]
         out = []
         prefix = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " if pg else "EXPLAIN QUERY PLAN "
         for name, stmt in stmts:

@@ -6,9 +6,9 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from annotator import articles, assign, ingest, projects, writes
+from annotator import articles, assign, ingest, labelling, projects
 from annotator.models import Annotation, Article
-from annotator.writes import LabelInput
+from annotator.labelling import LabelInput
 
 
 def _items(*texts: str):
@@ -31,7 +31,7 @@ def test_a_label_is_stored_while_an_import_segments(app, db, project, make_user,
             p = other.get(type(project), project.id)
             s = other.get(type(sentence), sentence.id)
             u = other.get(type(alice), alice.id)
-            outcome["result"] = writes.save(other, p, s, u, LabelInput("neutral_fact"), held_only=False)[1]
+            outcome["result"] = labelling.save(other, p, s, u, LabelInput("neutral_fact"), held_only=False)[1]
 
     real = articles.segment_all
 

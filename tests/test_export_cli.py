@@ -6,17 +6,17 @@ import json
 import pytest
 from sqlalchemy import select
 
-from annotator import assign, export, writes
+from annotator import assign, export, labelling
 from annotator.export.annotations import iter_annotations
 from annotator.review.sentence_records import iter_sentences
-from annotator.writes import LabelInput
+from annotator.labelling import LabelInput
 from annotator.models import Article
 
 
 def _label_some(db, project, users):
     for u in users:
         while (s := assign.next_sentence(db, project, u)) is not None:
-            writes.save(db, project, s, u, LabelInput("neutral_fact" if u.username != "b" else "attributed_claim"), held_only=False)
+            labelling.save(db, project, s, u, LabelInput("neutral_fact" if u.username != "b" else "attributed_claim"), held_only=False)
 
 
 def test_export_offsets_match_article_text(db, project, make_user):
@@ -121,9 +121,9 @@ def test_export_takes_stored_spans_and_times_as_they_are(db, project, make_user)
     ann = make_user("a")
     first = assign.next_sentence(db, project, ann)
     spans = [{"start": 0, "end": 12, "label": "source", "text": first.text[:12]}]
-    writes.save(db, project, first, ann, LabelInput("attributed_claim", spans=spans, comment="ok"), held_only=False)
+    labelling.save(db, project, first, ann, LabelInput("attributed_claim", spans=spans, comment="ok"), held_only=False)
     second = assign.next_sentence(db, project, ann)
-    writes.save(db, project, second, ann, LabelInput("neutral_fact"), held_only=False)
+    labelling.save(db, project, second, ann, LabelInput("neutral_fact"), held_only=False)
     stored = {a.sentence_id: a for a in db.scalars(select(Annotation))}
     recs = {r["sentence_id"]: r for r in export.records(db, project, "annotations")}
     assert recs[first.id]["spans"] == spans and recs[second.id]["spans"] == []
@@ -178,7 +178,7 @@ def test_hugging_face_datasets_reads_the_export_with_its_card(app, db, project, 
                                spans=[{"start": 0, "end": 3, "label": "source"}, term])
         else:
             label = LabelInput("contested_framing", spans=[term])
-        writes.save(db, project, sentence, user, label, held_only=False)
+        labelling.save(db, project, sentence, user, label, held_only=False)
     runner = app.test_cli_runner()
     small = {"chunksize": 300, "cache_dir": str(tmp_path / "cache")}
     for kind in export.KINDS:

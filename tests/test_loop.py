@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from annotator import quality, users
+from annotator import controls, users
 from annotator.models import Sentence, User
 from conftest import IS_PG
 from helpers import login
@@ -84,7 +84,7 @@ def test_every_place_that_shows_progress_agrees_control_items_included(client, d
     db.commit()
     body = [db.get(Sentence, i) for i in _body_ids(db)]
     proj = project
-    quality.set_control(db, proj, body[-1], "neutral_fact")
+    controls.set_control(db, proj, body[-1], "neutral_fact")
     h = annotator_token
     first = client.get("/api/v1/projects/news/next", headers=h).get_json()
     assert first["progress"] == {"done": 0, "total": len(body) - 1}

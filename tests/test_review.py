@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select, update
 
-from annotator import export, ingest, writes
+from annotator import export, ingest, labelling
 from annotator.review import adjudication
 from annotator.review import figures as charts
 from annotator.review.sentence_records import iter_sentences
-from annotator.writes import LabelInput
+from annotator.labelling import LabelInput
 from annotator.articles import add_articles
 from annotator.models import (Adjudication, AdjudicationHistory, Annotation, ControlItem, Project,
                               Sentence)
@@ -32,7 +32,7 @@ def body(db, project) -> list[Sentence]:
 
 
 def label(db, project, sentence, user, lab, comment=None):
-    writes.save(db, project, sentence, user, LabelInput(lab, comment=comment), held_only=False)
+    labelling.save(db, project, sentence, user, LabelInput(lab, comment=comment), held_only=False)
 
 
 def add_body_sentences(db, project, n, title="Extra"):

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from annotator import projects, quality, users
+from annotator import controls, projects, users
 from annotator.access import allowed
 from annotator.articles import set_kind
 from annotator.models import ControlItem, Sentence
@@ -108,36 +108,36 @@ def test_dates_with_offsets_are_converted_to_utc():
 
 def test_unit_that_stops_being_body_stops_being_a_control_item(db, project):
     s = db.scalar(select(Sentence).where(Sentence.kind == "body"))
-    quality.set_control(db, project, s, "neutral_fact")
+    controls.set_control(db, project, s, "neutral_fact")
     set_kind(db, s, "boilerplate")
     assert db.scalar(select(ControlItem)) is None
 
 
 def test_double_delete_counts_once(db, make_user, project):
-    from annotator import assign, writes
-    from annotator.writes import LabelInput
+    from annotator import assign, labelling
+    from annotator.labelling import LabelInput
 
     u = make_user("alice")
     s = assign.next_sentence(db, project, u)
-    writes.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
-    assert writes.remove(db, project, s, u) is True
-    assert writes.remove(db, project, s, u) is False
+    labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
+    assert labelling.remove(db, project, s, u) is True
+    assert labelling.remove(db, project, s, u) is False
     db.expire_all()
     assert db.get(Sentence, s.id).n_labels == 0
 
 
 def test_a_skipped_control_item_is_not_served_again(db, make_user, project):
-    from annotator import assign, writes
+    from annotator import assign, labelling
 
     project.settings = {"control_rate": 0.5}
     db.commit()
     s = db.scalar(select(Sentence).where(Sentence.kind == "body").order_by(Sentence.position.desc()))
-    quality.set_control(db, project, s, "neutral_fact")
+    controls.set_control(db, project, s, "neutral_fact")
     u = make_user("alice")
-    writes.save(db, project, assign.next_sentence(db, project, u), u, writes.LabelInput("neutral_fact"))
+    labelling.save(db, project, assign.next_sentence(db, project, u), u, labelling.LabelInput("neutral_fact"))
     due = assign.next_sentence(db, project, u)
     assert due.id == s.id  # due after one label at this rate
-    writes.skip(db, project, due, u)
+    labelling.skip(db, project, due, u)
     again = assign.next_sentence(db, project, u)
     assert again is None or again.id != s.id
 

@@ -22,7 +22,7 @@ from ..db import begin_write, refresh_statistics
 from ..ingest import IngestError, decode, json_loads
 from ..models import Annotation, AnnotationHistory, Article, Project, Sentence, User, utcnow
 from ..timestamps import utc_naive
-from ..writes import AnnotationError, LabelInput, validate
+from ..labelling import AnnotationError, LabelInput, validate
 
 
 @dataclass

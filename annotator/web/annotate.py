@@ -10,8 +10,8 @@ from markupsafe import Markup
 
 from .. import ingest, loop, progress, projects, sentences
 from ..access import Refused, allowed
-from ..writes import AnnotationError
-from ..rendering import render_markdown
+from ..labelling import AnnotationError
+from ..guidelines import render_markdown
 from .common import get_session, int_arg, project_for
 from .setup import error_response, wants_json, writes
 

@@ -7,12 +7,12 @@ from flask import Blueprint, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .. import export, ingest, loop, progress, projects, quality, users
+from .. import controls, export, ingest, loop, progress, projects, users
 from ..access import Refused, allowed, require
 from ..articles import add_articles
 from ..review.stats import project_stats
 from ..models import Project
-from ..writes import CONFLICTS, AnnotationError
+from ..labelling import CONFLICTS, AnnotationError
 from .common import get_session, jsonl_download
 from .openapi import SPEC
 from .setup import csrf, error_response, limiter, writes
@@ -204,7 +204,7 @@ def annotation(sentence_id: int):
 @bp.get("/projects/<slug>/progress")
 def annotator_progress(slug: str):
     project = _project(slug, "review")
-    return jsonify({"annotators": quality.annotator_progress(get_session(), project)})
+    return jsonify({"annotators": controls.annotator_progress(get_session(), project)})
 
 
 @bp.post("/sentences/<int:sentence_id>/skip")

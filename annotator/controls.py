@@ -1,4 +1,5 @@
-"""Quality control items and per-annotator progress (no Flask import).
+"""Control items (sentences with a known answer) and per-annotator progress for admins
+(no Flask import).
 
 A control item is a sentence with a known answer. Annotators meet control items in their queue
 at the project's control rate without any sign that they are special; their accuracy on them
@@ -17,16 +18,16 @@ from .models import Annotation, ControlItem, Project, Sentence, User
 from .projects import is_member, settings
 
 
-class QualityError(ValueError):
+class ControlError(ValueError):
     pass
 
 
 def set_control(session: Session, project: Project, sentence: Sentence, label: str,
                 explanation: str = "") -> ControlItem:
     if label not in [l["id"] for l in project.labels]:
-        raise QualityError(f"label: one of the project's labels (got {label!r})")
+        raise ControlError(f"label: one of the project's labels (got {label!r})")
     if sentence.kind != "body":
-        raise QualityError("only body sentences can be control items")
+        raise ControlError("only body sentences can be control items")
     begin_write(session)
     row = session.scalar(select(ControlItem).where(ControlItem.sentence_id == sentence.id))
     if row is None:

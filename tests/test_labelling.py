@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from annotator import assign, writes
-from annotator.writes import AnnotationError, LabelInput
+from annotator import assign, labelling
+from annotator.labelling import AnnotationError, LabelInput
 from annotator.models import Annotation, AnnotationHistory, Sentence
 
 
@@ -18,7 +18,7 @@ def test_resubmitting_is_idempotent(db, project, make_user):
     u = make_user("alice")
     s = _first_body(db, project)
     for _ in range(3):
-        _, outcome = writes.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
+        _, outcome = labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
     assert outcome == "unchanged"
     assert db.scalar(select(func.count()).select_from(Annotation)) == 1
     assert db.scalar(select(func.count()).select_from(AnnotationHistory)) == 1
@@ -29,8 +29,8 @@ def test_resubmitting_is_idempotent(db, project, make_user):
 def test_change_updates_and_appends_history(db, project, make_user):
     u = make_user("alice")
     s = _first_body(db, project)
-    writes.save(db, project, s, u, LabelInput("neutral_fact", seconds=2.0), held_only=False)
-    ann, outcome = writes.save(db, project, s, u, LabelInput("attributed_claim", comment="said", seconds=1.5), held_only=False)
+    labelling.save(db, project, s, u, LabelInput("neutral_fact", seconds=2.0), held_only=False)
+    ann, outcome = labelling.save(db, project, s, u, LabelInput("attributed_claim", comment="said", seconds=1.5), held_only=False)
     assert outcome == "updated" and ann.label == "attributed_claim" and ann.seconds == 3.5
     hist = db.execute(select(AnnotationHistory.action, AnnotationHistory.label)
                       .order_by(AnnotationHistory.id)).all()
@@ -40,9 +40,9 @@ def test_change_updates_and_appends_history(db, project, make_user):
 def test_delete_is_kept_in_history_and_recounted(db, project, make_user):
     u = make_user("alice")
     s = _first_body(db, project)
-    writes.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
-    assert writes.remove(db, project, s, u) is True
-    assert writes.remove(db, project, s, u) is False
+    labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
+    assert labelling.remove(db, project, s, u) is True
+    assert labelling.remove(db, project, s, u) is False
     db.refresh(s)
     assert s.n_labels == 0 and s.full is False
     actions = db.scalars(select(AnnotationHistory.action).order_by(AnnotationHistory.id)).all()
@@ -76,7 +76,7 @@ def test_bad_input_stores_nothing(db, project, make_user, data, code):
     u = make_user("alice")
     s = _first_body(db, project)
     with pytest.raises(AnnotationError) as err:
-        writes.save(db, project, s, u, data, held_only=False)
+        labelling.save(db, project, s, u, data, held_only=False)
     assert err.value.code == code
     assert db.scalar(select(func.count()).select_from(Annotation)) == 0
 
@@ -86,7 +86,7 @@ def test_headings_cannot_be_labelled(db, project, make_user):
     heading = db.scalar(select(Sentence).where(Sentence.kind != "body"))
     assert heading is not None
     with pytest.raises(AnnotationError) as err:
-        writes.save(db, project, heading, u, LabelInput("neutral_fact"), held_only=False)
+        labelling.save(db, project, heading, u, LabelInput("neutral_fact"), held_only=False)
     assert err.value.code == "not_queued"
 
 
@@ -95,10 +95,10 @@ def test_full_flag_follows_overlap(db, project, make_user):
 
     a, b = make_user("alice"), make_user("bob")
     s = _first_body(db, project)
-    writes.save(db, project, s, a, LabelInput("neutral_fact"), held_only=False)
+    labelling.save(db, project, s, a, LabelInput("neutral_fact"), held_only=False)
     db.refresh(s)
     assert not s.full
-    writes.save(db, project, s, b, LabelInput("neutral_fact"), held_only=False)
+    labelling.save(db, project, s, b, LabelInput("neutral_fact"), held_only=False)
     db.refresh(s)
     assert s.full and s.n_labels == 2
     set_overlap(db, project, 3)
