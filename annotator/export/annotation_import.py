@@ -14,15 +14,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import users
 from ..db import begin_write, refresh_statistics
 from ..ingest import IngestError, decode, json_loads
-from ..models import Annotation, AnnotationHistory, Article, Project, Sentence, User, utcnow
+from ..models import Annotation, Article, Project, Sentence, User, utcnow
 from ..timestamps import utc_naive
-from ..labelling import AnnotationError, LabelInput, validate
+from ..labelling import AnnotationError, LabelInput, count_labels, record_history, validate
 
 
 @dataclass
@@ -218,12 +218,10 @@ def _store(session: Session, project: Project, parsed) -> Report:
                 ann.updated_at = updated or now
                 action = "update"
                 report.updated += 1
-            session.add(AnnotationHistory(sentence_id=s.id, user_id=user.id, action=action,
-                                          label=d.label, spans=d.spans, comment=d.comment))
+            record_history(session, s.id, user.id, action, d.label, d.spans, d.comment)
         session.flush()
         for sid, n in delta.items():
-            session.execute(update(Sentence).where(Sentence.id == sid).values(
-                n_labels=Sentence.n_labels + n, full=Sentence.n_labels + n >= project.overlap))
+            count_labels(session, sid, n, project.overlap)
         session.commit()
     except BaseException:
         session.rollback()
