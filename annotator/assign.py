@@ -51,10 +51,19 @@ def _probe(fenced: bool, table, *where):
 # Body sentences still short of k labels that the user has not labelled (controls apart).
 # `full = false` rather than `full IS false`, which PostgreSQL cannot answer from an index.
 _OPEN_WHERE = (S.c.project_id == _pid, S.c.full == false(), S.c.kind == "body")
-_LEASED_BY_OTHERS = (select(func.count()).select_from(L)
-                     .where(L.c.sentence_id == S.c.id, L.c.user_id != _uid, L.c.expires_at > _now)
-                     .scalar_subquery())
-_FREE = S.c.n_labels + _LEASED_BY_OTHERS < bindparam("k")
+
+
+def has_free_slot(n_labels, sentence_id):
+    """The slot rule, written once: a sentence takes another annotator while its labels plus
+    the live leases of other annotators stay below k. (`n_labels` and `sentence_id` are
+    columns or expressions; uid, now and k are bound parameters.)"""
+    leased_by_others = (select(func.count()).select_from(L)
+                        .where(L.c.sentence_id == sentence_id, L.c.user_id != _uid,
+                               L.c.expires_at > _now).scalar_subquery())
+    return n_labels + leased_by_others < bindparam("k", type_=Integer)
+
+
+_FREE = has_free_slot(S.c.n_labels, S.c.id)
 _LIMIT = bindparam("lim")
 
 # The article of the user's latest label: finish it before starting another. The latest
@@ -129,10 +138,7 @@ def _pg_claims():
     out["pick_first"] = select(func.coalesce(out["pick_in_article"].scalar_subquery(),
                                              out["pick"].scalar_subquery()))
     sid = bindparam("sid", type_=Integer)
-    free = (select(S.c.n_labels).where(S.c.id == sid).scalar_subquery()
-            + select(func.count()).select_from(L).where(
-                L.c.sentence_id == sid, L.c.user_id != _uid, L.c.expires_at > _now)
-            .scalar_subquery()) < bindparam("k", type_=Integer)
+    free = has_free_slot(select(S.c.n_labels).where(S.c.id == sid).scalar_subquery(), sid)
     ins = pg_insert(L).from_select(
         ["sentence_id", "user_id", "project_id", "expires_at"],
         select(sid, bindparam("uid", type_=Integer), bindparam("pid", type_=Integer),
@@ -176,11 +182,8 @@ _DROP_EXPIRED = delete(L).where(L.c.user_id == _uid, L.c.expires_at <= _now)
 # otherwise every annotator queues behind the others on the first open sentence.
 _LOCK_SENTENCE = (select(S.c.id).where(S.c.id == bindparam("sid"))
                   .with_for_update(skip_locked=True))
-_RECOUNT = select(
-    S.c.n_labels,
-    select(func.count()).select_from(L).where(
-        L.c.sentence_id == S.c.id, L.c.user_id != _uid, L.c.expires_at > _now).scalar_subquery(),
-    exists().where(C.c.sentence_id == S.c.id)).where(S.c.id == bindparam("sid"))
+_RECOUNT = select(has_free_slot(S.c.n_labels, S.c.id),
+                  exists().where(C.c.sentence_id == S.c.id)).where(S.c.id == bindparam("sid"))
 
 
 def _lease_upsert(dialect: str):
@@ -303,8 +306,8 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
                 if conn.execute(_LOCK_SENTENCE, {"sid": sid}).first() is None:
                     chosen.add(sid)  # someone is leasing or labelling it right now: look further
                     continue
-                n, others, is_control = conn.execute(_RECOUNT, {**params, "sid": sid}).one()
-                if not is_control and n + others >= project.overlap:
+                free, is_control = conn.execute(_RECOUNT, {**params, "sid": sid}).one()
+                if not is_control and not free:
                     chosen.add(sid)  # lost the race; look further
                     continue
             _set_lease(conn, {**lease, "sid": sid})
