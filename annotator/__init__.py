@@ -19,11 +19,14 @@ def create_app(config: dict | None = None):
     from flask import Flask
 
     from . import config as conf
-    from .web import setup
+    from .cli import register
+    from .web import blueprints, errors, extensions, headers, input_checks
 
     instance = Path((config or {}).get("INSTANCE_PATH") or conf.instance_path())
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True,
                 template_folder=_asset_dir("templates"), static_folder=_asset_dir("static"))
     app.config.update(conf.load(instance, config))
-    setup.init_app(app)
+    for part in (extensions, input_checks, headers, errors, blueprints):
+        part.init_app(app)
+    register(app)
     return app

@@ -15,10 +15,11 @@ from ..writes import AnnotationError, LabelInput
 from ..articles import add_articles
 from ..db import begin_write
 from ..models import Sentence, User
-from .common import get_session, jsonl_download
+from .common import get_session, jsonl_download, stats_filters
 from .hints import matcher_for
 from .openapi import SPEC
-from .setup import csrf, error_response, limiter
+from .errors import error_response
+from .extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_AHEAD = 10
@@ -415,22 +416,7 @@ def stats(slug: str):
 
     project = _project(slug, "review")
     try:
-        return jsonify(project_stats(get_session(), project, **_stats_filters()))
+        return jsonify(project_stats(get_session(), project, **stats_filters()))
     except ValueError as err:
         raise ApiError(400, "invalid_filter", str(err)) from None
 
-
-def _stats_filters() -> dict:
-    args = request.args
-    out = {}
-    if args.get("article"):
-        if not all(x.isdigit() and len(x) <= 18 for x in args.getlist("article")):
-            raise ApiError(400, "invalid_filter", "article: article ids are whole numbers")
-        out["article_ids"] = [int(x) for x in args.getlist("article")]
-    if args.get("annotator"):
-        out["annotators"] = args.getlist("annotator")
-    if args.get("since"):
-        out["since"] = args["since"]
-    if args.get("until"):
-        out["until"] = args["until"]
-    return out

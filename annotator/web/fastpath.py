@@ -26,7 +26,9 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..db import begin_write
 from .. import hotpath, ingest
 from . import api
-from .setup import SECURITY_HEADERS, error_json
+from .errors import error_json
+from .headers import SECURITY_HEADERS
+from .input_checks import json_refusal
 
 _log = logging.getLogger(__name__)
 _NEXT = re.compile(r"/api/v1/projects/([A-Za-z0-9_.-]{1,64})/next")
@@ -82,6 +84,8 @@ class FastPath:
             return None
         raw = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(raw)
+        if json_refusal(raw):
+            return None  # Flask's input checks answer it
         try:
             data = ingest.json_loads(raw)
         except ValueError:
