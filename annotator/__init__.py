@@ -22,10 +22,13 @@ def create_app(config: dict | None = None):
     # the domain modules (segment, ingest, agreement, ...) must load without Flask.
     from flask import Flask
 
-    from .web import setup
+    from .cli import register
+    from .web import blueprints, errors, extensions, headers, input_checks
 
     app = Flask(__name__, instance_path=conf.instance_path(config), instance_relative_config=True,
                 template_folder=_asset_dir("templates"), static_folder=_asset_dir("static"))
     conf.configure(app, config)
-    setup.init_app(app)
+    for part in (extensions, input_checks, headers, errors, blueprints):
+        part.init_app(app)
+    register(app)
     return app

@@ -13,7 +13,8 @@ from ..access import Refused, allowed
 from ..labelling import AnnotationError
 from ..guidelines import render_markdown
 from .common import get_session, int_arg, project_for
-from .setup import error_response, wants_json, writes
+from .errors import error_response, wants_json
+from .extensions import writes
 
 bp = Blueprint("annotate", __name__)
 

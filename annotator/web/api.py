@@ -10,12 +10,13 @@ from flask_wtf.csrf import CSRFError
 from .. import controls, export, ingest, loop, progress, projects, users
 from ..access import Refused, allowed, require
 from ..articles import add_articles
-from ..review.stats import project_stats
-from ..models import Project
 from ..labelling import CONFLICTS, AnnotationError
-from .common import get_session, jsonl_download
+from ..models import Project
+from ..review.stats import project_stats
+from .common import get_session, jsonl_download, stats_filters
+from .errors import error_response
+from .extensions import csrf, limiter, writes
 from .openapi import SPEC
-from .setup import csrf, error_response, limiter, writes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -251,22 +252,7 @@ def import_articles(slug: str):
 def stats(slug: str):
     project = _project(slug, "review")
     try:
-        return jsonify(project_stats(get_session(), project, **_stats_filters()))
+        return jsonify(project_stats(get_session(), project, **stats_filters()))
     except ValueError as err:
         raise ApiError(400, "invalid_filter", str(err)) from None
 
-
-def _stats_filters() -> dict:
-    args = request.args
-    out = {}
-    if args.get("article"):
-        if not all(x.isdigit() and len(x) <= 18 for x in args.getlist("article")):
-            raise ApiError(400, "invalid_filter", "article: article ids are whole numbers")
-        out["article_ids"] = [int(x) for x in args.getlist("article")]
-    if args.get("annotator"):
-        out["annotators"] = args.getlist("annotator")
-    if args.get("since"):
-        out["since"] = args["since"]
-    if args.get("until"):
-        out["until"] = args["until"]
-    return out

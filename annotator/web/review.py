@@ -5,6 +5,8 @@ charts' layout from annotator.review.figures. Every page has a JSON twin (``?for
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -15,8 +17,7 @@ from ..review.adjudication import AdjudicationError
 from ..models import Annotation, Article, Sentence, User
 from ..projects import settings
 from ..review.stats import by_outlet, hint_quality, project_stats, review_figures
-from .api import _stats_filters
-from .common import get_session, page_arg, project_for, roles_required
+from .common import get_session, page_arg, project_for, roles_required, stats_filters
 
 bp = Blueprint("review", __name__)
 
@@ -65,7 +66,7 @@ def _filter_choices(session, project):
 def dashboard(slug: str):
     session = get_session()
     project = project_for(slug, current_user, "review")
-    filters = _stats_filters()
+    filters = stats_filters()
     try:
         stats = project_stats(session, project, **filters)
         extra = review_figures(session, project, **filters)
@@ -127,8 +128,6 @@ FILTER_KEYS = ("article", "annotator", "since", "until", "hints")
 
 def _with_filters(base: str, **extra) -> str:
     """`base` with the request's known filters (repeated ones kept) and `extra` as its query."""
-    from urllib.parse import urlencode
-
     pairs = [(k, v) for k, v in request.args.items(multi=True) if k in FILTER_KEYS and k not in extra]
     pairs += list(extra.items())
     return f"{base}?{urlencode(pairs)}" if pairs else base
