@@ -1,9 +1,9 @@
 """The annotate loop: next (with look-ahead), label, unlabel, skip, back and progress
 (no Flask import).
 
-The annotate page, its JavaScript (through the API), API clients and the CLI all call these
-functions and get the same data: the page renders what `next_batch` returns, the API sends it
-as JSON. Each rule has its home elsewhere and is only called from here: who may do what
+The annotate page, its JavaScript (through the API) and API clients all call these functions
+and get the same data: the page renders what `next_batch` returns, its JSON twin and the API
+send it as JSON. Each rule has its home elsewhere and is only called from here: who may do what
 (access.allowed), which sentence comes next (assign), the label write (labelling), the sentence
 view (sentences) and progress (progress).
 """
@@ -20,10 +20,9 @@ from . import assign, controls, labelling, progress, projects, sentences
 from .access import Refused, require
 from .hints.lexicon import DEFAULT_LEXICON
 from .hints.matcher import Matcher
-from .models import Sentence
-from .timestamps import iso_utc
+from .models import Project, Sentence
 from .projects import ProjectRef
-from .labelling import LabelInput
+from .timestamps import iso_utc
 
 MAX_AHEAD = 10
 # Seconds a `next` may reuse the total of progress (see progress.of_user).
@@ -45,11 +44,10 @@ def project_for(session: Session, slug: str, user, action: str = "annotate") -> 
     return require(user, action, projects.ref_by_slug(session, slug, user), f"No project {slug!r}.")
 
 
-_S = Sentence.__table__
+_S, _P = Sentence.__table__, Project.__table__
 _SENTENCE = (select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text, _S.c.kind,
                     *projects.ref_columns(bindparam("uid")))
-             .select_from(_S.join(projects.Project.__table__,
-                                  projects.Project.__table__.c.id == _S.c.project_id))
+             .select_from(_S.join(_P, _P.c.id == _S.c.project_id))
              .where(_S.c.id == bindparam("sid")))
 
 
@@ -128,7 +126,7 @@ def label(session: Session, project: ProjectRef, sentence: SentenceRef, user,
     hints_shown) through labelling.save and commit. (answer, created): the stored label with its
     `outcome`, and the known answer of a control item where the project shows it.
     labelling.AnnotationError where the label cannot be stored."""
-    ann, outcome = labelling.save(session, project, sentence, user, LabelInput(
+    ann, outcome = labelling.save(session, project, sentence, user, labelling.LabelInput(
         label=data.get("label"), spans=data.get("spans"), comment=data.get("comment"),
         seconds=data.get("seconds"), hints_shown=data.get("hints_shown")))
     body = annotation_json(ann)
