@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import config as conf
+
 __version__ = "0.1.0"
 
 _HERE = Path(__file__).resolve().parent
@@ -16,14 +18,17 @@ def _asset_dir(name: str) -> str:
 
 def create_app(config: dict | None = None):
     """The one app factory. `config` overrides every other source (used by tests)."""
+    # Imported here, not above: every `import annotator.<module>` runs this file first, and
+    # the domain modules (segment, ingest, agreement, ...) must load without Flask.
     from flask import Flask
 
-    from . import config as conf
-    from .web import setup
+    from .cli import register
+    from .web import blueprints, errors, extensions, headers, input_checks
 
-    instance = Path((config or {}).get("INSTANCE_PATH") or conf.instance_path())
-    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True,
+    app = Flask(__name__, instance_path=conf.instance_path(config), instance_relative_config=True,
                 template_folder=_asset_dir("templates"), static_folder=_asset_dir("static"))
-    app.config.update(conf.load(instance, config))
-    setup.init_app(app)
+    conf.configure(app, config)
+    for part in (extensions, input_checks, headers, errors, blueprints):
+        part.init_app(app)
+    register(app)
     return app

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .db import begin_write, refresh_statistics
 from .ingest import ArticleIn
-from .models import Article, Project, Sentence
+from .models import Article, ControlItem, Project, Sentence
 from .segment import KINDS, Unit, normalize_for_hash, segment
 
 # Below this many articles a process pool costs more than it saves.
@@ -34,7 +34,7 @@ def _segment_one(pair: tuple[str, str]) -> list[Unit]:
     return segment(text, title=title)  # a body line repeating the headline is a duplicate
 
 
-def _segment_all(pairs: list[tuple[str, str]]) -> list[list[Unit]]:
+def segment_all(pairs: list[tuple[str, str]]) -> list[list[Unit]]:
     workers = min(os.cpu_count() or 1, 8)
     if len(pairs) < PARALLEL_MIN or workers < 2:
         return [_segment_one(p) for p in pairs]
@@ -64,7 +64,7 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
         fresh.append((art, digest))
     # Segmenting is the slow part: it runs before the write transaction, so that a long
     # import does not hold SQLite's write lock (and every annotator's writes) while it computes.
-    segmented = _segment_all([(a.text, a.title) for a, _ in fresh])
+    segmented = segment_all([(a.text, a.title) for a, _ in fresh])
     begin_write(session)
     try:
         stored = _known(session, project)  # another import may have added some meanwhile
@@ -119,8 +119,6 @@ def _skip(report: ImportReport, art: ArticleIn, origin: str) -> None:
 def set_kind(session: Session, sentence: Sentence, kind: str) -> None:
     """Change a unit's kind. A unit that stops being body also stops being a control item
     (only body sentences are served)."""
-    from .models import ControlItem
-
     if kind not in KINDS:
         raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")
     begin_write(session)

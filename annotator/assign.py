@@ -11,11 +11,12 @@ This is the hot path of the annotate loop, so the statements are built once, wit
 parameters, and run as Core statements on the session's connection: no ORM loading, no
 statement construction per request. Each search is one query that stops at the first sentence
 with a free slot (n_labels + live leases of others < k), walking the queue index in order.
+Where PostgreSQL and SQLite need different SQL (row locks, upserts), both stand side by side
+here.
 """
 from __future__ import annotations
 
 import math
-import time
 from datetime import timedelta
 
 from sqlalchemy import (Integer, and_, bindparam, delete, exists, false, func, literal, literal_column,
@@ -25,10 +26,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .db import begin_write
-from .prepared import Prepared
 from .models import Annotation, ControlItem, Lease, Project, Sentence, Skip, User, utcnow
 from .projects import settings
-from .sentences import view_of
 
 S, A, L = Sentence.__table__, Annotation.__table__, Lease.__table__
 K, C = Skip.__table__, ControlItem.__table__
@@ -52,10 +51,19 @@ def _probe(fenced: bool, table, *where):
 # Body sentences still short of k labels that the user has not labelled (controls apart).
 # `full = false` rather than `full IS false`, which PostgreSQL cannot answer from an index.
 _OPEN_WHERE = (S.c.project_id == _pid, S.c.full == false(), S.c.kind == "body")
-_LEASED_BY_OTHERS = (select(func.count()).select_from(L)
-                     .where(L.c.sentence_id == S.c.id, L.c.user_id != _uid, L.c.expires_at > _now)
-                     .scalar_subquery())
-_FREE = S.c.n_labels + _LEASED_BY_OTHERS < bindparam("k")
+
+
+def has_free_slot(n_labels, sentence_id):
+    """The slot rule, written once: a sentence takes another annotator while its labels plus
+    the live leases of other annotators stay below k. (`n_labels` and `sentence_id` are
+    columns or expressions; uid, now and k are bound parameters.)"""
+    leased_by_others = (select(func.count()).select_from(L)
+                        .where(L.c.sentence_id == sentence_id, L.c.user_id != _uid,
+                               L.c.expires_at > _now).scalar_subquery())
+    return n_labels + leased_by_others < bindparam("k", type_=Integer)
+
+
+_FREE = has_free_slot(S.c.n_labels, S.c.id)
 _LIMIT = bindparam("lim")
 
 # The article of the user's latest label: finish it before starting another. The latest
@@ -72,8 +80,7 @@ _CURRENT_ARTICLE = (select(S.c.article_id).select_from(A.join(S, S.c.id == A.c.s
 
 def held_by(user, project, now, fenced: bool = False):
     """The sentences leased to `user` in `project`, live at `now` and not labelled by them,
-    oldest lease first (columns or bound parameters: annotator.hotpath reads them with the
-    token)."""
+    oldest lease first."""
     return (select(L.c.sentence_id)
             .where(L.c.user_id == user, L.c.project_id == project, L.c.expires_at > now,
                    ~_probe(fenced, A, A.c.sentence_id == L.c.sentence_id, A.c.user_id == user))
@@ -107,9 +114,6 @@ def _walks(fenced: bool) -> dict:
 
 
 _FENCED, _PLAIN = _walks(True), _walks(False)
-# The same statements, run on the DBAPI cursor (annotator/prepared.py): plain, fenced.
-_RUN = ({name: Prepared(stmt) for name, stmt in _PLAIN.items()},
-        {name: Prepared(stmt) for name, stmt in _FENCED.items()})
 
 
 def _pg_claims():
@@ -134,10 +138,7 @@ def _pg_claims():
     out["pick_first"] = select(func.coalesce(out["pick_in_article"].scalar_subquery(),
                                              out["pick"].scalar_subquery()))
     sid = bindparam("sid", type_=Integer)
-    free = (select(S.c.n_labels).where(S.c.id == sid).scalar_subquery()
-            + select(func.count()).select_from(L).where(
-                L.c.sentence_id == sid, L.c.user_id != _uid, L.c.expires_at > _now)
-            .scalar_subquery()) < bindparam("k", type_=Integer)
+    free = has_free_slot(select(S.c.n_labels).where(S.c.id == sid).scalar_subquery(), sid)
     ins = pg_insert(L).from_select(
         ["sentence_id", "user_id", "project_id", "expires_at"],
         select(sid, bindparam("uid", type_=Integer), bindparam("pid", type_=Integer),
@@ -145,68 +146,44 @@ def _pg_claims():
     out["lease_if_free"] = ins.on_conflict_do_update(
         index_elements=[L.c.sentence_id, L.c.user_id],
         set_={"expires_at": ins.excluded.expires_at}).returning(L.c.sentence_id)
-    # The same lease, answered with what `next` shows of the sentence (sentences.view_of):
-    # no rows when the slot was taken. One round trip fewer per `next`.
-    leased = out["lease_if_free"].cte("leased")
-    out["lease_and_view"] = view_of(select(leased.c.sentence_id).scalar_subquery()).add_cte(leased)
     return out
 
 
 _PG = _pg_claims()
-_RUN_PG = {name: Prepared(_PG[name]) for name in ("pick_first", "lease_if_free", "lease_and_view")}
 
 
-def _pg_claim(conn, params: dict, lease: dict, exclude: set[int],
-              read: dict | None = None) -> int | None:
-    """Pick, lock and lease the first free sentence (PostgreSQL); None if there is none.
-    With `read`, the sentence's view rows are read with the lease, into read[id]."""
+def _pg_claim(conn, params: dict, lease: dict, exclude: set[int]) -> int | None:
+    """Pick, lock and lease the first free sentence (PostgreSQL); None if there is none."""
     while True:
-        if exclude:  # an IN list: through SQLAlchemy, one walk after the other
+        if exclude:  # one walk after the other, passing over `exclude`
             sid = None
             for name in ("pick_in_article_except", "pick_except"):
                 sid = conn.execute(_PG[name], {**params, "ex": list(exclude)}).scalar()
                 if sid is not None:
                     break
         else:
-            sid = _RUN_PG["pick_first"].scalar(conn, params)
+            sid = conn.execute(_PG["pick_first"], params).scalar()
         if sid is None:
             return None
         args = {**lease, "sid": sid, "now": params["now"], "k": params["k"]}
-        if read is None:
-            if _RUN_PG["lease_if_free"].scalar(conn, args) is not None:
-                return sid
-        else:
-            rows = _RUN_PG["lease_and_view"].rows(conn, args)
-            if rows:
-                read[sid] = rows
-                return sid
+        if conn.execute(_PG["lease_if_free"], args).scalar() is not None:
+            return sid
         exclude.add(sid)  # lost the race: full in the snapshot taken after the lock
 
 
 def walks(dialect: str) -> dict:
     """The queue-walking statements for a database dialect (bench/load.py shows their plans)."""
     return _PLAIN if dialect == "sqlite" else _FENCED
+
+
 _DROP_EXPIRED = delete(L).where(L.c.user_id == _uid, L.c.expires_at <= _now)
 # PostgreSQL: serialise leases on one sentence across connections, then count again. A row
 # another transaction holds (leasing or labelling it) is passed over rather than waited for:
 # otherwise every annotator queues behind the others on the first open sentence.
 _LOCK_SENTENCE = (select(S.c.id).where(S.c.id == bindparam("sid"))
                   .with_for_update(skip_locked=True))
-_RECOUNT = select(
-    S.c.n_labels,
-    select(func.count()).select_from(L).where(
-        L.c.sentence_id == S.c.id, L.c.user_id != _uid, L.c.expires_at > _now).scalar_subquery(),
-    exists().where(C.c.sentence_id == S.c.id)).where(S.c.id == bindparam("sid"))
-_DONE = select(func.count()).select_from(A).where(A.c.user_id == _uid, A.c.project_id == _pid)
-# What is still open to a user, counted as two index walks that stay cheap without fresh
-# planner statistics: the project's open sentences, less those of them the user labelled.
-_NOT_CONTROL = ~exists().where(C.c.sentence_id == S.c.id)
-_OPEN_IN_PROJECT = select(func.count()).select_from(S).where(*_OPEN_WHERE, _NOT_CONTROL)
-_MINE_OPEN = (select(func.count()).select_from(A.join(S, S.c.id == A.c.sentence_id))
-              .where(A.c.user_id == _uid, A.c.project_id == _pid, *_OPEN_WHERE, _NOT_CONTROL))
-# Both in one statement: one snapshot on PostgreSQL, whose read-committed statements each
-# take their own.
-_REMAINING = select(_OPEN_IN_PROJECT.scalar_subquery() - _MINE_OPEN.scalar_subquery())
+_RECOUNT = select(has_free_slot(S.c.n_labels, S.c.id),
+                  exists().where(C.c.sentence_id == S.c.id)).where(S.c.id == bindparam("sid"))
 
 
 def _lease_upsert(dialect: str):
@@ -234,8 +211,7 @@ def _set_lease(conn, params: dict) -> None:
 
 def _first_free(conn, name: str, params: dict, exclude: set[int]) -> int | None:
     """The first sentence of walk `name`'s order with a free slot that is not in `exclude`."""
-    run = _RUN[conn.dialect.name != "sqlite"][name]
-    for (sid,) in run.rows(conn, {**params, "lim": len(exclude) + 1}):
+    for sid in conn.execute(walks(conn.dialect.name)[name], {**params, "lim": len(exclude) + 1}).scalars():
         if sid not in exclude:
             return sid
     return None
@@ -286,30 +262,22 @@ def held(session: Session, project: Project, user: User, now=None) -> list[int]:
 
 
 def lease_next(session: Session, project: Project, user: User, count: int = 1,
-               now=None, commit: bool = True, leases: tuple[list[int], bool] | None = None,
-               read: dict | None = None) -> list[int]:
-    """Ids of up to `count` sentences for the user, each leased to them; commits the leases
-    (with commit=False the caller commits, after reading what it shows in the same transaction).
-
-    `project` and `user` need only `id` (and the project `overlap` and `settings`). `leases`,
-    where the caller read them in this transaction: (the first `count` sentences leased to
-    the user here and unlabelled, oldest lease first; whether any of their leases expired).
-    `read`, a dict: on PostgreSQL a sentence leased anew comes with its view rows
-    (sentences.view_of), put into read[id] for hotpath.views."""
+               now=None, commit: bool = True) -> list[int]:
+    """Ids of up to `count` sentences for the user, each leased to them: first those leased to
+    them here already, then new ones. Commits the leases (with commit=False the caller commits,
+    after reading what it shows in the same transaction). `project` and `user` need only `id`
+    (and the project `overlap` and `settings`)."""
     now = now or utcnow()
     cfg = settings(project)
     begin_write(session)
     conn = session.connection()
     params = {"uid": user.id, "pid": project.id, "now": now, "k": project.overlap}
-    if leases is not None:
-        picked, expired = list(leases[0]), leases[1]
-    else:
-        picked, expired = [], False
-        for sid, here, live, unlabelled in _RUN[conn.dialect.name != "sqlite"]["leases"].rows(conn, params):
-            if not live:
-                expired = True
-            elif here and unlabelled:
-                picked.append(sid)
+    picked, expired = [], False
+    for sid, here, live, unlabelled in conn.execute(walks(conn.dialect.name)["leases"], params):
+        if not live:
+            expired = True
+        elif here and unlabelled:
+            picked.append(sid)
     picked = picked[:count]
     chosen = set(picked)
     if len(picked) < count:
@@ -320,7 +288,7 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
             sid = _control_due(session, project, user, cfg["control_rate"], chosen)
             if sid is None and conn.dialect.name == "postgresql":
                 tried = set(chosen)
-                sid = _pg_claim(conn, params, lease, tried, read)
+                sid = _pg_claim(conn, params, lease, tried)
                 if sid is not None:
                     picked.append(sid)
                     chosen.add(sid)
@@ -338,8 +306,8 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
                 if conn.execute(_LOCK_SENTENCE, {"sid": sid}).first() is None:
                     chosen.add(sid)  # someone is leasing or labelling it right now: look further
                     continue
-                n, others, is_control = conn.execute(_RECOUNT, {**params, "sid": sid}).one()
-                if not is_control and n + others >= project.overlap:
+                free, is_control = conn.execute(_RECOUNT, {**params, "sid": sid}).one()
+                if not is_control and not free:
                     chosen.add(sid)  # lost the race; look further
                     continue
             _set_lease(conn, {**lease, "sid": sid})
@@ -365,47 +333,3 @@ def next_sentences(session: Session, project: Project, user: User, count: int = 
 def next_sentence(session: Session, project: Project, user: User, now=None) -> Sentence | None:
     found = next_sentences(session, project, user, 1, now)
     return found[0] if found else None
-
-
-# Totals computed in this process: (project id, user id) -> (monotonic time, total).
-_totals: dict[tuple[int, int], tuple[float, int]] = {}
-_TOTALS_MAX = 10_000
-
-
-def progress(session: Session, project: Project, user: User, max_age: float = 0,
-             done: int | None = None) -> dict:
-    """done: the user's labels here; total: done plus what is still open to them.
-
-    Counting what is still open walks every open sentence of the project, so the annotate
-    loop's API (where this comes with every sentence) passes `max_age`: `done` is always
-    counted, `total` may then be one computed in this process at most `max_age` seconds ago.
-    The user's own labels never change their total (each moves one sentence from open to
-    done); only other people's work (sentences filled), imports and settings do, and those
-    show within `max_age` seconds. `forget_totals()` drops what is kept. `done` may be given
-    when the caller counted it already (in the same transaction).
-    """
-    conn = session.connection()
-    params = {"uid": user.id, "pid": project.id}
-    if done is None:
-        done = conn.execute(_DONE, params).scalar()
-    key = (project.id, user.id)
-    if max_age > 0:
-        kept = _totals.get(key)
-        if kept is not None and time.monotonic() - kept[0] < max_age:
-            return {"done": done, "total": max(kept[1], done)}
-    remaining = max(0, conn.execute(_REMAINING, params).scalar())
-    total = done + remaining
-    if len(_totals) >= _TOTALS_MAX:
-        _totals.clear()
-    _totals[key] = (time.monotonic(), total)
-    return {"done": done, "total": total}
-
-
-def forget_totals(project_id: int | None = None) -> None:
-    """Drop the totals kept by progress(max_age=...), for one project or all."""
-    if project_id is None:
-        _totals.clear()
-        return
-    for key in list(_totals):
-        if key[0] == project_id:
-            _totals.pop(key, None)

@@ -8,11 +8,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import create_app
-from .export import KINDS
+from . import create_app, export, ingest, projects, users
+from .articles import add_articles
+from .backup import BackupError, backup
+from .db import alembic_config, upgrade
+from .demo import load_demo
+from .export.annotation_import import import_annotations
+from .export.card import dataset_card
+from .review.stats import hint_quality, project_stats
+from .web.serve import serve
 
 
 def _session():
@@ -20,8 +30,6 @@ def _session():
 
 
 def _project(session, slug: str):
-    from . import projects
-
     project = projects.by_slug(session, slug)
     if project is None:
         raise click.ClickException(f"no project {slug!r} (see `annotator create-project`)")
@@ -29,8 +37,6 @@ def _project(session, slug: str):
 
 
 def _user(session, name: str):
-    from . import users
-
     user = users.by_name(session, name)
     if user is None:
         raise click.ClickException(f"no user {name!r} (see `annotator create-user`)")
@@ -41,8 +47,6 @@ def _user(session, name: str):
 @with_appcontext
 def init_cmd():
     """Create or upgrade the database."""
-    from .db import upgrade
-
     upgrade(current_app.extensions["annotator.engine"])
     url = current_app.extensions["annotator.engine"].url.render_as_string(hide_password=True)
     click.echo(f"Database ready: {url}")
@@ -52,8 +56,6 @@ def init_cmd():
 @with_appcontext
 def demo_cmd():
     """Demo project "demo", demo users and articles (idempotent)."""
-    from .demo import load_demo
-
     with _session() as session:
         lines = load_demo(session, Path(current_app.instance_path))
     for line in lines:
@@ -67,8 +69,6 @@ def demo_cmd():
 @with_appcontext
 def create_user_cmd(name, role, password_stdin):
     """Create a user; without --password-stdin a password is generated and printed once."""
-    from . import users
-
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else users.generate_password()
     with _session() as session:
         try:
@@ -92,8 +92,6 @@ def create_user_cmd(name, role, password_stdin):
 @with_appcontext
 def create_project_cmd(slug, name, overlap, guidelines, members, labels_file):
     """Create a project."""
-    from . import projects
-
     with _session() as session:
         member_rows = [_user(session, n.strip()) for n in members.split(",") if n.strip()]
         try:
@@ -113,9 +111,6 @@ def create_project_cmd(slug, name, overlap, guidelines, members, labels_file):
 @with_appcontext
 def import_cmd(slug, files):
     """Import articles from .txt .md .jsonl .html files ('-' reads JSONL from stdin)."""
-    from . import ingest
-    from .articles import add_articles
-
     with _session() as session:
         project = _project(session, slug)
         for name in files:
@@ -141,9 +136,6 @@ def import_cmd(slug, files):
 @with_appcontext
 def import_annotations_cmd(slug, file):
     """Read an `annotations` export (or a minimal converted file) back, all or nothing."""
-    from .annotation_import import import_annotations
-    from .ingest import IngestError
-
     with _session() as session:
         project = _project(session, slug)
         try:
@@ -151,7 +143,7 @@ def import_annotations_cmd(slug, file):
             report = import_annotations(session, project, "stdin" if file == "-" else file, data)
         except OSError as err:
             raise click.ClickException(f"{file}: {err.strerror}") from None
-        except IngestError as err:
+        except ingest.IngestError as err:
             raise click.ClickException(f"{err} (nothing imported)") from None
     older = f", {report.older} older than the stored label (kept)" if report.older else ""
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged{older}")
@@ -161,7 +153,7 @@ def import_annotations_cmd(slug, file):
 
 @click.command("export")
 @click.argument("slug")
-@click.option("--kind", type=click.Choice(list(KINDS)),
+@click.option("--kind", type=click.Choice(list(export.KINDS)),
               default="annotations",
               show_default=True)
 @click.option("-o", "--output", help="File path, or '-' for standard output.")
@@ -169,8 +161,6 @@ def import_annotations_cmd(slug, file):
 @with_appcontext
 def export_cmd(slug, kind, output, card):
     """Write a project's labels as JSONL (default export/SLUG-YYYYMMDDTHHMMSSZ.jsonl)."""
-    from . import export
-
     with _session() as session:
         project = _project(session, slug)
         if output == "-":
@@ -192,8 +182,6 @@ def export_cmd(slug, kind, output, card):
         os.replace(tmp, path)  # a reader never sees half a file
         click.echo(f"{n} records written to {path}")
         if card:
-            from .card import dataset_card
-
             readme = path.with_name("README.md")
             readme.write_text(dataset_card(session, project, kind, path.name), encoding="utf-8")
             click.echo(f"Dataset card written to {readme}")
@@ -210,8 +198,6 @@ def export_cmd(slug, kind, output, card):
 @with_appcontext
 def stats_cmd(slug, as_json, articles, annotators, since, until, hints):
     """Agreement statistics of a project (the same JSON as GET /api/v1/projects/SLUG/stats)."""
-    from .stats import hint_quality, project_stats
-
     filters = {}
     if articles:
         filters["article_ids"] = list(articles)
@@ -288,8 +274,6 @@ def _stats_table(s: dict) -> str:
 @with_appcontext
 def token_cmd(name, token_name):
     """Print a new API token for user NAME (alone on the last line)."""
-    from . import users
-
     with _session() as session:
         user = _user(session, name)
         _, token = users.create_token(session, user, token_name)
@@ -306,8 +290,6 @@ def token_cmd(name, token_name):
 @with_appcontext
 def serve_cmd(host, port, workers, threads):
     """Serve with a production WSGI server (gunicorn; waitress where gunicorn cannot run)."""
-    from .serve import serve
-
     if not schema_is_current(current_app.extensions["annotator.engine"]):
         raise click.ClickException("the database is not at the newest schema: run `annotator init` first")
 
@@ -317,7 +299,7 @@ def serve_cmd(host, port, workers, threads):
         click.echo(f"note: the sign-in limit ({current_app.config['LOGIN_RATE_LIMIT']}) is counted "
                    f"per worker ({workers}); set RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379, "
                    f"pip install 'annotator[redis]') to share it, see docs/deploy.md", err=True)
-    serve(host, port, workers, threads)
+    serve(current_app._get_current_object(), host, port, workers, threads)
 
 
 @click.command("backup")
@@ -325,8 +307,6 @@ def serve_cmd(host, port, workers, threads):
 @with_appcontext
 def backup_cmd(path):
     """Write a consistent snapshot of the SQLite database to PATH (PostgreSQL: see pg_dump)."""
-    from .backup import BackupError, backup
-
     try:
         report = backup(current_app.extensions["annotator.engine"], path)
     except BackupError as err:
@@ -346,10 +326,7 @@ def register(app) -> None:
 
 class _Group(FlaskGroup):
     """Database errors become one line on standard error, not a traceback."""
-
     def invoke(self, ctx):
-        from sqlalchemy.exc import OperationalError, ProgrammingError
-
         try:
             return super().invoke(ctx)
         except (OperationalError, ProgrammingError) as err:
@@ -365,11 +342,6 @@ def _missing_schema(err) -> bool:
 
 
 def schema_is_current(engine) -> bool:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    from .db import alembic_config
-
     heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
     with engine.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads()) == heads

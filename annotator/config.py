@@ -1,7 +1,10 @@
-"""Configuration: defaults, then instance/config.py, then ANNOTATOR_* environment variables."""
+"""Configuration, lowest to highest precedence: DEFAULTS, <instance>/config.py, ANNOTATOR_*
+environment variables (read as JSON where they parse), the dict given to create_app.
+
+Loading is Flask's own (Config.from_pyfile, Config.from_prefixed_env); this module holds the
+defaults, the instance folder's override and the settings derived from the instance folder."""
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from pathlib import Path
@@ -19,29 +22,38 @@ DEFAULTS = {
     "PROXY_FIX": 0,  # number of trusted reverse proxies in front of the app
     "LOGIN_RATE_LIMIT": "10 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
-    "EXPORT_DIR": None,  # None: <repo or cwd>/export
-    "FAST_PATH": True,  # token `next` and label requests skip Flask (annotator/web/fastpath.py)
+    "EXPORT_DIR": None,  # None: export/ beside the instance folder (the repository's in a checkout)
 }
 
-
-def instance_path() -> Path:
-    """instance/ beside the package in a checkout, or ANNOTATOR_INSTANCE_PATH."""
-    env = os.environ.get("ANNOTATOR_INSTANCE_PATH")
-    if env:
-        return Path(env).resolve()
-    return Path(__file__).resolve().parent.parent / "instance"
+ENV_PREFIX = "ANNOTATOR"
 
 
-def _coerce(raw: str):
-    """Environment values are strings; accept JSON literals (numbers, true/false, null)."""
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
+def instance_path(overrides: dict | None = None) -> str | None:
+    """The instance folder asked for (create_app's INSTANCE_PATH, then ANNOTATOR_INSTANCE_PATH),
+    absolute as Flask requires; None lets Flask choose: instance/ in a checkout,
+    <prefix>/var/annotator-instance for an installed package (never site-packages)."""
+    asked = (overrides or {}).get("INSTANCE_PATH") or os.environ.get(f"{ENV_PREFIX}_INSTANCE_PATH")
+    return str(Path(asked).resolve()) if asked else None
+
+
+def configure(app, overrides: dict | None = None) -> None:
+    """Fill app.config from every source in order of precedence, then the derived defaults.
+    `app` is a Flask app built with instance_relative_config=True."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    app.config.update(overrides or {})
+    instance = Path(app.instance_path)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'annotator.db'}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secret_key(instance)
+    if not app.config["EXPORT_DIR"]:
+        app.config["EXPORT_DIR"] = str(instance.parent / "export")
 
 
 def secret_key(instance: Path) -> str:
-    """Generated once into instance/secret_key (mode 600), never committed."""
+    """Generated once into <instance>/secret_key (mode 600), never committed."""
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()
@@ -51,23 +63,3 @@ def secret_key(instance: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
-
-
-def load(instance: Path, overrides: dict | None = None) -> dict:
-    cfg = dict(DEFAULTS)
-    pyconf = instance / "config.py"
-    if pyconf.exists():
-        namespace: dict = {}
-        exec(compile(pyconf.read_text(), str(pyconf), "exec"), namespace)
-        cfg.update({k: v for k, v in namespace.items() if k.isupper()})
-    for key, raw in os.environ.items():
-        if key.startswith("ANNOTATOR_") and key != "ANNOTATOR_INSTANCE_PATH":
-            cfg[key.removeprefix("ANNOTATOR_")] = _coerce(raw) if key != "ANNOTATOR_DATABASE_URL" else raw
-    cfg.update(overrides or {})
-    if not cfg["DATABASE_URL"]:
-        cfg["DATABASE_URL"] = f"sqlite:///{instance / 'annotator.db'}"
-    if not cfg.get("SECRET_KEY"):
-        cfg["SECRET_KEY"] = secret_key(instance)
-    if not cfg["EXPORT_DIR"]:
-        cfg["EXPORT_DIR"] = str(instance.parent / "export")
-    return cfg

@@ -1,6 +1,7 @@
 """SQLAlchemy 2.0 models. The schema itself lives in Alembic migrations (annotator/migrations)."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
@@ -61,8 +62,6 @@ class User(Base):
         return f"{self.id}.{self.session_fingerprint()}"
 
     def session_fingerprint(self) -> str:
-        import hashlib
-
         return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:12]
 
     def can_review(self) -> bool:
@@ -99,6 +98,14 @@ class Project(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[User]] = relationship(secondary="project_members", lazy="selectin")
+
+    # What access.allowed asks of a project (projects.ProjectRef answers the same).
+    @property
+    def has_members(self) -> bool:
+        return bool(self.members)
+
+    def lists(self, user) -> bool:
+        return any(m.id == user.id for m in self.members)
 
 
 class ProjectMember(Base):

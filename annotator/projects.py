@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import exists, select
+from dataclasses import dataclass
+
+from sqlalchemy import Text, bindparam, cast, exists, select, update
 from sqlalchemy.orm import Session
 
+from .access import allowed
 from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
-from .models import Annotation, Project, User
+from .models import Annotation, Project, ProjectMember, Sentence, User
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SPAN_MODES = ("off", "optional", "required")
@@ -117,50 +120,65 @@ def set_labels(session: Session, project: Project, labels: list[dict]) -> None:
 
 def is_member(project: Project, user: User) -> bool:
     """A project with no members listed is open to every annotator."""
-    return not project.members or any(m.id == user.id for m in project.members)
-
-
-def allowed(role: str, has_members: bool, listed: bool, purpose: str) -> bool:
-    """The one access rule, for a user of `role` in a project (with or without a member list,
-    the user `listed` in it or not): may they `purpose` (annotate | see | review | admin)?
-
-    Admins may do anything. Annotators annotate where they are members or the project is open.
-    A reviewer sees everyone's labels, so annotates only where explicitly listed."""
-    if purpose == "annotate":
-        return role == "admin" or listed or (role == "annotator" and not has_members)
-    if purpose == "see":
-        return role in ("admin", "reviewer") or listed or not has_members
-    if purpose == "review":
-        return role in ("admin", "reviewer")
-    if purpose == "admin":
-        return role == "admin"
-    raise ValueError(f"purpose: {purpose!r}")
-
-
-def _allowed(project: Project, user: User, purpose: str) -> bool:
-    return allowed(user.role, bool(project.members), any(m.id == user.id for m in project.members),
-                   purpose)
-
-
-def can_annotate(project: Project, user: User) -> bool:
-    return _allowed(project, user, "annotate")
-
-
-def can_see(project: Project, user: User) -> bool:
-    return _allowed(project, user, "see")
+    return not project.has_members or project.lists(user)
 
 
 def visible_projects(session: Session, user: User) -> list[Project]:
     projects = session.scalars(select(Project).order_by(Project.name)).all()
-    return [p for p in projects if can_see(p, user)]
+    return [p for p in projects if allowed(user, "see", p)]
+
+
+@dataclass(slots=True)
+class ProjectRef:
+    """A project as the annotate loop reads it, in one query with the viewer's membership:
+    what access.allowed, projects.settings and the loop's statements use of a Project."""
+
+    id: int
+    slug: str
+    name: str
+    overlap: int
+    labels: list
+    settings: dict
+    lexicon_json: str | None  # the stored JSON text: a cache key for the hint matcher
+    has_members: bool
+    viewer_listed: bool
+    viewer_id: int
+
+    def lists(self, user) -> bool:
+        if user.id != self.viewer_id:
+            raise ValueError("this ProjectRef was read for another user")
+        return self.viewer_listed
+
+
+_P, _M = Project.__table__, ProjectMember.__table__
+
+
+def ref_columns(user_id):
+    """The columns of a ProjectRef (less viewer_id), for `user_id` (a value or a column)."""
+    return (_P.c.id, _P.c.slug, _P.c.name, _P.c.overlap, _P.c.labels, _P.c.settings,
+            cast(_P.c.lexicon, Text),
+            exists().where(_M.c.project_id == _P.c.id),
+            exists().where(_M.c.project_id == _P.c.id, _M.c.user_id == user_id))
+
+
+def make_ref(values, user_id: int) -> ProjectRef:
+    """A ProjectRef from the values of ref_columns()."""
+    pid, slug, name, overlap, labels, settings_, lexicon, has_members, listed = values
+    return ProjectRef(pid, slug, name, overlap, labels, settings_ or {}, lexicon,
+                      bool(has_members), bool(listed), user_id)
+
+
+_REF_BY_SLUG = select(*ref_columns(bindparam("uid"))).where(_P.c.slug == bindparam("slug"))
+
+
+def ref_by_slug(session: Session, slug: str, user) -> ProjectRef | None:
+    """The project named `slug` as `user` sees it (one query), or None."""
+    row = session.connection().execute(_REF_BY_SLUG, {"uid": user.id, "slug": slug}).first()
+    return None if row is None else make_ref(row, user.id)
 
 
 def set_overlap(session: Session, project: Project, overlap: int) -> None:
     """Change k and recompute which sentences are full."""
-    from sqlalchemy import update
-
-    from .models import Sentence
-
     project.overlap = check_overlap(overlap)
     session.execute(update(Sentence).where(Sentence.project_id == project.id)
                     .values(full=Sentence.n_labels >= project.overlap))

@@ -1,7 +1,10 @@
-"""A sentence as the annotate page and the API show it: text, context, hints (no Flask import)."""
+"""The sentence view: a sentence as the annotate page, the API and review show it, with its
+context and hints (no Flask import). `views` is the one place that builds it."""
 from __future__ import annotations
 
-from sqlalchemy import null, or_, select, union_all
+from functools import lru_cache
+
+from sqlalchemy import bindparam, literal, literal_column, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from .models import Annotation, Article, Project, Sentence, User
@@ -10,56 +13,80 @@ CONTEXT = 2
 CONTEXT_KINDS = ("body", "heading")
 CONTEXT_WINDOW = 8  # positions looked at on each side (captions and credits may lie between)
 
-
-def context(session: Session, sentence: Sentence) -> dict:
-    """Up to two body or heading units on each side, within the same article."""
-    rows = session.execute(
-        select(Sentence.position, Sentence.text).where(
-            Sentence.article_id == sentence.article_id, Sentence.kind.in_(CONTEXT_KINDS),
-            Sentence.position.between(sentence.position - CONTEXT_WINDOW,
-                                      sentence.position + CONTEXT_WINDOW),
-            Sentence.id != sentence.id)
-        .order_by(Sentence.position)).all()
-    before = [t for p, t in rows if p < sentence.position][-CONTEXT:]
-    after = [t for p, t in rows if p > sentence.position][:CONTEXT]
-    return {"before": before, "after": after}
+_S, _ART = Sentence.__table__, Article.__table__
 
 
-def kind_in(column):
-    """column IN CONTEXT_KINDS as ORs of equalities: a fixed statement without expanding
-    parameters, which annotator.prepared can run."""
+def _context_kind(column):
     return or_(*(column == kind for kind in CONTEXT_KINDS))
 
 
-_S, _ART = Sentence.__table__, Article.__table__
-_C, _S2 = _S.alias("c"), _S.alias("s2")
+@lru_cache(maxsize=16)
+def _views_statement(n: int):
+    """One statement for `n` sentences: their own rows (with the article title), then for each
+    up to CONTEXT body or heading units before and after it within its article (`own` false,
+    title NULL), each side an index walk that stops after CONTEXT rows. The ids are n plain
+    parameters, so the statement is compiled once per n and cached, where an expanding IN
+    list is rendered anew on every call."""
+    ids = [bindparam(f"id{i}") for i in range(n)]
+    parts = [select(_S.c.id, literal(True).label("own"), _S.c.article_id, _S.c.position,
+                    _S.c.text, _S.c.kind, _ART.c.title)
+             .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id.in_(ids))]
+    limit = literal_column(str(CONTEXT))  # written out: PostgreSQL plans a known LIMIT better
+    for sid in ids:
+        for side in ("before", "after"):
+            c = _S.alias("c")
+            near = (c.c.position.between(_S.c.position - CONTEXT_WINDOW, _S.c.position - 1)
+                    if side == "before" else
+                    c.c.position.between(_S.c.position + 1, _S.c.position + CONTEXT_WINDOW))
+            rows = (select(_S.c.id, c.c.position, c.c.text)
+                    .select_from(_S.join(c, c.c.article_id == _S.c.article_id))
+                    .where(_S.c.id == sid, near, _context_kind(c.c.kind))
+                    .order_by(c.c.position.desc() if side == "before" else c.c.position)
+                    .limit(limit).subquery())
+            parts.append(select(rows.c.id, literal(False), null(), rows.c.position, rows.c.text,
+                                null(), null()))
+    return union_all(*parts)
 
 
-def view_of(sid):
-    """What `view` shows of the sentence `sid` (a bound parameter or a scalar subquery), as
-    one statement: its row with the article title, then its context rows (None but position
-    and text). annotator.hotpath turns the rows into view's JSON."""
-    return union_all(
-        select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text, _S.c.kind,
-               _ART.c.title)
-        .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id == sid),
-        select(null(), null(), null(), _C.c.position, _C.c.text, null(), null())
-        .select_from(_S2.join(_C, _C.c.article_id == _S2.c.article_id))
-        .where(_S2.c.id == sid, kind_in(_C.c.kind),
-               _C.c.position.between(_S2.c.position - CONTEXT_WINDOW,
-                                     _S2.c.position + CONTEXT_WINDOW),
-               _C.c.id != _S2.c.id))
+def views(session: Session, ids: list[int], hints=None) -> list[dict]:
+    """DESIGN.md's `next` sentence for each id that exists, in the order given: id, article,
+    position, text, kind, up to CONTEXT body or heading units on each side, and `hints(text)`
+    (None: no hints). One query."""
+    if not ids:
+        return []
+    own: dict[int, tuple] = {}
+    near: dict[int, list[tuple[int, str]]] = {}
+    rows = session.connection().execute(_views_statement(len(ids)),
+                                        {f"id{i}": sid for i, sid in enumerate(ids)})
+    for sid, is_own, article_id, position, text, kind, title in rows:
+        if is_own:
+            own[sid] = (article_id, position, text, kind, title)
+        else:
+            near.setdefault(sid, []).append((position, text))
+    out = []
+    for sid in ids:
+        if sid not in own:
+            continue
+        article_id, pos, text, kind, title = own[sid]
+        around = sorted(near.get(sid, []))
+        out.append({
+            "id": sid, "article_id": article_id, "article_title": title, "position": pos,
+            "text": text, "kind": kind,
+            "context": {"before": [t for p, t in around if p < pos],
+                        "after": [t for p, t in around if p > pos]},
+            "hints": hints(text) if hints is not None else []})
+    return out
 
 
-def view(session: Session, project: Project, sentence: Sentence, matcher=None,
-         title: str | None = None) -> dict:
-    """The JSON shape of DESIGN.md's `next` sentence."""
-    if title is None:
-        title = session.scalar(select(Article.title).where(Article.id == sentence.article_id))
-    hints = matcher.hints(sentence.text) if matcher is not None else []
-    return {"id": sentence.id, "article_id": sentence.article_id, "article_title": title,
-            "position": sentence.position, "text": sentence.text, "kind": sentence.kind,
-            "context": context(session, sentence), "hints": hints}
+def view(session: Session, sentence_id: int, hints=None) -> dict | None:
+    found = views(session, [sentence_id], hints)
+    return found[0] if found else None
+
+
+def context(session: Session, sentence: Sentence) -> dict:
+    """Up to CONTEXT body or heading units on each side, within the same article."""
+    shown = view(session, sentence.id)
+    return shown["context"] if shown else {"before": [], "after": []}
 
 
 def mark(text: str, hints: list[dict]) -> list[tuple[str, str | None]]:
@@ -77,9 +104,9 @@ def mark(text: str, hints: list[dict]) -> list[tuple[str, str | None]]:
     return out
 
 
-def own_annotation(session: Session, sentence: Sentence, user: User) -> Annotation | None:
+def own_annotation(session: Session, sentence_id: int, user: User) -> Annotation | None:
     return session.scalar(select(Annotation).where(
-        Annotation.sentence_id == sentence.id, Annotation.user_id == user.id))
+        Annotation.sentence_id == sentence_id, Annotation.user_id == user.id))
 
 
 def previous(session: Session, project: Project, user: User,

@@ -5,17 +5,24 @@ import hashlib
 import hmac
 import re
 import secrets
+from functools import cache
 
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .db import begin_write
 from .models import ROLES, ApiToken, User, utcnow
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_PASSWORD = 8
 # Checked against when the user does not exist, so that sign-in takes as long either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Made on first use: scrypt costs ~0.1 s, which every process would pay at start-up.
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not-a-real-password")
 
 
 class AccountError(ValueError):
@@ -66,7 +73,7 @@ def set_password(user: User, password: str) -> None:
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user if name and password match an active account, else None (no hint which failed)."""
     user = by_name(session, (username or "").strip())
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     ok = check_password_hash(stored, password or "")
     if user is None or not user.password_hash or not user.active or not ok:
         return None
@@ -101,10 +108,28 @@ def token_digest(token: str) -> str | None:
     return _hash_token(token)
 
 
-def token_accepts(stored_hash: str, revoked_at, user_active: bool, digest: str) -> bool:
-    """The rule for a token found by its digest: not revoked, its user active. The lookup is
-    by hash already; compare_digest keeps the final check constant-time."""
-    return revoked_at is None and bool(user_active) and hmac.compare_digest(stored_hash, digest)
+# api_tokens.last_used_at is shown to the minute: write it at most once a minute per token.
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
+_BY_TOKEN = (select(User, ApiToken.id, ApiToken.token_hash, ApiToken.last_used_at)
+             .join(ApiToken, ApiToken.user_id == User.id)
+             .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None)))
+
+
+def by_token(session: Session, token: str) -> User | None:
+    """The active user of an unrevoked token, else None. Notes the token's use (at most once a
+    minute) in the session's transaction, for the caller to commit."""
+    digest = token_digest(token)
+    if digest is None:
+        return None
+    row = session.execute(_BY_TOKEN, {"digest": digest}).first()
+    # The lookup is by hash already; compare_digest keeps the final check constant-time.
+    if row is None or not row[0].active or not hmac.compare_digest(row[2], digest):
+        return None
+    now = utcnow()
+    if row[3] is None or now - row[3] >= TOKEN_TOUCH_EVERY:
+        begin_write(session)  # the lookup read first: take the write lock before writing
+        session.execute(update(ApiToken).where(ApiToken.id == row[1]).values(last_used_at=now))
+    return row[0]
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> bool:

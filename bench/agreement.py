@@ -11,7 +11,7 @@ Goals (issue 5): nominal alpha no slower than the `krippendorff` package on the 
 the 1,000-resample bootstrap interval under 0.3 s, all statistics together under 1 s, and from
 database rows to JSON under 3 s on SQLite: the same data is bulk-inserted with SQLAlchemy Core
 into a temporary SQLite database (created with `annotator.db.make_engine` + `upgrade`, so the
-schema and indexes are the real ones), then `annotator.stats.project_stats` + `json.dumps` are
+schema and indexes are the real ones), then `annotator.review.stats.project_stats` + `json.dumps` are
 timed, as the stats API and `annotator stats --json` run them.
 """
 
@@ -35,8 +35,8 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from annotator import agreement as ag  # noqa: E402
-from annotator.aggregate import dawid_skene, majority  # noqa: E402
+from annotator.review import agreement as ag  # noqa: E402
+from annotator.review.aggregation import dawid_skene, majority  # noqa: E402
 
 BEGIN = "<!-- bench:agreement -->"
 END = "<!-- /bench:agreement -->"
@@ -192,8 +192,9 @@ def build_db(M: np.ndarray, names: list[str], secs: np.ndarray, path: Path):
 
 
 def run_db(args, M: np.ndarray, names: list[str], secs: np.ndarray):
-    from annotator import adjudicate
-    from annotator.stats import project_stats, rows as stat_rows
+    from annotator.review import adjudication
+    from annotator.review.matrix import rows as stat_rows
+    from annotator.review.stats import project_stats, review_figures
 
     rows: list[tuple[str, float, float, str]] = []
     info: dict = {}
@@ -212,24 +213,24 @@ def run_db(args, M: np.ndarray, names: list[str], secs: np.ndarray):
         rows.append(("SQLite rows -> `project_stats` -> JSON (all statistics)", med, best,
                      f"goal < 3 s: {'met' if med < 3 else 'MISSED'}"))
         med, best, _ = timeit(lambda: (session.rollback(), list(stat_rows(session, project)))[1], rep)
-        rows.append(("  of which: reading the label rows (`stats.rows`)", med, best, ""))
-        med, best, _ = timeit(lambda: (session.rollback(), adjudicate.review_figures(
+        rows.append(("  of which: reading the label rows (`matrix.rows`)", med, best, ""))
+        med, best, _ = timeit(lambda: (session.rollback(), review_figures(
             session, project))[1], rep)
         rows.append(("dashboard extras: Dawid-Skene + agreement over time (`review_figures`)",
                      med, best, ""))
-        med, best, _ = timeit(lambda: (session.rollback(), adjudicate.disagreements(
+        med, best, _ = timeit(lambda: (session.rollback(), adjudication.disagreements(
             session, project, 1, 20))[1], rep)
-        rows.append(("disagreement queue, first page of 20 (`adjudicate.disagreements`)", med, best, ""))
+        rows.append(("disagreement queue, first page of 20 (`adjudication.disagreements`)", med, best, ""))
 
         def gold():
             session.rollback()
             n = 0
-            for _ in adjudicate.final_labels(session, project, "majority", 0.6):
+            for _ in adjudication.final_labels(session, project, "majority", 0.6):
                 n += 1
             return n
 
         med, best, n = timeit(gold, rep)
-        rows.append(("gold export, majority >= 0.6, streamed (`adjudicate.final_labels`)", med,
+        rows.append(("gold export, majority >= 0.6, streamed (`adjudication.final_labels`)", med,
                      best, f"{n:,} records"))
         session.close()
         engine.dispose()

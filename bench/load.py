@@ -228,7 +228,7 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
     """The plans of the statements of one next -> label cycle, as the database shows them."""
     from sqlalchemy import func, select
 
-    from annotator import assign, hotpath, users, writes
+    from annotator import assign, labelling, loop, progress, projects, sentences, users
     from annotator.models import Annotation, Project, Sentence, User, utcnow
 
     engine = app.extensions["annotator.engine"]
@@ -244,28 +244,28 @@ def explain(app, slug: str, username: str, token: str) -> list[tuple[str, list[s
         params = {"pid": pid, "uid": uid, "now": now, "k": BIG_OVERLAP, "lim": 1, "sid": sid,
                   "slug": slug, "digest": users.token_digest(token), "since": since}
         w = assign.walks(engine.dialect.name)
-        head = [("next: token, user, project, membership, progress done (labels since the last "
-                 "full count; a full count every 5 s)", hotpath._TOKEN_PROJECT),
+        params["id0"] = sid
+        head = [("request: token and user", users._BY_TOKEN),
+                ("next: project and membership", projects._REF_BY_SLUG),
                 ("next: leases of the user", w["leases"])]
-        tail = [("next: progress, open sentences (at most every 10 s per annotator)",
-                 assign._OPEN_IN_PROJECT),
-                ("next: progress, those the user labelled (idem)", assign._MINE_OPEN),
-                ("next: sentence and context", hotpath._VIEW),
-                ("label: token, user, sentence, project", hotpath._TOKEN_SENTENCE)]
+        tail = [("next: progress, done and open (total at most every 10 s per annotator)",
+                 progress._ONE),
+                ("next: sentences and their context", sentences._views_statement(1)),
+                ("label: sentence, project and membership", loop._SENTENCE)]
         if pg:
             stmts = head + [
                 ("next: pick and lock, in the current article, else anywhere (one statement)",
                  assign._PG["pick_first"]),
                 ("next: lease if still free", assign._PG["lease_if_free"])] + tail + [
-                ("label: insert, history, count, clear lease and skip", writes._PG_CREATE)]
+                ("label: insert, history, count, clear lease and skip", labelling._PG_CREATE)]
             params["exp"] = now
             params.update(label="neutral_fact", spans=[], comment=None, seconds=1.0,
                           hints_shown=None)
         else:
             stmts = head + [("next: pick in the current article", w["pick_in_article"]),
                             ("next: pick anywhere (article finished)", w["pick"])] + tail + [
-                ("label: probe (label, lease, skip)", writes._PROBE),
-                ("label: n_labels", writes._COUNT)]
+                ("label: probe (label, lease, skip)", labelling._PROBE),
+                ("label: n_labels", labelling._COUNT)]
         out = []
         prefix = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " if pg else "EXPLAIN QUERY PLAN "
         for name, stmt in stmts:

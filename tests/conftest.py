@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from annotator import create_app
+from annotator import create_app, progress
 from annotator.db import make_engine, upgrade
 from annotator.models import Base
 
@@ -61,6 +61,7 @@ def _wipe(engine) -> None:
 @pytest.fixture
 def app(database_url, clean_engine, tmp_path):
     _wipe(clean_engine)
+    progress.forget()  # totals kept in this process belong to the wiped database
     (tmp_path / "instance").mkdir()
     app = create_app({"TESTING": True, "DATABASE_URL": database_url,
                       "INSTANCE_PATH": str(tmp_path / "instance"),

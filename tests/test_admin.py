@@ -5,9 +5,9 @@ import json
 
 from sqlalchemy import func, select
 
-from annotator import assign, projects, writes
+from annotator import assign, labelling, projects
 from annotator.models import Article, Project, Sentence, User
-from annotator.writes import LabelInput
+from annotator.labelling import LabelInput
 from helpers import login
 
 
@@ -64,7 +64,7 @@ def test_bad_scheme_and_settings_are_refused(client, db, make_user):
 def test_scheme_change_refused_once_labels_exist(client, db, make_user, project):
     token = _admin(client, make_user)
     u = make_user("alice")
-    writes.save(db, project, assign.next_sentence(db, project, u), u, LabelInput("neutral_fact"))
+    labelling.save(db, project, assign.next_sentence(db, project, u), u, LabelInput("neutral_fact"))
     resp = client.post("/admin/projects/news/edit", data={
         "csrf_token": token, "slug": "news", "name": "News", "overlap": "2",
         "labels": '[{"id": "a", "key": "1"}, {"id": "b", "key": "2"}]', "settings": "{}"},
@@ -80,7 +80,7 @@ def test_overlap_change_reopens_sentences(client, db, make_user, project):
     a, b = make_user("a"), make_user("b")
     for u in (a, b):
         while (s := assign.next_sentence(db, project, u)) is not None:
-            writes.save(db, project, s, u, LabelInput("neutral_fact"))
+            labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
     assert assign.next_sentence(db, project, make_user("c")) is None
     client.post("/admin/projects/news/edit", data={
         "csrf_token": token, "slug": "news", "name": "News", "overlap": "3", "labels": "", "settings": "{}"})
@@ -146,6 +146,6 @@ def test_admin_lists_paginate(client, db, make_user, project):
 def test_progress_page(client, db, make_user, project):
     _admin(client, make_user)
     u = make_user("alice")
-    writes.save(db, project, assign.next_sentence(db, project, u), u, LabelInput("neutral_fact", seconds=4))
+    labelling.save(db, project, assign.next_sentence(db, project, u), u, LabelInput("neutral_fact", seconds=4))
     html = client.get("/admin/projects/news/progress").get_data(as_text=True)
     assert "alice" in html and "<td>1</td>" in html

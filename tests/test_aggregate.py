@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator.aggregate import DSResult, dawid_skene, majority
-from annotator.agreement import MISSING
+from annotator.review.aggregation import DSResult, dawid_skene, majority
+from annotator.review.agreement import MISSING
 
 
 @contextlib.contextmanager

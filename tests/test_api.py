@@ -9,7 +9,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
-from annotator import quality, users
+from annotator import controls, progress, users
 from annotator.models import Sentence
 from annotator.web.openapi import SPEC
 from helpers import login
@@ -169,7 +169,7 @@ def test_control_items_feedback_and_accuracy(client, db, make_user, project):
     project.settings = {"control_rate": 0.5, "control_feedback": True}
     db.commit()
     s = db.scalar(select(Sentence).where(Sentence.kind == "body").order_by(Sentence.position.desc()))
-    quality.set_control(db, project, s, "attributed_claim", "The ministry is the source.")
+    controls.set_control(db, project, s, "attributed_claim", "The ministry is the source.")
     h = _token(db, make_user("alice"))
     served = []
     for _ in range(6):
@@ -184,24 +184,24 @@ def test_control_items_feedback_and_accuracy(client, db, make_user, project):
             assert "feedback" not in resp.get_json()
     # the control item came early (rate 0.5), not in reading order at the end
     assert s.id in served[:2]
-    rows = quality.annotator_progress(db, project)
+    rows = controls.annotator_progress(db, project)
     alice = [r for r in rows if r["annotator"] == "alice"][0]
     assert alice["control_answered"] == 1 and alice["control_accuracy"] == 0.0 and alice["flagged"]
     assert proj.settings(project)["min_control_accuracy"] == 0.7
 
 
 def test_control_items_are_left_out_of_agreement(db, make_user, project):
-    from annotator import assign, writes
-    from annotator.stats import project_stats
-    from annotator.writes import LabelInput
+    from annotator import assign, labelling
+    from annotator.review.stats import project_stats
+    from annotator.labelling import LabelInput
 
     s = db.scalar(select(Sentence).where(Sentence.kind == "body").order_by(Sentence.position))
-    quality.set_control(db, project, s, "neutral_fact")
+    controls.set_control(db, project, s, "neutral_fact")
     for name in ("a", "b"):
         u = make_user(name)
-        writes.save(db, project, s, u, LabelInput("neutral_fact"))
+        labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
     assert project_stats(db, project)["annotations"] == 0
-    assert assign.progress(db, project, users.by_name(db, "a"))["done"] == 1
+    assert progress.of_user(db, project, users.by_name(db, "a"))["done"] == 1
 
 
 def test_a_whole_project_through_the_api(client, db, make_user):

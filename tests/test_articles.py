@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select, text
 
-from annotator import articles, assign, ingest, projects, writes
+from annotator import articles, assign, ingest, labelling, projects
 from annotator.models import Annotation, Article
-from annotator.writes import LabelInput
+from annotator.labelling import LabelInput
 
 
 def _items(*texts: str):
@@ -30,9 +31,9 @@ def test_a_label_is_stored_while_an_import_segments(app, db, project, make_user,
             p = other.get(type(project), project.id)
             s = other.get(type(sentence), sentence.id)
             u = other.get(type(alice), alice.id)
-            outcome["result"] = writes.save(other, p, s, u, LabelInput("neutral_fact"))[1]
+            outcome["result"] = labelling.save(other, p, s, u, LabelInput("neutral_fact"), held_only=False)[1]
 
-    real = articles._segment_all
+    real = articles.segment_all
 
     def segment_while_someone_labels(pairs):
         t = threading.Thread(target=label_now, daemon=True)
@@ -41,7 +42,7 @@ def test_a_label_is_stored_while_an_import_segments(app, db, project, make_user,
         outcome["finished_during_segmentation"] = not t.is_alive()
         return real(pairs)
 
-    monkeypatch.setattr(articles, "_segment_all", segment_while_someone_labels)
+    monkeypatch.setattr(articles, "segment_all", segment_while_someone_labels)
     report = articles.add_articles(db, project, _items("A new article. It has two sentences."), "b")
     assert outcome == {"result": "created", "finished_during_segmentation": True}
     assert len(report.added) == 1
@@ -52,7 +53,7 @@ def test_a_label_is_stored_while_an_import_segments(app, db, project, make_user,
 def test_an_article_added_meanwhile_is_skipped_not_stored_twice(db, monkeypatch):
     p = projects.create_project(db, "p")
     db.commit()
-    real = articles._segment_all
+    real = articles.segment_all
 
     def someone_imports_the_same_first(pairs):
         result = real(pairs)
@@ -63,7 +64,7 @@ def test_an_article_added_meanwhile_is_skipped_not_stored_twice(db, monkeypatch)
             conn.commit()
         return result
 
-    monkeypatch.setattr(articles, "_segment_all", someone_imports_the_same_first)
+    monkeypatch.setattr(articles, "segment_all", someone_imports_the_same_first)
     report = articles.add_articles(db, p, _items("Same text. Twice.", "Other text here."), "b")
     assert len(report.added) == 1
     assert report.skipped == ["b, line 1: 'T0' is in the project already, skipped"]
@@ -74,13 +75,13 @@ def test_an_import_leaves_the_planner_statistics_of_what_it_filled(db):
     """On PostgreSQL an import ANALYZEs articles and sentences: until autovacuum's next nap the
     planner would otherwise take them for empty and plan the annotate loop's counts as nested
     loops over the whole project (90 ms a count instead of 2 ms)."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite plans these queries from its indexes alone")
     p = projects.create_project(db, "stats")
     db.commit()
     report = articles.add_articles(db, p, _items(*[f"Article {i} says this. It also says that."
                                                    for i in range(3)]), "b")
     assert len(report.added) == 3
-    if db.get_bind().dialect.name != "postgresql":
-        return  # SQLite plans these queries from its indexes alone
     rows = db.scalar(select(func.count()).select_from(Article))
     stats = dict(db.execute(text(
         "SELECT relname, reltuples FROM pg_class WHERE oid IN "

@@ -115,8 +115,8 @@ def _export(url: str, instance: Path) -> dict[str, list[dict]]:
 
 
 def test_backup_restores_to_the_same_export(tmp_path):
-    from annotator import assign, projects, users, writes
-    from annotator.writes import LabelInput
+    from annotator import assign, labelling, projects, users
+    from annotator.labelling import LabelInput
 
     url = f"sqlite:///{tmp_path / 'annotator.db'}"
     app = setup_app(url, tmp_path / "instance")
@@ -130,7 +130,7 @@ def test_backup_restores_to_the_same_export(tmp_path):
             u = users.by_name(s, name)
             for _ in range(20):
                 sentence = assign.next_sentence(s, p, u)
-                writes.save(s, p, sentence, u, LabelInput(label, comment=f"by {name}"))
+                labelling.save(s, p, sentence, u, LabelInput(label, comment=f"by {name}"), held_only=False)
     # A reader holding a transaction open does not stop the backup (WAL mode).
     with app.extensions["annotator.engine"].connect() as reader:
         reader.exec_driver_sql("SELECT count(*) FROM annotations").all()

@@ -5,12 +5,12 @@ import json
 
 from sqlalchemy import select
 
-from annotator import export, ingest, projects, writes
+from annotator import export, ingest, labelling, projects
 from annotator.articles import add_articles
-from annotator.formats import agreed_spans
+from annotator.review.aggregation import agreed_spans
 from annotator.models import Article, Sentence
-from annotator.stats import hint_quality
-from annotator.writes import LabelInput
+from annotator.review.stats import hint_quality
+from annotator.labelling import LabelInput
 from helpers import login
 
 ARTICLE = {"title": "Clashes in the valley", "url": "https://example.org/a", "source": "Daily Wire Service",
@@ -26,9 +26,9 @@ def _setup(db, make_user):
     a, b = make_user("a"), make_user("b")
     src = [{"start": 0, "end": 12, "label": "source"}, {"start": 13, "end": 17, "label": "cue"}]
     for u, extra in ((a, []), (b, [{"start": 18, "end": 20, "label": "content"}])):
-        writes.save(db, p, s1, u, LabelInput("attributed_claim", spans=src + extra))
-        writes.save(db, p, s2, u, LabelInput("contested_framing", spans=[
-            {"start": 4, "end": 13, "label": "framing_term", "voice": "author"}]))
+        labelling.save(db, p, s1, u, LabelInput("attributed_claim", spans=src + extra), held_only=False)
+        labelling.save(db, p, s2, u, LabelInput("contested_framing", spans=[
+            {"start": 4, "end": 13, "label": "framing_term", "voice": "author"}]), held_only=False)
     return p, s1, s2
 
 

@@ -6,11 +6,12 @@ import json
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from annotator import assign, export, writes
-from annotator.annotation_import import import_annotations
+from annotator import assign, export, labelling
+from annotator.export.annotation_import import import_annotations
+from annotator.export.annotations import iter_annotations
 from annotator.ingest import IngestError
 from annotator.models import Annotation, AnnotationHistory, Sentence, User
-from annotator.writes import LabelInput
+from annotator.labelling import LabelInput
 
 STAMPS = ("created_at", "updated_at")
 
@@ -20,11 +21,11 @@ def _labelled(db, project, make_user):
         u = make_user(name)
         while (s := assign.next_sentence(db, project, u)) is not None:
             spans = [{"start": 0, "end": 3, "label": "source"}] if label == "attributed_claim" else []
-            writes.save(db, project, s, u, LabelInput(label, spans=spans, comment=f"by {name}", seconds=1.5))
+            labelling.save(db, project, s, u, LabelInput(label, spans=spans, comment=f"by {name}", seconds=1.5), held_only=False)
 
 
 def _dump(db, project):
-    return [json.dumps(r, sort_keys=True) for r in export.iter_annotations(db, project)]
+    return [json.dumps(r, sort_keys=True) for r in iter_annotations(db, project)]
 
 
 def test_round_trip_gives_the_same_records(db, project, make_user):

@@ -7,9 +7,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import export, ingest, projects, quality, users
+from .. import controls, export, ingest, projects, users
 from ..articles import add_articles, delete_article, set_kind
-from ..models import Article, Project, Sentence, User
+from ..hints.lexicon import lexicon_of, validate_lexicon
+from ..models import Article, ControlItem, Project, Sentence, User
 from .common import get_session, int_arg, jsonl_download, page_arg, roles_required
 from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
 
@@ -173,10 +174,10 @@ def article(article_id: int):
         flash(f"Unit {s.position + 1} is now {s.kind}.", "info")
         return redirect(url_for("admin.article", article_id=art.id) + f"#u{s.id}")
     project = session.get(Project, art.project_id)
-    controls = {c.sentence_id: c for c in session.scalars(select(quality.ControlItem).where(
-        quality.ControlItem.sentence_id.in_([u.id for u in art.sentences])))}
+    known = {c.sentence_id: c for c in session.scalars(select(ControlItem).where(
+        ControlItem.sentence_id.in_([u.id for u in art.sentences])))}
     return render_template("admin/article.html", article=art, project=project,
-                           units=art.sentences, controls=controls)
+                           units=art.sentences, controls=known)
 
 
 @bp.post("/sentences/<int:sentence_id>/control")
@@ -194,12 +195,12 @@ def control(sentence_id: int):
     label = request.form.get("label", "")
     try:
         if label == "":
-            quality.clear_control(session, s)
+            controls.clear_control(session, s)
             flash(f"Unit {s.position + 1} is no longer a control item.", "info")
         else:
-            quality.set_control(session, project, s, label, request.form.get("explanation", "")[:1000])
+            controls.set_control(session, project, s, label, request.form.get("explanation", "")[:1000])
             flash(f"Unit {s.position + 1} is a control item with answer {label}.", "info")
-    except quality.QualityError as err:
+    except controls.ControlError as err:
         flash(str(err), "error")
     return redirect(url_for("admin.article", article_id=s.article_id) + f"#u{s.id}")
 
@@ -208,11 +209,9 @@ def control(sentence_id: int):
 @roles_required("admin")
 def lexicon(slug: str):
     """Edit, upload or download the project's hint lexicon (JSON)."""
-    from .. import suggest
-
     session = get_session()
     project = _project(slug)
-    current = project.lexicon or suggest.DEFAULT_LEXICON
+    current = lexicon_of(project)
     if request.args.get("download"):
         body = json.dumps(current, indent=2, ensure_ascii=False)
         return Response(body, mimetype="application/json", headers={
@@ -228,7 +227,7 @@ def lexicon(slug: str):
             if request.form.get("action") == "reset":
                 project.lexicon = None
             else:
-                project.lexicon = suggest.validate_lexicon(ingest.json_loads(text))
+                project.lexicon = validate_lexicon(ingest.json_loads(text))
             session.commit()
             flash("Lexicon saved. New hints apply from the next sentence served.", "info")
             return redirect(url_for("admin.lexicon", slug=slug))
@@ -243,7 +242,7 @@ def lexicon(slug: str):
 @roles_required("admin")
 def progress(slug: str):
     project = _project(slug)
-    rows = quality.annotator_progress(get_session(), project)
+    rows = controls.annotator_progress(get_session(), project)
     return render_template("admin/progress.html", project=project, rows=rows,
                            settings=projects.settings(project))
 

@@ -8,15 +8,20 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from .. import assign, ingest, projects, writes
-from .. import sentences as sent
-from ..writes import AnnotationError, LabelInput
-from ..models import Sentence
-from ..rendering import render_markdown
+from .. import ingest, loop, progress, projects, sentences
+from ..access import Refused, allowed
+from ..labelling import AnnotationError
+from ..guidelines import render_markdown
 from .common import get_session, int_arg, project_for
-from .hints import matcher_for
+from .errors import error_response, wants_json
+from .extensions import writes
 
 bp = Blueprint("annotate", __name__)
+
+
+@bp.errorhandler(Refused)
+def refused(err: Refused):
+    return error_response(404 if err.code == "not_found" else 403, err.code, err.message)
 
 
 @bp.get("/")
@@ -25,62 +30,52 @@ def index():
     session = get_session()
     rows = []
     for p in projects.visible_projects(session, current_user):
-        mine = assign.progress(session, p, current_user) if projects.can_annotate(p, current_user) else None
+        mine = progress.of_user(session, p, current_user) \
+            if allowed(current_user, "annotate", p) else None
         rows.append((p, mine))
     return render_template("index.html", rows=rows)
 
 
-def _shown(sentence: Sentence) -> bool:
-    return sentence.kind == "body"
-
-
 @bp.route("/projects/<slug>/annotate", methods=["GET", "POST"])
 @login_required
+@writes
 def annotate(slug: str):
-    session = get_session()
-    project = project_for(slug, current_user, "annotate")
+    """The annotate page: the next sentence, leased to the user (or, with ?sentence=ID, one
+    they labelled or hold). Its JSON twin (Accept: application/json) is the same data."""
+    session, user = get_session(), current_user._get_current_object()
+    project = loop.project_for(session, slug, user)
     if request.method == "POST":
-        return _submit(session, project)
-    sentence, mine = None, None
+        return _submit(session, project, user)
     wanted = int_arg(request.args.get("sentence"))
     if wanted is not None:
-        # Going back: only to a sentence the user labelled or holds.
-        sentence = session.get(Sentence, wanted)
-        if sentence is None or sentence.project_id != project.id:
-            abort(404, "No such sentence in this project.")
-        mine = sent.own_annotation(session, sentence, current_user)
-        if mine is None and wanted not in assign.held(session, project, current_user):
-            abort(403, "That sentence is not yours to label.")
+        page = loop.revisit(session, project, user, wanted)
     else:
-        sentence = assign.next_sentence(session, project, current_user)
-    progress = assign.progress(session, project, current_user)
-    if sentence is None:
-        return render_template("done.html", project=project, progress=progress,
-                               back=sent.previous(session, project, current_user, None))
-    cfg = projects.settings(project)
-    matcher = matcher_for(project) if cfg["hints"] else None
-    view = sent.view(session, project, sentence, matcher)
+        page = loop.next_batch(session, project, user)
+        page["mine"], page["back"] = None, loop.back_from(session, project, user)
+    if wants_json():
+        return jsonify(page)
+    s = page["sentence"]
+    if s is None:
+        return render_template("done.html", project=project, progress=page["progress"],
+                               back=page["back"])
     return render_template(
-        "annotate.html", project=project, s=view, mine=mine, progress=progress,
-        pieces=sent.mark(view["text"], view["hints"]),
-        back=sent.previous(session, project, current_user, mine),
-        shown_at=int(time.time() * 1000), settings=cfg)
+        "annotate.html", project=project, s=s, mine=page["mine"], progress=page["progress"],
+        pieces=sentences.mark(s["text"], s["hints"]), back=page["back"],
+        shown_at=int(time.time() * 1000), settings=projects.settings(project))
 
 
-def _submit(session, project):
+def _submit(session, project, user):
+    """The page without JavaScript: a label or a skip, posted as a form."""
     form = request.form
-    sentence = session.get(Sentence, int_arg(form.get("sentence_id"), -1))
-    if sentence is None or sentence.project_id != project.id:
+    project_, sentence = loop.sentence_for(session, int_arg(form.get("sentence_id"), -1), user)
+    if project_.id != project.id:
         abort(404, "No such sentence in this project.")
     target = url_for("annotate.annotate", slug=project.slug)
     if form.get("action") == "skip":
-        writes.skip(session, project, sentence, current_user)
+        loop.skip(session, project, sentence, user)
         return redirect(target)
     shown_at = form.get("shown_at", type=int)
-    seconds = None
-    if shown_at:
-        seconds = max(0.0, min(time.time() - shown_at / 1000, 3600.0))
-    cfg = projects.settings(project)
+    seconds = max(0.0, min(time.time() - shown_at / 1000, 3600.0)) if shown_at else None
     label = form.get("label", "")
     # Without JavaScript spans cannot be marked, but a relabel keeps the ones stored before
     # (the page carries them in a hidden field), unless the new label takes no spans.
@@ -90,21 +85,20 @@ def _submit(session, project):
             spans = ingest.json_loads(form["spans"])
         except ValueError:
             abort(400, "spans: not valid JSON")
-    if cfg["spans"].get(label, "optional") == "off":
+    if projects.settings(project)["spans"].get(label, "optional") == "off":
         spans = None
+    hints = loop.hints_for(project)
     try:
-        writes.save(session, project, sentence, current_user, LabelInput(
-            label=label, spans=spans, comment=form.get("comment") or None, seconds=seconds,
-            hints_shown=[h["term"] for h in matcher_for(project).hints(sentence.text)]
-            if cfg["hints"] else None))
+        body, _ = loop.label(session, project, sentence, user, {
+            "label": label, "spans": spans, "comment": form.get("comment") or None,
+            "seconds": seconds,
+            "hints_shown": [h["term"] for h in hints(sentence.text)] if hints else None})
     except AnnotationError as err:
         if err.code == "invalid_spans" and not spans:
             flash(f"{err}; marking evidence spans needs JavaScript.", "error")
             return redirect(url_for("annotate.annotate", slug=project.slug, sentence=sentence.id))
-        abort(400, str(err))
-    from .api import control_feedback
-
-    feedback = control_feedback(session, project, sentence)
+        abort(409 if err.code in ("not_leased", "not_queued") else 400, str(err))
+    feedback = body.get("feedback")
     if feedback:
         flash(f"Known answer for the last sentence: {feedback['label']}. {feedback['explanation']}",
               "info")

@@ -2,29 +2,23 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from types import SimpleNamespace
 
 from flask import Blueprint, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .. import assign, export, hotpath, ingest, projects, quality, users, writes
-from .. import sentences as sent
-from ..writes import AnnotationError, LabelInput
+from .. import controls, export, ingest, loop, progress, projects, users
+from ..access import Refused, allowed, require
 from ..articles import add_articles
-from ..db import begin_write
-from ..models import Sentence, User
-from .common import get_session, jsonl_download
-from .hints import matcher_for
+from ..labelling import CONFLICTS, AnnotationError
+from ..models import Project
+from ..review.stats import project_stats
+from .common import get_session, jsonl_download, stats_filters
+from .errors import error_response
+from .extensions import csrf, limiter, writes
 from .openapi import SPEC
-from .setup import csrf, error_response, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_AHEAD = 10
-# Seconds a `next` may reuse the total of progress (see assign.progress): the count walks the
-# project's open sentences, and only other people's work changes the total.
-PROGRESS_MAX_AGE = 10.0
 
 
 class ApiError(Exception):
@@ -33,36 +27,34 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-_BAD_TOKEN = (401, "unauthorized", "The token is unknown or revoked.")
-
-
 @bp.errorhandler(ApiError)
 def api_error(err: ApiError):
     return error_response(err.status, err.code, err.message)
 
 
-# The annotate loop's writes look up token, project and sentence inside their write
-# transaction: one transaction per request instead of a read transaction before it.
-_LOOP_WRITES = {("api.next_sentence", "GET"), ("api.annotation", "PUT"),
-                ("api.annotation", "DELETE"), ("api.skip", "POST")}
-# Their token is looked up together with the project or sentence they name (_project_row,
-# _sentence_row): one query for both.
-_LOOKUP_LATER = {"api.next_sentence", "api.annotation", "api.skip"}
+@bp.errorhandler(Refused)
+def refused(err: Refused):
+    return error_response(404 if err.code == "not_found" else 403, err.code, err.message)
+
+
+@bp.errorhandler(AnnotationError)
+def not_stored(err: AnnotationError):
+    return error_response(409 if err.code in CONFLICTS else 400, err.code, str(err))
+
+
+# The annotate loop (one authenticated request per label) is never rate limited.
+_LOOP = {"api.next_sentence", "api.annotation", "api.skip"}
 
 
 @limiter.request_filter
 def _annotate_loop() -> bool:
-    """The annotate loop (one authenticated request per label) is never rate limited; it
-    also spares these requests the limiter's per-request lookup of limits (~40 us)."""
-    return request.endpoint in _LOOKUP_LATER
+    return request.endpoint in _LOOP
 
 
 @bp.before_request
 def authenticate():
     # g can outlive a request (an app context shared by tests): never inherit a user.
     g.pop("api_user", None)
-    g.pop("api_principal", None)
-    g.pop("api_token", None)
     if request.endpoint in ("api.openapi", "api.index"):
         return None
     header = request.headers.get("Authorization", "")
@@ -70,18 +62,9 @@ def authenticate():
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthorized", "Authorization must be 'Bearer TOKEN'.")
-        # One statement, no ORM objects: the annotate loop's requests spend most of their
-        # time here otherwise. `_user()` loads the full User for the endpoints that want it.
-        session = get_session()
-        if (request.endpoint, request.method) in _LOOP_WRITES:
-            begin_write(session)
-        if request.endpoint in _LOOKUP_LATER:
-            g.api_token = token.strip()
-            return None
-        principal = hotpath.principal_for_token(session, token.strip())
-        if principal is None:
-            raise ApiError(*_BAD_TOKEN)
-        g.api_principal = principal
+        g.api_user = users.by_token(get_session(), token.strip())
+        if g.api_user is None:
+            raise ApiError(401, "unauthorized", "The token is unknown or revoked.")
         return None
     if current_user.is_authenticated:
         # A browser session: state changes need the CSRF token like any form.
@@ -90,92 +73,20 @@ def authenticate():
                 csrf.protect()
             except CSRFError as err:
                 raise ApiError(400, "csrf_failed", err.description) from None
-        g.api_user = g.api_principal = current_user._get_current_object()
+        g.api_user = current_user._get_current_object()
         return None
     raise ApiError(401, "unauthorized", "Send 'Authorization: Bearer TOKEN' or sign in.")
 
 
 def _user():
-    """The signed-in User (an ORM object, loaded on first use for token requests)."""
-    user = g.get("api_user")
-    if user is None:
-        user = g.api_user = get_session().get(User, _principal().id)
-    return user
+    return g.api_user
 
 
-def _principal():
-    """Who is asking: id, username, role, can_review() (see annotator.hotpath.Principal)."""
-    principal = g.get("api_principal")
-    if principal is None:
-        principal = hotpath.principal_for_token(get_session(), g.get("api_token") or "")
-        _set_principal(principal)
-    return principal
-
-
-def _set_principal(principal) -> None:
-    if principal is None:
-        raise ApiError(*_BAD_TOKEN)
-    g.api_principal = principal
-
-
-def _light(with_token, plain):
-    """(principal, what was looked up): with a token not yet checked, one query for both
-    (`with_token(session, token)`), else `plain(session, principal)`."""
-    if g.get("api_principal") is None and g.get("api_token"):
-        principal, found = with_token(get_session(), g.api_token)
-        _set_principal(principal)
-    else:
-        found = plain(get_session(), _principal())
-    return _principal(), found
-
-
-def _allowed(project, user, purpose: str) -> None:
-    if not project.allows(user, purpose):
-        raise ApiError(403, "forbidden", "Your role or membership does not allow this.")
-
-
-def checked(principal, found, missing: str, purpose: str):
-    """What a request names (a project row, or (project row, sentence row)) once the rules
-    pass: 401 without a principal, 404 with `missing` when not found, 403 when not allowed."""
-    if principal is None:
-        raise ApiError(*_BAD_TOKEN)
-    if found is None:
-        raise ApiError(404, "not_found", missing)
-    _allowed(found[0] if isinstance(found, tuple) else found, principal, purpose)
-    return found
-
-
-def _project_row(slug: str, purpose: str):
-    """Like _project, as a light row (annotator.hotpath.ProjectRow) for the annotate loop."""
-    user, project = _light(lambda s, token: hotpath.principal_and_project(s, token, slug),
-                           lambda s, who: hotpath.project_for(s, slug, who))
-    return checked(user, project, f"No project {slug!r}.", purpose)
-
-
-def _sentence_row(sentence_id: int, purpose: str = "annotate"):
-    """Like _sentence, as light rows (project, sentence), in one query."""
-    user, found = _light(lambda s, token: hotpath.principal_and_sentence(s, token, sentence_id),
-                         lambda s, who: hotpath.sentence_for(s, sentence_id, who))
-    return checked(user, found, f"No sentence {sentence_id}.", purpose)
-
-
-@lru_cache(maxsize=64)
-def _matcher(lexicon_json: str | None):
-    """The hint matcher of a project's stored lexicon (its JSON text is the cache key)."""
-    lexicon = json.loads(lexicon_json) if lexicon_json else None
-    return matcher_for(SimpleNamespace(lexicon=lexicon))
-
-
-def _project(slug: str, purpose: str):
-    project = projects.by_slug(get_session(), slug)
-    if project is None:
-        raise ApiError(404, "not_found", f"No project {slug!r}.")
-    user = _user()
-    ok = {"annotate": projects.can_annotate, "see": projects.can_see,
-          "review": lambda p, u: u.can_review(), "admin": lambda p, u: u.role == "admin"}[purpose]
-    if not ok(project, user):
-        raise ApiError(403, "forbidden", "Your role or membership does not allow this.")
-    return project
+def _project(slug: str, action: str) -> Project:
+    """The project (an ORM object) if the user may `action` there; 404/403 otherwise."""
+    session = get_session()
+    require(_user(), action, projects.ref_by_slug(session, slug, _user()), f"No project {slug!r}.")
+    return projects.by_slug(session, slug)
 
 
 def _body() -> dict:
@@ -188,18 +99,6 @@ def _body() -> dict:
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
     return data
-
-
-def _sentence(sentence_id: int, purpose: str = "annotate"):
-    session = get_session()
-    sentence = session.get(Sentence, sentence_id)
-    if sentence is None:
-        raise ApiError(404, "not_found", f"No sentence {sentence_id}.")
-    from ..models import Project
-
-    project = session.get(Project, sentence.project_id)
-    _project(project.slug, purpose)
-    return project, sentence
 
 
 @bp.get("/")
@@ -219,7 +118,7 @@ def list_projects():
 
 
 def _admin():
-    if _user().role != "admin":
+    if not allowed(_user(), "admin"):
         raise ApiError(403, "forbidden", "Only admins may do this.")
 
 
@@ -254,7 +153,7 @@ def create_project():
 
 def _project_json(p, user) -> dict:
     return {"slug": p.slug, "name": p.name, "overlap": p.overlap, "labels": p.labels,
-            "can_annotate": projects.can_annotate(p, user)}
+            "can_annotate": allowed(user, "annotate", p)}
 
 
 @bp.post("/users")
@@ -281,100 +180,40 @@ def create_user():
 
 
 @bp.get("/projects/<slug>/next")
+@writes
 def next_sentence(slug: str):
-    session = get_session()
-    project = _project_row(slug, "annotate")
-    user = _principal()
-    ahead = request.args.get("ahead", 0, type=int)
-    return jsonify(next_body(session, project, user, max(0, min(ahead, MAX_AHEAD))))
-
-
-def next_body(session, project, user, ahead: int = 0) -> dict:
-    """`next`'s answer; it commits. (Also answered by fastpath, without Flask.)"""
-    # One transaction: the leases, then what is shown, committed together.
-    known = getattr(project, "leases", None) if ahead == 0 else None  # read with the token
-    read: dict = {}  # view rows that came with a lease (PostgreSQL)
-    picked = assign.lease_next(session, project, user, 1 + ahead, commit=False, leases=known,
-                               read=read)
-    matcher = _matcher(project.lexicon_json) if projects.settings(project)["hints"] else None
-    views = hotpath.views(session, picked, matcher, read)
-    body = {"sentence": views[0] if views else None,
-            "progress": assign.progress(session, project, user, max_age=PROGRESS_MAX_AGE,
-                                        done=project.done)}
-    session.commit()
-    if ahead:
-        body["upcoming"] = views[1:]
-    return body
+    session, user = get_session(), _user()
+    project = loop.project_for(session, slug, user)
+    return jsonify(loop.next_batch(session, project, user, request.args.get("ahead", 0, type=int)))
 
 
 @bp.route("/sentences/<int:sentence_id>/annotation", methods=["GET", "PUT", "DELETE"])
 def annotation(sentence_id: int):
-    session = get_session()
-    project, sentence = _sentence_row(sentence_id)
-    user = _principal()
+    session, user = get_session(), _user()
+    project, sentence = loop.sentence_for(session, sentence_id, user)
     if request.method == "GET":
-        mine = sent.own_annotation(session, sentence, user)
+        mine = loop.own_label(session, sentence, user)
         if mine is None:
             raise ApiError(404, "not_found", "You have not labelled this sentence.")
-        return jsonify(_annotation_json(mine))
+        return jsonify(mine)
     if request.method == "DELETE":
-        removed = writes.remove(session, project, sentence, user)
-        if removed and g.get("api_token"):
-            hotpath.forget_done(g.api_token, project.slug)  # `done` drops at once, not in 5 s
-        return jsonify({"deleted": removed})
-    body, status = label_body(session, project, sentence, user, _body())
-    return jsonify(body), status
-
-
-def label_body(session, project, sentence, user, data: dict,
-               only_new: bool = False) -> tuple[dict, int] | None:
-    """PUT annotation's answer and status; it commits. (Also answered by fastpath, which
-    first tries only_new: see writes.save; None when the label was there already.)"""
-    try:
-        saved = writes.save(session, project, sentence, user, LabelInput(
-            label=data.get("label"), spans=data.get("spans"), comment=data.get("comment"),
-            seconds=data.get("seconds"), hints_shown=data.get("hints_shown")), only_new)
-    except AnnotationError as err:
-        status = 409 if err.code in ("not_queued", "conflict") else 400
-        raise ApiError(status, err.code, str(err)) from None
-    if saved is None:
-        return None
-    ann, outcome = saved
-    body = _annotation_json(ann)
-    body["outcome"] = outcome
-    feedback = control_feedback(session, project, sentence)
-    if feedback:
-        body["feedback"] = feedback
-    return body, 201 if outcome == "created" else 200
-
-
-def control_feedback(session, project, sentence) -> dict | None:
-    """The known answer of a control item, where the project shows it (training rounds)."""
-    if not projects.settings(project)["control_feedback"]:
-        return None
-    item = quality.control_for(session, sentence.id)
-    if item is None:
-        return None
-    return {"label": item.label, "explanation": item.explanation}
+        return jsonify({"deleted": loop.unlabel(session, project, sentence, user)})
+    body, created = loop.label(session, project, sentence, user, _body())
+    return jsonify(body), 201 if created else 200
 
 
 @bp.get("/projects/<slug>/progress")
 def annotator_progress(slug: str):
     project = _project(slug, "review")
-    return jsonify({"annotators": quality.annotator_progress(get_session(), project)})
+    return jsonify({"annotators": controls.annotator_progress(get_session(), project)})
 
 
 @bp.post("/sentences/<int:sentence_id>/skip")
 def skip(sentence_id: int):
-    project, sentence = _sentence_row(sentence_id)  # before _principal(): one query for both
-    writes.skip(get_session(), project, sentence, _principal())
+    session, user = get_session(), _user()
+    project, sentence = loop.sentence_for(session, sentence_id, user)
+    loop.skip(session, project, sentence, user)
     return jsonify({"skipped": sentence.id})
-
-
-def _annotation_json(ann) -> dict:
-    return {"sentence_id": ann.sentence_id, "label": ann.label, "spans": ann.spans or [],
-            "comment": ann.comment, "seconds": ann.seconds,
-            "created_at": export._ts(ann.created_at), "updated_at": export._ts(ann.updated_at)}
 
 
 @bp.get("/projects/<slug>/export")
@@ -404,33 +243,16 @@ def import_articles(slug: str):
     except ValueError as err:
         raise ApiError(400, "invalid_json", f"{name}: {err}") from None
     report = add_articles(get_session(), project, items, name)
-    assign.forget_totals(project.id)
+    progress.forget(project.id)
     return jsonify({"added": report.added, "skipped": report.skipped,
                     "sentences": report.sentences}), 201 if report.added else 200
 
 
 @bp.get("/projects/<slug>/stats")
 def stats(slug: str):
-    from ..stats import project_stats
-
     project = _project(slug, "review")
     try:
-        return jsonify(project_stats(get_session(), project, **_stats_filters()))
+        return jsonify(project_stats(get_session(), project, **stats_filters()))
     except ValueError as err:
         raise ApiError(400, "invalid_filter", str(err)) from None
 
-
-def _stats_filters() -> dict:
-    args = request.args
-    out = {}
-    if args.get("article"):
-        if not all(x.isdigit() and len(x) <= 18 for x in args.getlist("article")):
-            raise ApiError(400, "invalid_filter", "article: article ids are whole numbers")
-        out["article_ids"] = [int(x) for x in args.getlist("article")]
-    if args.get("annotator"):
-        out["annotators"] = args.getlist("annotator")
-    if args.get("since"):
-        out["since"] = args["since"]
-    if args.get("until"):
-        out["until"] = args["until"]
-    return out

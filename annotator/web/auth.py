@@ -1,7 +1,7 @@
 """Sign-in, sign-out and the user's own API tokens."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -10,14 +10,12 @@ from .. import users
 from ..models import ApiToken
 from .common import get_session, safe_next
 from .forms import LoginForm, PostForm, TokenForm
-from .setup import limiter
+from .extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
 
 def _login_limit():
-    from flask import current_app
-
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 

@@ -1,26 +1,27 @@
-"""Helpers shared by the blueprints: role checks and loading a project the user may see."""
+"""Helpers shared by the blueprints: role checks, loading a project the user may see, and the
+query arguments several pages read (ids, pages, review filters, the sign-in `next`)."""
 from __future__ import annotations
 
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import Response, abort, current_app, request
 from flask_login import current_user, login_required
 
-from .. import projects
-from .setup import get_session
+from .. import export, projects
+from ..access import allowed
+from ..models import Project
+from .errors import InputError
+from .extensions import get_session
+from .input_checks import MAX_ID
 
-__all__ = ["get_session", "roles_required", "project_for", "safe_next", "jsonl_download"]
+__all__ = ["get_session", "roles_required", "project_for", "safe_next", "jsonl_download",
+           "int_arg", "page_arg", "stats_filters"]
 
 
 def jsonl_download(project, kind: str):
     """A streamed JSONL attachment. The stream has a session of its own, closed when the
     stream ends or the client goes away, so no transaction outlives the download."""
-    from flask import Response, current_app
-
-    from .. import export
-    from ..models import Project
-
     maker = current_app.extensions["annotator.sessionmaker"]
     project_id = project.id
 
@@ -33,34 +34,34 @@ def jsonl_download(project, kind: str):
         "Content-Disposition": f'attachment; filename="{project.slug}-{kind}.jsonl"'})
 
 
-def roles_required(*roles: str):
-    """Signed in, and one of `roles`; 403 otherwise."""
+def roles_required(action: str):
+    """Signed in, and access.allowed(user, action) across the installation (admin | review);
+    403 otherwise."""
     def deco(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
+            if not allowed(current_user, action):
                 abort(403, "Your role does not give access to this page.")
             return view(*args, **kwargs)
         return wrapped
     return deco
 
 
-def project_for(slug: str, user, purpose: str = "annotate"):
-    """The project if `user` may use it for `purpose` (annotate | see | review), else 404/403."""
+def project_for(slug: str, user, action: str = "annotate"):
+    """The project (an ORM object) if `user` may `action` there (access.allowed), else 404/403."""
     project = projects.by_slug(get_session(), slug)
     if project is None:
         abort(404, f"No project {slug!r}.")
-    allowed = {"annotate": projects.can_annotate, "see": projects.can_see,
-               "review": lambda p, u: u.can_review()}[purpose](project, user)
-    if not allowed:
+    if not allowed(user, action, project):
         abort(403, "You are not a member of this project.")
     return project
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths are followed after sign-in (no open redirects)."""
-    if not target:
+    """Only same-site relative paths are followed after sign-in (no open redirects), and none
+    with a control character (CR/LF would split the Location header)."""
+    if not target or not target.isprintable():
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
@@ -69,11 +70,8 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-MAX_ID = 2**63 - 1
-
-
 def int_arg(value, default=None):
-    """A whole number from a query string or form that fits a database integer, else default."""
+    """A whole number from a query string or form that fits an id column, else default."""
     try:
         n = int(value)
     except (TypeError, ValueError):
@@ -83,3 +81,23 @@ def int_arg(value, default=None):
 
 def page_arg(default: int = 1) -> int:
     return max(1, min(int_arg(request.args.get("page"), default), 10**9))
+
+
+def stats_filters() -> dict:
+    """The agreement figures' filters from the query (article ids, annotators, since, until),
+    for the review page and the API alike; a 400 names a bad one."""
+    args = request.args
+    out = {}
+    if args.get("article"):
+        if not all(x.isascii() and x.isdigit() and len(x) <= 10 and int(x) <= MAX_ID
+                   for x in args.getlist("article")):
+            raise InputError("invalid_filter",
+                             f"article: article ids are whole numbers up to {MAX_ID}")
+        out["article_ids"] = [int(x) for x in args.getlist("article")]
+    if args.get("annotator"):
+        out["annotators"] = args.getlist("annotator")
+    if args.get("since"):
+        out["since"] = args["since"]
+    if args.get("until"):
+        out["until"] = args["until"]
+    return out

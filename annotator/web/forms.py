@@ -1,6 +1,7 @@
 """Flask-WTF forms; every one carries a CSRF token."""
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField, PasswordField,
@@ -10,7 +11,16 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ..models import ROLES
 
 
-class LoginForm(FlaskForm):
+class PageForm(FlaskForm):
+    """A form of the pages: it reads form posts only. (Flask-WTF also fills a form from a JSON
+    body, whose values may be lists or objects where every field expects text.)"""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            return None if request.is_json else super().wrap_formdata(form, formdata)
+
+
+class LoginForm(PageForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username", "autofocus": True})
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
@@ -18,21 +28,21 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class PostForm(FlaskForm):
+class PostForm(PageForm):
     """A bare form for buttons that change state (sign out, revoke, delete): CSRF only."""
 
 
-class TokenForm(FlaskForm):
+class TokenForm(PageForm):
     name = StringField("Token name", validators=[Optional(), Length(max=100)])
     submit = SubmitField("Create token")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PageForm):
     files = MultipleFileField("Files (.txt, .md, .jsonl, .html)", validators=[DataRequired()])
     submit = SubmitField("Import")
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(PageForm):
     slug = StringField("Slug", validators=[DataRequired(), Length(max=64)])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     overlap = IntegerField("Labels wanted per sentence (overlap)", default=2,
@@ -46,26 +56,26 @@ class ProjectForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class UserForm(FlaskForm):
+class UserForm(PageForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
     role = SelectField("Role", choices=list(ROLES), default="annotator")
     password = PasswordField("Password (empty: generate one)", validators=[Optional(), Length(max=200)])
     submit = SubmitField("Create user")
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(PageForm):
     role = SelectField("Role", choices=list(ROLES))
     active = BooleanField("Active")
     password = PasswordField("New password (empty: keep)", validators=[Optional(), Length(max=200)])
     submit = SubmitField("Save")
 
 
-class KindForm(FlaskForm):
+class KindForm(PageForm):
     sentence_id = HiddenField(validators=[DataRequired()])
     kind = SelectField("Kind", choices=["body", "heading", "boilerplate", "duplicate"])
 
 
-class AdjudicateForm(FlaskForm):
+class AdjudicateForm(PageForm):
     label = HiddenField(validators=[DataRequired()])
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
 

@@ -1,18 +1,14 @@
-"""One compiled hint matcher per lexicon, shared by the pages and the API."""
+"""The hint matcher of a project as the admin's pages use it (loop.matcher compiles each
+lexicon once)."""
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
-from .. import suggest
+from .. import loop
+from ..hints.lexicon import lexicon_of
+from ..hints.matcher import Matcher
 from ..models import Project
 
 
-@lru_cache(maxsize=64)
-def _compiled(lexicon_json: str) -> suggest.Matcher:
-    return suggest.Matcher(json.loads(lexicon_json))
-
-
-def matcher_for(project: Project) -> suggest.Matcher:
-    lexicon = project.lexicon or suggest.DEFAULT_LEXICON
-    return _compiled(json.dumps(lexicon, sort_keys=True))
+def matcher_for(project: Project) -> Matcher:
+    return loop.matcher(json.dumps(lexicon_of(project), sort_keys=True))

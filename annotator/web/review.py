@@ -1,21 +1,23 @@
 """Reviewers' pages: agreement dashboard, disagreement queue, adjudication.
 
-Thin: the figures come from annotator.stats / annotator.adjudicate, the charts from
-annotator.charts. Every page has a JSON twin (``?format=json``).
+Thin: the figures come from annotator.review.stats / annotator.review.adjudication, the
+charts' layout from annotator.review.figures. Every page has a JSON twin (``?format=json``).
 """
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import adjudicate, charts
-from ..adjudicate import AdjudicationError
+from ..review import adjudication
+from ..review import figures as charts
+from ..review.adjudication import AdjudicationError
 from ..models import Annotation, Article, Sentence, User
 from ..projects import settings
-from ..stats import by_outlet, hint_quality, project_stats
-from .api import _stats_filters
-from .common import get_session, page_arg, project_for, roles_required
+from ..review.stats import by_outlet, hint_quality, project_stats, review_figures
+from .common import get_session, page_arg, project_for, roles_required, stats_filters
 
 bp = Blueprint("review", __name__)
 
@@ -60,14 +62,14 @@ def _filter_choices(session, project):
 
 
 @bp.get("/projects/<slug>/review")
-@roles_required("admin", "reviewer")
+@roles_required("review")
 def dashboard(slug: str):
     session = get_session()
     project = project_for(slug, current_user, "review")
-    filters = _stats_filters()
+    filters = stats_filters()
     try:
         stats = project_stats(session, project, **filters)
-        extra = adjudicate.review_figures(session, project, **filters)
+        extra = review_figures(session, project, **filters)
     except ValueError as err:
         abort(400, str(err))
     ds, timeline = extra["dawid_skene"], extra["over_time"]
@@ -126,22 +128,20 @@ FILTER_KEYS = ("article", "annotator", "since", "until", "hints")
 
 def _with_filters(base: str, **extra) -> str:
     """`base` with the request's known filters (repeated ones kept) and `extra` as its query."""
-    from urllib.parse import urlencode
-
     pairs = [(k, v) for k, v in request.args.items(multi=True) if k in FILTER_KEYS and k not in extra]
     pairs += list(extra.items())
     return f"{base}?{urlencode(pairs)}" if pairs else base
 
 
 @bp.get("/projects/<slug>/disagreements")
-@roles_required("admin", "reviewer")
+@roles_required("review")
 def disagreements(slug: str):
     session = get_session()
     project = project_for(slug, current_user, "review")
     resolved = request.args.get("resolved") == "1"
     page = page_arg()
     per_page = max(1, min(request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE, 200))
-    data = adjudicate.disagreements(session, project, page, per_page, include_resolved=resolved)
+    data = adjudication.disagreements(session, project, page, per_page, include_resolved=resolved)
     if _wants_json():
         return jsonify(data)
     if data["total"] and page > data["pages"]:
@@ -155,7 +155,7 @@ def disagreements(slug: str):
 
 
 @bp.post("/projects/<slug>/disagreements/<int:sentence_id>")
-@roles_required("admin", "reviewer")
+@roles_required("review")
 def adjudicate_sentence(slug: str, sentence_id: int):
     session = get_session()
     project = project_for(slug, current_user, "review")
@@ -166,11 +166,11 @@ def adjudicate_sentence(slug: str, sentence_id: int):
     reviewer = current_user._get_current_object()
     try:
         if form.get("action") == "clear":
-            if adjudicate.clear_gold(session, project, sentence, reviewer):
+            if adjudication.clear_gold(session, project, sentence, reviewer):
                 flash(f"Gold label of sentence {sentence_id} cleared.", "info")
         else:
             label = form.get("label", "")
-            adj, outcome = adjudicate.set_gold(session, project, sentence, reviewer, label,
+            adj, outcome = adjudication.set_gold(session, project, sentence, reviewer, label,
                                                form.get("note"))
             name = {l["id"]: l["name"] for l in project.labels}.get(adj.label, adj.label)
             flash(f"Sentence {sentence_id}: gold label “{name}” "

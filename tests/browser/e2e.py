@@ -187,16 +187,16 @@ def annotations(srv: LiveServer, username: str | None = None) -> dict[int, objec
 
 def label_as(srv: LiveServer, username: str, labels: dict[int, str], slug: str = "demo",
              spans: dict[int, list] | None = None) -> None:
-    """Store labels (and spans) as `username` would (writes.save), for pages that need data."""
-    from annotator import projects, writes
+    """Store labels (and spans) as `username` would (labelling.save), for pages that need data."""
+    from annotator import labelling, projects
     from annotator.models import Sentence
 
     with srv.session() as s:
         project = projects.by_slug(s, slug)
         user = users.by_name(s, username)
         for sid, label in labels.items():
-            writes.save(s, project, s.get(Sentence, sid), user,
-                        writes.LabelInput(label=label, spans=(spans or {}).get(sid)))
+            labelling.save(s, project, s.get(Sentence, sid), user,
+                        labelling.LabelInput(label=label, spans=(spans or {}).get(sid)), held_only=False)
 
 
 def make_project(srv: LiveServer, slug: str, text: str, **settings) -> list[int]:

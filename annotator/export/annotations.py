@@ -1,0 +1,58 @@
+"""The `annotations` export: one record per label, streamed (no Flask import)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import Text, cast, select, type_coerce
+from sqlalchemy.orm import Session
+
+from ..models import Annotation, Article, Project, Sentence, User
+from ..review.sentence_records import CHUNK
+from ..timestamps import iso_utc
+
+
+def _json_list(raw) -> list:
+    """A JSON list column read as text (AS_TEXT) or already decoded."""
+    if raw is None or raw == "[]" or raw == "null":
+        return []
+    return json.loads(raw) if isinstance(raw, str) else raw
+
+
+# Timestamps ('YYYY-MM-DD HH:MM:SS[.ffffff]', UTC) and spans (JSON) read as text: SQLite
+# stores them so; PostgreSQL casts them on its own core, in parallel with the export's.
+_AS_TEXT = {"sqlite": lambda col: type_coerce(col, Text),
+            "postgresql": lambda col: cast(col, Text)}
+
+
+def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
+    """One record per annotation, in article and sentence order.
+
+    A million rows go through here, so it reads plain rows (Core, not the ORM), takes the
+    timestamps and the spans as text (AS_TEXT) instead of parsing them into objects only to
+    format them again, and streams in chunks."""
+    A, S, AR, U = (Annotation.__table__, Sentence.__table__, Article.__table__, User.__table__)
+    conn = session.connection()
+    as_text = _AS_TEXT.get(conn.dialect.name, lambda col: col)
+    stmt = (select(A.c.label, as_text(A.c.spans), A.c.comment,
+                   A.c.seconds, as_text(A.c.created_at), as_text(A.c.updated_at), U.c.username,
+                   S.c.id, S.c.position, S.c.start, S.c.end, S.c.text,
+                   AR.c.id, AR.c.external_id, AR.c.title, AR.c.url, AR.c.source,
+                   AR.c.published, AR.c.topic)
+            .select_from(A.join(S, S.c.id == A.c.sentence_id)
+                         .join(AR, AR.c.id == S.c.article_id)
+                         .join(U, U.c.id == A.c.user_id))
+            .where(A.c.project_id == project.id)
+            .order_by(AR.c.id, S.c.position, U.c.username)
+            .execution_options(yield_per=CHUNK))
+    slug = project.slug
+    for rows in conn.execute(stmt).partitions():
+        for (label, spans, comment, seconds, created, updated, username, sid, pos, start, end,
+             text, aid, ext, title, url, source, published, topic) in rows:
+            yield {"project": slug, "article_id": aid, "article_external_id": ext,
+                   "article_title": title, "sentence_id": sid, "position": pos, "start": start,
+                   "end": end, "text": text, "label": label, "spans": _json_list(spans),
+                   "annotator": username, "comment": comment, "seconds": seconds,
+                   "created_at": iso_utc(created), "updated_at": iso_utc(updated),
+                   "article_url": url, "article_source": source, "article_published": published,
+                   "article_topic": topic}

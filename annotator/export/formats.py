@@ -1,0 +1,96 @@
+"""Exports in the layouts researchers already use (no Flask import).
+
+- `spans`: Prodigy/spaCy style, one line per sentence with a final label:
+  `{"text", "spans": [{"start", "end", "label"}], "meta"}`; load with
+  `spacy.tokens.Doc` + `doc.char_span` into a span categorizer's `doc.spans["sc"]`.
+- `babe`: the BABE column layout (text, news_link, outlet, topic, label_bias, label_opinion,
+  biased_words), one line per sentence with a final label.
+- `semeval`: SemEval-2020 Task 11 style technique spans with article-level offsets
+  (article_id, technique, start, end), one line per loaded-language span.
+
+A sentence's final label is the adjudicated gold label, else the aggregate of the annotators'
+labels (see review.adjudication.final_labels and the project's gold_threshold and aggregation settings).
+Its spans are those marked by at least half of the annotators who gave the final label.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Annotation, Article, Project, Sentence
+from ..review.adjudication import project_final_labels
+from ..review.aggregation import agreed_spans
+from ..review.sentence_records import CHUNK
+
+# BABE (Spinde et al. 2021) labels of a sentence, from ours. An attributed claim reports what
+# a source says; the outlet's own voice in it is factual, hence "Non-biased".
+BABE_BIAS = {"contested_framing": "Biased", "attributed_claim": "Non-biased",
+             "neutral_fact": "Non-biased"}
+BABE_OPINION = {"contested_framing": "Expresses writer's opinion",
+                "attributed_claim": "Somewhat factual but also opinionated",
+                "neutral_fact": "Entirely factual"}
+
+
+def _with_spans(session: Session, project: Project) -> Iterator[tuple[dict, list[dict]]]:
+    """Final-label records with their agreed spans: a merge join of two streams, both in
+    (article, position) order, so memory does not grow with the project."""
+    labels = (select(Sentence.article_id, Sentence.position, Annotation.label, Annotation.spans)
+              .join(Sentence, Sentence.id == Annotation.sentence_id)
+              .where(Annotation.project_id == project.id)
+              .order_by(Sentence.article_id, Sentence.position, Annotation.id)
+              .execution_options(yield_per=CHUNK))
+    rows = iter(session.execute(labels))
+    pending = next(rows, None)
+    for rec in project_final_labels(session, project):
+        key = (rec["article_id"], rec["position"])
+        while pending is not None and (pending[0], pending[1]) < key:
+            pending = next(rows, None)  # a sentence without a final label
+        mine = []
+        while pending is not None and (pending[0], pending[1]) == key:
+            mine.append(pending)
+            pending = next(rows, None)
+        yield rec, agreed_spans([spans or [] for _, _, label, spans in mine if label == rec["label"]])
+
+
+def _articles(session: Session, project: Project) -> dict[int, tuple]:
+    return {aid: (url, source, topic, published) for aid, url, source, topic, published in
+            session.execute(select(Article.id, Article.url, Article.source, Article.topic,
+                                   Article.published).where(Article.project_id == project.id))}
+
+
+def iter_spans(session: Session, project: Project) -> Iterator[dict]:
+    arts = _articles(session, project)
+    for rec, spans in _with_spans(session, project):
+        url, source, topic, published = arts[rec["article_id"]]
+        yield {"text": rec["text"],
+               "spans": [{"start": s["start"], "end": s["end"], "label": s["label"]} for s in spans],
+               "meta": {"project": rec["project"], "sentence_id": rec["sentence_id"],
+                        "article_id": rec["article_id"], "label": rec["label"],
+                        "label_source": rec["source"], "confidence": rec["confidence"],
+                        "outlet": source, "url": url, "topic": topic, "published": published}}
+
+
+def iter_babe(session: Session, project: Project) -> Iterator[dict]:
+    arts = _articles(session, project)
+    for rec, spans in _with_spans(session, project):
+        url, source, topic, _ = arts[rec["article_id"]]
+        text = rec["text"]
+        words = [text[s["start"]:s["end"]] for s in spans
+                 if s["label"] == "framing_term" and s.get("voice", "author") == "author"]
+        yield {"text": text, "news_link": url, "outlet": source, "topic": topic,
+               "label_bias": BABE_BIAS.get(rec["label"], "No agreement"),
+               "label_opinion": BABE_OPINION.get(rec["label"], "No agreement"),
+               "biased_words": words, "label": rec["label"], "sentence_id": rec["sentence_id"]}
+
+
+def iter_semeval(session: Session, project: Project) -> Iterator[dict]:
+    for rec, spans in _with_spans(session, project):
+        for s in spans:
+            if s["label"] != "framing_term":
+                continue
+            yield {"article_id": rec["article_external_id"] or str(rec["article_id"]),
+                   "technique": "Loaded_Language", "start": rec["start"] + s["start"],
+                   "end": rec["start"] + s["end"], "text": rec["text"][s["start"]:s["end"]],
+                   "voice": s.get("voice", "author"), "sentence_id": rec["sentence_id"]}

@@ -1,0 +1,79 @@
+"""The export kinds: each with the type of every field and the producer of its records
+(no Flask import).
+
+Producers stream rows from the database in chunks, so memory stays flat whatever the size
+of the project.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ..db import plan_for_every_row
+from ..models import Project
+from ..review.adjudication import project_final_labels
+from ..review.sentence_records import iter_sentences
+from .annotations import iter_annotations
+from .formats import iter_babe, iter_semeval, iter_spans
+
+# The type of every field of each export kind. JSON readers that type a column from the rows
+# they see first need them: Hugging Face `datasets` types each column from the first 10 MB of
+# a file, so a column with only nulls there (a sparse `comment`, `spans` all empty) makes
+# it refuse the first row that has a value. The dataset card (card.py) carries these types,
+# and `load_dataset` on the card's folder then reads a file of any size.
+_S, _I, _F, _B = "string", "int64", "float64", "bool"
+_T = "timestamp[s]"  # as `datasets` reads "2026-11-25T09:00:00Z" unaided (naive, UTC)
+_SPAN = {"start": _I, "end": _I, "label": _S, "text": _S, "voice": _S}
+_ARTICLE = {"article_url": _S, "article_source": _S, "article_published": _S, "article_topic": _S}
+_SENTENCE = {"project": _S, "article_id": _I, "article_external_id": _S, "article_title": _S,
+             "sentence_id": _I, "position": _I, "start": _I, "end": _I, "text": _S}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An export kind: its name, the type of every field of its records, and their producer."""
+    name: str
+    fields: dict
+    produce: Callable[[Session, Project], Iterator[dict]]
+
+
+REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
+    Kind("annotations",
+         {**_SENTENCE, "label": _S, "spans": [_SPAN], "annotator": _S, "comment": _S,
+          "seconds": _F, "created_at": _T, "updated_at": _T, **_ARTICLE},
+         iter_annotations),
+    Kind("sentences",
+         {**_SENTENCE, "kind": _S, "control": _B,
+          "annotations": [{"annotator": _S, "label": _S, "spans": [_SPAN], "comment": _S}],
+          "majority": _S, "agreement": _F, "gold": _S, **_ARTICLE},
+         iter_sentences),
+    Kind("gold",
+         {**_SENTENCE, "kind": _S, "label": _S, "source": _S, "confidence": _F, "annotators": _I},
+         project_final_labels),
+    Kind("spans",
+         {"text": _S, "spans": [{"start": _I, "end": _I, "label": _S}],
+          "meta": {"project": _S, "sentence_id": _I, "article_id": _I, "label": _S,
+                   "label_source": _S, "confidence": _F, "outlet": _S, "url": _S,
+                   "topic": _S, "published": _S}},
+         iter_spans),
+    Kind("babe",
+         {"text": _S, "news_link": _S, "outlet": _S, "topic": _S, "label_bias": _S,
+          "label_opinion": _S, "biased_words": [_S], "label": _S, "sentence_id": _I},
+         iter_babe),
+    Kind("semeval",
+         {"article_id": _S, "technique": _S, "start": _I, "end": _I, "text": _S,
+          "voice": _S, "sentence_id": _I},
+         iter_semeval),
+)}
+KINDS = tuple(REGISTRY)  # annotations sentences gold spans babe semeval
+FIELDS: dict[str, dict] = {name: kind.fields for name, kind in REGISTRY.items()}
+
+
+def records(session: Session, project: Project, kind: str) -> Iterator[dict]:
+    """The records of an export `kind`, streamed in the session's transaction."""
+    if kind not in REGISTRY:
+        raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")
+    plan_for_every_row(session)
+    return REGISTRY[kind].produce(session, project)

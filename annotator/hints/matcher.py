@@ -1,0 +1,50 @@
+"""The hints an annotator sees: lexicon terms plus the sources of attributions.
+
+``Matcher(lexicon).hints(sentence)`` is the hot path of the annotate page's hints.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+from .attribution import attributions
+from .lexicon import DEFAULT_LEXICON
+from .terms import TermMatcher
+
+
+class Matcher(TermMatcher):
+    """A TermMatcher that also marks the source of each attribution (``sources=False``: only
+    the lexicon's terms)."""
+
+    def __init__(self, lexicon: dict | None = None, *, sources: bool = True):
+        super().__init__(lexicon)
+        self.sources = sources
+
+    def hints(self, sentence: str) -> list[dict]:
+        """[{"start", "end", "type": "cue"|"contested_term"|"source", "term"}], sorted by start,
+        never overlapping; ``sentence[start:end]`` is the matched text. ``term`` is the canonical
+        lexicon term (for a source: the source's text). Sources come from
+        ``find_attributions`` and are dropped where they would overlap a lexicon hint."""
+        lexical = self.lexical(sentence)
+        if not self.sources or not any(h["type"] == "cue" for h in lexical):
+            return lexical
+        spans = attributions(sentence, lexical, content=False)
+        sources = []
+        for span in spans:
+            if span["label"] != "source":
+                continue
+            s, e = span["start"], span["end"]
+            if any(s < h["end"] and h["start"] < e for h in lexical):
+                continue
+            if any(s < h["end"] and h["start"] < e for h in sources):
+                continue
+            sources.append({"start": s, "end": e, "type": "source",
+                            "term": " ".join(sentence[s:e].split())})
+        if not sources:
+            return lexical
+        return sorted(lexical + sources, key=lambda h: h["start"])
+
+
+@cache
+def default_matcher() -> Matcher:
+    """A Matcher for DEFAULT_LEXICON, built on first use."""
+    return Matcher(DEFAULT_LEXICON)

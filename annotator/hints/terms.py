@@ -1,0 +1,188 @@
+"""Lexicon terms found in a sentence: cues and contested terms, with their exception phrases.
+
+``TermMatcher(lexicon).lexical(sentence)`` gives non-overlapping, sorted hints
+``{"start", "end", "type": "cue"|"contested_term", "term"}``; sources are added on top of
+these by :class:`annotator.hints.matcher.Matcher`.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .inflection import lemma, word_forms
+from .lexicon import DEFAULT_LEXICON, GAP_WORDS, exception_phrase, validate_lexicon
+from .tokens import continues_term, glue_words, is_joined, term_words, token_spans
+
+
+def _pattern_regex(pattern: tuple) -> str:
+    """One phrase as a regex over context words joined by single spaces (each word followed by
+    a space; '|' is a word of its own)."""
+    parts = []
+    for p in pattern:
+        if p == "...":
+            parts.append(r"(?:[^ |][^ ]* ){0,%d}" % GAP_WORDS)
+        elif p == "*":
+            parts.append(r"[^ |][^ ]* ")
+        elif p == "|":
+            parts.append(r"\| ")
+        elif p.endswith("*"):
+            parts.append(re.escape(p[:-1]) + r"[^ ]* ")
+        else:
+            parts.append(re.escape(p) + " ")
+    return "".join(parts)
+
+
+def _exceptions_regex(patterns: list[tuple]) -> re.Pattern | None:
+    if not patterns:
+        return None
+    return re.compile("(?:" + "|".join(_pattern_regex(p) for p in patterns) + ")")
+
+
+class _Entry:
+    """One compiled lexicon entry: its hint type, canonical term and exception regexes."""
+    __slots__ = ("type", "term", "before", "after", "reach_before", "reach_after")
+
+    def __init__(self, kind: str, data: dict):
+        self.type = kind
+        self.term = data["term"]
+        before = [exception_phrase(p, "") for p in data.get("not_before", [])]
+        after = [tuple(reversed(exception_phrase(p, ""))) for p in data.get("not_after", [])]
+        self.before = _exceptions_regex(before)
+        self.after = _exceptions_regex(after)
+        self.reach_before = max((_reach(p) for p in before), default=0)
+        self.reach_after = max((_reach(p) for p in after), default=0)
+
+    def blocked(self, text: str, toks: list, lo: int, hi: int) -> bool:
+        """True if an exception phrase matches around tokens lo..hi-1."""
+        if self.before is not None:
+            words = _after(text, toks, hi, self.reach_before)
+            if self.before.match(" ".join(words) + " "):
+                return True
+        if self.after is not None:
+            words = _before(text, toks, lo, self.reach_after)
+            if self.after.match(" ".join(words) + " "):
+                return True
+        return False
+
+
+def _reach(pattern: tuple) -> int:
+    return sum(GAP_WORDS if p == "..." else 1 for p in pattern) + 1
+
+
+def _after(text: str, toks: list, j: int, limit: int) -> list[str]:
+    """Up to `limit` words after token j-1, stopping at punctuation; '|' marks where they stop
+    at punctuation or the sentence end."""
+    hi = j
+    while hi < len(toks) and hi - j < 2 * limit and is_joined(text, toks, hi):
+        hi += 1
+    words = glue_words(text, toks, j, hi)
+    if len(words) >= limit:
+        return words[:limit]
+    return words + ["|"]
+
+
+def _before(text: str, toks: list, i: int, limit: int) -> list[str]:
+    """Up to `limit` words before token i, nearest first, stopping at punctuation or the
+    sentence start ('|')."""
+    lo = i
+    while lo > 0 and i - lo < 2 * limit and is_joined(text, toks, lo):
+        lo -= 1
+    words = glue_words(text, toks, lo, i)[::-1]
+    if len(words) >= limit:
+        return words[:limit]
+    return words + ["|"]
+
+
+class TermMatcher:
+    """A lexicon compiled for fast matching: its cues and contested terms. Build once per
+    lexicon and reuse (thread-safe: nothing changes after __init__)."""
+
+    def __init__(self, lexicon: dict | None = None):
+        self.lexicon = validate_lexicon(DEFAULT_LEXICON if lexicon is None else lexicon)
+        self._entries: dict[tuple[str, str], dict] = {}
+        table: dict[tuple, list[_Entry]] = {}
+        # contested terms first: when a cue and a contested term share a surface form, the
+        # contested term is tried first.
+        for kind, field in (("contested_term", "contested_terms"), ("cue", "cues")):
+            for item in self.lexicon[field]:
+                data = {"term": item} if isinstance(item, str) else item
+                entry = _Entry(kind, data)
+                self._entries[(kind, entry.term)] = data
+                for surface in self._surfaces(data):
+                    bucket = table.setdefault(surface, [])
+                    if entry not in bucket:
+                        bucket.append(entry)
+        first: dict[str, list] = {}
+        for keys, entries in table.items():
+            first.setdefault(keys[0], []).append((len(keys), keys, entries))
+        for options in first.values():
+            options.sort(key=lambda o: -o[0])
+        self._first = first
+
+    @staticmethod
+    def _surfaces(data: dict) -> set[tuple]:
+        words = term_words(data["term"])
+        surfaces = {tuple(words)}
+        # one-word terms are inflected unless told otherwise; multi-word terms only when
+        # "inflect" is true, and then on their first word ("told reporters" -> "tells reporters")
+        if data.get("inflect", len(words) == 1) and words[0].isalpha():
+            for form in word_forms(lemma(words[0])):
+                surfaces.add((form, *words[1:]))
+        for variant in data.get("variants", []):
+            surfaces.add(tuple(term_words(variant)))
+        return surfaces
+
+    def entry(self, kind: str, term: str) -> dict | None:
+        """The lexicon entry behind a hint (type, term): its counterparts, note, ... or None."""
+        return self._entries.get((kind, term))
+
+    @property
+    def terms(self) -> dict[str, list[str]]:
+        """Canonical terms by hint type: {"cue": [...], "contested_term": [...]}."""
+        out: dict[str, list[str]] = {"cue": [], "contested_term": []}
+        for kind, term in self._entries:
+            out[kind].append(term)
+        return out
+
+    def lexical(self, sentence: str) -> list[dict]:
+        """Cue and contested-term hints, non-overlapping, sorted by start."""
+        if not isinstance(sentence, str) or not sentence:
+            return []
+        toks = token_spans(sentence)
+        first = self._first
+        found = []
+        for i, (start, _end, key) in enumerate(toks):
+            options = first.get(key)
+            if options is None:
+                continue
+            for n, keys, entries in options:
+                if n > 1 and not continues_term(sentence, toks, i, keys):
+                    continue
+                hit = None
+                for entry in entries:
+                    if (entry.before or entry.after) and entry.blocked(sentence, toks, i, i + n):
+                        continue
+                    hit = entry
+                    break
+                if hit is not None:
+                    found.append((start, toks[i + n - 1][1], hit))
+                    break
+        if not found:
+            return []
+        if len(found) > 1:
+            # longest match wins; on a tie the earlier one
+            found.sort(key=lambda f: (f[0] - f[1], f[0]))
+            kept: list[tuple] = []
+            for cand in found:
+                if all(cand[1] <= k[0] or cand[0] >= k[1] for k in kept):
+                    kept.append(cand)
+            kept.sort(key=lambda f: f[0])
+            found = kept
+        return [{"start": s, "end": e, "type": entry.type, "term": entry.term}
+                for s, e, entry in found]
+
+
+@cache
+def default_terms() -> TermMatcher:
+    """A TermMatcher for DEFAULT_LEXICON, built on first use."""
+    return TermMatcher(DEFAULT_LEXICON)

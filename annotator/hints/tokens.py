@@ -1,0 +1,79 @@
+"""Words of a sentence for matching: tokens with offsets, folded keys, phrase joins."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# A token is a run of word characters (combining accents included), or an apostrophe standing
+# between two word characters ("regime's", "don't", "regime’s"). Everything else separates.
+_APOSTROPHES = "'\u2019\u02bc\u2018`\u00b4\u2032"
+_TOKEN_RE = re.compile(r"[\w\u0300-\u036f]+|(?<=\w)[" + _APOSTROPHES + r"](?=\w)")
+# What may stand between two words of a multi-word term: whitespace, or one hyphen of any kind
+# (so-called / so called / so‑called / so–called).
+_HYPHENS = "-\u2010\u2011\u2012\u2013\u2212\u00ad\ufe63\uff0d"
+_JOIN_RE = re.compile(r"\s+|[" + _HYPHENS + r"]")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Régime" -> "regime"); apostrophes become "'"."""
+    if text.isascii():
+        return text.lower()
+    if len(text) == 1 and text in _APOSTROPHES:
+        return "'"
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def token_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, folded key) for every token of `text`."""
+    if text.isascii():
+        return [(m.start(), m.end(), m.group().lower()) for m in _TOKEN_RE.finditer(text)]
+    # U+02BC (modifier letter apostrophe) counts as a letter for \w: make it a plain
+    # apostrophe first (same length, so offsets hold).
+    scan = text.replace("\u02bc", "'") if "\u02bc" in text else text
+    return [(m.start(), m.end(), fold(m.group())) for m in _TOKEN_RE.finditer(scan)]
+
+
+def is_joined(text: str, toks: list, i: int) -> bool:
+    """True if token i continues token i-1 within one phrase (no punctuation in between)."""
+    gap = text[toks[i - 1][1]:toks[i][0]]
+    if not gap:
+        return True  # only possible around an apostrophe token
+    return _JOIN_RE.fullmatch(gap) is not None
+
+
+def continues_term(text: str, toks: list, i: int, keys: tuple) -> bool:
+    """Do tokens i+1.. continue a multi-word term whose first word matched token i?"""
+    if i + len(keys) > len(toks):
+        return False
+    for j in range(1, len(keys)):
+        if toks[i + j][2] != keys[j] or not is_joined(text, toks, i + j):
+            return False
+    return True
+
+
+def term_words(text: str) -> list[str]:
+    """Folded words of a term: hyphens and spaces separate, apostrophes are their own token."""
+    return [key for _, _, key in token_spans(text)]
+
+
+def context_words(text: str) -> list[str]:
+    """Folded words of a phrase, with apostrophe-joined parts glued ("women's" is one word)."""
+    toks = token_spans(text)
+    return glue_words(text, toks, 0, len(toks))
+
+
+def glue_words(text: str, toks: list, lo: int, hi: int) -> list[str]:
+    words: list[str] = []
+    glue = False
+    for i in range(lo, hi):
+        key = toks[i][2]
+        if key == "'":
+            glue = True
+            continue
+        if glue and words:
+            words[-1] += "'" + key
+        else:
+            words.append(key)
+        glue = False
+    return words

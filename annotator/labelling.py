@@ -1,0 +1,325 @@
+"""The label write: one label per (sentence, annotator), idempotent, every change appended to
+history, the sentence's label count kept in step (no Flask import).
+
+`save`, `remove` and `skip` are the only writers of a user's labels; pages, API and CLI reach
+them through annotator.loop. `record_history` and `count_labels` are the history row and the
+counter, used by every writer (annotation import too).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Integer, String, bindparam, delete, exists, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from .db import begin_write
+from .labels import SchemeError, validate_spans
+from .models import Annotation, AnnotationHistory, Lease, Project, Sentence, Skip, User, utcnow
+from .projects import settings
+
+MAX_COMMENT = 2000
+MAX_SECONDS = 24 * 3600.0
+MAX_HINTS = 100  # terms in hints_shown
+MAX_HINT = 200  # characters in one term
+
+
+class AnnotationError(ValueError):
+    """A label that cannot be stored; `code` says why (invalid_label, not_leased, ...)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+# What each refusal means to a client: 409 where the request is well formed but the state
+# says no, 400 otherwise.
+CONFLICTS = ("not_queued", "not_leased", "conflict")
+
+
+@dataclass
+class LabelInput:
+    label: str
+    spans: list | None = None
+    comment: str | None = None
+    seconds: float | None = None
+    hints_shown: list | None = None
+
+
+def _seconds(value) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, bool) and isinstance(value, (int, float)):
+        try:
+            value = float(value)  # an int with hundreds of digits does not fit a float
+        except OverflowError:
+            value = math.inf
+        if math.isfinite(value) and value >= 0:
+            return round(min(value, MAX_SECONDS), 3)
+    raise AnnotationError("invalid_seconds", f"seconds: a number of seconds from 0 to {MAX_SECONDS:.0f}")
+
+
+def _hints(value) -> list | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > MAX_HINTS or not all(
+            isinstance(t, str) and len(t) <= MAX_HINT for t in value):
+        raise AnnotationError("invalid_hints", f"hints_shown: a list of at most {MAX_HINTS} terms "
+                                               f"of at most {MAX_HINT} characters")
+    return value
+
+
+def validate(project: Project, sentence: Sentence, data: LabelInput) -> LabelInput:
+    ids = [l["id"] for l in project.labels]
+    if not isinstance(data.label, str) or data.label not in ids:
+        raise AnnotationError("invalid_label", f"label: one of {', '.join(ids)} (got {data.label!r})")
+    if sentence.kind != "body":
+        raise AnnotationError("not_queued", f"sentence {sentence.id} is a {sentence.kind}, not labelled")
+    try:
+        spans = validate_spans(data.spans, sentence.text)
+    except SchemeError as err:
+        raise AnnotationError("invalid_spans", str(err)) from None
+    mode = settings(project)["spans"].get(data.label, "optional")
+    if mode == "off" and spans:
+        raise AnnotationError("invalid_spans", f"spans: this project takes no spans for {data.label}")
+    if mode == "required" and not spans:
+        raise AnnotationError("invalid_spans", f"spans: this project needs at least one span for {data.label}")
+    comment = data.comment
+    if comment is not None:
+        if not isinstance(comment, str):
+            raise AnnotationError("invalid_comment", "comment: must be a string")
+        comment = comment.strip()[:MAX_COMMENT] or None
+    return LabelInput(data.label, spans, comment, _seconds(data.seconds), _hints(data.hints_shown))
+
+
+_A, _S, _H = Annotation.__table__, Sentence.__table__, AnnotationHistory.__table__
+_L, _K, _U = Lease.__table__, Skip.__table__, User.__table__
+_sid, _uid = bindparam("sid"), bindparam("uid")
+_HISTORY_KEYS = ("sentence_id", "user_id", "action", "label", "spans", "comment", "at")
+_HISTORY = insert(_H).values({k: bindparam(k) for k in _HISTORY_KEYS})
+_COUNT = (update(_S).where(_S.c.id == _sid)
+          .values(n_labels=_S.c.n_labels + bindparam("delta"),
+                  full=_S.c.n_labels + bindparam("delta") >= bindparam("k")))
+
+
+def record_history(session: Session, sentence_id: int, user_id: int, action: str,
+                   label=None, spans=None, comment=None, at=None) -> None:
+    """Append one row to a label's history (append-only: nothing ever updates it)."""
+    session.connection().execute(_HISTORY, {"sentence_id": sentence_id, "user_id": user_id, "action": action,
+                               "label": label, "spans": spans, "comment": comment,
+                               "at": at or utcnow()})
+
+
+def count_labels(session: Session, sentence_id: int, delta: int, overlap: int) -> None:
+    """Add `delta` to a sentence's label count and mark it full at `overlap`. One UPDATE, so
+    concurrent writers cannot lose a count (SET reads the old n_labels)."""
+    session.connection().execute(_COUNT, {"sid": sentence_id, "delta": delta, "k": overlap})
+
+
+# The user's label if there is one, and whether they hold a lease or a skip on the sentence.
+_PROBE = select(select(_A.c.id).where(_A.c.sentence_id == _sid, _A.c.user_id == _uid).scalar_subquery(),
+                exists().where(_L.c.sentence_id == _sid, _L.c.user_id == _uid),
+                exists().where(_K.c.sentence_id == _sid, _K.c.user_id == _uid))
+_MINE = (select(_A.c.id, _A.c.label, _A.c.spans, _A.c.comment, _A.c.seconds, _A.c.hints_shown,
+                _A.c.created_at, _A.c.updated_at)
+         .where(_A.c.sentence_id == _sid, _A.c.user_id == _uid))
+_CHANGE = (update(_A).where(_A.c.id == bindparam("aid"))
+           .values(label=bindparam("label"), spans=bindparam("spans"),
+                   comment=bindparam("comment"), seconds=bindparam("seconds"),
+                   hints_shown=bindparam("hints_shown"), updated_at=bindparam("now")))
+_UNLEASE = delete(_L).where(_L.c.sentence_id == _sid, _L.c.user_id == _uid)
+_UNSKIP = delete(_K).where(_K.c.sentence_id == _sid, _K.c.user_id == _uid)
+_TOUCH = update(_U).where(_U.c.id == _uid).values(last_active_at=bindparam("now"))
+# users.last_active_at is shown to the minute: write it at most once a minute per user.
+TOUCH_EVERY = timedelta(minutes=1)
+_LABEL_KEYS = ("sentence_id", "user_id", "project_id", "label", "spans", "comment", "seconds",
+               "hints_shown", "created_at", "updated_at")
+
+
+def _new_label(dialect: str):
+    """Insert a label unless the (sentence, user) pair has one: a twin request of the same
+    annotator that won the race makes ours a change of that label."""
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(_A).values(
+        {k: bindparam(k) for k in _LABEL_KEYS})
+    ins = ins.on_conflict_do_nothing(index_elements=[_A.c.sentence_id, _A.c.user_id])
+    return ins.returning(_A.c.id) if dialect == "postgresql" else ins
+
+
+_NEW = {"sqlite": _new_label("sqlite"), "postgresql": _new_label("postgresql")}
+
+
+def _pg_create():
+    """PostgreSQL: a new label on a sentence the user holds, in one statement (a round trip
+    there costs more than the work): insert it unless the pair exists or the lease is missing,
+    and only if it was inserted, write its history, count it and clear the user's lease and
+    skip. No row back: the label is there already, or the user holds no lease (save() then
+    looks closer)."""
+    sid, uid = bindparam("sid", type_=Integer), bindparam("uid", type_=Integer)
+    label = bindparam("label", type_=_A.c.label.type)
+    spans = bindparam("spans", type_=_A.c.spans.type)
+    comment = bindparam("comment", type_=_A.c.comment.type)
+    now = bindparam("now", type_=_A.c.created_at.type)
+    held = exists().where(_L.c.sentence_id == sid, _L.c.user_id == uid)
+    ins = (pg_insert(_A).from_select(
+        list(_LABEL_KEYS),
+        select(sid, uid, bindparam("pid", type_=Integer), label, spans, comment,
+               bindparam("seconds", type_=_A.c.seconds.type),
+               bindparam("hints_shown", type_=_A.c.hints_shown.type), now, now).where(held))
+           .on_conflict_do_nothing(index_elements=[_A.c.sentence_id, _A.c.user_id])
+           .returning(_A.c.id).cte("ins"))
+    made = select(ins.c.id).exists()
+    history = insert(_H).from_select(
+        list(_HISTORY_KEYS),
+        select(sid, uid, literal("create", String), label, spans, comment, now).where(made)
+    ).cte("history")
+    delta = literal(1, Integer)
+    count = (update(_S).where(_S.c.id == sid, made)
+             .values(n_labels=_S.c.n_labels + delta,
+                     full=_S.c.n_labels + delta >= bindparam("k", type_=Integer))
+             .cte("counted"))
+    unlease = delete(_L).where(_L.c.sentence_id == sid, _L.c.user_id == uid, made).cte("unlease")
+    unskip = delete(_K).where(_K.c.sentence_id == sid, _K.c.user_id == uid, made).cte("unskip")
+    return select(ins.c.id).add_cte(history, count, unlease, unskip)
+
+
+_PG_CREATE = _pg_create()
+
+
+def _insert_label(session: Session, conn, values: dict) -> int | None:
+    """Insert a new label; its id, or None if the pair exists already."""
+    stmt = _NEW.get(conn.dialect.name)
+    if stmt is None:  # another database: a savepoint catches the unique violation
+        try:
+            with session.begin_nested():
+                return conn.execute(insert(_A), values).inserted_primary_key[0]
+        except IntegrityError:
+            return None
+    result = conn.execute(stmt, values)
+    if conn.dialect.name == "postgresql":
+        return result.scalar()
+    return result.lastrowid if result.rowcount == 1 else None
+
+
+def save(session: Session, project: Project, sentence: Sentence, user: User,
+         data: LabelInput, held_only: bool = True) -> tuple[Annotation, str]:
+    """Store a label and commit. Returns (annotation, "created" | "updated" | "unchanged").
+
+    With `held_only` (every annotator's write) a new label is taken only on a sentence leased
+    to the user (live or expired, as long as the lease row is there): AnnotationError
+    not_leased otherwise. A label of theirs can always be changed. `project`, `sentence` and
+    `user` may be any objects with the attributes used here; the annotation returned is a
+    detached snapshot of the stored row."""
+    data = validate(project, sentence, data)
+    begin_write(session)
+    conn = session.connection()
+    key = {"sid": sentence.id, "uid": user.id}
+    values = {"sentence_id": sentence.id, "user_id": user.id, "project_id": project.id,
+              "label": data.label, "spans": data.spans, "comment": data.comment,
+              "seconds": data.seconds, "hints_shown": data.hints_shown}
+    if conn.dialect.name == "postgresql" and held_only:
+        now = utcnow()
+        new_id = conn.execute(_PG_CREATE, {**key, "pid": project.id, "label": data.label,
+                                           "spans": data.spans, "comment": data.comment,
+                                           "seconds": data.seconds, "hints_shown": data.hints_shown,
+                                           "now": now, "k": project.overlap}).scalar()
+        if new_id is not None:
+            _touch(conn, user, now)
+            session.commit()
+            return Annotation(id=new_id, **values, created_at=now, updated_at=now), "created"
+        # A label is there already, or no lease: see below.
+    for _attempt in range(3):
+        ann_id, leased, skipped = conn.execute(_PROBE, key).one()
+        row = conn.execute(_MINE, key).first() if ann_id is not None else None
+        now = utcnow()
+        if row is None:
+            if held_only and not leased:
+                raise AnnotationError("not_leased", f"sentence {sentence.id} is not leased to you: "
+                                                    "ask for your next sentence")
+            new_id = _insert_label(session, conn, {**values, "created_at": now, "updated_at": now})
+            if new_id is None:
+                continue  # the same annotator's twin request won the race: treat ours as a change
+            count_labels(session, sentence.id, 1, project.overlap)
+            ann = Annotation(id=new_id, **values, created_at=now, updated_at=now)
+            outcome = "created"
+        else:
+            ann = Annotation(sentence_id=sentence.id, user_id=user.id, project_id=project.id,
+                             **row._asdict())
+            if (ann.label, ann.spans, ann.comment) == (data.label, data.spans, data.comment):
+                outcome = "unchanged"
+            else:
+                ann.label, ann.spans, ann.comment = data.label, data.spans, data.comment
+                if data.seconds is not None:
+                    ann.seconds = round(min((ann.seconds or 0) + data.seconds, MAX_SECONDS), 3)
+                if data.hints_shown is not None:
+                    ann.hints_shown = data.hints_shown
+                ann.updated_at = now
+                conn.execute(_CHANGE, {"aid": ann.id, "label": ann.label, "spans": ann.spans,
+                                       "comment": ann.comment, "seconds": ann.seconds,
+                                       "hints_shown": ann.hints_shown, "now": now})
+                outcome = "updated"
+                _expire(session, Annotation, ann.id)
+        if outcome != "unchanged":
+            record_history(session, sentence.id, user.id, outcome[:-1], ann.label, ann.spans,
+                           ann.comment, now)
+        if leased:
+            conn.execute(_UNLEASE, key)
+        if skipped:
+            conn.execute(_UNSKIP, key)
+        _touch(conn, user, now)
+        session.commit()
+        return ann, outcome
+    raise AnnotationError("conflict", "the label could not be stored; please retry")
+
+
+def _touch(conn, user, now) -> None:
+    last = getattr(user, "last_active_at", None)
+    if last is not None and now - last < TOUCH_EVERY:
+        return
+    conn.execute(_TOUCH, {"uid": user.id, "now": now})
+    if isinstance(user, User):
+        set_committed_value(user, "last_active_at", now)
+    else:
+        try:
+            user.last_active_at = now
+        except AttributeError:
+            pass
+
+
+def _expire(session: Session, cls, ident) -> None:
+    """Core writes bypass the session: drop a stale copy of the row the session may hold."""
+    obj = session.identity_map.get(session.identity_key(cls, ident))
+    if obj is not None:
+        session.expire(obj)
+
+
+def remove(session: Session, project: Project, sentence: Sentence, user: User) -> bool:
+    """Delete a user's label (kept in history). True if there was one."""
+    begin_write(session)
+    # Decide by what the DELETE itself removed: two overlapping requests (a double click, two
+    # tabs) on PostgreSQL both see the row, but only one of them deletes it and counts it.
+    gone = session.execute(delete(Annotation).where(
+        Annotation.sentence_id == sentence.id, Annotation.user_id == user.id)).rowcount
+    if gone != 1:
+        session.commit()
+        return False
+    count_labels(session, sentence.id, -1, project.overlap)
+    record_history(session, sentence.id, user.id, "delete")
+    session.commit()
+    return True
+
+
+def skip(session: Session, project: Project, sentence: Sentence, user: User) -> None:
+    """Put the sentence at the end of this annotator's queue."""
+    begin_write(session)
+    row = session.scalar(select(Skip).where(Skip.sentence_id == sentence.id, Skip.user_id == user.id))
+    if row is None:
+        session.add(Skip(sentence_id=sentence.id, user_id=user.id, project_id=project.id))
+    else:
+        row.at = utcnow()
+    session.execute(delete(Lease).where(Lease.sentence_id == sentence.id, Lease.user_id == user.id))
+    session.commit()

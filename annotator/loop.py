@@ -1,0 +1,167 @@
+"""The annotate loop: next (with look-ahead), label, unlabel, skip, back and progress
+(no Flask import).
+
+The annotate page, its JavaScript (through the API) and API clients all call these functions
+and get the same data: the page renders what `next_batch` returns, its JSON twin and the API
+send it as JSON. Each rule has its home elsewhere and is only called from here: who may do what
+(access.allowed), which sentence comes next (assign), the label write (labelling), the sentence
+view (sentences) and progress (progress).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from . import assign, controls, labelling, progress, projects, sentences
+from .access import Refused, require
+from .hints.lexicon import DEFAULT_LEXICON
+from .hints.matcher import Matcher
+from .models import Project, Sentence
+from .projects import ProjectRef
+from .timestamps import iso_utc
+
+MAX_AHEAD = 10
+# Seconds a `next` may reuse the total of progress (see progress.of_user).
+PROGRESS_MAX_AGE = 10.0
+
+
+@dataclass(slots=True)
+class SentenceRef:
+    id: int
+    article_id: int
+    project_id: int
+    position: int
+    text: str
+    kind: str
+
+
+def project_for(session: Session, slug: str, user, action: str = "annotate") -> ProjectRef:
+    """The project `slug` if `user` may `action` there (one query); Refused otherwise."""
+    return require(user, action, projects.ref_by_slug(session, slug, user), f"No project {slug!r}.")
+
+
+_S, _P = Sentence.__table__, Project.__table__
+_SENTENCE = (select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text, _S.c.kind,
+                    *projects.ref_columns(bindparam("uid")))
+             .select_from(_S.join(_P, _P.c.id == _S.c.project_id))
+             .where(_S.c.id == bindparam("sid")))
+
+
+def sentence_for(session: Session, sentence_id: int, user,
+                 action: str = "annotate") -> tuple[ProjectRef, SentenceRef]:
+    """A sentence and its project if `user` may `action` there (one query); Refused otherwise."""
+    row = session.connection().execute(_SENTENCE, {"sid": sentence_id, "uid": user.id}).first()
+    missing = f"No sentence {sentence_id}."
+    if row is None:
+        raise Refused("not_found", missing)
+    project = require(user, action, projects.make_ref(row[6:], user.id), missing)
+    return project, SentenceRef(*row[:6])
+
+
+@lru_cache(maxsize=64)
+def matcher(lexicon_json: str | None) -> Matcher:
+    """One compiled hint matcher per lexicon (its JSON text; None: the default lexicon)."""
+    return Matcher(json.loads(lexicon_json) if lexicon_json else DEFAULT_LEXICON)
+
+
+@lru_cache(maxsize=4096)
+def _hints(lexicon_json: str | None, text: str) -> tuple:
+    # `next` with look-ahead shows the sentences held for the user again and again.
+    return tuple(matcher(lexicon_json).hints(text))
+
+
+def hints_for(project: ProjectRef):
+    """text -> the hints of the project's lexicon (else the default lexicon) for that text;
+    None where the project shows no hints."""
+    if not projects.settings(project)["hints"]:
+        return None
+    return lambda text: [dict(h) for h in _hints(project.lexicon_json, text)]
+
+
+def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> dict:
+    """{"sentence": view | None, "progress": {"done", "total"}, "upcoming": [view, ...]}: the
+    user's next sentence and up to `ahead` more (0..MAX_AHEAD), each leased to them, with
+    the same views the page shows. The leases are committed first: on SQLite the write lock
+    is held for the leasing alone, not while the views are read."""
+    ahead = max(0, min(ahead, MAX_AHEAD))
+    picked = assign.lease_next(session, project, user, 1 + ahead)
+    views = sentences.views(session, picked, hints_for(project))
+    body = {"sentence": views[0] if views else None,
+            "progress": progress.of_user(session, project, user, max_age=PROGRESS_MAX_AGE),
+            "upcoming": views[1:]}
+    session.rollback()  # a read: end its snapshot
+    return body
+
+
+def revisit(session: Session, project: ProjectRef, user, sentence_id: int) -> dict:
+    """Going back: a sentence the user labelled or holds, as next_batch shows it, with their
+    label ("mine") and the sentence labelled before it ("back"); Refused otherwise."""
+    view = sentences.view(session, sentence_id, hints_for(project))
+    if view is None or _project_of(session, sentence_id) != project.id:
+        raise Refused("not_found", "No such sentence in this project.")
+    mine = sentences.own_annotation(session, sentence_id, user)
+    if mine is None and sentence_id not in assign.held(session, project, user):
+        raise Refused("forbidden", "That sentence is not yours to label.")
+    return {"sentence": view, "mine": annotation_json(mine) if mine else None,
+            "progress": progress.of_user(session, project, user),
+            "back": sentences.previous(session, project, user, mine)}
+
+
+def _project_of(session: Session, sentence_id: int) -> int | None:
+    return session.scalar(select(_S.c.project_id).where(_S.c.id == sentence_id))
+
+
+def back_from(session: Session, project: ProjectRef, user) -> int | None:
+    """The sentence the user labelled last: where `back` goes from their next sentence."""
+    return sentences.previous(session, project, user, None)
+
+
+def label(session: Session, project: ProjectRef, sentence: SentenceRef, user,
+          data: dict) -> tuple[dict, bool]:
+    """Store the user's label (a dict of the API's PUT body: label, spans, comment, seconds,
+    hints_shown) through labelling.save and commit. (answer, created): the stored label with its
+    `outcome`, and the known answer of a control item where the project shows it.
+    labelling.AnnotationError where the label cannot be stored."""
+    ann, outcome = labelling.save(session, project, sentence, user, labelling.LabelInput(
+        label=data.get("label"), spans=data.get("spans"), comment=data.get("comment"),
+        seconds=data.get("seconds"), hints_shown=data.get("hints_shown")))
+    body = annotation_json(ann)
+    body["outcome"] = outcome
+    feedback = control_feedback(session, project, sentence)
+    if feedback:
+        body["feedback"] = feedback
+    return body, outcome == "created"
+
+
+def unlabel(session: Session, project: ProjectRef, sentence: SentenceRef, user) -> bool:
+    """Remove the user's label (history keeps it); True if there was one."""
+    return labelling.remove(session, project, sentence, user)
+
+
+def skip(session: Session, project: ProjectRef, sentence: SentenceRef, user) -> None:
+    labelling.skip(session, project, sentence, user)
+
+
+def own_label(session: Session, sentence: SentenceRef, user) -> dict | None:
+    mine = sentences.own_annotation(session, sentence.id, user)
+    return annotation_json(mine) if mine else None
+
+
+def annotation_json(ann) -> dict:
+    return {"sentence_id": ann.sentence_id, "label": ann.label, "spans": ann.spans or [],
+            "comment": ann.comment, "seconds": ann.seconds,
+            "created_at": iso_utc(ann.created_at), "updated_at": iso_utc(ann.updated_at)}
+
+
+def control_feedback(session: Session, project, sentence) -> dict | None:
+    """The known answer of a control item, where the project shows it (training rounds)."""
+    if not projects.settings(project)["control_feedback"]:
+        return None
+    item = controls.control_for(session, sentence.id)
+    if item is None:
+        return None
+    return {"label": item.label, "explanation": item.explanation}

@@ -1,0 +1,269 @@
+"""Adjudication: reviewers' gold labels, the disagreement queue, final labels (no Flask import).
+
+Gold labels live in their own table (:class:`~annotator.models.Adjudication`), one per sentence,
+and never touch an annotator's label; every change is appended to ``adjudication_history``, the
+way :mod:`annotator.annotations` keeps labels.
+
+Control items (quality-control sentences with a known answer) are left out of the queue and of
+aggregation, as they are of the agreement statistics. Only body sentences are queued and
+exported as final labels (a unit re-classified as boilerplate after it was labelled drops out).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..db import begin_write
+from ..labels import label_ids
+from ..models import (Adjudication, AdjudicationHistory, Annotation, Article, ControlItem, Project,
+                      Sentence, User, utcnow)
+from ..projects import settings
+from ..sentences import context
+from ..timestamps import iso_utc
+from . import agreement
+from .aggregation import dawid_skene, majority
+from .matrix import label_matrix
+from .sentence_records import CHUNK
+
+MAX_NOTE = 2000
+METHODS = ("majority", "dawid_skene")
+
+
+class AdjudicationError(ValueError):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+# ------------------------------------------------------------------------------ writing gold
+
+
+def _check(project: Project, sentence: Sentence, label: str | None = None) -> None:
+    if sentence.project_id != project.id:
+        raise AdjudicationError("not_found", f"sentence {sentence.id} is not in project {project.slug}")
+    if sentence.kind != "body":
+        raise AdjudicationError("not_queued", f"sentence {sentence.id} is a {sentence.kind}, not labelled")
+    if label is not None:
+        ids = label_ids(project.labels)
+        if label not in ids:
+            raise AdjudicationError("invalid_label", f"label: one of {', '.join(ids)} (got {label!r})")
+
+
+def _clean_note(note) -> str | None:
+    if note is None:
+        return None
+    if not isinstance(note, str):
+        raise AdjudicationError("invalid_note", "note: must be a string")
+    return note.strip()[:MAX_NOTE] or None
+
+
+def _history(session: Session, sentence_id: int, reviewer_id: int, action: str,
+             adj: Adjudication | None) -> None:
+    session.add(AdjudicationHistory(
+        sentence_id=sentence_id, reviewer_id=reviewer_id, action=action,
+        label=adj.label if adj else None, note=adj.note if adj else None))
+
+
+def set_gold(session: Session, project: Project, sentence: Sentence, reviewer: User, label: str,
+             note: str | None = None) -> tuple[Adjudication, str]:
+    """Store the reviewer's gold label and commit. Returns (adjudication, "created" | "updated" |
+    "unchanged"). The annotators' labels are left as they are."""
+    _check(project, sentence, label)
+    note = _clean_note(note)
+    begin_write(session)
+    for _attempt in range(3):
+        adj = session.scalar(select(Adjudication).where(Adjudication.sentence_id == sentence.id))
+        now = utcnow()
+        if adj is None:
+            adj = Adjudication(sentence_id=sentence.id, project_id=project.id,
+                               reviewer_id=reviewer.id, label=label, note=note,
+                               created_at=now, updated_at=now)
+            try:
+                with session.begin_nested():
+                    session.add(adj)
+                    session.flush()
+            except IntegrityError:
+                continue  # another reviewer's gold landed first: ours becomes a change
+            outcome = "created"
+        elif (adj.label, adj.note) == (label, note):
+            outcome = "unchanged"
+        else:
+            adj.label, adj.note, adj.reviewer_id, adj.updated_at = label, note, reviewer.id, now
+            outcome = "updated"
+        if outcome != "unchanged":
+            _history(session, sentence.id, reviewer.id, outcome[:-1], adj)
+        reviewer.last_active_at = now
+        session.commit()
+        return adj, outcome
+    raise AdjudicationError("conflict", "the gold label could not be stored; please retry")
+
+
+def clear_gold(session: Session, project: Project, sentence: Sentence, reviewer: User) -> bool:
+    """Remove the gold label (kept in history). True if there was one."""
+    _check(project, sentence)
+    begin_write(session)
+    adj = session.scalar(select(Adjudication).where(Adjudication.sentence_id == sentence.id))
+    if adj is None:
+        session.commit()
+        return False
+    session.delete(adj)
+    _history(session, sentence.id, reviewer.id, "delete", None)
+    session.commit()
+    return True
+
+
+def history(session: Session, sentence_ids: list[int]) -> dict[int, list[dict]]:
+    """Adjudication history of some sentences, oldest first."""
+    out: dict[int, list[dict]] = {i: [] for i in sentence_ids}
+    if not sentence_ids:
+        return out
+    stmt = (select(AdjudicationHistory, User.username)
+            .join(User, User.id == AdjudicationHistory.reviewer_id)
+            .where(AdjudicationHistory.sentence_id.in_(sentence_ids))
+            .order_by(AdjudicationHistory.at, AdjudicationHistory.id))
+    for h, name in session.execute(stmt):
+        out[h.sentence_id].append({"action": h.action, "label": h.label, "note": h.note,
+                                   "reviewer": name, "at": iso_utc(h.at)})
+    return out
+
+
+# --------------------------------------------------------------------- the disagreement queue
+
+
+def _sentence_fields(project: Project, s: Sentence, aid: int, ext: str | None, title: str) -> dict:
+    """The sentence fields of the export records."""
+    return {"project": project.slug, "article_id": aid, "article_external_id": ext,
+            "article_title": title, "sentence_id": s.id, "position": s.position,
+            "start": s.start, "end": s.end, "text": s.text, "kind": s.kind}
+
+
+def _gold_json(adj: Adjudication | None, reviewer: str | None = None) -> dict | None:
+    if adj is None:
+        return None
+    return {"label": adj.label, "note": adj.note, "reviewer": reviewer,
+            "created_at": iso_utc(adj.created_at), "updated_at": iso_utc(adj.updated_at)}
+
+
+def disagreements(session: Session, project: Project, page: int = 1, per_page: int = 20,
+                  include_resolved: bool = False) -> dict:
+    """Sentences whose annotators disagree, most disputed first.
+
+    Order: the lowest majority share first (a 1-1 tie is 0.5, 2-1 is 0.667), then the most
+    annotators, then reading order. Sentences with a gold label are left out unless
+    ``include_resolved``. Returns ``{"total", "page", "per_page", "pages", "items"}``; each item
+    has the sentence fields of the export plus ``annotations`` (annotator, label, spans,
+    comment, updated_at), ``annotators``, ``majority``, ``agreement``, ``context`` (before,
+    after), ``gold`` (label, note, reviewer, created_at, updated_at, or null) and ``history``.
+    """
+    per_page = max(1, min(int(per_page), 200))
+    page = max(1, int(page))
+    lm = label_matrix(session, project)
+    k = len(lm.labels)
+    counts = agreement.label_counts(lm.M, k)
+    n = counts.sum(axis=1)
+    top, share = majority(lm.M, k)
+    disputed = (n >= 2) & ((counts > 0).sum(axis=1) >= 2)
+    idx = np.flatnonzero(disputed)
+    if not include_resolved and idx.size:
+        resolved = np.fromiter(session.scalars(select(Adjudication.sentence_id).where(
+            Adjudication.project_id == project.id)), dtype=np.int64)
+        idx = idx[~np.isin(lm.sentence_ids[idx], resolved)]
+    # Units are in reading order already: their index is the last sort key.
+    order = idx[np.lexsort((idx, -n[idx], share[idx]))]
+    total = int(order.size)
+    pages = max(1, math.ceil(total / per_page))
+    chosen = order[(page - 1) * per_page: page * per_page]
+    ids = [int(i) for i in lm.sentence_ids[chosen]]
+    items = []
+    if ids:
+        rows = {s.id: (s, aid, ext, title) for s, aid, ext, title in session.execute(
+            select(Sentence, Article.id, Article.external_id, Article.title)
+            .join(Article, Article.id == Sentence.article_id).where(Sentence.id.in_(ids)))}
+        anns: dict[int, list[dict]] = {i: [] for i in ids}
+        for a, name in session.execute(
+                select(Annotation, User.username).join(User, User.id == Annotation.user_id)
+                .where(Annotation.sentence_id.in_(ids)).order_by(User.username)):
+            anns[a.sentence_id].append({"annotator": name, "label": a.label, "spans": a.spans or [],
+                                        "comment": a.comment, "updated_at": iso_utc(a.updated_at)})
+        gold = {adj.sentence_id: _gold_json(adj, name) for adj, name in session.execute(
+            select(Adjudication, User.username).join(User, User.id == Adjudication.reviewer_id)
+            .where(Adjudication.sentence_id.in_(ids)))}
+        hist = history(session, ids)
+        for u, sid in zip(chosen.tolist(), ids):
+            s, aid, ext, title = rows[sid]
+            rec = _sentence_fields(project, s, aid, ext, title)
+            rec.update({
+                "annotations": anns[sid], "annotators": int(n[u]),
+                "majority": lm.labels[top[u]] if top[u] >= 0 else None,
+                "agreement": float(share[u]),
+                "context": context(session, s), "gold": gold.get(sid), "history": hist[sid]})
+            items.append(rec)
+    return {"total": total, "page": page, "per_page": per_page, "pages": pages, "items": items}
+
+
+# ------------------------------------------------------------------------------ final labels
+
+
+def final_labels(session: Session, project: Project, method: str = "majority",
+                 threshold: float = 0.5) -> Iterator[dict]:
+    """One record per sentence that has a final label, in reading order, streamed.
+
+    The final label is the gold label where a reviewer set one (``source`` "gold",
+    ``confidence`` 1.0); otherwise the aggregate of the annotators' labels: with "majority"
+    the unique most frequent label where its share of the sentence's labels is >= ``threshold``
+    (``confidence`` = that share); with "dawid_skene" the most probable label where its
+    posterior is >= ``threshold`` (``confidence`` = the posterior). Other sentences are left
+    out. Each record has the sentence fields of the export plus ``label``, ``source``,
+    ``confidence`` and ``annotators`` (how many labels the sentence has).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method: one of {', '.join(METHODS)} (got {method!r})")
+    lm = label_matrix(session, project)
+    k = len(lm.labels)
+    n_labels = (lm.M >= 0).sum(axis=1)
+    if method == "majority":
+        lab, conf = majority(lm.M, k, threshold=threshold)
+    else:
+        ds = dawid_skene(lm.M, k)
+        lab = ds.labels.copy()
+        conf = ds.posteriors.max(axis=1) if len(lab) else np.zeros(0)
+        lab[~(conf >= threshold)] = agreement.MISSING
+    keep = lab >= 0
+    final = {int(s): (lm.labels[int(l)], method, float(c), int(m)) for s, l, c, m in zip(
+        lm.sentence_ids[keep], lab[keep], conf[keep], n_labels[keep])}
+    del lm, lab, conf
+    # Gold wins; `annotators` counts every label of the sentence.
+    for sid, label, n in session.execute(
+            select(Adjudication.sentence_id, Adjudication.label, func.count(Annotation.id))
+            .outerjoin(Annotation, Annotation.sentence_id == Adjudication.sentence_id)
+            .where(Adjudication.project_id == project.id)
+            .group_by(Adjudication.sentence_id, Adjudication.label)):
+        final[sid] = (label, "gold", 1.0, int(n))
+    stmt = (select(Sentence.id, Sentence.position, Sentence.start, Sentence.end, Sentence.text,
+                   Sentence.kind, Article.id, Article.external_id, Article.title)
+            .join(Article, Article.id == Sentence.article_id)
+            # body sentences only, even where gold was set before a unit's kind changed
+            .where(Sentence.project_id == project.id, Sentence.kind == "body",
+                   ~exists().where(ControlItem.sentence_id == Sentence.id))
+            .order_by(Article.id, Sentence.position)
+            .execution_options(yield_per=CHUNK))
+    slug = project.slug
+    for sid, pos, start, end, text, kind, aid, ext, title in session.execute(stmt):
+        hit = final.get(sid)
+        if hit is None:
+            continue
+        yield {"project": slug, "article_id": aid, "article_external_id": ext,
+               "article_title": title, "sentence_id": sid, "position": pos, "start": start,
+               "end": end, "text": text, "kind": kind, "label": hit[0], "source": hit[1],
+               "confidence": hit[2], "annotators": hit[3]}
+
+
+def project_final_labels(session: Session, project: Project) -> Iterator[dict]:
+    """final_labels with the project's own aggregation method and gold threshold."""
+    conf = settings(project)
+    return final_labels(session, project, method=conf["aggregation"], threshold=conf["gold_threshold"])

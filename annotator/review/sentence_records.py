@@ -1,0 +1,53 @@
+"""Each sentence of a project with all its labels, streamed (no Flask import).
+
+The `sentences` export and the hint evaluation read the project through here.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Adjudication, Annotation, Article, ControlItem, Project, Sentence, User
+from .aggregation import majority_of
+
+CHUNK = 2000  # rows per round trip when a read is streamed: memory stays flat at any size
+
+
+def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
+    """One record per sentence of the project (every kind), with all its labels."""
+    sentences = (select(Sentence, Article.id, Article.external_id, Article.title, Article.url,
+                        Article.source, Article.published, Article.topic)
+                 .join(Article, Article.id == Sentence.article_id)
+                 .where(Sentence.project_id == project.id)
+                 .order_by(Article.id, Sentence.position)
+                 .execution_options(yield_per=CHUNK))
+    labels = (select(Annotation.sentence_id, User.username, Annotation.label, Annotation.spans,
+                     Annotation.comment)
+              .join(User, User.id == Annotation.user_id)
+              .join(Sentence, Sentence.id == Annotation.sentence_id)
+              .where(Annotation.project_id == project.id)
+              .order_by(Sentence.article_id, Sentence.position, User.username)
+              .execution_options(yield_per=CHUNK))
+    gold = dict(session.execute(select(Adjudication.sentence_id, Adjudication.label)
+                                .where(Adjudication.project_id == project.id)).all())
+    controls = set(session.scalars(select(ControlItem.sentence_id)
+                                   .where(ControlItem.project_id == project.id)))
+    # Walk both ordered streams side by side (a merge join): no per-sentence query.
+    label_rows = iter(session.execute(labels))
+    pending = next(label_rows, None)
+    slug = project.slug
+    for s, aid, ext, title, url, source, published, topic in session.execute(sentences):
+        anns = []
+        while pending is not None and pending[0] == s.id:
+            anns.append({"annotator": pending[1], "label": pending[2], "spans": pending[3] or [],
+                         "comment": pending[4]})
+            pending = next(label_rows, None)
+        top, share = majority_of([a["label"] for a in anns])
+        yield {"project": slug, "article_id": aid, "article_external_id": ext,
+               "article_title": title, "sentence_id": s.id, "position": s.position,
+               "start": s.start, "end": s.end, "text": s.text, "kind": s.kind,
+               "control": s.id in controls, "annotations": anns, "majority": top,
+               "agreement": share, "gold": gold.get(s.id), "article_url": url,
+               "article_source": source, "article_published": published, "article_topic": topic}

@@ -1,0 +1,100 @@
+"""The Flask extensions (CSRF, sign-in, rate limit, compression) and the database session of
+each request."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .. import db as dbmod
+from ..models import User
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+compress = Compress()
+
+
+def init_app(app: Flask) -> None:
+    engine = dbmod.make_engine(app.config["DATABASE_URL"])
+    app.extensions["annotator.engine"] = engine
+    app.extensions["annotator.sessionmaker"] = dbmod.make_sessionmaker(engine)
+    app.teardown_request(close_session)
+    app.teardown_appcontext(close_session)
+
+    if app.config.get("PROXY_FIX"):
+        n = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+    # Pages, CSS and JS (static files are streamed) are sent compressed: the annotate page
+    # weighs a third. API JSON is small and latency-bound, and exports are left as they are.
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/css", "text/javascript",
+                                                 "application/javascript"])
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
+    compress.init_app(app)
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    app.session_interface = _CookieSessions()
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+
+def load_user(user_id: str):
+    """The user of a session cookie ("<id>.<fingerprint>"), while active and unchanged."""
+    uid, _, fingerprint = user_id.partition(".")
+    if not uid.isdigit() or len(uid) > 18:
+        return None
+    user = get_session().get(User, int(uid))
+    if user is None or not user.active or fingerprint != user.session_fingerprint():
+        return None
+    return user
+
+
+def get_session():
+    """The request's database session, opened on first use and closed at teardown.
+
+    A request that writes takes the write lock before its first read (db.begin_write: BEGIN
+    IMMEDIATE on SQLite), so it waits its turn on SQLite's busy timeout instead of failing
+    with "database is locked" when it goes from reading to writing: every request but
+    GET/HEAD/OPTIONS, and the views marked @writes (a GET that leases sentences)."""
+    if "db_session" not in g:
+        session = g.db_session = current_app.extensions["annotator.sessionmaker"]()
+        view = current_app.view_functions.get(request.endpoint)
+        if request.method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "writes", False):
+            dbmod.begin_write(session)
+    return g.db_session
+
+
+def writes(view):
+    """Marks a GET view that writes (see get_session)."""
+    view.writes = True
+    return view
+
+
+def close_session(exc) -> None:
+    # Per request (not only per app context), so that a shared app context, as in tests,
+    # never carries one request's session and its read snapshot into the next request.
+    session = g.pop("db_session", None)
+    if session is not None:
+        if exc is not None:
+            session.rollback()
+        session.close()
+
+
+class _CookieSessions(SecureCookieSessionInterface):
+    """Flask's cookie sessions, minus building a signing serializer for requests that carry
+    no session cookie (API calls with a token): the same empty session, ~30 us sooner."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)

@@ -1,0 +1,44 @@
+"""Production serving: gunicorn where it runs (POSIX), waitress elsewhere."""
+from __future__ import annotations
+
+import os
+import sys
+
+from flask import Flask
+
+
+def serve(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
+    """Serve `app`, made once in this process: the workers fork with it loaded (start-up is
+    one app, not one per worker), and each drops the database connections it inherited
+    (SQLAlchemy's rule for pools across fork), so no connection is shared by two processes."""
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:  # e.g. Windows: gunicorn needs fork()
+        from waitress import serve as wserve
+
+        print(f"Serving on http://{host}:{port} (waitress, {threads} threads)", file=sys.stderr)
+        wserve(app, host=host, port=port, threads=max(threads * workers, 4))
+        return
+
+    class App(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
+            self.cfg.set("accesslog", None)
+            self.cfg.set("timeout", 120)
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("preload_app", True)
+            self.cfg.set("post_fork", lambda _server, _worker: app.extensions[
+                "annotator.engine"].dispose(close=False))
+            if os.path.isdir("/dev/shm"):
+                # The worker heartbeat file is touched on every loop: keep it off the disk.
+                self.cfg.set("worker_tmp_dir", "/dev/shm")
+
+        def load(self):
+            return app
+
+    print(f"Serving on http://{host}:{port} (gunicorn, {workers} workers x {threads} threads)",
+          file=sys.stderr)
+    App().run()
