@@ -164,8 +164,9 @@ def export_cmd(slug, kind, output, card):
         if output == "-":
             if card:
                 raise click.ClickException("--card writes README.md beside a file: give -o PATH")
-            n = export.write_jsonl(export.records(session, project, kind), sys.stdout)
-            sys.stdout.flush()
+            sys.stdout.flush()  # anything printed before goes first
+            n = export.write_jsonl(export.records(session, project, kind), sys.stdout.buffer)
+            sys.stdout.buffer.flush()
             click.echo(f"{n} records", err=True)
             return
         if not output:
@@ -175,7 +176,7 @@ def export_cmd(slug, kind, output, card):
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with open(tmp, "wb") as fh:
             n = export.write_jsonl(export.records(session, project, kind), fh)
         os.replace(tmp, path)  # a reader never sees half a file
         click.echo(f"{n} records written to {path}")
