@@ -42,7 +42,7 @@ def test_export_reads_with_pandas(db, project, make_user, tmp_path):
 
     _label_some(db, project, [make_user("a")])
     path = tmp_path / "out.jsonl"
-    with open(path, "w", encoding="utf-8") as fh:
+    with open(path, "wb") as fh:
         n = export.write_jsonl(iter_annotations(db, project), fh)
     df = pd.read_json(path, lines=True)
     assert len(df) == n and set(df["label"]) == {"neutral_fact"}

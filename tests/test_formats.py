@@ -111,7 +111,7 @@ def test_datasets_reads_the_export(db, make_user, tmp_path):
     p, *_ = _setup(db, make_user)
     for kind in ("annotations", "sentences", "spans", "babe"):
         path = tmp_path / f"{kind}.jsonl"
-        with open(path, "w", encoding="utf-8") as fh:
+        with open(path, "wb") as fh:
             n = export.write_jsonl(export.records(db, p, kind), fh)
         assert len(pd.read_json(path, lines=True)) == n
 

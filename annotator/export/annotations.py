@@ -13,7 +13,7 @@ from ..timestamps import iso_utc
 
 
 def _json_list(raw) -> list:
-    """A JSON list column read as text (AS_TEXT) or already decoded."""
+    """A JSON list column read as text (_AS_TEXT) or already decoded."""
     if raw is None or raw == "[]" or raw == "null":
         return []
     return json.loads(raw) if isinstance(raw, str) else raw
@@ -29,7 +29,7 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
     """One record per annotation, in article and sentence order.
 
     A million rows go through here, so it reads plain rows (Core, not the ORM), takes the
-    timestamps and the spans as text (AS_TEXT) instead of parsing them into objects only to
+    timestamps and the spans as text (_AS_TEXT) instead of parsing them into objects only to
     format them again, and streams in chunks."""
     A, S, AR, U = (Annotation.__table__, Sentence.__table__, Article.__table__, User.__table__)
     conn = session.connection()
