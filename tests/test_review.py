@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from annotator import export, ingest, labelling
 from annotator.review import adjudication
-from annotator.review import figures as charts
+from annotator.review import figures
 from annotator.review.sentence_records import iter_sentences
 from annotator.labelling import LabelInput
 from annotator.articles import add_articles
@@ -163,12 +163,12 @@ def test_charts_escape_text_and_are_accessible(app):
     evil = '<img src=x onerror="alert(1)">&'
     labels = ["a", "b"]
     out = [
-        charts.heatmap({"a": {"a": 3.0, "b": 1.0}, "b": {"a": 1.0, "b": 2.0}}, labels,
-                       {"a": evil, "b": "B"}),
-        charts.stacked_bars([(evil, {"a": 3, "b": 1})], labels, {"a": evil}),
-        charts.kappa_matrix([evil, "x"], [{"a": evil, "b": "x", "n": 4, "kappa": -0.2}]),
-        charts.line_chart([{"until": evil, "alpha": 0.5, "cumulative": None}],
-                          [("alpha", evil), ("cumulative", "c")]),
+        figures.heatmap({"a": {"a": 3.0, "b": 1.0}, "b": {"a": 1.0, "b": 2.0}}, labels,
+                        {"a": evil, "b": "B"}),
+        figures.stacked_bars([(evil, {"a": 3, "b": 1})], labels, {"a": evil}),
+        figures.kappa_matrix([evil, "x"], [{"a": evil, "b": "x", "n": 4, "kappa": -0.2}]),
+        figures.line_chart([{"until": evil, "alpha": 0.5, "cumulative": None}],
+                           [("alpha", evil), ("cumulative", "c")]),
     ]
     for fig in out:
         s = macro.render(f=fig)
@@ -176,6 +176,20 @@ def test_charts_escape_text_and_are_accessible(app):
         assert "&lt;img" in s
         assert 'role="img"' in s and "<title" in s and "<desc" in s and "<table" in s
         assert " style=" not in s and "<script" not in s
+
+
+def test_heatmap_layout_shades_cells_by_value():
+    """The layout is data: one shaded cell per label pair, the largest value fully opaque, the
+    diagonal marked as agreement, an empty pair unshaded."""
+    fig = figures.heatmap({"a": {"a": 4.0, "b": 1.0}, "b": {"a": 1.0}}, ["a", "b"])
+    cells = [s for s in fig["shapes"] if s["el"] == "rect" and s["cls"] in ("cell", "cell agree")]
+    assert len(cells) == 4
+    by_tip = {c["tip"]: c for c in cells}
+    assert by_tip["a / a: 4.0"]["opacity"] == pytest.approx(1.0)
+    assert by_tip["a / a: 4.0"]["cls"] == "cell agree" and by_tip["a / b: 1.0"]["cls"] == "cell"
+    assert by_tip["b / b: 0.0"]["opacity"] == 0.0
+    assert 0 < by_tip["b / a: 1.0"]["opacity"] < 1
+    assert fig["table"]["rows"] == [["a", "4.0", "1.0"], ["b", "1.0", "0.0"]]
 
 
 # -------------------------------------------------------------------------- the disagreement queue
