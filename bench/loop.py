@@ -1,6 +1,7 @@
 """The annotate loop as browsers and scripts drive it, against a real `annotator serve` (issue 15).
 
-    python bench/loop.py [--sentences 2000] [--labels 300] [--seconds 20] [--runs 1] [--no-write]
+    python bench/loop.py [--sentences 2000] [--labels 300] [--seconds 20] [--runs 1] [--peers]
+                         [--no-write]
 
 The client is the one the peer harness (../shared/peers) drives Potato and Label Studio with:
 a thread pool of `requests` sessions in this process, one per annotator, on the same two cores
@@ -20,6 +21,10 @@ A fresh SQLite database (`annotator init`, articles of 20 body sentences bulk-in
    edits a project in a loop (API and the admin's edit form): no 5xx, no "database is locked";
 4. every acknowledged label is checked to be stored exactly once, with the label sent.
 
+With --peers, Potato and Label Studio run right after, one at a time, through the peer
+harness in ../shared/peers (the same client; its venvs from `setup_venvs.sh` under
+/tmp/peers), and their figures stand in the same table.
+
 Figures go to docs/benchmarks.md between <!-- bench:loop --> and <!-- /bench:loop -->.
 """
 from __future__ import annotations
@@ -28,8 +33,10 @@ import argparse
 import datetime as _dt
 import json
 import re
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -263,15 +270,42 @@ def measure(args) -> dict:
     return out
 
 
+PEERS = Path(__file__).resolve().parents[2] / "shared" / "peers"
+PEER_VENVS = Path(os.environ.get("PEERS_ROOT", "/tmp/peers"))
+
+
+def run_peers(labels: int, seconds: float) -> dict[str, dict]:
+    """Potato and Label Studio through the peer harness, one after the other: {name: result}."""
+    out = {}
+    for name, script, venv in (("Potato", "bench_potato.py", "potato-venv"),
+                               ("Label Studio", "bench_labelstudio.py", "ls-venv")):
+        python = PEER_VENVS / venv / "bin" / "python"
+        if not python.exists() or not (PEERS / script).exists():
+            print(f"{name}: no harness or venv ({PEERS}, {python}); skipped", file=sys.stderr)
+            continue
+        result = Path(tempfile.mkdtemp(prefix="peer-")) / "result.json"
+        subprocess.run([str(python), script, "--levels", "1,8", "--labels-per-user", str(labels),
+                        "--max-seconds", str(seconds), "--out", str(result),
+                        "--workdir", str(PEER_VENVS / f"run-{venv}")],
+                       cwd=PEERS, timeout=1800, check=False, stdout=subprocess.DEVNULL)
+        if result.exists():
+            out[name] = json.loads(result.read_text())
+            print(f"{name}: " + ", ".join(f"x{k} {v.get('labels_per_s')}/s" for k, v in
+                                          out[name].get("levels", {}).items()), flush=True)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sentences", type=int, default=2000, help="sentences per project")
     ap.add_argument("--labels", type=int, default=300, help="labels per annotator and level")
     ap.add_argument("--seconds", type=float, default=20, help="deadline of each level")
     ap.add_argument("--runs", type=int, default=1, help="whole runs; the table shows medians")
+    ap.add_argument("--peers", action="store_true", help="also Potato and Label Studio (../shared/peers)")
     ap.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = ap.parse_args(argv)
     runs = [measure(args) for _ in range(args.runs)]
+    peers = run_peers(args.labels, args.seconds) if args.peers else {}
 
     def med(get):
         return statistics.median(get(r) for r in runs)
@@ -295,6 +329,15 @@ def main(argv=None) -> int:
                      f"p99 < 50 ms: {ok(lv(key, 'p99') < GOALS['eight_p99'])}" if p99_goal else ""))
         rows.append((f"{path} path, {who}: server CPU per label", f"{lv(key, 'cpu') * 1000:.2f} ms",
                      "all processes, user + system"))
+    for name, result in peers.items():
+        version = str(result.get("version") or "").split()[0]
+        for level, who in (("1", "one annotator"), ("8", "eight annotators")):
+            got = result.get("levels", {}).get(level)
+            if got:
+                cycle = got.get("cycle", {})
+                rows.append((f"{name} {version}, {who}: labels/s; cycle p50 / p99",
+                             f"{got.get('labels_per_s')}; {cycle.get('p50_ms')} / {cycle.get('p99_ms')} ms",
+                             "the same client, right after"))
     startup, rss = med(lambda r: r["startup"]), med(lambda r: r["idle_worker"])
     rows += [("start-up to first 200", f"{startup:.2f} s", f"< 1 s: {ok(startup < GOALS['startup'])}"),
              ("RSS idle: master / largest worker",
