@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -235,3 +236,26 @@ def test_a_json_body_posted_to_a_page_form_is_not_read_as_the_form(client, make_
     assert resp.status_code == 200, _error(resp)  # the form again, nothing filled in
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Project)) == 0
+
+
+def test_api_bodies_are_checked_against_the_openapi_schemas(client, admin_token, db):
+    for path, body, field in (("/api/v1/projects", {"slug": {"a": 1}}, "slug"),
+                              ("/api/v1/projects", {"slug": "ok", "members": [1]}, "members[0]"),
+                              ("/api/v1/users", {"username": ["x"]}, "username"),
+                              ("/api/v1/projects/news/articles", {"title": "T", "text": 5}, "text")):
+        resp = client.post(path, headers=admin_token, json=body)
+        assert resp.status_code == 400, (path, _error(resp))
+        assert resp.get_json()["error"]["message"].startswith(f"{field}:"), _error(resp)
+    db.rollback()
+    assert db.scalar(select(Project.id).where(Project.slug == "ok")) is None
+
+
+@pytest.mark.xfail(strict=False, reason="lead: the annotate form's shown_at (annotate.py)")
+def test_a_400_digit_shown_at_on_the_annotate_form_is_refused(client, make_user, project):
+    make_user("anna")
+    token = login(client, "anna")
+    page = client.get("/projects/news/annotate").get_data(as_text=True)
+    sid = re.search(r'name="sentence_id"[^>]*value="(\d+)"', page).group(1)
+    resp = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "label": "neutral_fact", "shown_at": "9" * 400})
+    assert resp.status_code in (302, 400), _error(resp)
