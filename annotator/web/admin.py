@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import export, ingest, projects, quality, users
+from .. import export, ingest, projects, quality, suggest, users
 from ..articles import add_articles, delete_article, set_kind
 from ..models import Article, Project, Sentence, User
 from .common import get_session, int_arg, jsonl_download, page_arg, roles_required
@@ -208,8 +208,6 @@ def control(sentence_id: int):
 @roles_required("admin")
 def lexicon(slug: str):
     """Edit, upload or download the project's hint lexicon (JSON)."""
-    from .. import suggest
-
     session = get_session()
     project = _project(slug)
     current = project.lexicon or suggest.DEFAULT_LEXICON

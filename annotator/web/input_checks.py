@@ -24,31 +24,39 @@ from .errors import InputError
 from .openapi import SPEC
 
 MAX_ID = 2**31 - 1  # every id column is a 32-bit INTEGER (PostgreSQL refuses larger values)
-MAX_JSON_DEPTH = 32  # the deepest payload (a project's settings) nests 4 levels
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_JSON_DEPTH = 32  # far deeper than any payload the app takes (settings, spans: 2-3)
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # A JSON string (skipped whole, so brackets inside text do not count) or a bracket.
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 # \u0000 that is an escape, not text after an escaped backslash ("\\u0000").
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-
-
 _PLACEHOLDER = re.compile(r"<[^>]*>|\{[^}]*\}")  # <int:sentence_id> in Flask, {id} in OpenAPI
+# A label's rules are writes.validate's, the one write path of labels for the page and the API.
+_CHECKED_BY_VIEW = {"/sentences/{id}/annotation"}
 
 
 def _shape(path: str) -> str:
     return _PLACEHOLDER.sub("{}", path)
 
 
-# A label's rules are writes.validate's, the one write path of labels for the page and the API.
-_CHECKED_BY_VIEW = {"/sentences/{id}/annotation"}
-# (path shape, method) -> the validator of its JSON request body, from the published document.
-BODY_SCHEMAS = {
-    (_shape(SPEC["servers"][0]["url"] + path), method.upper()):
-        Draft202012Validator({**schema, "components": SPEC["components"]})
-    for path, operations in SPEC["paths"].items() if path not in _CHECKED_BY_VIEW
-    for method, operation in operations.items()
-    if isinstance(operation, dict) and (schema := operation.get("requestBody", {}).get("content", {})
-        .get("application/json", {}).get("schema"))}
+def _body_schemas() -> dict:
+    """(path shape, method) -> the validator of its JSON request body, from the OpenAPI
+    document the API publishes."""
+    out = {}
+    for path, operations in SPEC["paths"].items():
+        if path in _CHECKED_BY_VIEW:
+            continue
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {}) \
+                if isinstance(operation, dict) else {}  # "parameters" is a list
+            schema = content.get("application/json", {}).get("schema")
+            if schema:
+                out[(_shape(SPEC["servers"][0]["url"] + path), method.upper())] = \
+                    Draft202012Validator({**schema, "components": SPEC["components"]})
+    return out
+
+
+BODY_SCHEMAS = _body_schemas()
 
 
 def init_app(app: Flask) -> None:
@@ -93,7 +101,7 @@ def check_request() -> None:
     if "\x00" in request.path:
         raise InputError("invalid_input", "path: holds a NUL character")
     _refuse_nul(request.args.items(multi=True))
-    if request.mimetype in FORM_TYPES:
+    if request.mimetype in _FORM_TYPES:
         _refuse_nul(request.form.items(multi=True))
         for field, upload in request.files.items(multi=True):
             if "\x00" in field or "\x00" in (upload.filename or ""):
