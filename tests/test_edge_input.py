@@ -2,11 +2,15 @@
 PostgreSQL alike (issue 15, item 5). The checks live at the edge (annotator.web.input_checks)."""
 from __future__ import annotations
 
+import http.client
 import io
 import json
+import re
+import threading
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from annotator import users
 from annotator.models import Annotation, Article, Project, Sentence, User
@@ -234,3 +238,62 @@ def test_a_json_body_posted_to_a_page_form_is_not_read_as_the_form(client, make_
     assert resp.status_code == 200, _error(resp)  # the form again, nothing filled in
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Project)) == 0
+
+
+def test_api_bodies_are_checked_against_the_openapi_schemas(client, admin_token, db):
+    for path, body, field in (("/api/v1/projects", {"slug": {"a": 1}}, "slug"),
+                              ("/api/v1/projects", {"slug": "ok", "members": [1]}, "members[0]"),
+                              ("/api/v1/users", {"username": ["x"]}, "username"),
+                              ("/api/v1/projects/news/articles", {"title": "T", "text": 5}, "text")):
+        resp = client.post(path, headers=admin_token, json=body)
+        assert resp.status_code == 400, (path, _error(resp))
+        assert resp.get_json()["error"]["message"].startswith(f"{field}:"), _error(resp)
+    db.rollback()
+    assert db.scalar(select(Project.id).where(Project.slug == "ok")) is None
+
+
+def test_a_400_digit_shown_at_on_the_annotate_form_is_refused(client, make_user, project):
+    make_user("anna")
+    token = login(client, "anna")
+    page = client.get("/projects/news/annotate").get_data(as_text=True)
+    sid = re.search(r'name="sentence_id"[^>]*value="(\d+)"', page).group(1)
+    resp = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "label": "neutral_fact", "shown_at": "9" * 400})
+    assert resp.status_code in (302, 400), _error(resp)
+
+
+@pytest.fixture
+def served(app):
+    """The app behind a real WSGI server (Werkzeug's, which de-chunks bodies as gunicorn and
+    waitress do), on a free port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    thread.join()
+
+
+def _post_chunked(port: int, path: str, body: bytes, headers: dict) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    pieces = (body[i:i + 4096] for i in range(0, len(body), 4096))
+    conn.request("POST", path, body=pieces, encode_chunked=True,
+                 headers={**headers, "Content-Type": "application/x-ndjson"})
+    resp = conn.getresponse()
+    answer = resp.status, json.loads(resp.read())
+    conn.close()
+    return answer
+
+
+def test_chunked_uploads_through_a_real_server(app, served, admin_token, db):
+    body = _jsonl(300)
+    app.config["MAX_CONTENT_LENGTH"] = len(body) + 100
+    status, answer = _post_chunked(served, "/api/v1/projects/news/articles", body, admin_token)
+    assert status == 201 and len(answer["added"]) == 300
+    app.config["MAX_CONTENT_LENGTH"] = len(body) - 100
+    status, answer = _post_chunked(served, "/api/v1/projects/news/articles",
+                                   body.replace(b"Article", b"Artikel"), admin_token)
+    assert status == 413 and answer["error"]["code"] == "too_large"
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Article).where(
+        Article.title.like("Artikel %"))) == 0

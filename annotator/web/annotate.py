@@ -1,6 +1,7 @@
 """Annotators' pages: their projects, the annotate page (with and without JavaScript), guidelines."""
 from __future__ import annotations
 
+import math
 import time
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -64,6 +65,18 @@ def annotate(slug: str):
         shown_at=int(time.time() * 1000), settings=projects.settings(project))
 
 
+def _seconds_since(shown_at: str | None) -> float | None:
+    """Seconds since the page was shown (its shown_at, in ms), within an hour; None if the
+    field is missing or no sensible time."""
+    try:
+        ms = float(shown_at or "")
+    except ValueError:
+        return None
+    if not math.isfinite(ms) or ms <= 0:
+        return None
+    return max(0.0, min(time.time() - ms / 1000, 3600.0))
+
+
 def _submit(session, project, user):
     """The page without JavaScript: a label or a skip, posted as a form."""
     form = request.form
@@ -74,8 +87,7 @@ def _submit(session, project, user):
     if form.get("action") == "skip":
         loop.skip(session, project, sentence, user)
         return redirect(target)
-    shown_at = form.get("shown_at", type=int)
-    seconds = max(0.0, min(time.time() - shown_at / 1000, 3600.0)) if shown_at else None
+    seconds = _seconds_since(form.get("shown_at"))
     label = form.get("label", "")
     # Without JavaScript spans cannot be marked, but a relabel keeps the ones stored before
     # (the page carries them in a hidden field), unless the new label takes no spans.

@@ -2,7 +2,8 @@
 
 One place refuses what no field may hold, whatever the route: a NUL character (PostgreSQL
 stores none in text; in the path, a query, a form, a file name or a JSON body), JSON nested
-deeper than any payload needs (walking it would exhaust the stack), a body past
+deeper than any payload needs (walking it would exhaust the stack), an API body that its
+schema in the OpenAPI document refuses (a list where a name is expected), a body past
 MAX_CONTENT_LENGTH (also when it comes chunked, without a length), and ids in URLs past the
 32-bit integer columns. What one field means (a label, a span) is checked where it is used.
 """
@@ -12,20 +13,50 @@ import json
 import re
 
 from flask import Flask, Request, request
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from .errors import InputError
+from .openapi import SPEC
 
 MAX_ID = 2**31 - 1  # every id column is a 32-bit INTEGER (PostgreSQL refuses larger values)
-MAX_JSON_DEPTH = 32  # the deepest payload (a project's settings) nests 4 levels
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_JSON_DEPTH = 32  # far deeper than any payload the app takes (settings, spans: 2-3)
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # A JSON string (skipped whole, so brackets inside text do not count) or a bracket.
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 # \u0000 that is an escape, not text after an escaped backslash ("\\u0000").
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_PLACEHOLDER = re.compile(r"<[^>]*>|\{[^}]*\}")  # <int:sentence_id> in Flask, {id} in OpenAPI
+# A label's rules are writes.validate's, the one write path of labels for the page and the API.
+_CHECKED_BY_VIEW = {"/sentences/{id}/annotation"}
+
+
+def _shape(path: str) -> str:
+    return _PLACEHOLDER.sub("{}", path)
+
+
+def _body_schemas() -> dict:
+    """(path shape, method) -> the validator of its JSON request body, from the OpenAPI
+    document the API publishes."""
+    out = {}
+    for path, operations in SPEC["paths"].items():
+        if path in _CHECKED_BY_VIEW:
+            continue
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {}) \
+                if isinstance(operation, dict) else {}  # "parameters" is a list
+            schema = content.get("application/json", {}).get("schema")
+            if schema:
+                out[(_shape(SPEC["servers"][0]["url"] + path), method.upper())] = \
+                    Draft202012Validator({**schema, "components": SPEC["components"]})
+    return out
+
+
+BODY_SCHEMAS = _body_schemas()
 
 
 def init_app(app: Flask) -> None:
@@ -70,13 +101,14 @@ def check_request() -> None:
     if "\x00" in request.path:
         raise InputError("invalid_input", "path: holds a NUL character")
     _refuse_nul(request.args.items(multi=True))
-    if request.mimetype in FORM_TYPES:
+    if request.mimetype in _FORM_TYPES:
         _refuse_nul(request.form.items(multi=True))
         for field, upload in request.files.items(multi=True):
             if "\x00" in field or "\x00" in (upload.filename or ""):
                 raise InputError("invalid_input", f"{_name(field)}: the file name holds a NUL character")
     elif request.is_json:
-        problem = json_refusal(request.get_data(cache=True))
+        rule = request.url_rule.rule if request.url_rule else ""
+        problem = json_refusal(request.get_data(cache=True), rule, request.method)
         if problem:
             raise InputError(*problem)
 
@@ -92,9 +124,10 @@ def _name(field: str) -> str:
     return field.replace("\x00", "\\0")[:64] or "(unnamed field)"
 
 
-def json_refusal(raw: bytes) -> tuple[str, str] | None:
-    """(code, message) when a JSON body nests too deeply or holds a NUL, else None. Cheap for
-    the usual body: counts and a substring search, the full scan only when those hit."""
+def json_refusal(raw: bytes, rule: str = "", method: str = "") -> tuple[str, str] | None:
+    """(code, message) when a JSON body nests too deeply, holds a NUL or breaks the schema of
+    `rule` and `method` (a Flask URL rule), else None. Depth and NUL are cheap for the usual
+    body: counts and a substring search, the full scan only when those hit."""
     if raw[:4].count(0) or raw[:3] == b"\xef\xbb\xbf" or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:  # UTF-16/32 or a BOM, which json.loads accepts: scanned as UTF-8
             raw = raw.decode(json.detect_encoding(raw)).lstrip("\ufeff").encode()
@@ -104,6 +137,16 @@ def json_refusal(raw: bytes) -> tuple[str, str] | None:
         return "invalid_json", f"body: nested deeper than {MAX_JSON_DEPTH} levels"
     if b"\\u0000" in raw and _NUL_ESCAPE.search(raw):
         return "invalid_input", f"{_nul_path(raw)}: holds a NUL character, which no text may hold"
+    validator = BODY_SCHEMAS.get((_shape(rule), method))
+    if validator is not None:
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            return None  # the view's parser names what is wrong
+        error = best_match(validator.iter_errors(doc))
+        if error is not None:
+            where = error.json_path.removeprefix("$").lstrip(".") or "body"
+            return "invalid_input", f"{where}: {error.message}"[:500]
     return None
 
 
