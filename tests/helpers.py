@@ -2,7 +2,10 @@
 test modules can import them unambiguously)."""
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
+from pathlib import Path
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -21,3 +24,17 @@ def login(client, username, password="password123"):
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
     # Signing in starts a new session, with a new CSRF token: the one for the signed-in pages.
     return csrf_token(client, "/")
+
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def load_bench(name: str):
+    """bench/NAME.py as a module (the benchmarks are scripts, not a package)."""
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -3,25 +3,11 @@
 every acknowledged label is stored exactly once, no sentence passes k, no 5xx."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parent.parent / "bench"
-
-
-def _bench(name: str):
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from helpers import load_bench
 
 
 def test_concurrent_annotators_exactly_once(app, database_url, tmp_path):
-    load = _bench("load")
+    load = load_bench("load")
     # 6 annotators who would take 80 labels each, on 10 articles x 20 sentences with
     # overlap 2: together they exhaust the 400 slots, so the last ones are contended.
     run = load.run_load(app, database_url, tmp_path / "serve-instance", annotators=6,
