@@ -18,7 +18,7 @@ from .backup import BackupError, backup
 from .db import alembic_config, upgrade
 from .demo import load_demo
 from .export.annotation_import import import_annotations
-from .export.card import dataset_card
+from .export.dataset_card import dataset_card
 from .review.stats import hint_quality, project_stats
 from .web.serve import serve
 

@@ -16,12 +16,12 @@ from ..models import Project
 from ..review.adjudication import project_final_labels
 from ..review.sentence_records import iter_sentences
 from .annotations import iter_annotations
-from .formats import iter_babe, iter_semeval, iter_spans
+from .layouts import iter_babe, iter_semeval, iter_spans
 
 # The type of every field of each export kind. JSON readers that type a column from the rows
 # they see first need them: Hugging Face `datasets` types each column from the first 10 MB of
 # a file, so a column with only nulls there (a sparse `comment`, `spans` all empty) makes
-# it refuse the first row that has a value. The dataset card (card.py) carries these types,
+# it refuse the first row that has a value. The dataset card (dataset_card.py) carries these types,
 # and `load_dataset` on the card's folder then reads a file of any size.
 _S, _I, _F, _B = "string", "int64", "float64", "bool"
 _T = "timestamp[s]"  # as `datasets` reads "2026-11-25T09:00:00Z" unaided (naive, UTC)
