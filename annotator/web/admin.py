@@ -11,7 +11,7 @@ from .. import controls, export, ingest, projects, users
 from ..articles import add_articles, delete_article, set_kind
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..models import Article, ControlItem, Project, Sentence, User
-from .common import get_session, int_arg, jsonl_download, page_arg, roles_required
+from .view_helpers import get_session, int_arg, jsonl_download, page_arg, roles_required
 from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -13,7 +13,7 @@ from .. import ingest, loop, progress, projects, sentences
 from ..access import Refused, allowed
 from ..labelling import AnnotationError
 from ..guidelines import render_markdown
-from .common import get_session, int_arg, project_for
+from .view_helpers import get_session, int_arg, project_for
 from .errors import error_response, wants_json
 from .extensions import writes
 

@@ -13,7 +13,7 @@ from ..articles import add_articles
 from ..labelling import CONFLICTS, AnnotationError
 from ..models import Project
 from ..review.stats import project_stats
-from .common import get_session, jsonl_download, stats_filters
+from .view_helpers import get_session, jsonl_download, stats_filters
 from .errors import error_response
 from .extensions import csrf, limiter, writes
 from .openapi import SPEC

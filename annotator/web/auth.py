@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .. import users
 from ..models import ApiToken
-from .common import get_session, safe_next
+from .view_helpers import get_session, safe_next
 from .forms import LoginForm, PostForm, TokenForm
 from .extensions import limiter
 

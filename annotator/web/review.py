@@ -17,7 +17,7 @@ from ..review.adjudication import AdjudicationError
 from ..models import Annotation, Article, Sentence, User
 from ..projects import settings
 from ..review.stats import by_outlet, hint_quality, project_stats, review_figures
-from .common import get_session, page_arg, project_for, roles_required, stats_filters
+from .view_helpers import get_session, page_arg, project_for, roles_required, stats_filters
 
 bp = Blueprint("review", __name__)
 
