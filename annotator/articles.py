@@ -81,7 +81,7 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
                 session.execute(insert(Sentence), [
                     {"article_id": row.id, "project_id": project.id, "position": i,
                      "start": u.start, "end": u.end, "text": u.text, "kind": u.kind,
-                     "n_labels": 0, "full": False}
+                     "long": u.long, "n_labels": 0, "full": False}
                     for i, u in enumerate(units)])
             report.added.append(row.id)
             report.sentences += len(units)

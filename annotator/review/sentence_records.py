@@ -48,6 +48,6 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
         yield {"project": slug, "article_id": aid, "article_external_id": ext,
                "article_title": title, "sentence_id": s.id, "position": s.position,
                "start": s.start, "end": s.end, "text": s.text, "kind": s.kind,
-               "control": s.id in controls, "annotations": anns, "majority": top,
+               "long": s.long, "control": s.id in controls, "annotations": anns, "majority": top,
                "agreement": share, "gold": gold.get(s.id), "article_url": url,
                "article_source": source, "article_published": published, "article_topic": topic}
