@@ -72,8 +72,15 @@ def _refusal_ends_transaction(session: Session):
         raise
 
 
+def _locked_units(session: Session, article: Article) -> list[Sentence]:
+    """The live units, with the article locked against a concurrent repair (PostgreSQL; on
+    SQLite begin_write has taken the database's write lock already)."""
+    session.execute(select(Article.id).where(Article.id == article.id).with_for_update())
+    return live_units(session, article)
+
+
 def _merge(session, user, project, article, first_id, second_id) -> Repair:
-    units = live_units(session, article)
+    units = _locked_units(session, article)
     a, b = sorted((_unit(units, first_id, "first", article), _unit(units, second_id, "second", article)),
                   key=lambda s: s.position)
     if b.position != a.position + 1:
@@ -85,7 +92,7 @@ def _merge(session, user, project, article, first_id, second_id) -> Repair:
 
 
 def _split(session, user, project, article, sentence_id, at) -> Repair:
-    units = live_units(session, article)
+    units = _locked_units(session, article)
     s = _unit(units, sentence_id, "sentence", article)
     if isinstance(at, bool) or not isinstance(at, int) or not 0 < at < len(s.text):
         raise RepairError(f"at: a character offset inside unit {s.id}, 1 to {len(s.text) - 1} "
