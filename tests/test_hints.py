@@ -166,6 +166,8 @@ MATCHER_CASES = [
     ("Type an underscore between the words.", []),
     ("Click the underlined link.", []),
     ("He left his notes on the train.", []),
+    ("Get Harbor Notes in your inbox every Friday.", []),
+    ("Transit Notes is a reader-supported publication.", []),
     ("The shop took counterfeit bank notes.", []),
     ("The region is noted for its wines.", []),
     ("Prices are expected to rise.", []),
