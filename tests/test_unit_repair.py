@@ -290,3 +290,15 @@ def test_the_cli_refuses_bad_repairs_with_exit_1_or_2(app, db, project, setup, a
     assert r.exit_code in (1, 2) and "Traceback" not in r.output, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
     assert "Error" in r.output
+
+
+def test_a_replaced_unit_cannot_be_given_a_kind_again(client, db, project, setup):
+    art, root, _ = setup
+    token = login(client, "root")
+    body = [u for u in _units(db, art) if u.kind == "body"]
+    unit_repair.merge_units(db, root, art, body[0].id, body[1].id)
+    resp = client.post(f"/admin/articles/{art.id}", data={"csrf_token": token,
+                                                          "sentence_id": body[0].id, "kind": "body"})
+    assert resp.status_code == 400
+    assert "replaced by a segmentation repair" in resp.get_data(as_text=True)
+    assert db.get(Sentence, body[0].id).kind == unit_repair.REPLACED

@@ -172,7 +172,10 @@ def article(article_id: int):
         s = session.get(Sentence, int_arg(form.sentence_id.data, -1))
         if s is None or s.article_id != art.id:
             abort(404, "No such unit in this article.")
-        set_kind(session, s, form.kind.data)
+        try:
+            set_kind(session, s, form.kind.data)
+        except ValueError as err:
+            abort(400, str(err))
         flash(f"Unit {s.position + 1} is now {s.kind}.", "info")
         return redirect(url_for("admin.article", article_id=art.id) + f"#u{s.id}")
     project = session.get(Project, art.project_id)
