@@ -1,4 +1,4 @@
-"""Admins' pages: projects, imports, exports, users, articles and their units, progress."""
+"""Admins' pages: projects, imports, exports, users, articles and their units (kinds, repairs), progress."""
 from __future__ import annotations
 
 import json
