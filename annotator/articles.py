@@ -13,6 +13,7 @@ from .db import begin_write, refresh_statistics
 from .ingest import ArticleIn
 from .models import Article, ControlItem, Project, Sentence
 from .segment import KINDS, Unit, normalize_for_hash, segment
+from .unit_repair import REPLACED
 
 # Below this many articles a process pool costs more than it saves.
 PARALLEL_MIN = 200
@@ -81,7 +82,7 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
                 session.execute(insert(Sentence), [
                     {"article_id": row.id, "project_id": project.id, "position": i,
                      "start": u.start, "end": u.end, "text": u.text, "kind": u.kind,
-                     "n_labels": 0, "full": False}
+                     "long": u.long, "n_labels": 0, "full": False}
                     for i, u in enumerate(units)])
             report.added.append(row.id)
             report.sentences += len(units)
@@ -121,6 +122,8 @@ def set_kind(session: Session, sentence: Sentence, kind: str) -> None:
     (only body sentences are served)."""
     if kind not in KINDS:
         raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")
+    if sentence.kind == REPLACED:  # kept for its history only: it must not come back
+        raise ValueError(f"sentence: unit {sentence.id} was replaced by a segmentation repair")
     begin_write(session)
     sentence.kind = kind
     if kind != "body":

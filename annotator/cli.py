@@ -12,13 +12,15 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import create_app, export, ingest, projects, users
+from . import create_app, export, ingest, projects, unit_repair, users
+from .access import Refused
 from .articles import add_articles
 from .backup import BackupError, backup
 from .db import alembic_config, upgrade
 from .demo import load_demo
 from .export.annotation_import import import_annotations
 from .export.dataset_card import dataset_card
+from .models import Article
 from .review.stats import hint_quality, project_stats
 from .web.serve import serve
 
@@ -267,6 +269,48 @@ def _stats_table(s: dict) -> str:
     return "\n".join(lines)
 
 
+_ID = click.IntRange(1, 2**31 - 1)  # an id column's range: a larger one is no row
+
+
+@click.command("merge-units")
+@click.argument("article", type=_ID)
+@click.argument("first", type=_ID)
+@click.argument("second", type=_ID)
+@click.option("--by", "admin", required=True, help="The admin making the repair (named in the history).")
+@with_appcontext
+def merge_units_cmd(article, first, second, admin):
+    """Merge two adjacent units (sentence ids FIRST and SECOND) of ARTICLE into one."""
+    _repair(unit_repair.merge_units, article, admin, first, second)
+
+
+@click.command("split-unit")
+@click.argument("article", type=_ID)
+@click.argument("sentence", type=_ID)
+@click.argument("at", type=int)
+@click.option("--by", "admin", required=True, help="The admin making the repair (named in the history).")
+@with_appcontext
+def split_unit_cmd(article, sentence, at, admin):
+    """Split unit SENTENCE of ARTICLE in two before character AT of its text (from 0)."""
+    _repair(unit_repair.split_unit, article, admin, sentence, at)
+
+
+def _repair(change, article_id: int, admin: str, *args) -> None:
+    with _session() as session:
+        user = _user(session, admin)
+        art = session.get(Article, article_id)
+        if art is None:
+            raise click.ClickException(f"no article {article_id}")
+        try:
+            done = change(session, user, art, *args)
+        except (unit_repair.RepairError, Refused) as err:
+            raise click.ClickException(f"{admin}: {err}" if isinstance(err, Refused) else str(err)) from None
+        for u in done.units:
+            mark = "+" if u.id in done.created else " "
+            click.echo(f"{mark} {u.position:4d}  {u.id:8d}  {u.kind:11s} {u.text[:60]}")
+        click.echo(f"{len(done.replaced)} unit(s) replaced by {len(done.created)}; "
+                   f"{done.labels_moved} label(s) moved to history")
+
+
 @click.command("token")
 @click.argument("name")
 @click.option("--label", "token_name", default="cli", help="A name to recognise the token by.")
@@ -315,7 +359,7 @@ def backup_cmd(path):
 
 COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd,
             import_annotations_cmd, export_cmd,
-            stats_cmd, token_cmd, serve_cmd, backup_cmd]
+            stats_cmd, merge_units_cmd, split_unit_cmd, token_cmd, serve_cmd, backup_cmd]
 
 
 def register(app) -> None:

@@ -5,7 +5,7 @@ import hashlib
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, types)
+                        UniqueConstraint, false, types)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("admin", "reviewer", "annotator")
@@ -158,6 +158,8 @@ class Sentence(Base):
     # assignment never has to count a growing table.
     n_labels: Mapped[int] = mapped_column(Integer, default=0)
     full: Mapped[bool] = mapped_column(Boolean, default=False)  # n_labels >= project overlap
+    # Cut by segment's length cap, not at a sentence boundary: shown to admins, who may repair it.
+    long: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     article: Mapped[Article] = relationship(back_populates="sentences")
 

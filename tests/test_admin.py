@@ -5,7 +5,8 @@ import json
 
 from sqlalchemy import func, select
 
-from annotator import assign, labelling, projects
+from annotator import assign, ingest, labelling, projects
+from annotator.articles import add_articles
 from annotator.models import Article, Project, Sentence, User
 from annotator.labelling import LabelInput
 from helpers import login
@@ -149,3 +150,15 @@ def test_progress_page(client, db, make_user, project):
     labelling.save(db, project, assign.next_sentence(db, project, u), u, LabelInput("neutral_fact", seconds=4))
     html = client.get("/admin/projects/news/progress").get_data(as_text=True)
     assert "alice" in html and "<td>1</td>" in html
+
+
+def test_the_article_page_shows_units_cut_by_the_length_cap(client, db, make_user):
+    _admin(client, make_user)
+    p = projects.create_project(db, "capped")
+    db.commit()
+    words = " ".join(f"word{i}" for i in range(600))  # no full stop: cut by the length cap
+    add_articles(db, p, ingest.parse_file("a.txt", f"Capped\n\nA sentence.\n{words}\n".encode()), "a.txt")
+    art = db.scalar(select(Article).where(Article.project_id == p.id))
+    page = client.get(f"/admin/articles/{art.id}").get_data(as_text=True)
+    assert page.count('class="flag-long"') == db.scalar(select(func.count()).select_from(Sentence).where(
+        Sentence.article_id == art.id, Sentence.long)) > 1

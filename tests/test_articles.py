@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from annotator import articles, assign, ingest, labelling, projects
-from annotator.models import Annotation, Article
+from annotator.models import Annotation, Article, Sentence
 from annotator.labelling import LabelInput
 
 
@@ -117,3 +117,15 @@ def test_the_same_article_by_id_or_url_is_skipped_though_its_text_differs(db):
     assert report.skipped == [f"b, line {n}: {t!r} is in the project already, skipped"
                               for n, t in ((1, "A"), (2, "B"), (4, "D"))]
     assert db.scalar(select(func.count()).select_from(Article).where(Article.project_id == p.id)) == 3
+
+
+def test_units_cut_by_the_length_cap_are_stored_long(db):
+    """A run with no sentence boundary is cut into pieces flagged `long`; sentences are not."""
+    p = projects.create_project(db, "capped")
+    db.commit()
+    words = " ".join(f"word{i}" for i in range(600))  # about 5,000 characters, no full stop
+    articles.add_articles(db, p, _items(f"A short sentence.\\n{words}"), "b")
+    units = db.scalars(select(Sentence).where(Sentence.project_id == p.id)
+                       .order_by(Sentence.position)).all()
+    assert units[0].text == "A short sentence." and not units[0].long
+    assert len(units) > 2 and all(u.long for u in units[1:])

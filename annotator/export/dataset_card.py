@@ -13,6 +13,7 @@ from ..hints.lexicon import lexicon_of
 from ..models import Adjudication, Annotation, Article, Project, Sentence
 from ..projects import settings
 from ..review.stats import project_stats
+from ..unit_repair import REPLACED
 from .kinds import FIELDS
 
 
@@ -29,7 +30,7 @@ def dataset_card(session: Session, project: Project, export_kind: str, filename:
     cfg = settings(project)
     n_articles = session.scalar(select(func.count()).select_from(Article).where(Article.project_id == project.id))
     kinds = dict(session.execute(select(Sentence.kind, func.count()).where(
-        Sentence.project_id == project.id).group_by(Sentence.kind)).all())
+        Sentence.project_id == project.id, Sentence.kind != REPLACED).group_by(Sentence.kind)).all())
     first, last = session.execute(select(func.min(Annotation.created_at), func.max(Annotation.updated_at))
                                   .where(Annotation.project_id == project.id)).one()
     n_gold = session.scalar(select(func.count()).select_from(Adjudication).where(Adjudication.project_id == project.id))

@@ -45,7 +45,7 @@ REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
           "seconds": _F, "created_at": _T, "updated_at": _T, **_ARTICLE},
          iter_annotations),
     Kind("sentences",
-         {**_SENTENCE, "kind": _S, "control": _B,
+         {**_SENTENCE, "kind": _S, "long": _B, "control": _B,
           "annotations": [{"annotator": _S, "label": _S, "spans": [_SPAN], "comment": _S}],
           "majority": _S, "agreement": _F, "gold": _S, **_ARTICLE},
          iter_sentences),

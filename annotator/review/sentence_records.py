@@ -10,17 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Adjudication, Annotation, Article, ControlItem, Project, Sentence, User
+from ..unit_repair import REPLACED
 from .aggregation import majority_of
 
 CHUNK = 2000  # rows per round trip when a read is streamed: memory stays flat at any size
 
 
 def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
-    """One record per sentence of the project (every kind), with all its labels."""
+    """One record per sentence of the project (every kind but the units a segmentation repair
+    replaced: their labels are history), with all its labels."""
     sentences = (select(Sentence, Article.id, Article.external_id, Article.title, Article.url,
                         Article.source, Article.published, Article.topic)
                  .join(Article, Article.id == Sentence.article_id)
-                 .where(Sentence.project_id == project.id)
+                 .where(Sentence.project_id == project.id, Sentence.kind != REPLACED)
                  .order_by(Article.id, Sentence.position)
                  .execution_options(yield_per=CHUNK))
     labels = (select(Annotation.sentence_id, User.username, Annotation.label, Annotation.spans,
@@ -48,6 +50,6 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
         yield {"project": slug, "article_id": aid, "article_external_id": ext,
                "article_title": title, "sentence_id": s.id, "position": s.position,
                "start": s.start, "end": s.end, "text": s.text, "kind": s.kind,
-               "control": s.id in controls, "annotations": anns, "majority": top,
+               "long": s.long, "control": s.id in controls, "annotations": anns, "majority": top,
                "agreement": share, "gold": gold.get(s.id), "article_url": url,
                "article_source": source, "article_published": published, "article_topic": topic}

@@ -1,4 +1,4 @@
-"""Admins' pages: projects, imports, exports, users, articles and their units, progress."""
+"""Admins' pages: projects, imports, exports, users, articles and their units (kinds, repairs), progress."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from .. import controls, export, ingest, projects, users
 from ..articles import add_articles, delete_article, set_kind
 from ..hints.lexicon import lexicon_of, validate_lexicon
+from ..access import Refused
 from ..models import Article, ControlItem, Project, Sentence, User
+from ..unit_repair import RepairError, live_units, merge_units, split_unit
 from .view_helpers import get_session, int_arg, jsonl_download, page_arg, roles_required
 from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
 
@@ -170,14 +172,70 @@ def article(article_id: int):
         s = session.get(Sentence, int_arg(form.sentence_id.data, -1))
         if s is None or s.article_id != art.id:
             abort(404, "No such unit in this article.")
-        set_kind(session, s, form.kind.data)
+        try:
+            set_kind(session, s, form.kind.data)
+        except ValueError as err:
+            abort(400, str(err))
         flash(f"Unit {s.position + 1} is now {s.kind}.", "info")
         return redirect(url_for("admin.article", article_id=art.id) + f"#u{s.id}")
     project = session.get(Project, art.project_id)
+    units = live_units(session, art)
     known = {c.sentence_id: c for c in session.scalars(select(ControlItem).where(
-        ControlItem.sentence_id.in_([u.id for u in art.sentences])))}
+        ControlItem.sentence_id.in_([u.id for u in units])))}
     return render_template("admin/article.html", article=art, project=project,
-                           units=art.sentences, controls=known)
+                           units=units, controls=known)
+
+
+@bp.post("/articles/<int:article_id>/units/merge")
+@roles_required("admin")
+def merge(article_id: int):
+    """Merge a unit with the next one (form fields first, second)."""
+    art, form = _repair_form(article_id)
+    done = _repair(merge_units, art, int_arg(form.get("first")), int_arg(form.get("second")))
+    flash(f"Units merged into unit {_first_new(done).position + 1}"
+          f"{_moved(done.labels_moved)}.", "info")
+    return redirect(url_for("admin.article", article_id=art.id) + f"#u{done.created[0]}")
+
+
+@bp.post("/articles/<int:article_id>/units/split")
+@roles_required("admin")
+def split(article_id: int):
+    """Split a unit before character `at` of its text (form fields sentence, at)."""
+    art, form = _repair_form(article_id)
+    at = int_arg(form.get("at"))
+    if at is None:
+        abort(400, "at: a whole number, the character of the unit where the second part starts.")
+    done = _repair(split_unit, art, int_arg(form.get("sentence")), at)
+    position = _first_new(done).position + 1
+    flash(f"Unit {position} split into units {position} and {position + 1}"
+          f"{_moved(done.labels_moved)}.", "info")
+    return redirect(url_for("admin.article", article_id=art.id) + f"#u{done.created[0]}")
+
+
+def _repair_form(article_id: int):
+    art = get_session().get(Article, article_id)
+    if art is None:
+        abort(404, "No such article.")
+    if not PostForm().validate_on_submit():
+        abort(400, "The form expired; reload the page.")
+    return art, request.form
+
+
+def _repair(change, art: Article, *args):
+    try:
+        return change(get_session(), current_user, art, *args)
+    except RepairError as err:
+        abort(400, str(err))
+    except Refused as err:
+        abort(404 if err.code == "not_found" else 403, err.message)
+
+
+def _first_new(done) -> Sentence:
+    return next(u for u in done.units if u.id == done.created[0])
+
+
+def _moved(n: int) -> str:
+    return f"; {n} label(s) moved to history" if n else ""
 
 
 @bp.post("/sentences/<int:sentence_id>/control")

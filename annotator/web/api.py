@@ -11,7 +11,8 @@ from .. import controls, export, ingest, loop, progress, projects, users
 from ..access import Refused, allowed, require
 from ..articles import add_articles
 from ..labelling import CONFLICTS, AnnotationError
-from ..models import Project
+from ..models import Article, Project
+from ..unit_repair import Repair, RepairError, merge_units, split_unit
 from ..review.stats import project_stats
 from .view_helpers import get_session, jsonl_download, stats_filters
 from .errors import error_response
@@ -35,6 +36,11 @@ def api_error(err: ApiError):
 @bp.errorhandler(Refused)
 def refused(err: Refused):
     return error_response(404 if err.code == "not_found" else 403, err.code, err.message)
+
+
+@bp.errorhandler(RepairError)
+def not_repaired(err: RepairError):
+    return error_response(400, "invalid_repair", str(err))
 
 
 @bp.errorhandler(AnnotationError)
@@ -256,3 +262,33 @@ def stats(slug: str):
     except ValueError as err:
         raise ApiError(400, "invalid_filter", str(err)) from None
 
+
+
+@bp.post("/articles/<int:article_id>/units/merge")
+def merge(article_id: int):
+    """Merge two adjacent units (admins): {"first": sentence id, "second": sentence id}."""
+    data = _body()
+    done = merge_units(get_session(), _user(), _article(article_id), data.get("first"), data.get("second"))
+    return jsonify(_repair_json(done))
+
+
+@bp.post("/articles/<int:article_id>/units/split")
+def split(article_id: int):
+    """Split a unit (admins): {"sentence": sentence id, "at": character of its text}."""
+    data = _body()
+    done = split_unit(get_session(), _user(), _article(article_id), data.get("sentence"), data.get("at"))
+    return jsonify(_repair_json(done))
+
+
+def _article(article_id: int) -> Article:
+    art = get_session().get(Article, article_id)
+    if art is None:
+        raise ApiError(404, "not_found", f"No article {article_id}.")
+    return art
+
+
+def _repair_json(done: Repair) -> dict:
+    return {"units": [{"id": u.id, "position": u.position, "start": u.start, "end": u.end,
+                       "text": u.text, "kind": u.kind, "long": u.long, "n_labels": u.n_labels}
+                      for u in done.units],
+            "created": done.created, "replaced": done.replaced, "labels_moved": done.labels_moved}

@@ -12,6 +12,21 @@ def _json(schema: dict, description: str = "OK") -> dict:
 
 _slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 _sid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_aid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"},
+        "description": "article id"}
+_repaired = _json({"type": "object", "required": ["units", "created", "replaced", "labels_moved"],
+                   "properties": {
+                       "units": {"type": "array", "items": {"$ref": "#/components/schemas/Unit"}},
+                       "created": {"type": "array", "items": {"type": "integer"}},
+                       "replaced": {"type": "array", "items": {"type": "integer"}},
+                       "labels_moved": {"type": "integer"}}})
+
+
+def _repair(summary: str, body: dict) -> dict:
+    return {"post": {"summary": summary, "parameters": [_aid],
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+                     "responses": {"200": _repaired, "400": _err, "401": _err, "403": _err,
+                                   "404": _err}}}
 
 SPEC: dict = {
     "openapi": "3.1.0",
@@ -68,6 +83,13 @@ SPEC: dict = {
                 "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
                 "comment": _nullable_str, "seconds": _nullable_num,
                 "hints_shown": {"type": "array"}}},
+            "Unit": {"type": "object",
+                     "required": ["id", "position", "start", "end", "text", "kind", "long", "n_labels"],
+                     "properties": {
+                         "id": {"type": "integer"}, "position": {"type": "integer"},
+                         "start": {"type": "integer"}, "end": {"type": "integer"},
+                         "text": {"type": "string"}, "kind": {"type": "string"},
+                         "long": {"type": "boolean"}, "n_labels": {"type": "integer"}}},
             "Article": {"type": "object", "required": ["title", "text"], "properties": {
                 "title": {"type": "string"}, "text": {"type": "string"}, "url": _nullable_str,
                 "source": _nullable_str, "published": _nullable_str, "id": _nullable_str,
@@ -166,5 +188,13 @@ SPEC: dict = {
                 "200": _json({"type": "object", "required": ["added", "skipped", "sentences"]}),
                 "201": _json({"type": "object", "required": ["added", "skipped", "sentences"]}, "Created"),
                 "400": _err, "401": _err, "403": _err, "404": _err, "413": _err}}},
+        "/articles/{id}/units/merge": _repair(
+            "Merge two adjacent units of an article (admins); labels on them move to history",
+            {"type": "object", "required": ["first", "second"], "properties": {
+                "first": {"type": "integer"}, "second": {"type": "integer"}}}),
+        "/articles/{id}/units/split": _repair(
+            "Split a unit before a character of its text (admins); its labels move to history",
+            {"type": "object", "required": ["sentence", "at"], "properties": {
+                "sentence": {"type": "integer"}, "at": {"type": "integer", "minimum": 1}}}),
     },
 }
