@@ -20,7 +20,7 @@ from .db import alembic_config, upgrade
 from .demo import load_demo
 from .export.annotation_import import import_annotations
 from .export.dataset_card import dataset_card
-from .models import Article
+from .models import MAX_ID, Article
 from .review.stats import hint_quality, project_stats
 from .web.serve import serve
 
@@ -269,7 +269,7 @@ def _stats_table(s: dict) -> str:
     return "\n".join(lines)
 
 
-_ID = click.IntRange(1, 2**31 - 1)  # an id column's range: a larger one is no row
+_ID = click.IntRange(1, MAX_ID)  # an id column's range: a larger one is no row
 
 
 @click.command("merge-units")

@@ -11,6 +11,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 ROLES = ("admin", "reviewer", "annotator")
 
 
+# Every id column is a 32-bit INTEGER (PostgreSQL refuses larger values): a larger id is no row.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 

@@ -20,10 +20,10 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
+from ..models import MAX_ID
 from .errors import InputError
 from .openapi import SPEC
 
-MAX_ID = 2**31 - 1  # every id column is a 32-bit INTEGER (PostgreSQL refuses larger values)
 MAX_JSON_DEPTH = 32  # far deeper than any payload the app takes (settings, spans: 2-3)
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # A JSON string (skipped whole, so brackets inside text do not count) or a bracket.

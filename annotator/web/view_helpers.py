@@ -10,10 +10,9 @@ from flask_login import current_user, login_required
 
 from .. import export, projects
 from ..access import allowed
-from ..models import Project
+from ..models import MAX_ID, Project
 from .errors import InputError
 from .extensions import get_session
-from .input_checks import MAX_ID
 
 __all__ = ["get_session", "roles_required", "project_for", "safe_next", "jsonl_download",
            "int_arg", "page_arg", "stats_filters"]
