@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, pass_script_info, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from . import create_app, export, ingest, projects, unit_repair, users
@@ -330,19 +330,19 @@ def token_cmd(name, token_name):
 @click.option("--port", default=5000, type=int, show_default=True)
 @click.option("--workers", default=None, type=int, help="Worker processes (default: CPU count).")
 @click.option("--threads", default=4, type=int, show_default=True, help="Threads per worker.")
-@with_appcontext
-def serve_cmd(host, port, workers, threads):
+@pass_script_info
+def serve_cmd(info, host, port, workers, threads):
     """Serve with a production WSGI server (gunicorn; waitress where gunicorn cannot run)."""
-    if not schema_is_current(current_app.extensions["annotator.engine"]):
+    app = info.load_app()
+    if not schema_is_current(app.extensions["annotator.engine"]):
         raise click.ClickException("the database is not at the newest schema: run `annotator init` first")
-
     workers = workers or os.cpu_count() or 1
-    if workers > 1 and str(current_app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+    if workers > 1 and str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
         # Each worker would count sign-in attempts on its own.
-        click.echo(f"note: the sign-in limit ({current_app.config['LOGIN_RATE_LIMIT']}) is counted "
+        click.echo(f"note: the sign-in limit ({app.config['LOGIN_RATE_LIMIT']}) is counted "
                    f"per worker ({workers}); set RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379, "
                    f"pip install 'annotator[redis]') to share it, see docs/deploy.md", err=True)
-    serve(current_app._get_current_object(), host, port, workers, threads)
+    serve(app, host, port, workers, threads)
 
 
 @click.command("backup")

@@ -234,7 +234,7 @@ def measure(args) -> dict:
     _, boss_pw, boss_token = _user(app, "boss", "admin")
     engine.dispose()
 
-    server = Server(url, instance)
+    server = Server(url, instance, args=args.serve_args.split() if args.serve_args else None)
     startup = server.start()
     time.sleep(1.0)
     idle = server.rss_mib()
@@ -302,6 +302,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=20, help="deadline of each level")
     ap.add_argument("--runs", type=int, default=1, help="whole runs; the table shows medians")
     ap.add_argument("--peers", action="store_true", help="also Potato and Label Studio (../shared/peers)")
+    ap.add_argument("--serve-args", default="", help="extra `annotator serve` options (default: none)")
     ap.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = ap.parse_args(argv)
     runs = [measure(args) for _ in range(args.runs)]

@@ -1,6 +1,7 @@
 """Production serving: gunicorn where it runs (POSIX), waitress elsewhere."""
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 
@@ -17,7 +18,8 @@ def serve(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
         from waitress import serve as wserve
 
         print(f"Serving on http://{host}:{port} (waitress, {threads} threads)", file=sys.stderr)
-        wserve(app, host=host, port=port, threads=max(threads * workers, 4))
+        contextvars.Context().run(wserve, app, host=host, port=port,
+                                  threads=max(threads * workers, 4))
         return
 
     class App(BaseApplication):
@@ -41,4 +43,8 @@ def serve(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
 
     print(f"Serving on http://{host}:{port} (gunicorn, {workers} workers x {threads} threads)",
           file=sys.stderr)
-    App().run()
+    # In a fresh context: the command runs inside an app context (Flask's CLI pushes one), and
+    # a request that finds an app context active reuses it instead of pushing its own. A sync
+    # worker serves in the thread that forked it, so every request would share one `g`, and
+    # with it the signed-in user of the request before.
+    contextvars.Context().run(App().run)
