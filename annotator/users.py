@@ -10,7 +10,7 @@ from functools import cache
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import begin_write
@@ -110,26 +110,48 @@ def token_digest(token: str) -> str | None:
 
 # api_tokens.last_used_at is shown to the minute: write it at most once a minute per token.
 TOKEN_TOUCH_EVERY = timedelta(minutes=1)
-_BY_TOKEN = (select(User, ApiToken.id, ApiToken.token_hash, ApiToken.last_used_at)
-             .join(ApiToken, ApiToken.user_id == User.id)
-             .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None)))
+_U, _T = User.__table__, ApiToken.__table__
+_USER_BY_ID = select(*_U.c).where(_U.c.id == bindparam("uid"))
+_BY_TOKEN = (select(*_U.c, _T.c.id, _T.c.token_hash, _T.c.last_used_at)
+             .join(_T, _T.c.user_id == _U.c.id)
+             .where(_T.c.token_hash == bindparam("digest"), _T.c.revoked_at.is_(None)))
+_N = len(_U.c)
+
+
+def _detached(values) -> User:
+    """A User made from its row, detached: the ORM takes it for the stored row (it is never
+    inserted again), and code that changes a user loads its own copy. The signed-in user is
+    read on every request, and a Core row costs a quarter of an ORM load."""
+    user = User(**dict(zip(_U.c.keys(), values)))
+    make_transient_to_detached(user)
+    return user
+
+
+def signed_in(session: Session, user_id: int) -> User | None:
+    """The user with this id (for the request's signed-in user), detached; None if none."""
+    row = session.connection().execute(_USER_BY_ID, {"uid": user_id}).first()
+    return _detached(row) if row is not None else None
 
 
 def by_token(session: Session, token: str) -> User | None:
-    """The active user of an unrevoked token, else None. Notes the token's use (at most once a
-    minute) in the session's transaction, for the caller to commit."""
+    """The active user of an unrevoked token (detached, as signed_in), else None. Notes the
+    token's use (at most once a minute) in the session's transaction, for the caller to
+    commit."""
     digest = token_digest(token)
     if digest is None:
         return None
-    row = session.execute(_BY_TOKEN, {"digest": digest}).first()
+    row = session.connection().execute(_BY_TOKEN, {"digest": digest}).first()
+    if row is None:
+        return None
+    user, token_id, stored, last_used = _detached(row[:_N]), *row[_N:]
     # The lookup is by hash already; compare_digest keeps the final check constant-time.
-    if row is None or not row[0].active or not hmac.compare_digest(row[2], digest):
+    if not user.active or not hmac.compare_digest(stored, digest):
         return None
     now = utcnow()
-    if row[3] is None or now - row[3] >= TOKEN_TOUCH_EVERY:
+    if last_used is None or now - last_used >= TOKEN_TOUCH_EVERY:
         begin_write(session)  # the lookup read first: take the write lock before writing
-        session.execute(update(ApiToken).where(ApiToken.id == row[1]).values(last_used_at=now))
-    return row[0]
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    return user
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> bool:

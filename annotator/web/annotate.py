@@ -15,7 +15,7 @@ from ..labelling import AnnotationError
 from ..guidelines import render_markdown
 from .view_helpers import get_session, int_arg, project_for
 from .errors import error_response, wants_json
-from .extensions import writes
+from .extensions import locks_own_writes
 
 bp = Blueprint("annotate", __name__)
 
@@ -39,7 +39,7 @@ def index():
 
 @bp.route("/projects/<slug>/annotate", methods=["GET", "POST"])
 @login_required
-@writes
+@locks_own_writes
 def annotate(slug: str):
     """The annotate page: the next sentence, leased to the user (or, with ?sentence=ID, one
     they labelled or hold). Its JSON twin (Accept: application/json) is the same data."""

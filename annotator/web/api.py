@@ -16,7 +16,7 @@ from ..unit_repair import Repair, RepairError, merge_units, split_unit
 from ..review.stats import project_stats
 from .view_helpers import get_session, jsonl_download, stats_filters
 from .errors import error_response
-from .extensions import csrf, limiter, writes
+from .extensions import csrf, limiter, locks_own_writes
 from .openapi import SPEC
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -186,7 +186,6 @@ def create_user():
 
 
 @bp.get("/projects/<slug>/next")
-@writes
 def next_sentence(slug: str):
     session, user = get_session(), _user()
     project = loop.project_for(session, slug, user)
@@ -194,6 +193,7 @@ def next_sentence(slug: str):
 
 
 @bp.route("/sentences/<int:sentence_id>/annotation", methods=["GET", "PUT", "DELETE"])
+@locks_own_writes
 def annotation(sentence_id: int):
     session, user = get_session(), _user()
     project, sentence = loop.sentence_for(session, sentence_id, user)
@@ -215,6 +215,7 @@ def annotator_progress(slug: str):
 
 
 @bp.post("/sentences/<int:sentence_id>/skip")
+@locks_own_writes
 def skip(sentence_id: int):
     session, user = get_session(), _user()
     project, sentence = loop.sentence_for(session, sentence_id, user)

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import db as dbmod
-from ..models import User
+from .. import users
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -53,7 +53,7 @@ def load_user(user_id: str):
     uid, _, fingerprint = user_id.partition(".")
     if not uid.isdigit() or len(uid) > 18:
         return None
-    user = get_session().get(User, int(uid))
+    user = users.signed_in(get_session(), int(uid))
     if user is None or not user.active or fingerprint != user.session_fingerprint():
         return None
     return user
@@ -65,18 +65,21 @@ def get_session():
     A request that writes takes the write lock before its first read (db.begin_write: BEGIN
     IMMEDIATE on SQLite), so it waits its turn on SQLite's busy timeout instead of failing
     with "database is locked" when it goes from reading to writing: every request but
-    GET/HEAD/OPTIONS, and the views marked @writes (a GET that leases sentences)."""
+    GET/HEAD/OPTIONS, except the views marked @locks_own_writes."""
     if "db_session" not in g:
         session = g.db_session = current_app.extensions["annotator.sessionmaker"]()
         view = current_app.view_functions.get(request.endpoint)
-        if request.method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "writes", False):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(view, "locks_own_writes", False):
             dbmod.begin_write(session)
     return g.db_session
 
 
-def writes(view):
-    """Marks a GET view that writes (see get_session)."""
-    view.writes = True
+def locks_own_writes(view):
+    """Marks a view that writes only through domain functions that take the write lock
+    themselves, just before they write (assign.lease_next, labelling.save, remove, skip).
+    The annotate loop's views: their reads (the user, the project, the sentence) then run
+    outside SQLite's one write lock, which every annotator's label waits for."""
+    view.locks_own_writes = True
     return view
 
 
