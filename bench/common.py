@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -322,6 +323,36 @@ def cli(app, *args: str) -> str:
     if result.exit_code != 0:
         raise RuntimeError(f"annotator {' '.join(args)}: {result.output} {result.exception!r}")
     return result.stdout
+
+
+PG_URL = os.environ.get("ANNOTATOR_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+class Database:
+    """A throw-away database: a SQLite file, or a private schema on a PostgreSQL server."""
+
+    def __init__(self, kind: str, tmp: Path):
+        self.kind, self.tmp = kind, tmp
+        self.schema = None
+        if kind == "sqlite":
+            self.url = f"sqlite:///{tmp / 'annotator.db'}"
+        else:
+            from sqlalchemy import create_engine, text
+
+            self.schema = f"bench_{uuid.uuid4().hex[:10]}"
+            self.admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+            with self.admin.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            sep = "&" if "?" in PG_URL else "?"
+            self.url = f"{PG_URL}{sep}options=-csearch_path%3D{self.schema}"
+
+    def drop(self) -> None:
+        if self.schema:
+            from sqlalchemy import text
+
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+            self.admin.dispose()
 
 
 def setup_app(database_url: str, instance: Path):

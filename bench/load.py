@@ -31,47 +31,15 @@ import shlex
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (LABELS, Result, Server, busy_seconds, cli, machine, make_corpus, make_users, ms,  # noqa: E402
+from common import (LABELS, Database, Result, Server, busy_seconds, cli, machine, make_corpus, make_users, ms,  # noqa: E402
                     pct, run_annotators, setup_app, verify, wait_quiet, write_section)
 
-PG_URL = os.environ.get("ANNOTATOR_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 GOALS = {"postgresql": 300, "sqlite": 150, "p99_pg": 0.100, "big_p50": 0.010}
-
-
-# ---------------------------------------------------------------------------------------------
-# Databases
-# ---------------------------------------------------------------------------------------------
-class Database:
-    """A throw-away database: a SQLite file, or a private schema on a PostgreSQL server."""
-
-    def __init__(self, kind: str, tmp: Path):
-        self.kind, self.tmp = kind, tmp
-        self.schema = None
-        if kind == "sqlite":
-            self.url = f"sqlite:///{tmp / 'annotator.db'}"
-        else:
-            from sqlalchemy import create_engine, text
-
-            self.schema = f"bench_{uuid.uuid4().hex[:10]}"
-            self.admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-            with self.admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-            sep = "&" if "?" in PG_URL else "?"
-            self.url = f"{PG_URL}{sep}options=-csearch_path%3D{self.schema}"
-
-    def drop(self) -> None:
-        if self.schema:
-            from sqlalchemy import text
-
-            with self.admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
-            self.admin.dispose()
 
 
 def cpu_split(run: LoadRun) -> str:

@@ -48,7 +48,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Server, cli, machine, make_corpus, pct, setup_app, write_section  # noqa: E402
+from common import Database, Server, cli, machine, make_corpus, pct, setup_app, write_section  # noqa: E402
 
 GOALS = {"browser_one": 300, "browser_eight": 500, "eight_p99": 0.050, "startup": 1.0, "rss": 100}
 LABELS = ("attributed_claim", "contested_framing", "neutral_fact")
@@ -218,9 +218,18 @@ def verify(engine, acked: list[tuple[str, int, str]]) -> list[str]:
     return problems
 
 
-def measure(args) -> dict:
+def measure(args, kind: str = "sqlite") -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="annotator-loop-"))
-    instance, url = tmp / "instance", f"sqlite:///{tmp / 'annotator.db'}"
+    database = Database(kind, tmp)
+    try:
+        return _measure(args, tmp, database.url)
+    finally:
+        database.drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _measure(args, tmp: Path, url: str) -> dict:
+    instance = tmp / "instance"
     app = setup_app(url, instance)
     cli(app, "init")
     engine = app.extensions["annotator.engine"]
@@ -266,7 +275,6 @@ def measure(args) -> dict:
     out["tracebacks"] = log.count("Traceback")
     out["problems"] = verify(engine, [a for lv in out["levels"].values() for a in lv.pop("acked")])
     engine.dispose()
-    shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
@@ -301,11 +309,14 @@ def main(argv=None) -> int:
     ap.add_argument("--labels", type=int, default=300, help="labels per annotator and level")
     ap.add_argument("--seconds", type=float, default=20, help="deadline of each level")
     ap.add_argument("--runs", type=int, default=1, help="whole runs; the table shows medians")
+    ap.add_argument("--postgresql", action="store_true",
+                    help="also the same levels on PostgreSQL (ANNOTATOR_PG_URL, a private schema)")
     ap.add_argument("--peers", action="store_true", help="also Potato and Label Studio (../shared/peers)")
     ap.add_argument("--serve-args", default="", help="extra `annotator serve` options (default: none)")
     ap.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = ap.parse_args(argv)
     runs = [measure(args) for _ in range(args.runs)]
+    pg = [measure(args, "postgresql") for _ in range(args.runs)] if args.postgresql else []
     peers = run_peers(args.labels, args.seconds) if args.peers else {}
 
     def med(get):
@@ -330,6 +341,16 @@ def main(argv=None) -> int:
                      f"p99 < 50 ms: {ok(lv(key, 'p99') < GOALS['eight_p99'])}" if p99_goal else ""))
         rows.append((f"{path} path, {who}: server CPU per label", f"{lv(key, 'cpu') * 1000:.2f} ms",
                      "all processes, user + system"))
+    for key in ("browser:1", "browser:8", "token:1", "token:8") if pg else ():
+        path, n = key.split(":")
+        who = "one annotator" if n == "1" else "eight annotators"
+
+        def pgv(field, key=key):
+            return statistics.median(r["levels"][key][field] for r in pg)
+
+        rows.append((f"PostgreSQL, {path} path, {who}: labels/s; cycle p50 / p95 / p99",
+                     f"{pgv('rate'):,.0f}; {pgv('p50') * 1000:.1f} / {pgv('p95') * 1000:.1f} / "
+                     f"{pgv('p99') * 1000:.1f} ms", "the same run on PostgreSQL"))
     for name, result in peers.items():
         version = str(result.get("version") or "").split()[0]
         for level, who in (("1", "one annotator"), ("8", "eight annotators")):
@@ -345,12 +366,12 @@ def main(argv=None) -> int:
               f"{med(lambda r: r['idle_master']):.0f} / {rss:.0f} MiB",
               f"< 100 MiB: {ok(rss < GOALS['rss'])}"),
              ("RSS after the runs, largest worker", f"{med(lambda r: r['after_worker']):.0f} MiB", "")]
-    fivexx = sum(v for r in runs for lvl in r["levels"].values()
+    fivexx = sum(v for r in runs + pg for lvl in r["levels"].values()
                  for k, v in list(lvl["statuses"].items()) + list(lvl.get("admin", {}).get("statuses", {}).items())
                  if k >= 500)
     admin = runs[-1]["levels"]["browser:8"]["admin"]
     locked = sum(r["locked"] for r in runs)
-    problems = [p for r in runs for p in r["problems"]]
+    problems = [p for r in runs + pg for p in r["problems"]]
     text = "\n".join([
         "## Annotate loop as browsers and scripts drive it (SQLite, `annotator serve`)",
         "",
