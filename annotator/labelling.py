@@ -74,7 +74,15 @@ def _hints(value) -> list | None:
     return value
 
 
-def validate(project: Project, sentence: Sentence, data: LabelInput) -> LabelInput:
+@dataclass(frozen=True)
+class Scheme:
+    """What a label is checked against: a project's labels and settings (anything with these
+    two attributes will do, a Project too)."""
+    labels: list
+    settings: dict | None
+
+
+def validate(project: Project | Scheme, sentence: Sentence, data: LabelInput) -> LabelInput:
     ids = [l["id"] for l in project.labels]
     if not isinstance(data.label, str) or data.label not in ids:
         raise AnnotationError("invalid_label", f"label: one of {', '.join(ids)} (got {data.label!r})")
@@ -98,6 +106,7 @@ def validate(project: Project, sentence: Sentence, data: LabelInput) -> LabelInp
 
 
 _A, _S, _H = Annotation.__table__, Sentence.__table__, AnnotationHistory.__table__
+_P = Project.__table__
 _L, _K, _U = Lease.__table__, Skip.__table__, User.__table__
 _sid, _uid = bindparam("sid"), bindparam("uid")
 _HISTORY_KEYS = ("sentence_id", "user_id", "action", "label", "spans", "comment", "at")
@@ -134,6 +143,11 @@ _CHANGE = (update(_A).where(_A.c.id == bindparam("aid"))
                    hints_shown=bindparam("hints_shown"), updated_at=bindparam("now")))
 _UNLEASE = delete(_L).where(_L.c.sentence_id == _sid, _L.c.user_id == _uid)
 _UNSKIP = delete(_K).where(_K.c.sentence_id == _sid, _K.c.user_id == _uid)
+# The scheme as stored, read under the write lock (SQLite) or a share lock on the project row
+# (PostgreSQL, where projects.set_labels takes the row for update): a label is never checked
+# against a scheme that an admin's change replaced in the meantime.
+_SCHEME = (select(_P.c.labels, _P.c.settings).where(_P.c.id == bindparam("pid"))
+           .with_for_update(read=True))
 _TOUCH = update(_U).where(_U.c.id == _uid).values(last_active_at=bindparam("now"))
 # users.last_active_at is shown to the minute: write it at most once a minute per user.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -214,9 +228,9 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
     not_leased otherwise. A label of theirs can always be changed. `project`, `sentence` and
     `user` may be any objects with the attributes used here; the annotation returned is a
     detached snapshot of the stored row."""
-    data = validate(project, sentence, data)
     begin_write(session)
     conn = session.connection()
+    data = validate(Scheme(*conn.execute(_SCHEME, {"pid": project.id}).one()), sentence, data)
     key = {"sid": sentence.id, "uid": user.id}
     values = {"sentence_id": sentence.id, "user_id": user.id, "project_id": project.id,
               "label": data.label, "spans": data.spans, "comment": data.comment,

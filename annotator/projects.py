@@ -112,6 +112,11 @@ def set_labels(session: Session, project: Project, labels: list[dict]) -> None:
         raise ProjectError(str(err)) from None
     if scheme == project.labels:
         return
+    # Label writes read the scheme under a share lock on this row (labelling.save): taking
+    # it for update waits for those in flight, so the check below sees what they stored, and
+    # holds back new ones until this change is committed. (On SQLite the caller holds the
+    # database's write lock, which does the same.)
+    session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
     if has_annotations(session, project):
         raise ProjectError("labels: this project has annotations already; changing its label "
                            "scheme would change what they mean. Create a new project instead.")
