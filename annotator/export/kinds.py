@@ -16,7 +16,7 @@ from ..models import Project
 from ..review.adjudication import project_final_labels
 from ..review.sentence_records import iter_sentences
 from .annotations import iter_annotations
-from .layouts import iter_babe, iter_semeval, iter_spans
+from .layouts import babe_refusal, iter_babe, iter_semeval, iter_spans
 
 # The type of every field of each export kind. JSON readers that type a column from the rows
 # they see first need them: Hugging Face `datasets` types each column from the first 10 MB of
@@ -37,6 +37,12 @@ class Kind:
     name: str
     fields: dict
     produce: Callable[[Session, Project], Iterator[dict]]
+    # Why the kind cannot apply to a project (its label scheme), or None where it can.
+    refusal: Callable[[Project], str | None] = lambda project: None
+
+
+class ExportRefused(ValueError):
+    """A kind that cannot apply to the project; str(e) says why."""
 
 
 REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
@@ -61,7 +67,7 @@ REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("babe",
          {"text": _S, "news_link": _S, "outlet": _S, "topic": _S, "label_bias": _S,
           "label_opinion": _S, "biased_words": [_S], "label": _S, "sentence_id": _I},
-         iter_babe),
+         iter_babe, babe_refusal),
     Kind("semeval",
          {"article_id": _S, "technique": _S, "start": _I, "end": _I, "text": _S,
           "voice": _S, "sentence_id": _I},
@@ -75,5 +81,8 @@ def records(session: Session, project: Project, kind: str) -> Iterator[dict]:
     """The records of an export `kind`, streamed in the session's transaction."""
     if kind not in REGISTRY:
         raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")
+    refused = REGISTRY[kind].refusal(project)
+    if refused:
+        raise ExportRefused(refused)
     plan_for_every_row(session)
     return REGISTRY[kind].produce(session, project)

@@ -33,6 +33,17 @@ BABE_OPINION = {"contested_framing": "Expresses writer's opinion",
                 "neutral_fact": "Entirely factual"}
 
 
+def babe_refusal(project: Project) -> str | None:
+    """BABE's labels are mapped from the default scheme's (BABE_BIAS): a project with labels
+    of its own has no such mapping, and every row would read "No agreement"."""
+    own = [label["id"] for label in project.labels or [] if label["id"] not in BABE_BIAS]
+    if not own:
+        return None
+    return (f"kind babe: the BABE layout maps the default labels ({', '.join(BABE_BIAS)}) to "
+            f"BABE's bias and opinion labels; this project's scheme has labels of its own "
+            f"({', '.join(own)}) that BABE has no place for. Export gold or spans instead.")
+
+
 def _with_spans(session: Session, project: Project) -> Iterator[tuple[dict, list[dict]]]:
     """Final-label records with their agreed spans: a merge join of two streams, both in
     (article, position) order, so memory does not grow with the project."""

@@ -14,7 +14,7 @@ from ..labelling import CONFLICTS, AnnotationError
 from ..models import Article, Project
 from ..unit_repair import Repair, RepairError, merge_units, split_unit
 from ..review.stats import project_stats
-from .view_helpers import get_session, jsonl_download, stats_filters
+from .view_helpers import export_args, export_download, get_session, stats_filters
 from .errors import error_response
 from .extensions import csrf, limiter, locks_own_writes
 from .openapi import SPEC
@@ -226,10 +226,12 @@ def skip(sentence_id: int):
 @bp.get("/projects/<slug>/export")
 def export_project(slug: str):
     project = _project(slug, "review")
-    kind = request.args.get("kind", "annotations")
-    if kind not in export.KINDS:
-        raise ApiError(400, "invalid_kind", f"kind: one of {', '.join(export.KINDS)}")
-    return jsonl_download(project, kind)
+    kind, fmt, bom = export_args()
+    try:
+        reason = export.empty_reason(get_session(), project, kind)
+    except export.ExportRefused as err:
+        raise ApiError(409, "kind_not_applicable", str(err)) from None
+    return export_download(project, kind, fmt, bom, reason)
 
 
 @bp.post("/projects/<slug>/articles")
