@@ -109,7 +109,7 @@ def create_project_cmd(slug, name, overlap, guidelines, members, labels_file):
 @click.argument("files", nargs=-1, required=True)
 @with_appcontext
 def import_cmd(slug, files):
-    """Import articles from .txt .md .jsonl .html files ('-' reads JSONL from stdin)."""
+    """Import articles from .txt .md .jsonl .csv .tsv .html files ('-' reads JSONL from stdin)."""
     with _session() as session:
         project = _project(session, slug)
         for name in files:

@@ -26,7 +26,8 @@ from .layouts import babe_refusal, iter_babe, iter_semeval, iter_spans
 _S, _I, _F, _B = "string", "int64", "float64", "bool"
 _T = "timestamp[s]"  # as `datasets` reads "2026-11-25T09:00:00Z" unaided (naive, UTC)
 _SPAN = {"start": _I, "end": _I, "label": _S, "text": _S, "voice": _S}
-_ARTICLE = {"article_url": _S, "article_source": _S, "article_published": _S, "article_topic": _S}
+_ARTICLE = {"article_url": _S, "article_source": _S, "article_published": _S, "article_topic": _S,
+            "article_lang": _S}
 _SENTENCE = {"project": _S, "article_id": _I, "article_external_id": _S, "article_title": _S,
              "sentence_id": _I, "position": _I, "start": _I, "end": _I, "text": _S}
 
@@ -48,29 +49,32 @@ class ExportRefused(ValueError):
 REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("annotations",
          {**_SENTENCE, "label": _S, "spans": [_SPAN], "annotator": _S, "comment": _S,
-          "seconds": _F, "created_at": _T, "updated_at": _T, **_ARTICLE},
+          "seconds": _F, "created_at": _T, "updated_at": _T, **_ARTICLE,
+          "assist": _S, "guidelines_version": _I, "hints_shown": [_S]},
          iter_annotations),
     Kind("sentences",
          {**_SENTENCE, "kind": _S, "long": _B, "control": _B,
           "annotations": [{"annotator": _S, "label": _S, "spans": [_SPAN], "comment": _S}],
-          "majority": _S, "agreement": _F, "gold": _S, **_ARTICLE},
+          "majority": _S, "agreement": _F, "gold": _S, "gold_note": _S, **_ARTICLE},
          iter_sentences),
     Kind("gold",
-         {**_SENTENCE, "kind": _S, "label": _S, "source": _S, "confidence": _F, "annotators": _I},
+         {**_SENTENCE, "kind": _S, "label": _S, "source": _S, "confidence": _F, "annotators": _I,
+          "gold_note": _S, "article_lang": _S},
          project_final_labels),
     Kind("spans",
          {"text": _S, "spans": [{"start": _I, "end": _I, "label": _S}],
           "meta": {"project": _S, "sentence_id": _I, "article_id": _I, "label": _S,
                    "label_source": _S, "confidence": _F, "outlet": _S, "url": _S,
-                   "topic": _S, "published": _S}},
+                   "topic": _S, "published": _S, "lang": _S}},
          iter_spans),
     Kind("babe",
          {"text": _S, "news_link": _S, "outlet": _S, "topic": _S, "label_bias": _S,
-          "label_opinion": _S, "biased_words": [_S], "label": _S, "sentence_id": _I},
+          "label_opinion": _S, "biased_words": [_S], "label": _S, "sentence_id": _I,
+          "article_lang": _S},
          iter_babe, babe_refusal),
     Kind("semeval",
          {"article_id": _S, "technique": _S, "start": _I, "end": _I, "text": _S,
-          "voice": _S, "sentence_id": _I},
+          "voice": _S, "sentence_id": _I, "article_lang": _S},
          iter_semeval),
 )}
 KINDS = tuple(REGISTRY)  # annotations sentences gold spans babe semeval

@@ -80,7 +80,8 @@ def iter_spans(session: Session, project: Project) -> Iterator[dict]:
                "meta": {"project": rec["project"], "sentence_id": rec["sentence_id"],
                         "article_id": rec["article_id"], "label": rec["label"],
                         "label_source": rec["source"], "confidence": rec["confidence"],
-                        "outlet": source, "url": url, "topic": topic, "published": published}}
+                        "outlet": source, "url": url, "topic": topic, "published": published,
+                        "lang": rec["article_lang"]}}
 
 
 def iter_babe(session: Session, project: Project) -> Iterator[dict]:
@@ -93,7 +94,8 @@ def iter_babe(session: Session, project: Project) -> Iterator[dict]:
         yield {"text": text, "news_link": url, "outlet": source, "topic": topic,
                "label_bias": BABE_BIAS.get(rec["label"], "No agreement"),
                "label_opinion": BABE_OPINION.get(rec["label"], "No agreement"),
-               "biased_words": words, "label": rec["label"], "sentence_id": rec["sentence_id"]}
+               "biased_words": words, "label": rec["label"], "sentence_id": rec["sentence_id"],
+               "article_lang": rec["article_lang"]}
 
 
 def iter_semeval(session: Session, project: Project) -> Iterator[dict]:
@@ -104,4 +106,5 @@ def iter_semeval(session: Session, project: Project) -> Iterator[dict]:
             yield {"article_id": rec["article_external_id"] or str(rec["article_id"]),
                    "technique": "Loaded_Language", "start": rec["start"] + s["start"],
                    "end": rec["start"] + s["end"], "text": rec["text"][s["start"]:s["end"]],
-                   "voice": s.get("voice", "author"), "sentence_id": rec["sentence_id"]}
+                   "voice": s.get("voice", "author"), "sentence_id": rec["sentence_id"],
+                   "article_lang": rec["article_lang"]}

@@ -98,7 +98,7 @@ def edit_project(slug: str):
             values = _json_field(form.settings.data, "settings") or {}
             project.settings = projects.validate_settings(values, project.labels)
             project.name = form.name.data.strip()
-            project.guidelines = form.guidelines.data or ""
+            projects.set_guidelines(session, project, form.guidelines.data)
             project.members = _members(session, form.members.data)
             session.commit()
             flash("Saved.", "info")

@@ -238,8 +238,11 @@ def export_project(slug: str):
 def import_articles(slug: str):
     project = _project(slug, "admin")
     raw = request.get_data(cache=False)
-    name = "request.jsonl"
+    name = _TABLES.get(request.mimetype, "request.jsonl")
     try:
+        if name != "request.jsonl":  # CSV or TSV: articles or pre-split sentences
+            items = ingest.parse_file(name, raw)
+            return _imported(project, items, name)
         text = ingest.decode(name, raw)
         stripped = text.strip()
         if stripped.startswith("{") and "\n" not in stripped:
@@ -251,6 +254,13 @@ def import_articles(slug: str):
         raise ApiError(400, "invalid_article", str(err)) from None
     except ValueError as err:
         raise ApiError(400, "invalid_json", f"{name}: {err}") from None
+    return _imported(project, items, name)
+
+
+_TABLES = {"text/csv": "request.csv", "text/tab-separated-values": "request.tsv"}
+
+
+def _imported(project, items, name: str):
     report = add_articles(get_session(), project, items, name)
     progress.forget(project.id)
     return jsonify({"added": report.added, "skipped": report.skipped,

@@ -93,7 +93,7 @@ SPEC: dict = {
             "Article": {"type": "object", "required": ["title", "text"], "properties": {
                 "title": {"type": "string"}, "text": {"type": "string"}, "url": _nullable_str,
                 "source": _nullable_str, "published": _nullable_str, "id": _nullable_str,
-                "topic": _nullable_str}},
+                "topic": _nullable_str, "lang": _nullable_str}},
         },
     },
     "paths": {
@@ -185,11 +185,14 @@ SPEC: dict = {
                                               "text/csv": {"schema": {"type": "string"}}}},
                           "400": _err, "401": _err, "403": _err, "404": _err, "409": _err}}},
         "/projects/{slug}/articles": {"post": {
-            "summary": "Import articles (admins): one JSON article, or JSONL",
+            "summary": "Import articles (admins): one JSON article, JSONL, or CSV/TSV with a header "
+                       "(articles, or pre-split sentences: article_id, position, text)",
             "parameters": [_slug],
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Article"}},
-                "application/x-ndjson": {"schema": {"type": "string"}}}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "text/tab-separated-values": {"schema": {"type": "string"}}}},
             "responses": {
                 "200": _json({"type": "object", "required": ["added", "skipped", "sentences"]}),
                 "201": _json({"type": "object", "required": ["added", "skipped", "sentences"]}, "Created"),
