@@ -165,6 +165,9 @@ def export_cmd(slug, kind, fmt, bom, output, card):
     """Write a project's labels as JSONL or CSV (default export/SLUG-KIND-YYYYMMDDTHHMMSSZ.jsonl)."""
     if fmt is None:
         fmt = "csv" if output and output.lower().endswith(".csv") else "jsonl"
+    if card and fmt != "jsonl":
+        raise click.ClickException("--card describes a JSONL export (Hugging Face datasets reads "
+                                   "its nested fields from JSON lines): leave out --format csv")
     with _session() as session:
         project = _project(session, slug)
         try:

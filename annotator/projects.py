@@ -101,6 +101,13 @@ def create_project(session: Session, slug: str, name: str | None = None, *, over
     return project
 
 
+def guidelines_version(session: Session, project: Project) -> int | None:
+    """The number of the project's current guidelines text (None before any was stored)."""
+    return session.scalar(select(GuidelinesVersion.version)
+                          .where(GuidelinesVersion.project_id == project.id)
+                          .order_by(GuidelinesVersion.version.desc()).limit(1))
+
+
 def set_guidelines(session: Session, project: Project, text: str | None) -> int:
     """Give the project these guidelines; a text it has not had just before becomes a new
     version (1, 2, ...), so that exports can say under which one each label was given.
