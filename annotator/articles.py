@@ -43,6 +43,16 @@ def segment_all(pairs: list[tuple[str, str]]) -> list[list[Unit]]:
         return list(pool.map(_segment_one, pairs, chunksize=32))
 
 
+def given_units(texts: list[str]) -> list[Unit]:
+    """Units given pre-split, in order, as body units of the text that joins them with a space
+    (ArticleIn.text): offsets exact, no segmentation."""
+    units, start = [], 0
+    for text in texts:
+        units.append(Unit(start, start + len(text), text, "body"))
+        start += len(text) + 1
+    return units
+
+
 def add_articles(session: Session, project: Project, articles: list[ArticleIn],
                  origin: str = "") -> ImportReport:
     """Add articles with their sentences in one transaction: all of them or, on error, none.
@@ -65,7 +75,9 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
         fresh.append((art, digest))
     # Segmenting is the slow part: it runs before the write transaction, so that a long
     # import does not hold SQLite's write lock (and every annotator's writes) while it computes.
-    segmented = segment_all([(a.text, a.title) for a, _ in fresh])
+    # Pre-split units (a sentence CSV) are kept as given.
+    cut = iter(segment_all([(a.text, a.title) for a, _ in fresh if a.units is None]))
+    segmented = [given_units(a.units) if a.units is not None else next(cut) for a, _ in fresh]
     begin_write(session)
     try:
         stored = _known(session, project)  # another import may have added some meanwhile
@@ -75,7 +87,7 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
                 continue
             row = Article(project_id=project.id, external_id=art.external_id, title=art.title,
                           text=art.text, text_hash=digest, url=art.url, source=art.source,
-                          published=art.published, topic=art.topic)
+                          published=art.published, topic=art.topic, lang=art.lang)
             session.add(row)
             session.flush()
             if units:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -110,7 +109,7 @@ def create_project_cmd(slug, name, overlap, guidelines, members, labels_file):
 @click.argument("files", nargs=-1, required=True)
 @with_appcontext
 def import_cmd(slug, files):
-    """Import articles from .txt .md .jsonl .html files ('-' reads JSONL from stdin)."""
+    """Import articles from .txt .md .jsonl .csv .tsv .html files ('-' reads JSONL from stdin)."""
     with _session() as session:
         project = _project(session, slug)
         for name in files:
@@ -156,32 +155,46 @@ def import_annotations_cmd(slug, file):
 @click.option("--kind", type=click.Choice(list(export.KINDS)),
               default="annotations",
               show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(export.FORMATS)),
+              help="jsonl or csv (default: from the -o file's extension, else jsonl).")
+@click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte order mark (for Excel).")
 @click.option("-o", "--output", help="File path, or '-' for standard output.")
 @click.option("--card", is_flag=True, help="Also write a dataset card (README.md) beside the file.")
 @with_appcontext
-def export_cmd(slug, kind, output, card):
-    """Write a project's labels as JSONL (default export/SLUG-YYYYMMDDTHHMMSSZ.jsonl)."""
+def export_cmd(slug, kind, fmt, bom, output, card):
+    """Write a project's labels as JSONL or CSV (default export/SLUG-KIND-YYYYMMDDTHHMMSSZ.jsonl)."""
+    if fmt is None:
+        fmt = "csv" if output and output.lower().endswith(".csv") else "jsonl"
+    if card and fmt != "jsonl":
+        raise click.ClickException("--card describes a JSONL export (Hugging Face datasets reads "
+                                   "its nested fields from JSON lines): leave out --format csv")
     with _session() as session:
         project = _project(session, slug)
+        try:
+            reason = export.empty_reason(session, project, kind)
+        except export.ExportRefused as err:
+            raise click.ClickException(str(err)) from None
         if output == "-":
             if card:
                 raise click.ClickException("--card writes README.md beside a file: give -o PATH")
             sys.stdout.flush()  # anything printed before goes first
-            n = export.write_jsonl(export.records(session, project, kind), sys.stdout.buffer)
+            n = export.write_export(session, project, kind, fmt, sys.stdout.buffer, bom)
             sys.stdout.buffer.flush()
             click.echo(f"{n} records", err=True)
+            if reason:
+                click.echo(reason, err=True)
             return
         if not output:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            suffix = "" if kind == "annotations" else f"-{kind}"
-            output = str(Path(current_app.config["EXPORT_DIR"]) / f"{slug}{suffix}-{stamp}.jsonl")
+            output = str(Path(current_app.config["EXPORT_DIR"]) / export.file_name(slug, kind, fmt))
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
         with open(tmp, "wb") as fh:
-            n = export.write_jsonl(export.records(session, project, kind), fh)
+            n = export.write_export(session, project, kind, fmt, fh, bom)
         os.replace(tmp, path)  # a reader never sees half a file
         click.echo(f"{n} records written to {path}")
+        if reason:
+            click.echo(reason, err=True)
         if card:
             readme = path.with_name("README.md")
             readme.write_text(dataset_card(session, project, kind, path.name), encoding="utf-8")

@@ -112,6 +112,20 @@ class Project(Base):
         return any(m.id == user.id for m in self.members)
 
 
+class GuidelinesVersion(Base):
+    """Append-only: each text a project's guidelines have had, numbered 1, 2, ... A label
+    was given under the newest version stored before it (exports say which)."""
+
+    __tablename__ = "guidelines_versions"
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the text
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ProjectMember(Base):
     __tablename__ = "project_members"
 
@@ -135,6 +149,7 @@ class Article(Base):
     source: Mapped[str | None] = mapped_column(String(200))
     published: Mapped[str | None] = mapped_column(String(40))
     topic: Mapped[str | None] = mapped_column(String(200))
+    lang: Mapped[str | None] = mapped_column(String(35))  # a language tag, as imported
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     sentences: Mapped[list[Sentence]] = relationship(

@@ -1,8 +1,8 @@
 """Projects: creation, settings, membership and who may see what (no Flask import)."""
 from __future__ import annotations
 
+import hashlib
 import re
-
 from dataclasses import dataclass
 
 from sqlalchemy import Text, bindparam, cast, exists, select, update
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from .access import allowed
 from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
-from .models import Annotation, Project, ProjectMember, Sentence, User
+from .models import Annotation, GuidelinesVersion, Project, ProjectMember, Sentence, User
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SPAN_MODES = ("off", "optional", "required")
@@ -91,13 +91,38 @@ def create_project(session: Session, slug: str, name: str | None = None, *, over
         scheme = validate_scheme(labels if labels is not None else DEFAULT_LABELS)
     except SchemeError as err:
         raise ProjectError(str(err)) from None
-    project = Project(slug=slug, name=(name or slug).strip()[:200], guidelines=guidelines or "",
+    project = Project(slug=slug, name=(name or slug).strip()[:200], guidelines="",
                       overlap=check_overlap(overlap), labels=scheme,
                       settings=validate_settings(settings_ or {}, scheme),
                       members=list(members or []))
     session.add(project)
     session.flush()
+    set_guidelines(session, project, guidelines)
     return project
+
+
+def guidelines_version(session: Session, project: Project) -> int | None:
+    """The number of the project's current guidelines text (None before any was stored)."""
+    return session.scalar(select(GuidelinesVersion.version)
+                          .where(GuidelinesVersion.project_id == project.id)
+                          .order_by(GuidelinesVersion.version.desc()).limit(1))
+
+
+def set_guidelines(session: Session, project: Project, text: str | None) -> int:
+    """Give the project these guidelines; a text it has not had just before becomes a new
+    version (1, 2, ...), so that exports can say under which one each label was given.
+    Returns the current version number. The caller commits."""
+    project.guidelines = text or ""
+    digest = hashlib.sha256(project.guidelines.encode()).hexdigest()
+    last = session.execute(select(GuidelinesVersion.version, GuidelinesVersion.digest)
+                           .where(GuidelinesVersion.project_id == project.id)
+                           .order_by(GuidelinesVersion.version.desc()).limit(1)).first()
+    if last is not None and last.digest == digest:
+        return last.version
+    version = (last.version if last else 0) + 1
+    session.add(GuidelinesVersion(project_id=project.id, version=version, digest=digest))
+    session.flush()
+    return version
 
 
 def has_annotations(session: Session, project: Project) -> bool:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from sqlalchemy import Text, cast, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ..models import Annotation, Article, Project, Sentence, User
+from ..models import Annotation, Article, GuidelinesVersion, Project, Sentence, User
 from ..review.sentence_records import CHUNK
 from ..timestamps import iso_utc
 
@@ -17,6 +18,28 @@ def _json_list(raw) -> list:
     if raw is None or raw == "[]" or raw == "null":
         return []
     return json.loads(raw) if isinstance(raw, str) else raw
+
+
+def _json_or_none(raw) -> list | None:
+    """hints_shown: null (no hints were shown) stays None, unlike spans."""
+    if raw is None or raw == "null":
+        return None
+    return json.loads(raw) if isinstance(raw, str) else raw
+
+
+def assist(hints_shown: list | None) -> str:
+    """How the annotator was helped: "hints" where the page showed lexicon hints (it records
+    them, an empty list if none matched), else "none". ("suggestion" awaits the model.)"""
+    return "none" if hints_shown is None else "hints"
+
+
+def _versions(session: Session, project: Project) -> tuple[list[str], list[int]]:
+    """The project's guidelines versions: when each began (as the export reads timestamps:
+    'YYYY-MM-DD HH:MM:SS[.ffffff]', so they compare as text) and its number."""
+    rows = session.execute(select(GuidelinesVersion.created_at, GuidelinesVersion.version)
+                           .where(GuidelinesVersion.project_id == project.id)
+                           .order_by(GuidelinesVersion.version)).all()
+    return [str(at) for at, _ in rows], [v for _, v in rows]
 
 
 # Timestamps ('YYYY-MM-DD HH:MM:SS[.ffffff]', UTC) and spans (JSON) read as text: SQLite
@@ -34,11 +57,12 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
     A, S, AR, U = (Annotation.__table__, Sentence.__table__, Article.__table__, User.__table__)
     conn = session.connection()
     as_text = _AS_TEXT.get(conn.dialect.name, lambda col: col)
-    stmt = (select(A.c.label, as_text(A.c.spans), A.c.comment,
+    starts, numbers = _versions(session, project)
+    stmt = (select(A.c.label, as_text(A.c.spans), A.c.comment, as_text(A.c.hints_shown),
                    A.c.seconds, as_text(A.c.created_at), as_text(A.c.updated_at), U.c.username,
                    S.c.id, S.c.position, S.c.start, S.c.end, S.c.text,
                    AR.c.id, AR.c.external_id, AR.c.title, AR.c.url, AR.c.source,
-                   AR.c.published, AR.c.topic)
+                   AR.c.published, AR.c.topic, AR.c.lang)
             .select_from(A.join(S, S.c.id == A.c.sentence_id)
                          .join(AR, AR.c.id == S.c.article_id)
                          .join(U, U.c.id == A.c.user_id))
@@ -47,12 +71,18 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
             .execution_options(yield_per=CHUNK))
     slug = project.slug
     for rows in conn.execute(stmt).partitions():
-        for (label, spans, comment, seconds, created, updated, username, sid, pos, start, end,
-             text, aid, ext, title, url, source, published, topic) in rows:
+        for (label, spans, comment, hints, seconds, created, updated, username, sid, pos, start,
+             end, text, aid, ext, title, url, source, published, topic, lang) in rows:
+            hints = _json_or_none(hints)
+            # The guidelines in force when the label was last given. A project's labels are
+            # all given under version 1 or later: a time before it is one read back from an
+            # export, cut to the second.
+            at = max(bisect_right(starts, str(updated)), 1)
             yield {"project": slug, "article_id": aid, "article_external_id": ext,
                    "article_title": title, "sentence_id": sid, "position": pos, "start": start,
                    "end": end, "text": text, "label": label, "spans": _json_list(spans),
                    "annotator": username, "comment": comment, "seconds": seconds,
                    "created_at": iso_utc(created), "updated_at": iso_utc(updated),
                    "article_url": url, "article_source": source, "article_published": published,
-                   "article_topic": topic}
+                   "article_topic": topic, "article_lang": lang, "assist": assist(hints),
+                   "guidelines_version": numbers[at - 1] if numbers else None, "hints_shown": hints}

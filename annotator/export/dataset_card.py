@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..hints.lexicon import lexicon_of
 from ..models import Adjudication, Annotation, Article, Project, Sentence
-from ..projects import settings
+from ..projects import guidelines_version as numbered_version, settings
 from ..review.stats import project_stats
 from ..unit_repair import REPLACED
 from .kinds import FIELDS
@@ -52,7 +52,9 @@ def dataset_card(session: Session, project: Project, export_kind: str, filename:
         "| id | name | key | definition |", "|---|---|---|---|",
         *[f"| `{l['id']}` | {l['name']} | {l['key']} | {l['description']} |" for l in project.labels],
         "",
-        f"Guidelines version: `{guidelines_version(project)}` (first 16 hex digits of the SHA-256 of the project's guidelines text).",
+        f"Guidelines version: {numbered_version(session, project)} (the `guidelines_version` of "
+        f"annotation records), text `{guidelines_version(project)}` (first 16 hex digits of the "
+        "SHA-256 of the project's guidelines text).",
         "",
         "## Counts",
         "",

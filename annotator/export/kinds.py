@@ -16,7 +16,7 @@ from ..models import Project
 from ..review.adjudication import project_final_labels
 from ..review.sentence_records import iter_sentences
 from .annotations import iter_annotations
-from .layouts import iter_babe, iter_semeval, iter_spans
+from .layouts import babe_refusal, iter_babe, iter_semeval, iter_spans
 
 # The type of every field of each export kind. JSON readers that type a column from the rows
 # they see first need them: Hugging Face `datasets` types each column from the first 10 MB of
@@ -26,7 +26,8 @@ from .layouts import iter_babe, iter_semeval, iter_spans
 _S, _I, _F, _B = "string", "int64", "float64", "bool"
 _T = "timestamp[s]"  # as `datasets` reads "2026-11-25T09:00:00Z" unaided (naive, UTC)
 _SPAN = {"start": _I, "end": _I, "label": _S, "text": _S, "voice": _S}
-_ARTICLE = {"article_url": _S, "article_source": _S, "article_published": _S, "article_topic": _S}
+_ARTICLE = {"article_url": _S, "article_source": _S, "article_published": _S, "article_topic": _S,
+            "article_lang": _S}
 _SENTENCE = {"project": _S, "article_id": _I, "article_external_id": _S, "article_title": _S,
              "sentence_id": _I, "position": _I, "start": _I, "end": _I, "text": _S}
 
@@ -37,34 +38,43 @@ class Kind:
     name: str
     fields: dict
     produce: Callable[[Session, Project], Iterator[dict]]
+    # Why the kind cannot apply to a project (its label scheme), or None where it can.
+    refusal: Callable[[Project], str | None] = lambda project: None
+
+
+class ExportRefused(ValueError):
+    """A kind that cannot apply to the project; str(e) says why."""
 
 
 REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("annotations",
          {**_SENTENCE, "label": _S, "spans": [_SPAN], "annotator": _S, "comment": _S,
-          "seconds": _F, "created_at": _T, "updated_at": _T, **_ARTICLE},
+          "seconds": _F, "created_at": _T, "updated_at": _T, **_ARTICLE,
+          "assist": _S, "guidelines_version": _I, "hints_shown": [_S]},
          iter_annotations),
     Kind("sentences",
          {**_SENTENCE, "kind": _S, "long": _B, "control": _B,
           "annotations": [{"annotator": _S, "label": _S, "spans": [_SPAN], "comment": _S}],
-          "majority": _S, "agreement": _F, "gold": _S, **_ARTICLE},
+          "majority": _S, "agreement": _F, "gold": _S, "gold_note": _S, **_ARTICLE},
          iter_sentences),
     Kind("gold",
-         {**_SENTENCE, "kind": _S, "label": _S, "source": _S, "confidence": _F, "annotators": _I},
+         {**_SENTENCE, "kind": _S, "label": _S, "source": _S, "confidence": _F, "annotators": _I,
+          "gold_note": _S, "article_lang": _S},
          project_final_labels),
     Kind("spans",
          {"text": _S, "spans": [{"start": _I, "end": _I, "label": _S}],
           "meta": {"project": _S, "sentence_id": _I, "article_id": _I, "label": _S,
                    "label_source": _S, "confidence": _F, "outlet": _S, "url": _S,
-                   "topic": _S, "published": _S}},
+                   "topic": _S, "published": _S, "lang": _S}},
          iter_spans),
     Kind("babe",
          {"text": _S, "news_link": _S, "outlet": _S, "topic": _S, "label_bias": _S,
-          "label_opinion": _S, "biased_words": [_S], "label": _S, "sentence_id": _I},
-         iter_babe),
+          "label_opinion": _S, "biased_words": [_S], "label": _S, "sentence_id": _I,
+          "article_lang": _S},
+         iter_babe, babe_refusal),
     Kind("semeval",
          {"article_id": _S, "technique": _S, "start": _I, "end": _I, "text": _S,
-          "voice": _S, "sentence_id": _I},
+          "voice": _S, "sentence_id": _I, "article_lang": _S},
          iter_semeval),
 )}
 KINDS = tuple(REGISTRY)  # annotations sentences gold spans babe semeval
@@ -75,5 +85,8 @@ def records(session: Session, project: Project, kind: str) -> Iterator[dict]:
     """The records of an export `kind`, streamed in the session's transaction."""
     if kind not in REGISTRY:
         raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")
+    refused = REGISTRY[kind].refusal(project)
+    if refused:
+        raise ExportRefused(refused)
     plan_for_every_row(session)
     return REGISTRY[kind].produce(session, project)

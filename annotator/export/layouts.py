@@ -33,6 +33,17 @@ BABE_OPINION = {"contested_framing": "Expresses writer's opinion",
                 "neutral_fact": "Entirely factual"}
 
 
+def babe_refusal(project: Project) -> str | None:
+    """BABE's labels are mapped from the default scheme's (BABE_BIAS): a project with labels
+    of its own has no such mapping, and every row would read "No agreement"."""
+    own = [label["id"] for label in project.labels or [] if label["id"] not in BABE_BIAS]
+    if not own:
+        return None
+    return (f"kind babe: the BABE layout maps the default labels ({', '.join(BABE_BIAS)}) to "
+            f"BABE's bias and opinion labels; this project's scheme has labels of its own "
+            f"({', '.join(own)}) that BABE has no place for. Export gold or spans instead.")
+
+
 def _with_spans(session: Session, project: Project) -> Iterator[tuple[dict, list[dict]]]:
     """Final-label records with their agreed spans: a merge join of two streams, both in
     (article, position) order, so memory does not grow with the project."""
@@ -69,7 +80,8 @@ def iter_spans(session: Session, project: Project) -> Iterator[dict]:
                "meta": {"project": rec["project"], "sentence_id": rec["sentence_id"],
                         "article_id": rec["article_id"], "label": rec["label"],
                         "label_source": rec["source"], "confidence": rec["confidence"],
-                        "outlet": source, "url": url, "topic": topic, "published": published}}
+                        "outlet": source, "url": url, "topic": topic, "published": published,
+                        "lang": rec["article_lang"]}}
 
 
 def iter_babe(session: Session, project: Project) -> Iterator[dict]:
@@ -82,7 +94,8 @@ def iter_babe(session: Session, project: Project) -> Iterator[dict]:
         yield {"text": text, "news_link": url, "outlet": source, "topic": topic,
                "label_bias": BABE_BIAS.get(rec["label"], "No agreement"),
                "label_opinion": BABE_OPINION.get(rec["label"], "No agreement"),
-               "biased_words": words, "label": rec["label"], "sentence_id": rec["sentence_id"]}
+               "biased_words": words, "label": rec["label"], "sentence_id": rec["sentence_id"],
+               "article_lang": rec["article_lang"]}
 
 
 def iter_semeval(session: Session, project: Project) -> Iterator[dict]:
@@ -93,4 +106,5 @@ def iter_semeval(session: Session, project: Project) -> Iterator[dict]:
             yield {"article_id": rec["article_external_id"] or str(rec["article_id"]),
                    "technique": "Loaded_Language", "start": rec["start"] + s["start"],
                    "end": rec["start"] + s["end"], "text": rec["text"][s["start"]:s["end"]],
-                   "voice": s.get("voice", "author"), "sentence_id": rec["sentence_id"]}
+                   "voice": s.get("voice", "author"), "sentence_id": rec["sentence_id"],
+                   "article_lang": rec["article_lang"]}

@@ -14,7 +14,11 @@ class ArticleIn:
     published: str | None = None
     external_id: str | None = None
     topic: str | None = None
-    line: int | None = None  # line number in the source file (JSONL), for messages
+    lang: str | None = None  # a language tag: en, de, pt-BR
+    line: int | None = None  # line number in the source file (JSONL, CSV), for messages
+    # Units given pre-split (a sentence CSV): stored as they are, never segmented; text is
+    # their join.
+    units: list[str] | None = None
 
 
 class IngestError(ValueError):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 
+from functools import partial
+
 from .article import ArticleIn, IngestError
+from .csv_table import parse_csv
 from .decode import decode, decode_page
 from .html_page import parse_html
 from .jsonl import parse_jsonl
@@ -20,6 +23,8 @@ _PARSERS = {
     ".json": parse_jsonl,
     ".html": parse_html,
     ".htm": parse_html,
+    ".csv": parse_csv,
+    ".tsv": partial(parse_csv, delimiter="\t"),
 }
 
 
@@ -33,7 +38,7 @@ def parse_file(filename: str, data: bytes) -> list[ArticleIn]:
     parser = _PARSERS.get(ext)
     if parser is None:
         if ext:
-            raise IngestError(filename, f"unsupported file type {ext!r} (use .txt, .md, .jsonl or .html)")
+            raise IngestError(filename, f"unsupported file type {ext!r} (use .txt, .md, .jsonl, .csv, .tsv or .html)")
         # no extension (stdin): look at the content
         if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
             return parse_html(filename, decode_page(filename, data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
 from .article import ArticleIn, IngestError
@@ -10,7 +11,9 @@ from .decode import CONTROL_RE, plain
 from .strict_json import json_loads
 
 _OPTIONAL = (("url", "url"), ("source", "source"), ("outlet", "source"), ("published", "published"),
-             ("id", "external_id"), ("topic", "topic"))
+             ("id", "external_id"), ("topic", "topic"), ("lang", "lang"))
+# A BCP 47 language tag, as far as a label needs checking: en, de, pt-BR, zh-Hant.
+LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}")
 _TEXT_ALIASES = ("body", "content", "article", "text_body")
 _TITLE_ALIASES = ("headline", "heading", "name")
 _MAX_REPORTED = 20
@@ -31,7 +34,7 @@ def _type_name(value: object) -> str:
             dict: "an object"}.get(type(value), type(value).__name__)
 
 
-def _article_from(obj: object, where: int | None) -> ArticleIn:
+def article_from(obj: object, where: int | None) -> ArticleIn:
     """One JSON value -> ArticleIn; ValueError with a message naming the field."""
     if not isinstance(obj, dict):
         raise ValueError(f"expected a JSON object, got {_type_name(obj)}")
@@ -60,12 +63,14 @@ def _article_from(obj: object, where: int | None) -> ArticleIn:
         if not isinstance(value, str):
             raise ValueError(f"{key} must be a string, got {_type_name(value)}")
         value = CONTROL_RE.sub("", value).strip() or None
+        if key == "lang" and value is not None and not LANG_RE.fullmatch(value):
+            raise ValueError(f"lang: a language tag such as en, de or pt-BR, got {value[:40]!r}")
         if extra.get(attr) is None:  # "source" wins over its alias "outlet"
             extra[attr] = value
     return ArticleIn(title=" ".join(fields["title"].split()), text=fields["text"], line=where, **extra)
 
 
-def _raise_collected(filename: str, errors: list[tuple[int | None, str]]) -> None:
+def raise_collected(filename: str, errors: list[tuple[int | None, str]]) -> None:
     first_line, first_msg = errors[0]
     rest = [f"line {ln}: {msg}" if ln is not None else msg for ln, msg in errors[1:_MAX_REPORTED]]
     if len(errors) > _MAX_REPORTED:
@@ -93,7 +98,7 @@ def parse_jsonl(filename: str, text: str) -> list[ArticleIn]:
             if not articles and not errors and _is_one_object(text):
                 if filename.lower().endswith(".json"):  # one pretty-printed article
                     try:
-                        return [_article_from(json_loads(text), None)]
+                        return [article_from(json_loads(text), None)]
                     except ValueError as e2:
                         raise IngestError(filename, str(e2)) from None
                 raise IngestError(filename, "this is one pretty-printed JSON object; JSONL needs one "
@@ -101,11 +106,11 @@ def parse_jsonl(filename: str, text: str) -> list[ArticleIn]:
             errors.append((n, f"invalid JSON ({e.msg} at column {e.colno})"))
             continue
         try:
-            articles.append(_article_from(obj, n))
+            articles.append(article_from(obj, n))
         except ValueError as e:
             errors.append((n, str(e)))
     if errors:
-        _raise_collected(filename, errors)
+        raise_collected(filename, errors)
     if not articles:
         raise IngestError(filename, "no articles in the file")
     return articles
@@ -129,11 +134,11 @@ def _parse_json_array(filename: str, text: str) -> list[ArticleIn]:
     errors: list[tuple[int | None, str]] = []
     for i, obj in enumerate(items, 1):
         try:
-            articles.append(_article_from(obj, None))
+            articles.append(article_from(obj, None))
         except ValueError as e:
             errors.append((None, f"item {i}: {e}"))
     if errors:
-        _raise_collected(filename, errors)
+        raise_collected(filename, errors)
     if not articles:
         raise IngestError(filename, "no articles in the file")
     return articles

@@ -238,14 +238,17 @@ def final_labels(session: Session, project: Project, method: str = "majority",
         lm.sentence_ids[keep], lab[keep], conf[keep], n_labels[keep])}
     del lm, lab, conf
     # Gold wins; `annotators` counts every label of the sentence.
-    for sid, label, n in session.execute(
-            select(Adjudication.sentence_id, Adjudication.label, func.count(Annotation.id))
+    notes: dict[int, str | None] = {}
+    for sid, label, note, n in session.execute(
+            select(Adjudication.sentence_id, Adjudication.label, Adjudication.note,
+                   func.count(Annotation.id))
             .outerjoin(Annotation, Annotation.sentence_id == Adjudication.sentence_id)
             .where(Adjudication.project_id == project.id)
-            .group_by(Adjudication.sentence_id, Adjudication.label)):
+            .group_by(Adjudication.sentence_id, Adjudication.label, Adjudication.note)):
         final[sid] = (label, "gold", 1.0, int(n))
+        notes[sid] = note
     stmt = (select(Sentence.id, Sentence.position, Sentence.start, Sentence.end, Sentence.text,
-                   Sentence.kind, Article.id, Article.external_id, Article.title)
+                   Sentence.kind, Article.id, Article.external_id, Article.title, Article.lang)
             .join(Article, Article.id == Sentence.article_id)
             # body sentences only, even where gold was set before a unit's kind changed
             .where(Sentence.project_id == project.id, Sentence.kind == "body",
@@ -253,14 +256,15 @@ def final_labels(session: Session, project: Project, method: str = "majority",
             .order_by(Article.id, Sentence.position)
             .execution_options(yield_per=CHUNK))
     slug = project.slug
-    for sid, pos, start, end, text, kind, aid, ext, title in session.execute(stmt):
+    for sid, pos, start, end, text, kind, aid, ext, title, lang in session.execute(stmt):
         hit = final.get(sid)
         if hit is None:
             continue
         yield {"project": slug, "article_id": aid, "article_external_id": ext,
                "article_title": title, "sentence_id": sid, "position": pos, "start": start,
                "end": end, "text": text, "kind": kind, "label": hit[0], "source": hit[1],
-               "confidence": hit[2], "annotators": hit[3]}
+               "confidence": hit[2], "annotators": hit[3], "gold_note": notes.get(sid),
+               "article_lang": lang}
 
 
 def project_final_labels(session: Session, project: Project) -> Iterator[dict]:

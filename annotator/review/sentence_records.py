@@ -20,7 +20,7 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
     """One record per sentence of the project (every kind but the units a segmentation repair
     replaced: their labels are history), with all its labels."""
     sentences = (select(Sentence, Article.id, Article.external_id, Article.title, Article.url,
-                        Article.source, Article.published, Article.topic)
+                        Article.source, Article.published, Article.topic, Article.lang)
                  .join(Article, Article.id == Sentence.article_id)
                  .where(Sentence.project_id == project.id, Sentence.kind != REPLACED)
                  .order_by(Article.id, Sentence.position)
@@ -32,24 +32,27 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
               .where(Annotation.project_id == project.id)
               .order_by(Sentence.article_id, Sentence.position, User.username)
               .execution_options(yield_per=CHUNK))
-    gold = dict(session.execute(select(Adjudication.sentence_id, Adjudication.label)
-                                .where(Adjudication.project_id == project.id)).all())
+    gold = {sid: (label, note) for sid, label, note in session.execute(
+        select(Adjudication.sentence_id, Adjudication.label, Adjudication.note)
+        .where(Adjudication.project_id == project.id))}
     controls = set(session.scalars(select(ControlItem.sentence_id)
                                    .where(ControlItem.project_id == project.id)))
     # Walk both ordered streams side by side (a merge join): no per-sentence query.
     label_rows = iter(session.execute(labels))
     pending = next(label_rows, None)
     slug = project.slug
-    for s, aid, ext, title, url, source, published, topic in session.execute(sentences):
+    for s, aid, ext, title, url, source, published, topic, lang in session.execute(sentences):
         anns = []
         while pending is not None and pending[0] == s.id:
             anns.append({"annotator": pending[1], "label": pending[2], "spans": pending[3] or [],
                          "comment": pending[4]})
             pending = next(label_rows, None)
         top, share = majority_of([a["label"] for a in anns])
+        gold_label, gold_note = gold.get(s.id, (None, None))
         yield {"project": slug, "article_id": aid, "article_external_id": ext,
                "article_title": title, "sentence_id": s.id, "position": s.position,
                "start": s.start, "end": s.end, "text": s.text, "kind": s.kind,
                "long": s.long, "control": s.id in controls, "annotations": anns, "majority": top,
-               "agreement": share, "gold": gold.get(s.id), "article_url": url,
-               "article_source": source, "article_published": published, "article_topic": topic}
+               "agreement": share, "gold": gold_label, "gold_note": gold_note, "article_url": url,
+               "article_source": source, "article_published": published, "article_topic": topic,
+               "article_lang": lang}

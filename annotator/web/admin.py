@@ -13,7 +13,7 @@ from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
 from ..models import Article, ControlItem, Project, Sentence, User
 from ..unit_repair import RepairError, live_units, merge_units, split_unit
-from .view_helpers import get_session, int_arg, jsonl_download, page_arg, roles_required
+from .view_helpers import export_args, export_download, get_session, int_arg, page_arg, roles_required
 from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -98,7 +98,7 @@ def edit_project(slug: str):
             values = _json_field(form.settings.data, "settings") or {}
             project.settings = projects.validate_settings(values, project.labels)
             project.name = form.name.data.strip()
-            project.guidelines = form.guidelines.data or ""
+            projects.set_guidelines(session, project, form.guidelines.data)
             project.members = _members(session, form.members.data)
             session.commit()
             flash("Saved.", "info")
@@ -154,10 +154,15 @@ def project(slug: str):
 @roles_required("admin")
 def download(slug: str):
     project = _project(slug)
-    kind = request.args.get("kind", "annotations")
-    if kind not in export.KINDS:
-        abort(400, f"kind: one of {', '.join(export.KINDS)}")
-    return jsonl_download(project, kind)
+    kind, fmt, bom = export_args()
+    try:
+        reason = export.empty_reason(get_session(), project, kind)
+    except export.ExportRefused as err:  # nothing to download: say why on the project page
+        flash(str(err), "error")
+        return redirect(url_for("admin.project", slug=slug))
+    if reason:  # the empty file is still sent (a CSV has its header); the page says why next
+        flash(reason, "warning")
+    return export_download(project, kind, fmt, bom, reason)
 
 
 @bp.route("/articles/<int:article_id>", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from ..labelling import CONFLICTS, AnnotationError
 from ..models import Article, Project
 from ..unit_repair import Repair, RepairError, merge_units, split_unit
 from ..review.stats import project_stats
-from .view_helpers import get_session, jsonl_download, stats_filters
+from .view_helpers import export_args, export_download, get_session, stats_filters
 from .errors import error_response
 from .extensions import csrf, limiter, locks_own_writes
 from .openapi import SPEC
@@ -226,18 +226,23 @@ def skip(sentence_id: int):
 @bp.get("/projects/<slug>/export")
 def export_project(slug: str):
     project = _project(slug, "review")
-    kind = request.args.get("kind", "annotations")
-    if kind not in export.KINDS:
-        raise ApiError(400, "invalid_kind", f"kind: one of {', '.join(export.KINDS)}")
-    return jsonl_download(project, kind)
+    kind, fmt, bom = export_args()
+    try:
+        reason = export.empty_reason(get_session(), project, kind)
+    except export.ExportRefused as err:
+        raise ApiError(409, "kind_not_applicable", str(err)) from None
+    return export_download(project, kind, fmt, bom, reason)
 
 
 @bp.post("/projects/<slug>/articles")
 def import_articles(slug: str):
     project = _project(slug, "admin")
     raw = request.get_data(cache=False)
-    name = "request.jsonl"
+    name = _TABLES.get(request.mimetype, "request.jsonl")
     try:
+        if name != "request.jsonl":  # CSV or TSV: articles or pre-split sentences
+            items = ingest.parse_file(name, raw)
+            return _imported(project, items, name)
         text = ingest.decode(name, raw)
         stripped = text.strip()
         if stripped.startswith("{") and "\n" not in stripped:
@@ -249,6 +254,13 @@ def import_articles(slug: str):
         raise ApiError(400, "invalid_article", str(err)) from None
     except ValueError as err:
         raise ApiError(400, "invalid_json", f"{name}: {err}") from None
+    return _imported(project, items, name)
+
+
+_TABLES = {"text/csv": "request.csv", "text/tab-separated-values": "request.tsv"}
+
+
+def _imported(project, items, name: str):
     report = add_articles(get_session(), project, items, name)
     progress.forget(project.id)
     return jsonify({"added": report.added, "skipped": report.skipped,

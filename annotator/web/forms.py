@@ -38,7 +38,7 @@ class TokenForm(PageForm):
 
 
 class UploadForm(PageForm):
-    files = MultipleFileField("Files (.txt, .md, .jsonl, .html)", validators=[DataRequired()])
+    files = MultipleFileField("Files (.txt, .md, .jsonl, .csv, .tsv, .html)", validators=[DataRequired()])
     submit = SubmitField("Import")
 
 

@@ -93,7 +93,7 @@ SPEC: dict = {
             "Article": {"type": "object", "required": ["title", "text"], "properties": {
                 "title": {"type": "string"}, "text": {"type": "string"}, "url": _nullable_str,
                 "source": _nullable_str, "published": _nullable_str, "id": _nullable_str,
-                "topic": _nullable_str}},
+                "topic": _nullable_str, "lang": _nullable_str}},
         },
     },
     "paths": {
@@ -172,18 +172,27 @@ SPEC: dict = {
                 "coincidence", "annotator_stats"]}),
                 "401": _err, "403": _err, "404": _err}}},
         "/projects/{slug}/export": {"get": {
-            "summary": "Streamed JSONL export (reviewers and admins)",
+            "summary": "Streamed export as JSONL or CSV (reviewers and admins); an empty one says "
+                       "why in the X-Export-Empty header, a kind that cannot apply is a 409",
             "parameters": [_slug, {"name": "kind", "in": "query", "required": False,
-                                   "schema": {"enum": ["annotations", "sentences", "gold", "spans", "babe", "semeval"]}}],
-            "responses": {"200": {"description": "JSON lines",
-                                  "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
-                          "400": _err, "401": _err, "403": _err, "404": _err}}},
+                                   "schema": {"enum": ["annotations", "sentences", "gold", "spans", "babe", "semeval"]}},
+                           {"name": "format", "in": "query", "required": False,
+                            "schema": {"enum": ["jsonl", "csv"]}},
+                           {"name": "bom", "in": "query", "required": False,
+                            "schema": {"enum": ["0", "1"]}}],
+            "responses": {"200": {"description": "JSON lines, or CSV with a header row",
+                                  "content": {"application/x-ndjson": {"schema": {"type": "string"}},
+                                              "text/csv": {"schema": {"type": "string"}}}},
+                          "400": _err, "401": _err, "403": _err, "404": _err, "409": _err}}},
         "/projects/{slug}/articles": {"post": {
-            "summary": "Import articles (admins): one JSON article, or JSONL",
+            "summary": "Import articles (admins): one JSON article, JSONL, or CSV/TSV with a header "
+                       "(articles, or pre-split sentences: article_id, position, text)",
             "parameters": [_slug],
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Article"}},
-                "application/x-ndjson": {"schema": {"type": "string"}}}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "text/tab-separated-values": {"schema": {"type": "string"}}}},
             "responses": {
                 "200": _json({"type": "object", "required": ["added", "skipped", "sentences"]}),
                 "201": _json({"type": "object", "required": ["added", "skipped", "sentences"]}, "Created"),

@@ -14,23 +14,39 @@ from ..models import MAX_ID, Project
 from .errors import InputError
 from .extensions import get_session
 
-__all__ = ["get_session", "roles_required", "project_for", "safe_next", "jsonl_download",
+__all__ = ["get_session", "roles_required", "project_for", "safe_next", "export_args", "export_download",
            "int_arg", "page_arg", "stats_filters"]
 
 
-def jsonl_download(project, kind: str):
-    """A streamed JSONL attachment. The stream has a session of its own, closed when the
-    stream ends or the client goes away, so no transaction outlives the download."""
+def export_args() -> tuple[str, str, bool]:
+    """An export request's kind, format and BOM (?kind=, ?format=jsonl|csv, ?bom=1), for the
+    API and the admin page alike; a 400 names a bad one."""
+    kind = request.args.get("kind", "annotations")
+    if kind not in export.KINDS:
+        raise InputError("invalid_kind", f"kind: one of {', '.join(export.KINDS)}")
+    fmt = request.args.get("format", "jsonl")
+    if fmt not in export.FORMATS:
+        raise InputError("invalid_format", f"format: one of {', '.join(export.FORMATS)}")
+    return kind, fmt, request.args.get("bom", "") in ("1", "true", "yes")
+
+
+def export_download(project, kind: str, fmt: str, bom: bool = False, empty_reason: str | None = None):
+    """A streamed attachment named project-kind-timestamp.ext. The stream has a session of its
+    own, closed when the stream ends or the client goes away, so no transaction outlives the
+    download. Why an empty export is empty goes in the X-Export-Empty header."""
     maker = current_app.extensions["annotator.sessionmaker"]
     project_id = project.id
 
-    def lines():
+    def chunks():
         with maker() as session:
             proj = session.get(Project, project_id)
-            yield from export.iter_jsonl(export.records(session, proj, kind))
+            yield from export.iter_export(session, proj, kind, fmt, bom)
 
-    return Response(lines(), mimetype="application/x-ndjson", headers={
-        "Content-Disposition": f'attachment; filename="{project.slug}-{kind}.jsonl"'})
+    headers = {"Content-Disposition":
+               f'attachment; filename="{export.file_name(project.slug, kind, fmt)}"'}
+    if empty_reason:
+        headers["X-Export-Empty"] = empty_reason.encode("ascii", "replace").decode()
+    return Response(chunks(), mimetype=export.MIMETYPES[fmt], headers=headers)
 
 
 def roles_required(action: str):

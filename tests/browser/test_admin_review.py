@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from sqlalchemy import func, select
 
@@ -38,7 +39,7 @@ def test_admin_uploads_an_article_and_downloads_the_export(server, page, login, 
     with page.expect_download() as info:
         page.click("a:has-text('Export annotations (JSONL)')")
     download = info.value
-    assert download.suggested_filename == "demo-annotations.jsonl"
+    assert re.fullmatch(r"demo-annotations-\d{8}T\d{6}Z\.jsonl", download.suggested_filename)
     rows = [json.loads(line) for line in open(download.path(), encoding="utf-8")]
     assert sorted((r["sentence_id"], r["label"], r["annotator"]) for r in rows) == [
         (ids[0], "attributed_claim", "alice"), (ids[1], "neutral_fact", "alice")]
