@@ -9,6 +9,7 @@ from sqlalchemy import Text, cast, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..models import Annotation, Article, GuidelinesVersion, Project, Sentence, User
+from ..records import article_fields, sentence_fields
 from ..review.sentence_records import CHUNK
 from ..timestamps import iso_utc
 
@@ -78,11 +79,9 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
             # all given under version 1 or later: a time before it is one read back from an
             # export, cut to the second.
             at = max(bisect_right(starts, str(updated)), 1)
-            yield {"project": slug, "article_id": aid, "article_external_id": ext,
-                   "article_title": title, "sentence_id": sid, "position": pos, "start": start,
-                   "end": end, "text": text, "label": label, "spans": _json_list(spans),
+            yield {**sentence_fields(slug, aid, ext, title, sid, pos, start, end, text),
+                   "label": label, "spans": _json_list(spans),
                    "annotator": username, "comment": comment, "seconds": seconds,
                    "created_at": iso_utc(created), "updated_at": iso_utc(updated),
-                   "article_url": url, "article_source": source, "article_published": published,
-                   "article_topic": topic, "article_lang": lang, "assist": assist(hints),
+                   **article_fields(url, source, published, topic, lang), "assist": assist(hints),
                    "guidelines_version": numbers[at - 1] if numbers else None, "hints_shown": hints}

@@ -23,6 +23,7 @@ from ..labels import label_ids
 from ..models import (Adjudication, AdjudicationHistory, Annotation, Article, ControlItem, Project,
                       Sentence, User, utcnow)
 from ..projects import settings
+from ..records import sentence_fields
 from ..sentences import context
 from ..timestamps import iso_utc
 from . import agreement
@@ -135,13 +136,6 @@ def history(session: Session, sentence_ids: list[int]) -> dict[int, list[dict]]:
 # --------------------------------------------------------------------- the disagreement queue
 
 
-def _sentence_fields(project: Project, s: Sentence, aid: int, ext: str | None, title: str) -> dict:
-    """The sentence fields of the export records."""
-    return {"project": project.slug, "article_id": aid, "article_external_id": ext,
-            "article_title": title, "sentence_id": s.id, "position": s.position,
-            "start": s.start, "end": s.end, "text": s.text, "kind": s.kind}
-
-
 def _gold_json(adj: Adjudication | None, reviewer: str | None = None) -> dict | None:
     if adj is None:
         return None
@@ -196,7 +190,8 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
         hist = history(session, ids)
         for u, sid in zip(chosen.tolist(), ids):
             s, aid, ext, title = rows[sid]
-            rec = _sentence_fields(project, s, aid, ext, title)
+            rec = {**sentence_fields(project.slug, aid, ext, title, s.id, s.position, s.start,
+                                     s.end, s.text), "kind": s.kind}
             rec.update({
                 "annotations": anns[sid], "annotators": int(n[u]),
                 "majority": lm.labels[top[u]] if top[u] >= 0 else None,
@@ -260,9 +255,8 @@ def final_labels(session: Session, project: Project, method: str = "majority",
         hit = final.get(sid)
         if hit is None:
             continue
-        yield {"project": slug, "article_id": aid, "article_external_id": ext,
-               "article_title": title, "sentence_id": sid, "position": pos, "start": start,
-               "end": end, "text": text, "kind": kind, "label": hit[0], "source": hit[1],
+        yield {**sentence_fields(slug, aid, ext, title, sid, pos, start, end, text),
+               "kind": kind, "label": hit[0], "source": hit[1],
                "confidence": hit[2], "annotators": hit[3], "gold_note": notes.get(sid),
                "article_lang": lang}
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Adjudication, Annotation, Article, ControlItem, Project, Sentence, User
+from ..records import article_fields, sentence_fields
 from ..unit_repair import REPLACED
 from .aggregation import majority_of
 
@@ -49,10 +50,7 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
             pending = next(label_rows, None)
         top, share = majority_of([a["label"] for a in anns])
         gold_label, gold_note = gold.get(s.id, (None, None))
-        yield {"project": slug, "article_id": aid, "article_external_id": ext,
-               "article_title": title, "sentence_id": s.id, "position": s.position,
-               "start": s.start, "end": s.end, "text": s.text, "kind": s.kind,
-               "long": s.long, "control": s.id in controls, "annotations": anns, "majority": top,
-               "agreement": share, "gold": gold_label, "gold_note": gold_note, "article_url": url,
-               "article_source": source, "article_published": published, "article_topic": topic,
-               "article_lang": lang}
+        yield {**sentence_fields(slug, aid, ext, title, s.id, s.position, s.start, s.end, s.text),
+               "kind": s.kind, "long": s.long, "control": s.id in controls, "annotations": anns,
+               "majority": top, "agreement": share, "gold": gold_label, "gold_note": gold_note,
+               **article_fields(url, source, published, topic, lang)}
