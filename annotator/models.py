@@ -46,6 +46,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_active_at: Mapped[datetime | None]
+    # Part of every session cookie's fingerprint: one more ends every session at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Flask-Login protocol, kept here so the model needs no Flask import.
     @property
@@ -66,7 +68,9 @@ class User(Base):
         return f"{self.id}.{self.session_fingerprint()}"
 
     def session_fingerprint(self) -> str:
-        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:12]
+        """Changes with the password and the session version (users.end_sessions)."""
+        seed = f"{self.password_hash or ''}:{self.session_version or 0}"
+        return hashlib.sha256(seed.encode()).hexdigest()[:12]
 
     def can_review(self) -> bool:
         return self.role in ("admin", "reviewer")

@@ -67,7 +67,21 @@ def create_user(session: Session, username: str, role: str = "annotator",
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password: every session of the user ends with it (their cookies' fingerprint
+    covers the hash); end_sessions(..., tokens=True) also revokes their tokens."""
     user.password_hash = generate_password_hash(check_password(password))
+
+
+def end_sessions(session: Session, user: User, tokens: bool = False) -> None:
+    """Sign `user` out everywhere: every session cookie made so far stops working, a copy of
+    one included (its fingerprint no longer matches). With `tokens`, revoke their API tokens
+    too (a new password, deactivation). In the caller's transaction."""
+    session.execute(update(User).where(User.id == user.id)
+                    .values(session_version=User.session_version + 1))
+    if tokens:
+        session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                               ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=utcnow()))
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -11,7 +11,7 @@ from .. import controls, export, ingest, projects, users
 from ..articles import add_articles, delete_article, set_kind
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
-from ..models import Article, ControlItem, Project, Sentence, User
+from ..models import ApiToken, Article, ControlItem, Project, Sentence, User
 from ..unit_repair import RepairError, live_units, merge_units, split_unit
 from .view_helpers import export_args, export_download, get_session, int_arg, page_arg, roles_required
 from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
@@ -362,13 +362,47 @@ def user(user_id: int):
             if u.id == current_user.id and (form.role.data != "admin" or not form.active.data):
                 raise users.AccountError("You cannot take away your own admin role or deactivate yourself.")
             u.role = users.check_role(form.role.data)
+            deactivated = u.active and not form.active.data
             u.active = bool(form.active.data)
             if form.password.data:
                 users.set_password(u, form.password.data)
+            if form.password.data or deactivated:
+                # Their sessions and tokens end: reactivation or the old password brings none back.
+                users.end_sessions(session, u, tokens=True)
             session.commit()
             flash("Saved.", "info")
             return redirect(url_for("admin.users_page"))
         except users.AccountError as err:
             session.rollback()
             flash(str(err), "error")
-    return render_template("admin/user.html", form=form, user=u)
+    tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == u.id)
+                             .order_by(ApiToken.id.desc())).all()
+    return render_template("admin/user.html", form=form, user=u, tokens=tokens, post=PostForm())
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+@roles_required("admin")
+def sign_out_user(user_id: int):
+    """Sign a user out everywhere (their API tokens stay; revoke those one by one)."""
+    session = get_session()
+    u = session.get(User, user_id)
+    if u is None:
+        abort(404, "No such user.")
+    if PostForm().validate_on_submit():
+        users.end_sessions(session, u)
+        session.commit()
+        flash(f"{u.username} is signed out everywhere.", "info")
+    return redirect(url_for("admin.user", user_id=u.id))
+
+
+@bp.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@roles_required("admin")
+def revoke_user_token(user_id: int, token_id: int):
+    session = get_session()
+    u = session.get(User, user_id)
+    if u is None:
+        abort(404, "No such user.")
+    if PostForm().validate_on_submit() and users.revoke_token(session, u, token_id):
+        session.commit()
+        flash("Token revoked.", "info")
+    return redirect(url_for("admin.user", user_id=u.id))

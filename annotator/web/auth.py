@@ -43,6 +43,12 @@ def logout():
     form = PostForm()
     if request.method == "POST":
         if form.validate_on_submit():
+            if current_user.is_authenticated:
+                # On the server: a copy of this cookie (or of any other session of theirs)
+                # stops working too.
+                session = get_session()
+                users.end_sessions(session, current_user)
+                session.commit()
             logout_user()
             cookie_session.clear()
             flash("You are signed out.", "info")

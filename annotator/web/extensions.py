@@ -21,6 +21,10 @@ compress = Compress()
 
 
 def init_app(app: Flask) -> None:
+    # First of all hooks: a request starts with an empty `g`. A request that finds an app
+    # context active (a test client that keeps the last one, an embedding app) reuses it,
+    # and with it the signed-in user and CSRF token Flask-Login and Flask-WTF keep in `g`.
+    app.before_request(_fresh_g)
     engine = dbmod.make_engine(app.config["DATABASE_URL"])
     app.extensions["annotator.engine"] = engine
     app.extensions["annotator.sessionmaker"] = dbmod.make_sessionmaker(engine)
@@ -46,6 +50,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+
+
+def _fresh_g() -> None:
+    session = g.pop("db_session", None)
+    if session is not None:  # left by a request whose teardown did not run here
+        session.close()
+    vars(g).clear()
 
 
 def load_user(user_id: str):
