@@ -350,11 +350,6 @@ def serve_cmd(info, host, port, workers, threads):
     if not schema_is_current(app.extensions["annotator.engine"]):
         raise click.ClickException("the database is not at the newest schema: run `annotator init` first")
     workers = workers or os.cpu_count() or 1
-    if workers > 1 and str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
-        # Each worker would count sign-in attempts on its own.
-        click.echo(f"note: the sign-in limit ({app.config['LOGIN_RATE_LIMIT']}) is counted "
-                   f"per worker ({workers}); set RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379, "
-                   f"pip install 'annotator[redis]') to share it, see docs/deploy.md", err=True)
     serve(app, host, port, workers, threads)
 
 

@@ -20,8 +20,11 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # an annotator's tab stays open all day
     "PROXY_FIX": 0,  # number of trusted reverse proxies in front of the app
-    "LOGIN_RATE_LIMIT": "10 per minute",
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # Failed sign-ins allowed per account name and per address within the window (minutes);
+    # successful ones never count. Counted in the database: one count for every worker.
+    "LOGIN_FAILURES_PER_ACCOUNT": 10,
+    "LOGIN_FAILURES_PER_ADDRESS": 100,
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
     "EXPORT_DIR": None,  # None: export/ beside the instance folder (the repository's in a checkout)
 }
 

@@ -91,6 +91,20 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+class SignInFailure(Base):
+    """A failed sign-in, kept for the window of the sign-in limit (users.sign_in_wait): counted
+    per account (the name as typed, lower-cased) and per address, in the database so that
+    every worker process reads one count."""
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_username_at", "username", "at"),
+                      Index("ix_sign_in_failures_address_at", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(64))
+
+
 class Project(Base):
     __tablename__ = "projects"
 

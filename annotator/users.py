@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
+from dataclasses import dataclass
 from functools import cache
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import begin_write
-from .models import ROLES, ApiToken, User, utcnow
+from .models import ROLES, ApiToken, SignInFailure, User, utcnow
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_PASSWORD = 8
@@ -92,6 +94,54 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None or not user.password_hash or not user.active or not ok:
         return None
     return user
+
+
+@dataclass(frozen=True)
+class SignInLimit:
+    """At most `per_account` failed sign-ins for one account name and `per_address` from one
+    address within `window`; successful sign-ins never count (a class behind one campus
+    address signs in at once)."""
+    per_account: int = 10
+    per_address: int = 100
+    window: timedelta = timedelta(minutes=15)
+
+
+def sign_in_wait(session: Session, username: str, address: str, limit: SignInLimit,
+                 now=None) -> int | None:
+    """Seconds until another sign-in may be tried for this account from this address, or
+    None if it may be tried now. Counted in the database, so every worker process agrees.
+    (Flask-Limiter counts in memory or Redis only, and would count each process alone by
+    default.)"""
+    now = now or utcnow()
+    wait = None
+    for column, value, most in ((SignInFailure.username, _account_key(username), limit.per_account),
+                                (SignInFailure.address, address[:64], limit.per_address)):
+        recent = session.scalars(select(SignInFailure.at)
+                                 .where(column == value, SignInFailure.at > now - limit.window)
+                                 .order_by(SignInFailure.at.desc()).limit(most)).all()
+        if len(recent) >= most:  # free again once the oldest of them leaves the window
+            seconds = math.ceil((recent[-1] + limit.window - now).total_seconds())
+            wait = max(wait or 1, seconds, 1)
+    return wait
+
+
+def note_sign_in_failure(session: Session, username: str, address: str, limit: SignInLimit,
+                         now=None) -> None:
+    """Count a failed sign-in (in the caller's transaction); rows past the window go."""
+    now = now or utcnow()
+    begin_write(session)  # the check read first (and the password check takes 0.1 s unlocked)
+    session.execute(delete(SignInFailure).where(SignInFailure.at <= now - limit.window))
+    session.add(SignInFailure(at=now, username=_account_key(username), address=address[:64]))
+
+
+def note_sign_in(session: Session, user: User, now=None) -> None:
+    """A successful sign-in counts as activity ("last active")."""
+    begin_write(session)
+    session.execute(update(User).where(User.id == user.id).values(last_active_at=now or utcnow()))
+
+
+def _account_key(username: str) -> str:
+    return (username or "").strip().lower()[:200]
 
 
 def generate_password() -> str:

@@ -73,7 +73,7 @@ def app(database_url, clean_engine, tmp_path):
     app = create_app({"TESTING": True, "DATABASE_URL": database_url,
                       "INSTANCE_PATH": str(tmp_path / "instance"),
                       "EXPORT_DIR": str(tmp_path / "export"),
-                      "SECRET_KEY": "test-secret", "LOGIN_RATE_LIMIT": "1000 per minute"})
+                      "SECRET_KEY": "test-secret", "LOGIN_FAILURES_PER_ADDRESS": 10_000})
     yield app
     app.extensions["annotator.engine"].dispose()
 

@@ -16,7 +16,7 @@ from ..unit_repair import Repair, RepairError, merge_units, split_unit
 from ..review.stats import project_stats
 from .view_helpers import export_args, export_download, get_session, stats_filters
 from .errors import error_response
-from .extensions import csrf, limiter, locks_own_writes
+from .extensions import csrf, locks_own_writes
 from .openapi import SPEC
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -48,13 +48,6 @@ def not_stored(err: AnnotationError):
     return error_response(409 if err.code in CONFLICTS else 400, err.code, str(err))
 
 
-# The annotate loop (one authenticated request per label) is never rate limited.
-_LOOP = {"api.next_sentence", "api.annotation", "api.skip"}
-
-
-@limiter.request_filter
-def _annotate_loop() -> bool:
-    return request.endpoint in _LOOP
 
 
 @bp.before_request

@@ -1,7 +1,11 @@
 """Sign-in, sign-out and the user's own API tokens."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import math
+from datetime import timedelta
+
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template,
+                   request, url_for)
 from flask import session as cookie_session
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -10,28 +14,42 @@ from .. import users
 from ..models import ApiToken
 from .view_helpers import get_session, safe_next
 from .forms import LoginForm, PostForm, TokenForm
-from .extensions import limiter
+from .extensions import locks_own_writes
 
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit():
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _limit() -> users.SignInLimit:
+    cfg = current_app.config
+    return users.SignInLimit(per_account=int(cfg["LOGIN_FAILURES_PER_ACCOUNT"]),
+                             per_address=int(cfg["LOGIN_FAILURES_PER_ADDRESS"]),
+                             window=timedelta(minutes=float(cfg["LOGIN_FAILURE_WINDOW_MINUTES"])))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@locks_own_writes  # the password check (0.1 s of scrypt) runs outside SQLite's write lock
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        session = get_session()
+        session, limit, address = get_session(), _limit(), request.remote_addr or ""
+        wait = users.sign_in_wait(session, form.username.data, address, limit)
+        if wait is not None:
+            flash(f"Too many failed sign-ins: please wait {math.ceil(wait / 60)} minute(s) "
+                  "and try again.", "error")
+            resp = make_response(render_template("login.html", form=form), 429)
+            resp.headers["Retry-After"] = str(wait)
+            return resp
         user = users.authenticate(session, form.username.data, form.password.data)
         if user is not None:
+            users.note_sign_in(session, user)
+            session.commit()
             # A fresh session, so that a page still open from the previous user's session
             # (its CSRF token) cannot write as this one.
             cookie_session.clear()
             login_user(user)
             return redirect(safe_next(request.args.get("next"), url_for("annotate.index")))
+        users.note_sign_in_failure(session, form.username.data, address, limit)
+        session.commit()
         # One message for every failure, so the form does not reveal which usernames exist.
         flash("Unknown username or wrong password.", "error")
         return render_template("login.html", form=form), 401

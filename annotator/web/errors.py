@@ -43,7 +43,5 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err):
         message = err.description
-        if err.code == 429:  # Flask-Limiter describes only the limit ("10 per 1 minute")
-            message = f"Too many attempts (the limit is {err.description}); please wait and try again."
         code = getattr(err, "error_code", None) or CODES.get(err.code, "error")
         return error_response(err.code or 500, code, message)

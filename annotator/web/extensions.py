@@ -1,12 +1,10 @@
-"""The Flask extensions (CSRF, sign-in, rate limit, compression) and the database session of
+"""The Flask extensions (CSRF, sign-in, compression) and the database session of
 each request."""
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,7 +14,6 @@ from .. import users
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 compress = Compress()
 
 
@@ -43,7 +40,6 @@ def init_app(app: Flask) -> None:
     compress.init_app(app)
 
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     app.session_interface = _CookieSessions()
     login_manager.login_view = "auth.login"

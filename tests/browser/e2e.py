@@ -80,7 +80,7 @@ class LiveServer:
         self.app = create_app({
             "DATABASE_URL": self.db_url, "INSTANCE_PATH": str(instance),
             "EXPORT_DIR": str(instance / "export"), "SECRET_KEY": "browser-test-secret",
-            "LOGIN_RATE_LIMIT": "10000 per minute", **config})
+            **config})
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
