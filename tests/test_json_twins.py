@@ -142,6 +142,7 @@ def test_every_html_page_has_a_twin(app, world):
             twin = get_twin(clients[who], url, how)
             assert twin.status_code == 200, (url, how, twin.get_data(as_text=True)[:300])
             assert twin.mimetype == "application/json", (url, how)
+            assert twin.headers["Cache-Control"] == "no-store"  # personal, as the page is
             assert isinstance(twin.get_json(), dict)
             assert_plain(twin.get_json(), page.get_data(as_text=True))
             for other, other_url, status in refused:
