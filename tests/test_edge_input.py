@@ -297,3 +297,15 @@ def test_chunked_uploads_through_a_real_server(app, served, admin_token, db):
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Article).where(
         Article.title.like("Artikel %"))) == 0
+
+
+def test_a_400_digit_overlap_in_the_project_form_is_a_form_error(client, make_user, project):
+    """WTForms' NumberRange asked math.isnan of it: OverflowError, a 500."""
+    make_user("boss", role="admin")
+    token = login(client, "boss")
+    for url in ("/admin/projects/new", "/admin/projects/news/edit"):
+        resp = client.post(url, data={"csrf_token": token, "slug": "news2", "name": "News",
+                                      "overlap": "9" * 400, "labels": "", "settings": "{}",
+                                      "members": "", "guidelines": ""})
+        assert resp.status_code < 500, url
+        assert "A whole number from 1 to 50" in resp.get_data(as_text=True), url

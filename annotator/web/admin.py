@@ -13,7 +13,8 @@ from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
 from ..models import ApiToken, Article, ControlItem, Project, Sentence, User
 from ..unit_repair import RepairError, live_units, merge_units, split_unit
-from .view_helpers import export_args, export_download, get_session, int_arg, page_arg, roles_required
+from .page_data import article_summary, project_detail, project_summary, token_row, user_row
+from .view_helpers import export_args, export_download, get_session, int_arg, page, page_arg, roles_required
 from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -33,7 +34,8 @@ def index():
     session = get_session()
     counts = dict(session.execute(select(Article.project_id, func.count()).group_by(Article.project_id)).all())
     rows = session.scalars(select(Project).order_by(Project.name)).all()
-    return render_template("admin/index.html", projects=rows, counts=counts)
+    return page("admin/index.html", {"projects": [
+        {**project_summary(p), "articles": counts.get(p.id, 0)} for p in rows]})
 
 
 def _members(session, text: str) -> list[User]:
@@ -106,7 +108,7 @@ def edit_project(slug: str):
         except projects.ProjectError as err:
             session.rollback()
             flash(str(err), "error")
-    return render_template("admin/project_form.html", form=form, project=project)
+    return page("admin/project_form.html", {"project": project_detail(project)}, form=form)
 
 
 @bp.route("/projects/<slug>", methods=["GET", "POST"])
@@ -135,19 +137,22 @@ def project(slug: str):
                 for msg in report.skipped:
                     flash(msg, "warning")
             return redirect(url_for("admin.project", slug=slug))
-    page = page_arg()
+    n = page_arg()
     # One page of articles first, then counts for just those: fast with 10,000 articles.
     page_rows = session.execute(
         select(Article.id, Article.title, Article.source).where(Article.project_id == project.id)
-        .order_by(Article.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+        .order_by(Article.id).limit(PER_PAGE).offset((n - 1) * PER_PAGE)).all()
     counts = {aid: (body, full) for aid, body, full in session.execute(
         select(Sentence.article_id, func.count().filter(Sentence.kind == "body"),
                func.count().filter(Sentence.kind == "body", Sentence.full.is_(True)))
         .where(Sentence.article_id.in_([r.id for r in page_rows])).group_by(Sentence.article_id))}
-    arts = [(r.id, r.title, r.source, *counts.get(r.id, (0, 0))) for r in page_rows]
+    arts = [{"id": r.id, "title": r.title, "source": r.source,
+             **dict(zip(("body_units", "complete_units"), counts.get(r.id, (0, 0))))}
+            for r in page_rows]
     total = session.scalar(select(func.count()).select_from(Article).where(Article.project_id == project.id))
-    return render_template("admin/project.html", project=project, form=form, articles=arts,
-                           page=page, pages=max(1, -(-total // PER_PAGE)), total=total)
+    return page("admin/project.html", {
+        "project": project_detail(project), "articles": arts, "total": total, "page": n,
+        "pages": max(1, -(-total // PER_PAGE))}, form=form)
 
 
 @bp.get("/projects/<slug>/export")
@@ -185,10 +190,14 @@ def article(article_id: int):
         return redirect(url_for("admin.article", article_id=art.id) + f"#u{s.id}")
     project = session.get(Project, art.project_id)
     units = live_units(session, art)
-    known = {c.sentence_id: c for c in session.scalars(select(ControlItem).where(
-        ControlItem.sentence_id.in_([u.id for u in units])))}
-    return render_template("admin/article.html", article=art, project=project,
-                           units=units, controls=known)
+    known = {c.sentence_id: {"label": c.label, "explanation": c.explanation}
+             for c in session.scalars(select(ControlItem).where(
+                 ControlItem.sentence_id.in_([u.id for u in units])))}
+    return page("admin/article.html", {
+        "article": article_summary(art), "project": project_summary(project),
+        "units": [{"id": u.id, "position": u.position, "start": u.start, "end": u.end,
+                   "text": u.text, "kind": u.kind, "long": bool(u.long), "labels": u.n_labels,
+                   "control": known.get(u.id)} for u in units]})
 
 
 @bp.post("/articles/<int:article_id>/units/merge")
@@ -297,17 +306,21 @@ def lexicon(slug: str):
         except ValueError as err:
             session.rollback()
             flash(f"Lexicon not saved: {err}", "error")
-    return render_template("admin/lexicon.html", project=project, text=text,
-                           custom=project.lexicon is not None)
+    # The text area keeps what was posted when it was refused; the JSON is the lexicon in use.
+    return page("admin/lexicon.html", {"project": project_summary(project),
+                                       "custom": project.lexicon is not None, "lexicon": current},
+                text=text)
 
 
 @bp.get("/projects/<slug>/progress")
 @roles_required("admin")
 def progress(slug: str):
     project = _project(slug)
-    rows = controls.annotator_progress(get_session(), project)
-    return render_template("admin/progress.html", project=project, rows=rows,
-                           settings=projects.settings(project))
+    cfg = projects.settings(project)
+    return page("admin/progress.html", {
+        "project": project_summary(project),
+        "settings": {k: cfg[k] for k in ("control_rate", "min_control_accuracy")},
+        "annotators": controls.annotator_progress(get_session(), project)})
 
 
 @bp.post("/articles/<int:article_id>/delete")
@@ -337,16 +350,19 @@ def users_page():
         try:
             u = users.create_user(session, form.username.data, form.role.data, password)
             session.commit()
-            created = (u.username, None if form.password.data else password)
+            created = {"username": u.username,
+                       "password": None if form.password.data else password}
         except users.AccountError as err:
             session.rollback()
             flash(str(err), "error")
-    page = page_arg()
+    n = page_arg()
     rows = session.scalars(select(User).order_by(User.username)
-                           .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+                           .limit(PER_PAGE).offset((n - 1) * PER_PAGE)).all()
     total = session.scalar(select(func.count()).select_from(User))
-    return render_template("admin/users.html", form=form, users=rows, created=created, page=page,
-                           pages=max(1, -(-total // PER_PAGE)))
+    # A generated password is in the answer to the request that created it, and never again.
+    return page("admin/users.html", {"users": [user_row(u) for u in rows], "created": created,
+                                     "total": total, "page": n,
+                                     "pages": max(1, -(-total // PER_PAGE))}, form=form)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -377,7 +393,8 @@ def user(user_id: int):
             flash(str(err), "error")
     tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == u.id)
                              .order_by(ApiToken.id.desc())).all()
-    return render_template("admin/user.html", form=form, user=u, tokens=tokens, post=PostForm())
+    return page("admin/user.html", {"user": user_row(u), "tokens": [token_row(t) for t in tokens]},
+                form=form, post=PostForm())
 
 
 @bp.post("/users/<int:user_id>/sign-out")

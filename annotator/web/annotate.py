@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -13,8 +13,9 @@ from .. import ingest, loop, progress, projects, sentences
 from ..access import Refused, allowed
 from ..labelling import AnnotationError
 from ..guidelines import render_markdown
-from .view_helpers import get_session, int_arg, project_for
-from .errors import error_response, wants_json
+from .page_data import project_summary
+from .view_helpers import get_session, int_arg, page, project_for
+from .errors import error_response
 from .extensions import locks_own_writes
 
 bp = Blueprint("annotate", __name__)
@@ -33,8 +34,8 @@ def index():
     for p in projects.visible_projects(session, current_user):
         mine = progress.of_user(session, p, current_user) \
             if allowed(current_user, "annotate", p) else None
-        rows.append((p, mine))
-    return render_template("index.html", rows=rows)
+        rows.append({**project_summary(p), "progress": mine})
+    return page("index.html", {"projects": rows})
 
 
 @bp.route("/projects/<slug>/annotate", methods=["GET", "POST"])
@@ -49,20 +50,16 @@ def annotate(slug: str):
         return _submit(session, project, user)
     wanted = int_arg(request.args.get("sentence"))
     if wanted is not None:
-        page = loop.revisit(session, project, user, wanted)
+        shown = loop.revisit(session, project, user, wanted)
     else:
-        page = loop.next_batch(session, project, user)
-        page["mine"], page["back"] = None, loop.back_from(session, project, user)
-    if wants_json():
-        return jsonify(page)
-    s = page["sentence"]
+        shown = loop.next_batch(session, project, user)
+        shown["mine"], shown["back"] = None, loop.back_from(session, project, user)
+    s = shown["sentence"]
     if s is None:
-        return render_template("done.html", project=project, progress=page["progress"],
-                               back=page["back"])
-    return render_template(
-        "annotate.html", project=project, s=s, mine=page["mine"], progress=page["progress"],
-        pieces=sentences.mark(s["text"], s["hints"]), back=page["back"],
-        shown_at=int(time.time() * 1000), settings=projects.settings(project))
+        return page("done.html", shown, project=project)
+    return page("annotate.html", shown, project=project, s=s,
+                pieces=sentences.mark(s["text"], s["hints"]),
+                shown_at=int(time.time() * 1000), settings=projects.settings(project))
 
 
 def _seconds_since(shown_at: str | None) -> float | None:
@@ -134,5 +131,5 @@ def session_state():
 @login_required
 def guidelines(slug: str):
     project = project_for(slug, current_user, "see")
-    return render_template("guidelines.html", project=project,
-                           body=Markup(render_markdown(project.guidelines or "")))
+    data = {"project": project_summary(project), "guidelines": project.guidelines or ""}
+    return page("guidelines.html", data, body=Markup(render_markdown(data["guidelines"])))

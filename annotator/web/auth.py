@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from .. import users
 from ..models import ApiToken
-from .view_helpers import get_session, safe_next
+from .page_data import token_row
+from .view_helpers import get_session, page, safe_next
 from .forms import LoginForm, PostForm, TokenForm
 from .extensions import locks_own_writes
 
@@ -87,7 +88,9 @@ def tokens():
         session.commit()
     rows = session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
                            .order_by(ApiToken.id.desc())).all()
-    return render_template("tokens.html", form=form, revoke=revoke, tokens=rows, new_token=new_token)
+    # A new token is in the answer to the request that created it, and never again.
+    return page("tokens.html", {"tokens": [token_row(t) for t in rows], "new_token": new_token},
+                form=form, revoke=revoke)
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -2,7 +2,7 @@
 each request."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from flask_login import LoginManager
@@ -11,9 +11,21 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import db as dbmod
 from .. import users
+from .errors import wants_json
+
+
+class _PagesLogin(LoginManager):
+    """A page's JSON twin asked for without a session is answered 401 in JSON (as the API
+    is); the page itself sends the browser to the sign-in form."""
+
+    def unauthorized(self):
+        if wants_json():
+            abort(401, "Sign in to see this page.")
+        return super().unauthorized()
+
 
 csrf = CSRFProtect()
-login_manager = LoginManager()
+login_manager = _PagesLogin()
 compress = Compress()
 
 

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField, PasswordField,
                      SelectField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from ..models import ROLES
 
@@ -42,11 +42,20 @@ class UploadForm(PageForm):
     submit = SubmitField("Import")
 
 
+def whole_number(low: int, high: int):
+    """A whole number from `low` to `high`, compared as integers: WTForms' NumberRange asks
+    math.isnan first, which fails with OverflowError (a 500) on a number of 400 digits."""
+    def check(_form, field):
+        if not isinstance(field.data, int) or not low <= field.data <= high:
+            raise StopValidation(f"A whole number from {low} to {high}.")
+    return check
+
+
 class ProjectForm(PageForm):
     slug = StringField("Slug", validators=[DataRequired(), Length(max=64)])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     overlap = IntegerField("Labels wanted per sentence (overlap)", default=2,
-                           validators=[NumberRange(1, 50)])
+                           validators=[whole_number(1, 50)])
     guidelines = TextAreaField("Guidelines (Markdown)", validators=[Optional()])
     members = StringField("Members (usernames, comma-separated; empty = every annotator)",
                           validators=[Optional()])

@@ -1,5 +1,5 @@
 """Headers every response carries: the security policy, and no-store wherever the answer is
-personal (pages, API answers, downloads)."""
+personal (pages and their JSON twins, API answers, downloads)."""
 from __future__ import annotations
 
 from flask import Flask, request
@@ -13,6 +13,8 @@ SECURITY_HEADERS = tuple((name.lower(), (name, value)) for name, value in (
     ("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin")))
 
+PERSONAL = ("text/html", "application/json")
+
 
 def init_app(app: Flask) -> None:
     app.after_request(add_headers)
@@ -24,9 +26,10 @@ def add_headers(response):
     h = response.headers
     present = {key.lower() for key in h.keys()}
     missing = [pair for lower, pair in SECURITY_HEADERS if lower not in present]
-    # An export or lexicon download holds a project's data: no shared or disk cache keeps it.
+    # An export or lexicon download holds a project's data, a page's JSON twin what the page
+    # shows (a new token, once): no shared or disk cache keeps them.
     if "cache-control" not in present and (
-            request.path.startswith("/api/") or response.mimetype == "text/html"
+            request.path.startswith("/api/") or response.mimetype in PERSONAL
             or "content-disposition" in present):
         missing.append(("Cache-Control", "no-store"))
     if missing:

@@ -1,13 +1,14 @@
 """Reviewers' pages: agreement dashboard, disagreement queue, adjudication.
 
 Thin: the figures come from annotator.review.stats / annotator.review.adjudication, the
-charts' layout from annotator.review.figures. Every page has a JSON twin (``?format=json``).
+charts' layout from annotator.review.figures. Every page has a JSON twin (``?format=json`` or
+``Accept: application/json``, web/view_helpers.page).
 """
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -17,7 +18,9 @@ from ..review.adjudication import AdjudicationError
 from ..models import Annotation, Article, Sentence, User
 from ..projects import settings
 from ..review.stats import by_outlet, hint_quality, project_stats, review_figures
-from .view_helpers import get_session, page_arg, project_for, roles_required, stats_filters
+from .errors import wants_json
+from .page_data import project_summary
+from .view_helpers import get_session, page, page_arg, project_for, roles_required, stats_filters
 
 bp = Blueprint("review", __name__)
 
@@ -40,10 +43,6 @@ def reading(value: float | None, ci: list | None = None, why: str | None = None)
         text, cls = "Not reliable (alpha < 0.667): do not train on these labels as they are", \
             "reading-unreliable"
     return {"cls": cls, "text": text + "."}
-
-
-def _wants_json() -> bool:
-    return request.args.get("format") == "json"
 
 
 def _filter_choices(session, project):
@@ -76,9 +75,11 @@ def dashboard(slug: str):
     outlets = by_outlet(session, project)
     # Hint quality walks every sentence: computed when asked for.
     hints = hint_quality(session, project) if request.args.get("hints") == "1" else None
-    if _wants_json():
-        return jsonify({"stats": stats, "dawid_skene": ds, "over_time": timeline,
-                        "filters": filters, "by_outlet": dict(outlets), "hint_quality": hints})
+    cfg = settings(project)
+    data = {"project": project_summary(project), "stats": stats, "dawid_skene": ds,
+            "over_time": timeline, "filters": filters, "by_outlet": dict(outlets),
+            "hint_quality": hints,
+            "settings": {k: cfg[k] for k in ("aggregation", "gold_threshold")}}
     names = {l["id"]: l["name"] for l in project.labels}
     reasons = stats.get("reasons", {})
     alpha = stats["krippendorff_alpha"]
@@ -114,12 +115,11 @@ def dashboard(slug: str):
             x_title="sentences that became pairable, up to this date (UTC)",
             extra_columns=[("units", "sentences in batch")]),
     }
-    return render_template(
-        "review/dashboard.html", project=project, stats=stats, figures=figures, chart=chart,
-        ds=ds, accuracy=accuracy, dominant=dominant, timeline=timeline, names=names, hints=hints,
+    return page(
+        "review/dashboard.html", data, figures=figures, chart=chart, accuracy=accuracy,
+        dominant=dominant, names=names, reasons=reasons,
         hints_url=_with_filters(url_for("review.dashboard", slug=slug), hints="1"),
-        reasons=reasons, choices=_filter_choices(session, project), args=request.args,
-        filters=filters, fmt=charts.fmt, settings=settings(project),
+        choices=_filter_choices(session, project), args=request.args, fmt=charts.fmt,
         json_url=_with_filters(url_for("review.dashboard", slug=slug), format="json"))
 
 
@@ -139,19 +139,17 @@ def disagreements(slug: str):
     session = get_session()
     project = project_for(slug, current_user, "review")
     resolved = request.args.get("resolved") == "1"
-    page = page_arg()
+    n = page_arg()
     per_page = max(1, min(request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE, 200))
-    data = adjudication.disagreements(session, project, page, per_page, include_resolved=resolved)
-    if _wants_json():
-        return jsonify(data)
-    if data["total"] and page > data["pages"]:
-        return redirect(url_for("review.disagreements", slug=slug, page=data["pages"],
+    queue = adjudication.disagreements(session, project, n, per_page, include_resolved=resolved)
+    # A page past the end sends the browser to the last one; the JSON says where the end is.
+    if queue["total"] and n > queue["pages"] and not wants_json():
+        return redirect(url_for("review.disagreements", slug=slug, page=queue["pages"],
                                 **({"resolved": "1"} if resolved else {})))
     names = {l["id"]: l["name"] for l in project.labels}
     label_index = {l["id"]: i + 1 for i, l in enumerate(project.labels)}
-    return render_template("review/disagreements.html", project=project, data=data, names=names,
-                           label_index=label_index,
-                           resolved=resolved, page=data["page"], pages=data["pages"])
+    return page("review/disagreements.html", {"project": project_summary(project), **queue},
+                names=names, label_index=label_index, resolved=resolved)
 
 
 @bp.post("/projects/<slug>/disagreements/<int:sentence_id>")

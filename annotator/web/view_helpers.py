@@ -1,21 +1,32 @@
-"""Helpers shared by the blueprints: role checks, loading a project the user may see, and the
-query arguments several pages read (ids, pages, review filters, the sign-in `next`)."""
+"""Helpers shared by the blueprints: a page and its JSON twin, role checks, loading a project
+the user may see, and the query arguments several pages read (ids, pages, review filters, the
+sign-in `next`)."""
 from __future__ import annotations
 
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from .. import export, projects
 from ..access import allowed
 from ..models import MAX_ID, Project
-from .errors import InputError
+from .errors import InputError, wants_json
 from .extensions import get_session
 
-__all__ = ["get_session", "roles_required", "project_for", "safe_next", "export_args", "export_download",
+__all__ = ["get_session", "page", "roles_required", "project_for", "safe_next", "export_args", "export_download",
            "int_arg", "page_arg", "stats_filters"]
+
+
+def page(template: str, data: dict, status: int = 200, **html):
+    """A page and its JSON twin from one dict of plain data (issue 15, after Datasette): the
+    JSON when asked for (`Accept: application/json` or `?format=json`), else `template`
+    rendered with `data` as its context. `html` is what only the page needs and the JSON must
+    not carry: its forms (with their CSRF tokens) and markup made from `data`."""
+    if wants_json():
+        return jsonify(data), status
+    return render_template(template, **data, **html), status
 
 
 def export_args() -> tuple[str, str, bool]:
