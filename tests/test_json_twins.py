@@ -21,7 +21,7 @@ from annotator.models import ApiToken, Article, Sentence
 from helpers import csrf_token, login
 
 # GET pages that show no data beyond their form, and routes that are no page.
-FORMS_ONLY = {"auth.login", "auth.logout", "admin.new_project"}
+FORMS_ONLY = {"auth.login", "auth.logout", "auth.password", "admin.new_project"}
 NOT_PAGES = {"admin.download": "a JSONL download",
              "annotate.session_state": "JSON for the annotate page's script, never HTML",
              "static": "files"}

@@ -124,3 +124,23 @@ def test_only_admins_sign_others_out(app, client, make_user):
     assert resp.status_code in (403, 404)
     assert _signed_in(bob)
     assert csrf_token(client, "/")
+
+
+def test_changing_ones_own_password(app, client, make_user):
+    make_user("alice")
+    csrf = login(client, "alice")
+    other = app.test_client()
+    token = _token(other, login(other, "alice"))
+    form = {"csrf_token": csrf, "current": "wrong-one", "new": "a-new-password-1",
+            "confirm": "a-new-password-1", "revoke_tokens": "y"}
+    assert "current password is wrong" in client.post("/account/password", data=form).get_data(as_text=True)
+    mismatch = {**form, "current": "password123", "confirm": "something-else"}
+    assert "differ" in client.post("/account/password", data=mismatch).get_data(as_text=True)
+    assert _signed_in(other)  # nothing changed yet
+    resp = client.post("/account/password", data={**form, "current": "password123"})
+    assert resp.status_code == 302
+    assert _signed_in(client)  # this session goes on
+    assert not _signed_in(other) and not _api_ok(other, token)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "alice", "a-new-password-1")
+    assert _signed_in(client)

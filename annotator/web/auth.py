@@ -11,10 +11,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from .. import users
-from ..models import ApiToken
+from ..models import ApiToken, User
 from .page_data import token_row
 from .view_helpers import get_session, page, safe_next
-from .forms import LoginForm, PostForm, TokenForm
+from .forms import LoginForm, PasswordForm, PostForm, TokenForm
 from .extensions import locks_own_writes
 
 bp = Blueprint("auth", __name__)
@@ -75,6 +75,40 @@ def logout():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     return render_template("logout.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """A new password, chosen by the user: every other session of theirs ends (and, if they
+    say so, their API tokens are revoked); this one goes on, signed in afresh."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        session, limit, address = get_session(), _limit(), request.remote_addr or ""
+        user = session.get(User, current_user.id)
+        if users.sign_in_wait(session, user.username, address, limit) is not None:
+            flash("Too many wrong passwords: please wait and try again.", "error")
+        elif users.authenticate(session, user.username, form.current.data) is None:
+            # Counted as a failed sign-in: a borrowed session cannot guess the password.
+            users.note_sign_in_failure(session, user.username, address, limit)
+            session.commit()
+            flash("The current password is wrong.", "error")
+        elif form.new.data != form.confirm.data:
+            flash("The two new passwords differ.", "error")
+        else:
+            try:
+                users.set_password(user, form.new.data)
+            except users.AccountError as err:
+                flash(str(err), "error")
+            else:
+                users.end_sessions(session, user, tokens=bool(form.revoke_tokens.data))
+                session.commit()
+                session.refresh(user)  # the new session version, for this session's cookie
+                cookie_session.clear()
+                login_user(user)
+                flash("Your password is changed; your other sessions are signed out.", "info")
+                return redirect(url_for("annotate.index"))
+    return render_template("password.html", form=form)
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

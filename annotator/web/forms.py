@@ -32,6 +32,18 @@ class PostForm(PageForm):
     """A bare form for buttons that change state (sign out, revoke, delete): CSRF only."""
 
 
+class PasswordForm(PageForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField("New password (at least 8 characters)",
+                        validators=[DataRequired(), Length(min=8, max=200)],
+                        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("New password again", validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "new-password"})
+    revoke_tokens = BooleanField("Also revoke my API tokens", default=True)
+    submit = SubmitField("Change password")
+
+
 class TokenForm(PageForm):
     name = StringField("Token name", validators=[Optional(), Length(max=100)])
     submit = SubmitField("Create token")
