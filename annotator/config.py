@@ -20,10 +20,13 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # an annotator's tab stays open all day
     "PROXY_FIX": 0,  # number of trusted reverse proxies in front of the app
-    # Failed sign-ins allowed per account name and per address within the window (minutes);
-    # successful ones never count. Counted in the database: one count for every worker.
+    # Failed sign-ins allowed within the window (minutes): for one account from one address,
+    # from one address whatever the account, and for one account from every address (past
+    # that, only addresses that have not failed for it lately may try). Successful sign-ins
+    # never count. Counted in the database: one count for every worker (users.SignInLimit).
     "LOGIN_FAILURES_PER_ACCOUNT": 10,
     "LOGIN_FAILURES_PER_ADDRESS": 100,
+    "LOGIN_FAILURES_PER_ACCOUNT_ANYWHERE": 100,
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
     "EXPORT_DIR": None,  # None: export/ beside the instance folder (the repository's in a checkout)
 }

@@ -11,7 +11,7 @@ from functools import cache
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -68,10 +68,35 @@ def create_user(session: Session, username: str, role: str = "annotator",
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """A new password: every session of the user ends with it (their cookies' fingerprint
-    covers the hash); end_sessions(..., tokens=True) also revokes their tokens."""
-    user.password_hash = generate_password_hash(check_password(password))
+def set_password(session: Session, user: User, password: str, tokens: bool = False) -> None:
+    """A new password: every session of the user ends with it, and with `tokens` their API
+    tokens are revoked too. The hash (0.1 s of scrypt) is made before the write lock."""
+    digest = generate_password_hash(check_password(password))
+    begin_write(session)
+    user.password_hash = digest
+    end_sessions(session, user, tokens=tokens)
+
+
+def change_account(session: Session, user_id: int, acting: User, role: str, active: bool,
+                   password: str | None = None) -> User:
+    """An admin's edit of an account. A new password or a deactivation ends every session of
+    the user and revokes their tokens: neither reactivation nor the old password brings any
+    back. Nobody takes away their own admin role or deactivates themselves."""
+    role = check_role(role)
+    if user_id == acting.id and (role != "admin" or not active):
+        raise AccountError("You cannot take away your own admin role or deactivate yourself.")
+    digest = generate_password_hash(check_password(password)) if password else None
+    begin_write(session)
+    user = session.get(User, user_id, populate_existing=True)
+    if user is None:
+        raise AccountError("No such user.")
+    deactivated = user.active and not active
+    user.role, user.active = role, bool(active)
+    if digest is not None:
+        user.password_hash = digest
+    if digest is not None or deactivated:
+        end_sessions(session, user, tokens=True)
+    return user
 
 
 def end_sessions(session: Session, user: User, tokens: bool = False) -> None:
@@ -98,40 +123,84 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 @dataclass(frozen=True)
 class SignInLimit:
-    """At most `per_account` failed sign-ins for one account name and `per_address` from one
-    address within `window`; successful sign-ins never count (a class behind one campus
-    address signs in at once)."""
+    """Failed sign-ins allowed within `window`; successful ones never count, so a class behind
+    one campus address signs in at once.
+
+    - `per_account`: for one account from one address (a guesser at one machine);
+    - `per_address`: from one address, whatever the account (a guesser trying many names);
+    - `per_account_anywhere`: for one account from every address together (a guesser with many
+      machines). Past it, an address with no recent failure for the account may still try, so
+      nobody can lock the owner out from elsewhere, and a guesser gets one try per address."""
     per_account: int = 10
     per_address: int = 100
+    per_account_anywhere: int = 100
     window: timedelta = timedelta(minutes=15)
 
 
-def sign_in_wait(session: Session, username: str, address: str, limit: SignInLimit,
-                 now=None) -> int | None:
-    """Seconds until another sign-in may be tried for this account from this address, or
-    None if it may be tried now. Counted in the database, so every worker process agrees.
-    (Flask-Limiter counts in memory or Redis only, and would count each process alone by
-    default.)"""
-    now = now or utcnow()
-    wait = None
-    for column, value, most in ((SignInFailure.username, _account_key(username), limit.per_account),
-                                (SignInFailure.address, address[:64], limit.per_address)):
-        recent = session.scalars(select(SignInFailure.at)
-                                 .where(column == value, SignInFailure.at > now - limit.window)
-                                 .order_by(SignInFailure.at.desc()).limit(most)).all()
-        if len(recent) >= most:  # free again once the oldest of them leaves the window
-            seconds = math.ceil((recent[-1] + limit.window - now).total_seconds())
-            wait = max(wait or 1, seconds, 1)
-    return wait
+@dataclass(frozen=True)
+class SignInAttempt:
+    wait: int | None  # seconds until another try is allowed; None: go on and check the password
+    failure_id: int | None = None  # the attempt, counted as failed until the password is right
 
 
-def note_sign_in_failure(session: Session, username: str, address: str, limit: SignInLimit,
-                         now=None) -> None:
-    """Count a failed sign-in (in the caller's transaction); rows past the window go."""
+def begin_sign_in(session: Session, username: str, address: str, limit: SignInLimit,
+                  now=None) -> SignInAttempt:
+    """Check the limit and, if the attempt may go on, count it as failed at once, in the
+    caller's write transaction: concurrent attempts then see each other, and the password
+    check (0.1 s of scrypt) runs after the caller commits, outside the write lock. A right
+    password takes the count back (sign_in_succeeded). Counted in the database, so every
+    worker process agrees (Flask-Limiter counts in memory or Redis, per process by default)."""
     now = now or utcnow()
-    begin_write(session)  # the check read first (and the password check takes 0.1 s unlocked)
+    account, address = _account_key(username), (address or "")[:64]
+    begin_write(session)
+    _serialise(session, account, address)
+    wait = _wait(session, account, address, limit, now)
+    if wait is not None:
+        return SignInAttempt(wait)
     session.execute(delete(SignInFailure).where(SignInFailure.at <= now - limit.window))
-    session.add(SignInFailure(at=now, username=_account_key(username), address=address[:64]))
+    row = SignInFailure(at=now, username=account, address=address)
+    session.add(row)
+    session.flush()
+    return SignInAttempt(None, row.id)
+
+
+def sign_in_succeeded(session: Session, attempt: SignInAttempt, user: User, now=None) -> None:
+    """The password was right: the attempt no longer counts, and the user was active now."""
+    begin_write(session)
+    if attempt.failure_id is not None:
+        session.execute(delete(SignInFailure).where(SignInFailure.id == attempt.failure_id))
+    note_sign_in(session, user, now)
+
+
+def _wait(session: Session, account: str, address: str, limit: SignInLimit, now) -> int | None:
+    F = SignInFailure
+    since = now - limit.window
+
+    def past(most: int, *where) -> int | None:
+        """Seconds until fewer than `most` such failures are in the window, or None."""
+        recent = session.scalars(select(F.at).where(F.at > since, *where)
+                                 .order_by(F.at.desc()).limit(most)).all()
+        if len(recent) < most:
+            return None
+        return max(1, math.ceil((recent[-1] + limit.window - now).total_seconds()))
+
+    pair = (F.username == account, F.address == address)
+    waits = [past(limit.per_account, *pair), past(limit.per_address, F.address == address)]
+    if past(1, *pair) is not None:  # this address has failed for this account lately
+        waits.append(past(limit.per_account_anywhere, F.username == account))
+    waits = [w for w in waits if w is not None]
+    return max(waits) if waits else None
+
+
+def _serialise(session: Session, account: str, address: str) -> None:
+    """On PostgreSQL, attempts for one account or from one address take turns (SQLite's one
+    write lock already does this), so that two at once cannot both pass the last free count."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted(int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True)
+                  for k in {"account:" + account, "address:" + address})
+    for key in keys:  # always in one order: no deadlock between two attempts
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 def note_sign_in(session: Session, user: User, now=None) -> None:

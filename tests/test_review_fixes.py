@@ -32,7 +32,7 @@ def test_new_password_signs_out_everywhere(client, db, make_user):
     u = make_user("alice")
     login(client, "alice")
     assert client.get("/").status_code == 200
-    users.set_password(u, "a-brand-new-password")
+    users.set_password(db, u, "a-brand-new-password")
     db.commit()
     assert client.get("/").status_code == 302
 

@@ -16,6 +16,7 @@ from ..unit_repair import RepairError, live_units, merge_units, split_unit
 from .page_data import article_summary, project_detail, project_summary, token_row, user_row
 from .view_helpers import export_args, export_download, get_session, int_arg, page, page_arg, roles_required
 from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
+from .extensions import locks_own_writes
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -367,6 +368,7 @@ def users_page():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required("admin")
+@locks_own_writes  # a new password's scrypt hash runs outside SQLite's write lock
 def user(user_id: int):
     session = get_session()
     u = session.get(User, user_id)
@@ -375,16 +377,8 @@ def user(user_id: int):
     form = UserEditForm(obj=u)
     if form.validate_on_submit():
         try:
-            if u.id == current_user.id and (form.role.data != "admin" or not form.active.data):
-                raise users.AccountError("You cannot take away your own admin role or deactivate yourself.")
-            u.role = users.check_role(form.role.data)
-            deactivated = u.active and not form.active.data
-            u.active = bool(form.active.data)
-            if form.password.data:
-                users.set_password(u, form.password.data)
-            if form.password.data or deactivated:
-                # Their sessions and tokens end: reactivation or the old password brings none back.
-                users.end_sessions(session, u, tokens=True)
+            users.change_account(session, u.id, current_user, form.role.data,
+                                 bool(form.active.data), form.password.data or None)
             session.commit()
             flash("Saved.", "info")
             return redirect(url_for("admin.users_page"))

@@ -24,7 +24,24 @@ def _limit() -> users.SignInLimit:
     cfg = current_app.config
     return users.SignInLimit(per_account=int(cfg["LOGIN_FAILURES_PER_ACCOUNT"]),
                              per_address=int(cfg["LOGIN_FAILURES_PER_ADDRESS"]),
+                             per_account_anywhere=int(cfg["LOGIN_FAILURES_PER_ACCOUNT_ANYWHERE"]),
                              window=timedelta(minutes=float(cfg["LOGIN_FAILURE_WINDOW_MINUTES"])))
+
+
+def _begin_sign_in(username: str) -> users.SignInAttempt:
+    """Counted and committed before the password check, which then runs unlocked."""
+    session = get_session()
+    attempt = users.begin_sign_in(session, username, request.remote_addr or "", _limit())
+    session.commit()
+    return attempt
+
+
+def _too_many(wait: int, template: str, form):
+    flash(f"Too many failed sign-ins: please wait {math.ceil(wait / 60)} minute(s) "
+          "and try again.", "error")
+    resp = make_response(render_template(template, form=form), 429)
+    resp.headers["Retry-After"] = str(wait)
+    return resp
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,25 +49,19 @@ def _limit() -> users.SignInLimit:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        session, limit, address = get_session(), _limit(), request.remote_addr or ""
-        wait = users.sign_in_wait(session, form.username.data, address, limit)
-        if wait is not None:
-            flash(f"Too many failed sign-ins: please wait {math.ceil(wait / 60)} minute(s) "
-                  "and try again.", "error")
-            resp = make_response(render_template("login.html", form=form), 429)
-            resp.headers["Retry-After"] = str(wait)
-            return resp
+        attempt = _begin_sign_in(form.username.data)
+        if attempt.wait is not None:
+            return _too_many(attempt.wait, "login.html", form)
+        session = get_session()
         user = users.authenticate(session, form.username.data, form.password.data)
         if user is not None:
-            users.note_sign_in(session, user)
+            users.sign_in_succeeded(session, attempt, user)
             session.commit()
             # A fresh session, so that a page still open from the previous user's session
             # (its CSRF token) cannot write as this one.
             cookie_session.clear()
             login_user(user)
             return redirect(safe_next(request.args.get("next"), url_for("annotate.index")))
-        users.note_sign_in_failure(session, form.username.data, address, limit)
-        session.commit()
         # One message for every failure, so the form does not reveal which usernames exist.
         flash("Unknown username or wrong password.", "error")
         return render_template("login.html", form=form), 401
@@ -79,35 +90,38 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@locks_own_writes  # two scrypt hashes (0.2 s) run outside SQLite's write lock
 def password():
     """A new password, chosen by the user: every other session of theirs ends (and, if they
     say so, their API tokens are revoked); this one goes on, signed in afresh."""
     form = PasswordForm()
     if form.validate_on_submit():
-        session, limit, address = get_session(), _limit(), request.remote_addr or ""
+        session = get_session()
         user = session.get(User, current_user.id)
-        if users.sign_in_wait(session, user.username, address, limit) is not None:
-            flash("Too many wrong passwords: please wait and try again.", "error")
-        elif users.authenticate(session, user.username, form.current.data) is None:
-            # Counted as a failed sign-in: a borrowed session cannot guess the password.
-            users.note_sign_in_failure(session, user.username, address, limit)
-            session.commit()
+        # The current password is checked like a sign-in: a borrowed session cannot guess it.
+        attempt = _begin_sign_in(user.username)
+        if attempt.wait is not None:
+            return _too_many(attempt.wait, "password.html", form)
+        if users.authenticate(session, user.username, form.current.data) is None:
             flash("The current password is wrong.", "error")
-        elif form.new.data != form.confirm.data:
+            return render_template("password.html", form=form), 401
+        users.sign_in_succeeded(session, attempt, user)
+        session.commit()
+        if form.new.data != form.confirm.data:
             flash("The two new passwords differ.", "error")
-        else:
-            try:
-                users.set_password(user, form.new.data)
-            except users.AccountError as err:
-                flash(str(err), "error")
-            else:
-                users.end_sessions(session, user, tokens=bool(form.revoke_tokens.data))
-                session.commit()
-                session.refresh(user)  # the new session version, for this session's cookie
-                cookie_session.clear()
-                login_user(user)
-                flash("Your password is changed; your other sessions are signed out.", "info")
-                return redirect(url_for("annotate.index"))
+            return render_template("password.html", form=form), 400
+        try:
+            users.set_password(session, user, form.new.data, tokens=bool(form.revoke_tokens.data))
+        except users.AccountError as err:
+            session.rollback()
+            flash(str(err), "error")
+            return render_template("password.html", form=form), 400
+        session.commit()
+        session.refresh(user)  # the new session version, for this session's cookie
+        cookie_session.clear()
+        login_user(user)
+        flash("Your password is changed; your other sessions are signed out.", "info")
+        return redirect(url_for("annotate.index"))
     return render_template("password.html", form=form)
 
 
