@@ -3,6 +3,8 @@ an admin's "sign out everywhere" no longer works, and a new password or deactiva
 the user's API tokens too."""
 from __future__ import annotations
 
+import re
+
 from helpers import csrf_token, login
 
 
@@ -106,12 +108,26 @@ def test_an_admin_signs_a_user_out_everywhere_and_revokes_their_tokens(app, clie
     uid = _user_id(client, "alice")
     assert client.post(f"/admin/users/{uid}/sign-out", data={"csrf_token": csrf}).status_code == 302
     assert not _signed_in(alice)
-    assert _api_ok(alice, token)  # tokens are revoked one by one
+    assert _api_ok(alice, token)  # "also revoke their tokens" was unticked
     page = client.get(f"/admin/users/{uid}").get_data(as_text=True)
     assert "script" in page
     token_id = int(page.split(f"/admin/users/{uid}/tokens/")[1].split("/")[0])
     client.post(f"/admin/users/{uid}/tokens/{token_id}/revoke", data={"csrf_token": csrf})
     assert not _api_ok(alice, token)
+
+
+def test_sign_out_everywhere_revokes_tokens_as_ticked_by_default(app, client, make_user):
+    make_user("boss", role="admin")
+    make_user("alice")
+    alice = app.test_client()
+    token = _token(alice, login(alice, "alice"))
+    csrf = login(client, "boss")
+    uid = _user_id(client, "alice")
+    page = client.get(f"/admin/users/{uid}").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="revoke_tokens"[^>]*>', page).group(0)
+    assert "checked" in box  # ticked unless the admin unticks it
+    client.post(f"/admin/users/{uid}/sign-out", data={"csrf_token": csrf, "revoke_tokens": "y"})
+    assert not _signed_in(alice) and not _api_ok(alice, token)
 
 
 def test_only_admins_sign_others_out(app, client, make_user):

@@ -15,7 +15,7 @@ from ..models import ApiToken, Article, ControlItem, Project, Sentence, User
 from ..unit_repair import RepairError, live_units, merge_units, split_unit
 from .page_data import article_summary, project_detail, project_summary, token_row, user_row
 from .view_helpers import export_args, export_download, get_session, int_arg, page, page_arg, roles_required
-from .forms import KindForm, PostForm, ProjectForm, UploadForm, UserEditForm, UserForm
+from .forms import KindForm, PostForm, ProjectForm, SignOutForm, UploadForm, UserEditForm, UserForm
 from .extensions import locks_own_writes
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -388,21 +388,24 @@ def user(user_id: int):
     tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == u.id)
                              .order_by(ApiToken.id.desc())).all()
     return page("admin/user.html", {"user": user_row(u), "tokens": [token_row(t) for t in tokens]},
-                form=form, post=PostForm())
+                form=form, post=PostForm(), sign_out=SignOutForm())
 
 
 @bp.post("/users/<int:user_id>/sign-out")
 @roles_required("admin")
 def sign_out_user(user_id: int):
-    """Sign a user out everywhere (their API tokens stay; revoke those one by one)."""
+    """Sign a user out everywhere, and revoke their API tokens unless the admin unticks it
+    (a stolen token outlives a stolen cookie)."""
     session = get_session()
     u = session.get(User, user_id)
     if u is None:
         abort(404, "No such user.")
-    if PostForm().validate_on_submit():
-        users.end_sessions(session, u)
+    form = SignOutForm()
+    if form.validate_on_submit():
+        users.end_sessions(session, u, tokens=bool(form.revoke_tokens.data))
         session.commit()
-        flash(f"{u.username} is signed out everywhere.", "info")
+        flash(f"{u.username} is signed out everywhere"
+              + (" and their API tokens are revoked." if form.revoke_tokens.data else "."), "info")
     return redirect(url_for("admin.user", user_id=u.id))
 
 

@@ -32,6 +32,10 @@ class PostForm(PageForm):
     """A bare form for buttons that change state (sign out, revoke, delete): CSRF only."""
 
 
+class SignOutForm(PageForm):
+    revoke_tokens = BooleanField("Also revoke their API tokens", default=True)
+
+
 class PasswordForm(PageForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)],
                             render_kw={"autocomplete": "current-password"})
