@@ -34,6 +34,10 @@ def serve(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("preload_app", True)
             self.cfg.set("post_fork", lambda _server, _worker: app.extensions[
                 "annotator.engine"].dispose(close=False))
+            if "control_socket_disable" in self.cfg.settings:
+                # gunicorn 24+ listens on ~/.gunicorn/gunicorn.ctl for runtime commands; unused
+                # here, and two servers on one host (a test cluster) would share that path.
+                self.cfg.set("control_socket_disable", True)
             if os.path.isdir("/dev/shm"):
                 # The worker heartbeat file is touched on every loop: keep it off the disk.
                 self.cfg.set("worker_tmp_dir", "/dev/shm")
