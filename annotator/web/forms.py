@@ -116,7 +116,7 @@ class NewPasswordForm(PageForm):
     username = StringField("Username", validators=[Optional(), Length(max=64)],
                            render_kw={"autocomplete": "username"})
     password = PasswordField("Password (at least 8 characters)",
-                             validators=[DataRequired(), Length(min=8, max=200)],
+                             validators=[DataRequired(), Length(max=200)],  # users.check_password
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Password again", validators=[DataRequired(), Length(max=200)],
                             render_kw={"autocomplete": "new-password"})

@@ -112,7 +112,7 @@ def invite(token: str):
             flash(str(err), "error")
             return page("invite.html", data, 400, form=form)
         return _signed_in_as(user, f"Welcome, {user.username}: you are signed in.")
-    return page("invite.html", data, form=form)
+    return page("invite.html", data, 400 if form.errors else 200, form=form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -140,4 +140,4 @@ def reset(token: str):
             flash(str(err), "error")
             return page("reset.html", data, 400, form=form)
         return _signed_in_as(user, "Your password is changed; your other sessions are signed out.")
-    return page("reset.html", data, form=form)
+    return page("reset.html", data, 400 if form.errors else 200, form=form)
