@@ -61,8 +61,7 @@ def create_user(session: Session, username: str, role: str = "annotator",
         raise AccountError(f"username: {username!r} exists already")
     # None: no password yet (cannot sign in); "" or a short one is refused, never stored.
     user = User(username=username, role=role,
-                password_hash=None if password is None
-                else generate_password_hash(check_password(password)))
+                password_hash=None if password is None else hash_password(password))
     session.add(user)
     session.flush()
     return user
@@ -91,7 +90,7 @@ def change_account(session: Session, user_id: int, acting: User, role: str, acti
     role = check_role(role)
     if user_id == acting.id and (role != "admin" or not active):
         raise AccountError("You cannot take away your own admin role or deactivate yourself.")
-    digest = generate_password_hash(check_password(password)) if password else None
+    digest = hash_password(password) if password else None
     begin_write(session)
     user = session.get(User, user_id, populate_existing=True)
     if user is None:

@@ -387,3 +387,21 @@ def test_a_mail_server_that_is_down_is_reported_and_the_link_still_shown(app, ad
     assert resp.status_code == 200 and "could not be sent" in html
     (url,) = _links(html)
     assert app.test_client().get(_path(url)).status_code == 200
+
+
+def test_two_uses_at_once_make_one_account(app, db):
+    """Both requests find the link open; the first to mark it used wins, the other gets the
+    invalid-link answer and stores nothing."""
+    (new,) = account_links.create_invites(db, "nina")
+    db.commit()
+    maker = app.extensions["annotator.sessionmaker"]
+    with maker() as first, maker() as second:
+        assert account_links.find(first, "invite", new.token)
+        assert account_links.find(second, "invite", new.token)
+        second.commit()  # no read snapshot held while the other one writes
+        account_links.accept_invite(first, new.token, "a-good-password")
+        first.commit()
+        with pytest.raises(account_links.LinkInvalid):
+            account_links.accept_invite(second, new.token, "another-password")
+        second.rollback()
+    assert _count(db, User) == 1
