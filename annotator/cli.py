@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, pass_script_info, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import create_app, export, ingest, projects, unit_repair, users
+from . import account_links, create_app, export, ingest, mail, projects, unit_repair, users
 from .access import Refused
 from .articles import add_articles
 from .backup import BackupError, backup
@@ -338,6 +338,68 @@ def token_cmd(name, token_name):
     click.echo(token)
 
 
+def _hand_over(new, base_url: str | None, project_names=()) -> str:
+    """The link (full under --base-url or PUBLIC_URL, else the path), mailed where SMTP is
+    configured and the link has an address."""
+    url = new.url(base_url or current_app.config.get("PUBLIC_URL"))
+    try:
+        sent = account_links.deliver(mail.from_config(current_app.config), new, url, project_names)
+    except mail.MailError as err:
+        click.echo(f"warning: {err}", err=True)
+    else:
+        if sent:
+            click.echo(f"mailed to {sent}", err=True)
+    return url
+
+
+_BASE_URL = click.option("--base-url", help="Start links with this address (default: the "
+                                            "PUBLIC_URL setting; neither: print the path).")
+
+
+@click.command("invite")
+@click.argument("people", nargs=-1, required=True)
+@click.option("--role", type=click.Choice(["admin", "reviewer", "annotator"]), default="annotator")
+@click.option("--project", "project_slugs", multiple=True, help="Preset membership (repeatable).")
+@click.option("--days", type=int, default=None, help="Valid for this many days (default: INVITE_DAYS).")
+@_BASE_URL
+@with_appcontext
+def invite_cmd(people, role, project_slugs, days, base_url):
+    """Invite links for USERNAME_OR_EMAIL... ('-' reads one a line from standard input), all
+    or none; prints each person and link, tab-separated."""
+    lines = [line for who in people
+             for line in (sys.stdin.read().splitlines() if who == "-" else [who])]
+    with _session() as session:
+        try:
+            made = account_links.create_invites(
+                session, lines, role, list(project_slugs),
+                days=days if days is not None else int(current_app.config["INVITE_DAYS"]))
+        except account_links.LinkError as err:
+            raise click.ClickException(str(err)) from None
+        session.commit()
+    for new in made:
+        click.echo(f"{new.link.username or new.link.email}\t{_hand_over(new, base_url, project_slugs)}")
+
+
+@click.command("reset-link")
+@click.argument("username")
+@click.option("--hours", type=int, default=None, help="Valid for this many hours (default: RESET_HOURS).")
+@_BASE_URL
+@with_appcontext
+def reset_link_cmd(username, hours, base_url):
+    """Print a password reset link for USERNAME (alone on the last line); earlier ones stop
+    working."""
+    with _session() as session:
+        user = _user(session, username)
+        try:
+            new = account_links.create_reset(
+                session, user, hours=hours if hours is not None else int(current_app.config["RESET_HOURS"]))
+        except account_links.LinkError as err:
+            raise click.ClickException(str(err)) from None
+        session.commit()
+    click.echo(f"Reset link for {username} (works once; shown once, stored hashed):", err=True)
+    click.echo(_hand_over(new, base_url))
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, type=int, show_default=True)
@@ -367,7 +429,8 @@ def backup_cmd(path):
 
 COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd,
             import_annotations_cmd, export_cmd,
-            stats_cmd, merge_units_cmd, split_unit_cmd, token_cmd, serve_cmd, backup_cmd]
+            stats_cmd, merge_units_cmd, split_unit_cmd, token_cmd, invite_cmd, reset_link_cmd,
+            serve_cmd, backup_cmd]
 
 
 def register(app) -> None:

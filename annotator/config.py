@@ -33,6 +33,20 @@ DEFAULTS = {
     # /metrics answers loopback addresses only, or any holder of this bearer token if set.
     "METRICS_TOKEN": None,
     "EXPORT_DIR": None,  # None: export/ beside the instance folder (the repository's in a checkout)
+    # Invite and password-reset links (annotator/account_links.py): how long they stay valid,
+    # and the address they start with (None: the address the admin's request came to; the
+    # CLI then prints the path alone).
+    "INVITE_DAYS": 7,
+    "RESET_HOURS": 24,
+    "PUBLIC_URL": None,  # e.g. "https://annotate.example.org"
+    # Optional SMTP: with a server set, invites and resets are also mailed where an address is
+    # known. Off by default; MAIL_USE_TLS means STARTTLS.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_FROM": "annotator@localhost",
+    "MAIL_USE_TLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
 }
 
 ENV_PREFIX = "ANNOTATOR"

@@ -48,6 +48,8 @@ class User(Base):
     last_active_at: Mapped[datetime | None]
     # Part of every session cookie's fingerprint: one more ends every session at once.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Where invites and resets are mailed (when SMTP is configured); set from an invite.
+    email: Mapped[str | None] = mapped_column(String(254))
 
     # Flask-Login protocol, kept here so the model needs no Flask import.
     @property
@@ -91,8 +93,31 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+class AccountLink(Base):
+    """An invite (`kind` "invite") or a password reset ("reset") link: single use, expiring.
+    Only the SHA-256 of its token is kept (users.hash_token); see annotator/account_links.py."""
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A reset's user; an invite's once it is used (the account it made).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                index=True)
+    # An invite's presets: the username (None: the invitee chooses), role and project ids.
+    username: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    role: Mapped[str | None] = mapped_column(String(16))
+    project_ids: Mapped[list] = mapped_column(JSON, default=list)
+
+
 class SignInFailure(Base):
-    """A failed sign-in, kept for the window of the sign-in limit (users.sign_in_wait): counted
+    """A failed sign-in, kept for the window of the sign-in limit (users.begin_sign_in): counted
     per account (the name as typed, lower-cased) and per address, in the database so that
     every worker process reads one count."""
     __tablename__ = "sign_in_failures"

@@ -61,17 +61,22 @@ def create_user(session: Session, username: str, role: str = "annotator",
         raise AccountError(f"username: {username!r} exists already")
     # None: no password yet (cannot sign in); "" or a short one is refused, never stored.
     user = User(username=username, role=role,
-                password_hash=None if password is None
-                else generate_password_hash(check_password(password)))
+                password_hash=None if password is None else hash_password(password))
     session.add(user)
     session.flush()
     return user
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a password, after the password rules (0.1 s of scrypt: callers make
+    it before they take the write lock)."""
+    return generate_password_hash(check_password(password))
+
+
 def set_password(session: Session, user: User, password: str, tokens: bool = False) -> None:
     """A new password: every session of the user ends with it, and with `tokens` their API
     tokens are revoked too. The hash (0.1 s of scrypt) is made before the write lock."""
-    digest = generate_password_hash(check_password(password))
+    digest = hash_password(password)
     begin_write(session)
     user.password_hash = digest
     end_sessions(session, user, tokens=tokens)
@@ -85,7 +90,7 @@ def change_account(session: Session, user_id: int, acting: User, role: str, acti
     role = check_role(role)
     if user_id == acting.id and (role != "admin" or not active):
         raise AccountError("You cannot take away your own admin role or deactivate yourself.")
-    digest = generate_password_hash(check_password(password)) if password else None
+    digest = hash_password(password) if password else None
     begin_write(session)
     user = session.get(User, user_id, populate_existing=True)
     if user is None:
@@ -221,13 +226,14 @@ def generate_password() -> str:
 TOKEN_PREFIX = "ann_"
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
+    """The stored form of a random secret (API tokens, invite and reset links): SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_token(session: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=(name or "").strip()[:100], token_hash=_hash_token(token),
+    row = ApiToken(user_id=user.id, name=(name or "").strip()[:100], token_hash=hash_token(token),
                    prefix=token[:12])
     session.add(row)
     session.flush()
@@ -238,7 +244,7 @@ def token_digest(token: str) -> str | None:
     """The stored form (SHA-256) of a well-formed token; None for anything else."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    return _hash_token(token)
+    return hash_token(token)
 
 
 # api_tokens.last_used_at is shown to the minute: write it at most once a minute per token.

@@ -40,12 +40,15 @@ FORM = {"username": "", "password": "", "name": "Name", "slug": "p2",
         "settings": "", "role": "annotator", "active": "y", "kind": "heading",
         "label": "neutral_fact", "note": "n", "action": "", "page": "1", "resolved": "0",
         "next": "1", "explanation": "e", "lexicon": "{}", "comment": "ok",
-        "spans": "[]", "shown_at": "1700000000000"}
+        "spans": "[]", "shown_at": "1700000000000",
+        "people": "newcomer", "projects": "news", "days": "7", "confirm": "",
+        "revoke_tokens": "y"}
 JSON = {"label": "neutral_fact", "spans": [], "comment": "ok", "seconds": 3.5,
         "hints_shown": ["said"], "slug": "p3", "name": "P", "overlap": 2, "guidelines": "",
-        "labels": None, "members": [], "settings": {}, "username": "u3", "role": "annotator", "token": True, "title": "T", "text": "A sentence."}
+        "labels": None, "members": [], "settings": {}, "username": "u3", "role": "annotator", "token": True, "title": "T", "text": "A sentence.",
+        "people": ["newcomer2"], "projects": ["news"], "days": 7}
 NUMERIC = {"page", "per_page", "ahead", "sentence", "article", "overlap", "sentence_id",
-           "next", "shown_at", "seconds"}
+           "next", "shown_at", "seconds", "days"}
 DEEP = "[" * 1000 + "]" * 1000
 
 HOSTILE = [

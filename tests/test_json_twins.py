@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from flask import url_for
 from sqlalchemy import select
 
-from annotator import labelling, projects
+from annotator import account_links, labelling, projects
 from annotator.labelling import LabelInput
 from annotator.models import ApiToken, Article, Sentence
 from helpers import csrf_token, login
@@ -48,8 +48,11 @@ def world(db, project, make_user):
         for sentence, lab in zip(body, labels):
             labelling.save(db, project, sentence, people[name], LabelInput(lab), held_only=False)
     article = db.scalar(select(Article.id).where(Article.project_id == project.id))
+    (invite,) = account_links.create_invites(db, "newbie@example.org", "annotator", ["closed"])
+    reset = account_links.create_reset(db, people[ANNOTATOR])
     db.commit()  # no read transaction (and its snapshot) stays open while the pages write
-    return {"people": people, "article": article, "labels": given}
+    return {"people": people, "article": article, "labels": given,
+            "invite": invite.token, "reset": reset.token}
 
 
 def pages(app, world) -> dict:
@@ -76,6 +79,15 @@ def pages(app, world) -> dict:
         "admin.user": (ADMIN, {"user_id": world["people"][ANNOTATOR].id},
                        [(ANNOTATOR, {"user_id": world["people"][ANNOTATOR].id}, 403),
                         (ADMIN, {"user_id": 10**6}, 404)]),
+        "links.invites": (ADMIN, {}, [(ANNOTATOR, {}, 403), (REVIEWER, {}, 403),
+                                      (ANONYMOUS, {}, 401)]),
+        # The invitee and the user of a reset link are not signed in; a wrong link is a 404.
+        "links.invite": (ANONYMOUS, {"token": world["invite"]},
+                         [(ANONYMOUS, {"token": world["reset"]}, 404),
+                          (ANNOTATOR, {"token": "x" * 43}, 404)]),
+        "links.reset": (ANONYMOUS, {"token": world["reset"]},
+                        [(ANONYMOUS, {"token": world["invite"]}, 404),
+                         (ANNOTATOR, {"token": "x" * 43}, 404)]),
         "review.dashboard": (REVIEWER, slug, review_refused),
         "review.disagreements": (REVIEWER, slug, review_refused),
     }

@@ -3,19 +3,23 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import controls, export, ingest, projects, users
+from .. import account_links, controls, export, ingest, projects, users
 from ..articles import add_articles, delete_article, set_kind
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
 from ..models import ApiToken, Article, ControlItem, Project, Sentence, User
 from ..unit_repair import RepairError, live_units, merge_units, split_unit
-from .page_data import article_summary, project_detail, project_summary, token_row, user_row
-from .view_helpers import export_args, export_download, get_session, int_arg, page, page_arg, roles_required
-from .forms import KindForm, PostForm, ProjectForm, SignOutForm, UploadForm, UserEditForm, UserForm
+from .page_data import (article_summary, link_row, project_detail, project_summary, token_row,
+                        user_row)
+from .view_helpers import (export_args, export_download, get_session, hand_over, int_arg, page,
+                           page_arg, roles_required)
+from .forms import (KindForm, PostForm, ProjectForm, ResetLinkForm, SignOutForm, UploadForm,
+                    UserEditForm, UserForm)
 from .extensions import locks_own_writes
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -385,10 +389,42 @@ def user(user_id: int):
         except users.AccountError as err:
             session.rollback()
             flash(str(err), "error")
+    return _user_page(session, u, form)
+
+
+def _user_page(session, u: User, form, reset_link: dict | None = None):
+    """The user's admin page; a reset link just made is in this answer alone."""
     tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == u.id)
                              .order_by(ApiToken.id.desc())).all()
-    return page("admin/user.html", {"user": user_row(u), "tokens": [token_row(t) for t in tokens]},
+    resets = account_links.listed(session, account_links.RESET, user_id=u.id, limit=10)
+    return page("admin/user.html", {"user": {**user_row(u), "email": u.email},
+                                    "tokens": [token_row(t) for t in tokens],
+                                    "reset_links": [link_row(r, {}, {}) for r in resets],
+                                    "reset_link": reset_link},
                 form=form, post=PostForm(), sign_out=SignOutForm())
+
+
+@bp.post("/users/<int:user_id>/reset-link")
+@roles_required("admin")
+def reset_link(user_id: int):
+    """A password reset link for the user, shown once here (and mailed to their address where
+    SMTP is configured); their earlier reset links stop working."""
+    session = get_session()
+    u = session.get(User, user_id)
+    if u is None:
+        abort(404, "No such user.")
+    made = None
+    if ResetLinkForm().validate_on_submit():
+        try:
+            new = account_links.create_reset(session, u, created_by=current_user,
+                                             hours=int(current_app.config["RESET_HOURS"]))
+            session.commit()
+        except account_links.LinkError as err:
+            session.rollback()
+            flash(str(err), "error")
+        else:
+            made = hand_over(new)  # mailed after the commit, outside the write lock
+    return _user_page(session, u, UserEditForm(obj=u), made)
 
 
 @bp.post("/users/<int:user_id>/sign-out")

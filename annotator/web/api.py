@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .. import controls, export, ingest, loop, progress, projects, users
+from .. import account_links, controls, export, ingest, loop, progress, projects, users
 from ..access import Refused, allowed, require
 from ..articles import add_articles
 from ..labelling import CONFLICTS, AnnotationError
 from ..models import Article, Project
 from ..unit_repair import Repair, RepairError, merge_units, split_unit
 from ..review.stats import project_stats
-from .view_helpers import export_args, export_download, get_session, stats_filters
+from .view_helpers import export_args, export_download, get_session, hand_over, stats_filters
 from .errors import error_response
 from .extensions import csrf, locks_own_writes
 from .openapi import SPEC
@@ -176,6 +176,29 @@ def create_user():
         _, body["token"] = users.create_token(session, u, "created by API")
     session.commit()
     return jsonify(body), 201
+
+
+@bp.post("/invites")
+def create_invites():
+    """Invite links (admins): {"people": [username or e-mail, ...] (or one a line),
+    "role"?, "projects"?: [slugs], "days"?}; all or none. Each link is in this answer only."""
+    _admin()
+    data, session = _body(), get_session()
+    people, slugs = data.get("people"), data.get("projects") or []
+    if not (isinstance(people, str) or isinstance(people, list)
+            and all(isinstance(p, str) for p in people)):
+        raise ApiError(400, "invalid_invite", "people: a list of usernames or e-mail addresses")
+    if not isinstance(slugs, list) or not all(isinstance(p, str) for p in slugs):
+        raise ApiError(400, "invalid_invite", "projects: a list of project slugs")
+    try:
+        made = account_links.create_invites(
+            session, people, data.get("role", "annotator"), slugs,
+            days=data.get("days", int(current_app.config["INVITE_DAYS"])), created_by=_user())
+    except account_links.LinkError as err:
+        session.rollback()
+        raise ApiError(400, "invalid_invite", str(err)) from None
+    session.commit()
+    return jsonify({"invites": [hand_over(new, slugs) for new in made]}), 201
 
 
 @bp.get("/projects/<slug>/next")

@@ -5,7 +5,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField, PasswordField,
-                     SelectField, StringField, SubmitField, TextAreaField)
+                     SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from ..models import ROLES
@@ -95,6 +95,35 @@ class UserEditForm(PageForm):
     submit = SubmitField("Save")
 
 
+class InviteForm(PageForm):
+    """Invites, one or many: the projects' choices are set by the view."""
+    people = TextAreaField("Who (one username or e-mail address a line)",
+                           validators=[DataRequired(), Length(max=100_000)])
+    role = SelectField("Role", choices=list(ROLES), default="annotator")
+    projects = SelectMultipleField("Projects (they become members; a project with no members "
+                                   "is open to every annotator until one is listed)", choices=[])
+    days = IntegerField("Valid for (days)", validators=[whole_number(1, 90)])
+    submit = SubmitField("Create invites")
+
+
+class ResetLinkForm(PageForm):
+    """An admin's reset link for a user: CSRF only."""
+
+
+class NewPasswordForm(PageForm):
+    """An invitee's or a reset link's new password (the username where the invite leaves it
+    to them)."""
+    username = StringField("Username", validators=[Optional(), Length(max=64)],
+                           render_kw={"autocomplete": "username"})
+    password = PasswordField("Password (at least 8 characters)",
+                             validators=[DataRequired(), Length(max=200)],  # users.check_password
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Password again", validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "new-password"})
+    revoke_tokens = BooleanField("Also revoke my API tokens", default=True)
+    submit = SubmitField("Save and sign in")
+
+
 class KindForm(PageForm):
     sentence_id = HiddenField(validators=[DataRequired()])
     kind = SelectField("Kind", choices=["body", "heading", "boilerplate", "duplicate"])
@@ -106,4 +135,4 @@ class AdjudicateForm(PageForm):
 
 
 __all__ = ["LoginForm", "PostForm", "TokenForm", "UploadForm", "ProjectForm", "UserForm",
-           "UserEditForm", "KindForm", "AdjudicateForm", "FileField", "FileRequired"]
+           "UserEditForm", "InviteForm", "ResetLinkForm", "NewPasswordForm", "KindForm", "AdjudicateForm", "FileField", "FileRequired"]

@@ -124,6 +124,27 @@ SPEC: dict = {
                                                        "can_sign_in": {"type": "boolean"},
                                                        "token": {"type": "string"}}}, "Created"),
                           "400": _err, "401": _err, "403": _err, "409": _err}}},
+        "/invites": {"post": {
+            "summary": "Invite links (admins), all or none; each link is returned once",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["people"], "properties": {
+                    "people": {"oneOf": [{"type": "array", "items": {"type": "string"}},
+                                         {"type": "string"}],
+                               "description": "usernames or e-mail addresses (or one a line)"},
+                    "role": {"enum": ["admin", "reviewer", "annotator"]},
+                    "projects": {"type": "array", "items": {"type": "string"}},
+                    "days": {"type": "integer", "minimum": 1, "maximum": 90}}}}}},
+            "responses": {"201": _json({"type": "object", "required": ["invites"], "properties": {
+                "invites": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["id", "kind", "username", "email", "url", "mailed_to",
+                                 "mail_error", "expires_at"],
+                    "properties": {"id": {"type": "integer"}, "kind": {"const": "invite"},
+                                   "username": _nullable_str, "email": _nullable_str,
+                                   "url": {"type": "string"}, "mailed_to": _nullable_str,
+                                   "mail_error": _nullable_str,
+                                   "expires_at": {"type": "string"}}}}}}, "Created"),
+                          "400": _err, "401": _err, "403": _err}}},
         "/projects/{slug}/next": {"get": {
             "summary": "The next sentence for you (leased to you), and your progress",
             "parameters": [_slug, {"name": "ahead", "in": "query", "required": False,

@@ -3,8 +3,8 @@ template reads and its JSON twin sends (web/view_helpers.page). No ORM object, n
 password or token hash never leaves here), times as ISO 8601 UTC."""
 from __future__ import annotations
 
-from .. import projects
-from ..models import ApiToken, Article, Project, User
+from .. import account_links, projects
+from ..models import AccountLink, ApiToken, Article, Project, User
 from ..timestamps import iso_utc
 
 
@@ -30,6 +30,17 @@ def user_row(user: User) -> dict:
     return {"id": user.id, "username": user.username, "role": user.role,
             "active": bool(user.active), "status": user_status(user),
             "last_active_at": iso_utc(user.last_active_at)}
+
+
+def link_row(link: AccountLink, slugs: dict[int, str], names: dict[int, str]) -> dict:
+    """An invite or reset link as the lists show it: never its token or hash. `slugs` and
+    `names` map ids to project slugs and usernames (account_links.project_slugs, usernames)."""
+    return {"id": link.id, "kind": link.kind, "username": link.username, "email": link.email,
+            "role": link.role,
+            "projects": [slugs[i] for i in link.project_ids or [] if i in slugs],
+            "status": account_links.status(link), "account": names.get(link.user_id),
+            "created_at": iso_utc(link.created_at), "expires_at": iso_utc(link.expires_at),
+            "used_at": iso_utc(link.used_at)}
 
 
 def token_row(token: ApiToken) -> dict:

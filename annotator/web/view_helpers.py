@@ -9,14 +9,15 @@ from urllib.parse import urlsplit
 from flask import Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 
-from .. import export, projects
+from .. import account_links, export, mail, projects
 from ..access import allowed
 from ..models import MAX_ID, Project
+from ..timestamps import iso_utc
 from .errors import InputError, wants_json
 from .extensions import get_session
 
 __all__ = ["get_session", "page", "roles_required", "project_for", "safe_next", "export_args", "export_download",
-           "int_arg", "page_arg", "stats_filters"]
+           "int_arg", "page_arg", "stats_filters", "hand_over"]
 
 
 def page(template: str, data: dict, status: int = 200, **html):
@@ -127,3 +128,18 @@ def stats_filters() -> dict:
     if args.get("until"):
         out["until"] = args["until"]
     return out
+
+
+def hand_over(new: account_links.NewLink, project_names=()) -> dict:
+    """A link just made, as the answer that made it shows it (once): the full URL under
+    PUBLIC_URL or this request's root, and the e-mail it went to where SMTP is configured
+    (a refusal by the mail server is reported, not raised: the link still works)."""
+    url = new.url(current_app.config.get("PUBLIC_URL") or request.url_root)
+    sent, error = None, None
+    try:
+        sent = account_links.deliver(mail.from_config(current_app.config), new, url, project_names)
+    except mail.MailError as err:
+        error = str(err)
+    return {"id": new.link.id, "kind": new.link.kind, "username": new.link.username,
+            "email": new.link.email, "url": url, "mailed_to": sent, "mail_error": error,
+            "expires_at": iso_utc(new.link.expires_at)}

@@ -32,6 +32,7 @@ PAGES = [
     ("admin", "/admin/projects/demo/edit", "project settings"),
     ("admin", "/admin/projects/demo/progress", "progress"),
     ("admin", "/admin/users", "users"),
+    ("admin", "/admin/invites", "invites"),
     ("reviewer", "/projects/demo/review", "review dashboard"),
     ("reviewer", "/projects/demo/disagreements", "disagreements"),
 ]
