@@ -60,7 +60,8 @@ def annotate(slug: str):
         return page("done.html", shown, project=project)
     return page("annotate.html", shown, project=project, s=s,
                 pieces=sentences.mark(s["text"], s["hints"]),
-                shown_at=int(time.time() * 1000), settings=projects.settings(project))
+                shown_at=int(time.time() * 1000), settings=projects.settings(project),
+                revisiting=wanted is not None)
 
 
 def _seconds_since(shown_at: str | None) -> float | None:
