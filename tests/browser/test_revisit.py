@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import select
 
 from annotator.models import AnnotationHistory, Skip
-from e2e import annotations, shown_id, wait_id_change, wait_saved
+from e2e import (PASSWORD, VIEWPORT, annotations, axe_available, run_axe, shown_id, sign_in,
+                 wait_id_change, wait_saved)
 
 
 def stored(page, server, sid: int) -> str | None:
@@ -177,3 +179,25 @@ def test_a_reload_shows_a_change_the_server_does_not_have_yet(server, page, logi
     page.unroute("**/api/v1/sentences/*/annotation")
     wait_saved(page, timeout=30000)  # retried by itself
     assert stored(page, server, a) == "neutral_fact"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_revisit_controls_pass_axe(browser, server, scheme):
+    why = axe_available()
+    if why:
+        pytest.skip(why)
+    ctx = browser.new_context(viewport=VIEWPORT, color_scheme=scheme)
+    try:
+        page = ctx.new_page()
+        sign_in(page, server.url, "alice", PASSWORD, "/projects/demo/annotate")
+        a = shown_id(page)
+        page.keyboard.press("2")
+        wait_id_change(page, a)
+        page.keyboard.press("Backspace")
+        page.wait_for_selector("#revisit", state="visible")
+        assert run_axe(page) == []
+        page.keyboard.press("u")
+        page.wait_for_selector("#unlabel", state="hidden")
+        assert run_axe(page) == []
+    finally:
+        ctx.close()
