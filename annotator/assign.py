@@ -209,6 +209,15 @@ def _set_lease(conn, params: dict) -> None:
                                        project_id=params["pid"], expires_at=params["exp"]))
 
 
+def hold(session: Session, project: Project, user: User, sentence_id: int, now=None) -> None:
+    """Lease one sentence to the user for the project's lease time (no commit: the caller's
+    write, e.g. a removed label the user is to give again, commits it with its own change)."""
+    now = now or utcnow()
+    _set_lease(session.connection(), {
+        "sid": sentence_id, "uid": user.id, "pid": project.id,
+        "exp": now + timedelta(minutes=settings(project)["lease_minutes"])})
+
+
 def _first_free(conn, name: str, params: dict, exclude: set[int]) -> int | None:
     """The first sentence of walk `name`'s order with a free slot that is not in `exclude`."""
     for sid in conn.execute(walks(conn.dialect.name)[name], {**params, "lim": len(exclude) + 1}).scalars():

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import assign
 from .db import begin_write
 from .labels import SchemeError, validate_spans
 from .models import Annotation, AnnotationHistory, Lease, Project, Sentence, Skip, User, utcnow
@@ -321,8 +322,11 @@ def _expire(session: Session, cls, ident) -> None:
         session.expire(obj)
 
 
-def remove(session: Session, project: Project, sentence: Sentence, user: User) -> bool:
-    """Delete a user's label (kept in history). True if there was one."""
+def remove(session: Session, project: Project, sentence: Sentence, user: User,
+           hold: bool = False) -> bool:
+    """Delete a user's label (kept in history). True if there was one. With `hold` the
+    sentence is leased to them again in the same transaction, so they can label it afresh
+    (its freed slot is not given to someone else first)."""
     begin_write(session)
     # Decide by what the DELETE itself removed: two overlapping requests (a double click, two
     # tabs) on PostgreSQL both see the row, but only one of them deletes it and counts it.
@@ -333,6 +337,8 @@ def remove(session: Session, project: Project, sentence: Sentence, user: User) -
         return False
     count_labels(session, sentence.id, -1, project.overlap)
     record_history(session, sentence.id, user.id, "delete")
+    if hold:
+        assign.hold(session, project, user, sentence.id)
     session.commit()
     return True
 

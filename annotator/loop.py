@@ -99,7 +99,8 @@ def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> d
 
 def revisit(session: Session, project: ProjectRef, user, sentence_id: int) -> dict:
     """Going back: a sentence the user labelled or holds, as next_batch shows it, with their
-    label ("mine") and the sentence labelled before it ("back"); Refused otherwise."""
+    label ("mine"), the sentence they labelled before it ("back") and the one they labelled
+    after it ("forward"; None: forward is their next sentence); Refused otherwise."""
     view = sentences.view(session, sentence_id, hints_for(project))
     if view is None or _project_of(session, sentence_id) != project.id:
         raise Refused("not_found", "No such sentence in this project.")
@@ -108,7 +109,8 @@ def revisit(session: Session, project: ProjectRef, user, sentence_id: int) -> di
         raise Refused("forbidden", "That sentence is not yours to label.")
     return {"sentence": view, "mine": annotation_json(mine) if mine else None,
             "progress": progress.of_user(session, project, user),
-            "back": sentences.previous(session, project, user, mine)}
+            "back": sentences.previous(session, project, user, mine),
+            "forward": sentences.following(session, project, user, mine) if mine else None}
 
 
 def _project_of(session: Session, sentence_id: int) -> int | None:
@@ -138,12 +140,17 @@ def label(session: Session, project: ProjectRef, sentence: SentenceRef, user,
 
 
 def unlabel(session: Session, project: ProjectRef, sentence: SentenceRef, user) -> bool:
-    """Remove the user's label (history keeps it); True if there was one."""
-    return labelling.remove(session, project, sentence, user)
+    """Remove the user's label (history keeps it); True if there was one. The sentence stays
+    theirs (leased again), to label afresh or skip."""
+    return labelling.remove(session, project, sentence, user, hold=True)
 
 
-def skip(session: Session, project: ProjectRef, sentence: SentenceRef, user) -> None:
+def skip(session: Session, project: ProjectRef, sentence: SentenceRef, user) -> bool:
+    """Put the sentence at the end of the user's queue. A sentence they labelled (skipped on a
+    revisit) loses that label first, kept in history: True if it had one."""
+    removed = labelling.remove(session, project, sentence, user)
     labelling.skip(session, project, sentence, user)
+    return removed
 
 
 def own_label(session: Session, sentence: SentenceRef, user) -> dict | None:

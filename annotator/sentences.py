@@ -118,3 +118,13 @@ def previous(session: Session, project: Project, user: User,
         stmt = stmt.where((Annotation.created_at < before.created_at) |
                           ((Annotation.created_at == before.created_at) & (Annotation.id < before.id)))
     return session.scalar(stmt.order_by(Annotation.created_at.desc(), Annotation.id.desc()).limit(1))
+
+
+def following(session: Session, project: Project, user: User, after: Annotation) -> int | None:
+    """The sentence the user labelled next after `after` (None: `after` is their latest)."""
+    return session.scalar(
+        select(Annotation.sentence_id).where(
+            Annotation.user_id == user.id, Annotation.project_id == project.id,
+            (Annotation.created_at > after.created_at) |
+            ((Annotation.created_at == after.created_at) & (Annotation.id > after.id)))
+        .order_by(Annotation.created_at, Annotation.id).limit(1))

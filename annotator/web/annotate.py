@@ -54,12 +54,14 @@ def annotate(slug: str):
     else:
         shown = loop.next_batch(session, project, user)
         shown["mine"], shown["back"] = None, loop.back_from(session, project, user)
+        shown["forward"] = None
     s = shown["sentence"]
     if s is None:
         return page("done.html", shown, project=project)
     return page("annotate.html", shown, project=project, s=s,
                 pieces=sentences.mark(s["text"], s["hints"]),
-                shown_at=int(time.time() * 1000), settings=projects.settings(project))
+                shown_at=int(time.time() * 1000), settings=projects.settings(project),
+                revisiting=wanted is not None)
 
 
 def _seconds_since(shown_at: str | None) -> float | None:
@@ -75,7 +77,7 @@ def _seconds_since(shown_at: str | None) -> float | None:
 
 
 def _submit(session, project, user):
-    """The page without JavaScript: a label or a skip, posted as a form."""
+    """The page without JavaScript: a label, a skip or a removed label, posted as a form."""
     form = request.form
     project_, sentence = loop.sentence_for(session, int_arg(form.get("sentence_id"), -1), user)
     if project_.id != project.id:
@@ -84,6 +86,9 @@ def _submit(session, project, user):
     if form.get("action") == "skip":
         loop.skip(session, project, sentence, user)
         return redirect(target)
+    if form.get("action") == "unlabel":  # stay on the sentence, now without a label
+        loop.unlabel(session, project, sentence, user)
+        return redirect(url_for("annotate.annotate", slug=project.slug, sentence=sentence.id))
     seconds = _seconds_since(form.get("shown_at"))
     label = form.get("label", "")
     # Without JavaScript spans cannot be marked, but a relabel keeps the ones stored before

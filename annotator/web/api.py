@@ -235,8 +235,8 @@ def annotator_progress(slug: str):
 def skip(sentence_id: int):
     session, user = get_session(), _user()
     project, sentence = loop.sentence_for(session, sentence_id, user)
-    loop.skip(session, project, sentence, user)
-    return jsonify({"skipped": sentence.id})
+    unlabelled = loop.skip(session, project, sentence, user)
+    return jsonify({"skipped": sentence.id, "unlabelled": unlabelled})
 
 
 @bp.get("/projects/<slug>/export")

@@ -168,13 +168,17 @@ SPEC: dict = {
                                   "201": _json({"$ref": "#/components/schemas/Annotation"}, "Created"),
                                   "400": _err, "401": _err, "403": _err, "404": _err, "409": _err,
                                   "413": _err}},
-            "delete": {"summary": "Remove your label (kept in history)", "responses": {
+            "delete": {"summary": "Remove your label (kept in history); the sentence stays leased "
+                                  "to you, to label afresh or skip", "responses": {
                 "200": _json({"type": "object", "required": ["deleted"],
                               "properties": {"deleted": {"type": "boolean"}}}),
                 "401": _err, "403": _err, "404": _err}}},
         "/sentences/{id}/skip": {"post": {
-            "summary": "Skip: the sentence returns at the end of your queue", "parameters": [_sid],
-            "responses": {"200": _json({"type": "object", "required": ["skipped"]}),
+            "summary": "Skip: the sentence returns at the end of your queue (a label of yours on "
+                       "it is removed first, kept in history)", "parameters": [_sid],
+            "responses": {"200": _json({"type": "object", "required": ["skipped", "unlabelled"],
+                                        "properties": {"skipped": {"type": "integer"},
+                                                       "unlabelled": {"type": "boolean"}}}),
                           "401": _err, "403": _err, "404": _err}}},
         "/projects/{slug}/progress": {"get": {
             "summary": "Progress and control-item accuracy per annotator (reviewers and admins)",

@@ -14,6 +14,7 @@
   const $ = (id) => document.getElementById(id);
   const comment = $("comment"), status = $("status"), help = $("help"), retryButton = $("retry");
   const sentenceEl = $("sentence"), backLink = $("back"), spanTools = $("span-tools");
+  const forwardLink = $("forward"), unlabelButton = $("unlabel"), revisitNote = $("revisit");
   const spanList = $("span-list"), spanStatus = $("span-status");
   const buttons = Array.from(root.querySelectorAll(".label-button"));
   const byKey = Object.fromEntries(buttons.map((b) => [b.dataset.key.toLowerCase(), b]));
@@ -30,15 +31,26 @@
     } else spanKeys[b.dataset.key] = b.dataset.span;
   }
   const freeKey = (k) => (byKey[k] ? null : k);
-  const voiceKey = freeKey("v"), removeKey = freeKey("x");
+  const voiceKey = freeKey("v"), removeKey = freeKey("x"), unlabelKey = freeKey("u");
+  if (!unlabelKey && unlabelButton) { unlabelButton.removeAttribute("aria-keyshortcuts"); unlabelButton.querySelector("kbd").remove(); }
   let csrf = cfg.csrf;
 
   let current = null;      // the sentence shown: the API's sentence object
   let currentLabel = null; // {label, comment, spans} when revisiting a labelled sentence
+  // Revisiting: the sentence shown is behind the frontier (reached by Back, or named by the
+  // URL's ?sentence=). `here` holds the server's neighbours of a revisited sentence: bk, the
+  // one labelled before it, fwd, the one labelled after it (null: the frontier comes next).
+  let revisiting = false, here = {};
   let shownAt = performance.now();
-  const queue = [];        // [{s, mine, draft}]: prefetched sentences, or ones we stepped back from
-  const history = [];      // [{s, mine}] labelled in this tab, for Back
+  // [{s, mine, draft, back, revisit, bk, fwd}]: prefetched sentences, after the ones we stepped
+  // back from (back: true) in the order Forward shows them again.
+  const queue = [];
+  const trail = [];        // [{s, mine, ...}] behind the sentence shown, for Back
   const labelled = new Set();
+  const latest = new Map(); // sentence id -> this tab's last word on its label (null: none), which
+                            // beats a server's view read before that write was stored
+  let loading = false;      // a revisited sentence is on its way from the server
+  let serverBack = cfg.back ? Number(cfg.back) : null; // labelled before this page was loaded
   const skipFence = new Map(); // sentence id -> fetches older than this still see it held
   let progress = null, fetching = null, fetchSeq = 0, waitTimer = 0;
   let stall = null;        // why no sentence is shown: "offline" | "auth" | "done"
@@ -88,9 +100,19 @@
   }
 
   function send(item) {
-    return item.type === "skip"
-      ? call("POST", "/sentences/" + item.id + "/skip")
-      : call("PUT", "/sentences/" + item.id + "/annotation", item.body);
+    if (item.type === "skip") return call("POST", "/sentences/" + item.id + "/skip");
+    if (item.type === "unlabel") return call("DELETE", "/sentences/" + item.id + "/annotation");
+    return call("PUT", "/sentences/" + item.id + "/annotation", item.body);
+  }
+
+  // What the outbox says about a sentence's label: undefined if nothing waits for it.
+  function outboxLabel(id) {
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const p = pending[i];
+      if (p.id !== id) continue;
+      return p.type === "label" ? { label: p.body.label, comment: p.body.comment, spans: p.body.spans } : null;
+    }
+    return undefined;
   }
 
   function retryLater(text, kind) {
@@ -133,6 +155,10 @@
           say("The label of sentence " + item.id + " was refused: " + msg, "error");
         } else {
           if (res.status === 201 && progress) { progress.done += 1; drawProgress(); }
+          if (progress && res.data && (res.data.deleted === true || res.data.unlabelled === true)) {
+            progress.done = Math.max(0, progress.done - 1);
+            drawProgress();
+          }
           const fb = res.data && res.data.feedback;
           if (fb) say("Known answer for that sentence: " + (names[fb.label] || fb.label) + ". " + fb.explanation);
           if (item.type === "skip") skipFence.set(item.id, fetchSeq);
@@ -144,7 +170,7 @@
       }
       retryButton.hidden = true;
       if (/offline|pending/.test(status.className) || /expired|Signed in again/.test(status.textContent)) say("All labels saved.");
-      if (stall === "done") window.location.reload(); // the server shows what is next, or "All done"
+      if (stall === "done") reloadFrontier(); // the server shows what is next, or "All done"
       else if (stall && !current) advance();
     } finally {
       flushing = false;
@@ -202,7 +228,7 @@
       progress = res.data.progress;
       const seen = new Set(queue.map((e) => e.s.id));
       if (current) seen.add(current.id);
-      for (const e of history) seen.add(e.s.id);
+      for (const e of trail) seen.add(e.s.id);
       for (const s of [res.data.sentence].concat(res.data.upcoming || [])) {
         if (!s || seen.has(s.id) || labelled.has(s.id) || waitsInOutbox(s.id)) continue;
         const fence = skipFence.get(s.id);
@@ -429,11 +455,16 @@
     el.replaceChildren(...texts.map((t) => { const p = document.createElement("p"); p.textContent = t; return p; }));
   }
 
-  function draw(s, mine, draft) {
+  // meta: {revisit, bk, fwd} (see `here`); how: "push" | "replace" the URL's history entry, or
+  // null when following the URL (the browser's own Back and Forward).
+  function draw(s, mine, draft, meta, how) {
     clearTimeout(waitTimer);
     stall = null;
     current = s;
+    if (latest.has(s.id)) mine = latest.get(s.id);
     currentLabel = mine || null;
+    revisiting = !!(meta && meta.revisit);
+    here = { bk: meta ? meta.bk : undefined, fwd: meta ? meta.fwd : undefined };
     conv = converter(s.text);
     words = Array.from(s.text.matchAll(WORD), (m) => ({ s: m.index, e: m.index + m[0].length }));
     spans = spansFromApi(mine ? mine.spans : draft);
@@ -447,16 +478,56 @@
     renderSpans();
     if (spansOn) note(spans.length ? "" : "Evidence: drag over words, or press Shift+→ to select words.");
     $("sentence-id").value = s.id;
-    for (const b of buttons) b.setAttribute("aria-pressed", String(!!mine && mine.label === b.value));
     comment.value = mine && mine.comment ? mine.comment : "";
     root.classList.remove("waiting");
-    updateBack();
+    showMine();
+    syncUrl(how);
     shownAt = performance.now();
+  }
+
+  // The label buttons, the revisit notice and the Back, Forward and Remove controls.
+  function showMine() {
+    for (const b of buttons) b.setAttribute("aria-pressed", String(!!currentLabel && currentLabel.label === b.value));
+    if (revisitNote) {
+      revisitNote.hidden = !revisiting;
+      const k = (t) => { const el = document.createElement("kbd"); el.textContent = t; return el; };
+      if (currentLabel) {
+        const name = document.createElement("strong");
+        name.textContent = names[currentLabel.label] || currentLabel.label;
+        revisitNote.replaceChildren("You labelled this: ", name, ". Press a label to change it, ",
+          ...(unlabelKey ? [k("U"), " to remove it, "] : []), k("S"), " to skip it, ", k("→"), " to go forward.");
+      } else {
+        revisitNote.replaceChildren("Revisiting: you have not labelled this sentence. Press a label to give one, ",
+          k("S"), " to skip it, ", k("→"), " to go forward.");
+      }
+    }
+    if (unlabelButton) unlabelButton.hidden = !currentLabel;
+    if (forwardLink) {
+      forwardLink.hidden = !revisiting;
+      forwardLink.href = here.fwd && !(queue[0] && queue[0].back) ? cfg.base + "?sentence=" + here.fwd : cfg.base;
+    }
+    if (backLink) backLink.hidden = !(trail.length || backId());
+  }
+
+  // The URL names the sentence shown while revisiting, and is the plain page at the frontier:
+  // a reload shows the same sentence, and the browser's Back and Forward walk what was shown.
+  function syncUrl(how) {
+    if (!how || !current) return;
+    const url = revisiting ? cfg.base + "?sentence=" + current.id : cfg.base;
+    if (location.pathname + location.search === url) return;
+    if (how === "replace") window.history.replaceState(null, "", url);
+    else window.history.pushState(null, "", url);
+  }
+
+  function reloadFrontier() {
+    if (location.search) window.history.replaceState(null, "", cfg.base);
+    window.location.reload();
   }
 
   function waiting(text) {
     current = null;
     currentLabel = null;
+    revisiting = false;
     sel = null;
     root.classList.add("waiting");
     sentenceEl.dataset.id = "";
@@ -464,19 +535,18 @@
     paragraphs($("before"), []);
     paragraphs($("after"), []);
     if (spanList) spanList.replaceChildren();
-    for (const b of buttons) b.setAttribute("aria-pressed", "false");
-    updateBack();
+    showMine();
   }
 
-  function drawNext() { const e = queue.shift(); draw(e.s, e.mine, e.draft); }
+  function drawNext(how) { const e = queue.shift(); draw(e.s, e.mine, e.draft, e, how); }
 
-  async function advance() {
+  async function advance(how) {
     if (queue.length < 2) fetchMore();
-    if (queue.length) { drawNext(); return; }
+    if (queue.length) { drawNext(how || "push"); return; }
     waiting("Loading the next sentence…");
     const got = await fetchMore();
     if (current) return; // Back was pressed meanwhile
-    if (queue.length) { drawNext(); return; }
+    if (queue.length) { drawNext(how || "push"); return; }
     if (got === "auth") { stall = "auth"; waiting("Sign in again to get more sentences; your labels are kept."); return; }
     if (got !== "ok") {
       stall = "offline";
@@ -487,13 +557,45 @@
     }
     // Nothing left: reload once every change is stored, and the server says what is next.
     stall = "done";
-    if (!pending.length && !authLost) { window.location.reload(); return; }
+    if (!pending.length && !authLost) { reloadFrontier(); return; }
     waiting("All sentences done here; " + pending.length + " change(s) still to be saved…");
     flush();
   }
 
+  // Leaving a revisited sentence forward: the one we stepped back from, else the one the server
+  // says was labelled next, else the frontier (the queue, no round trip when prefetched).
+  function moveOn(from, how) {
+    if (queue.length && queue[0].back) { drawNext(how); return; }
+    if (from.fwd) { openRevisit(from.fwd, how, true); return; }
+    advance(how);
+  }
+
+  // A sentence labelled before this page was loaded, from the page's JSON twin.
+  async function openRevisit(id, how, forward) {
+    loading = true;
+    let data = null;
+    try {
+      const res = await fetch(cfg.base + "?sentence=" + id, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+      if (res.status === 401) lostSession();
+      if (res.ok) data = await res.json();
+    } catch (e) { /* offline: see below */ }
+    loading = false;
+    if (!data || !data.sentence) {
+      say("Sentence " + id + " could not be loaded; try again when the server answers.", "error");
+      if (forward) advance(how);                        // the frontier instead
+      else if (queue.length && queue[0].back) queue.shift(); // stay where we were
+      return;
+    }
+    draw(data.sentence, data.mine, null, { revisit: true, bk: data.back, fwd: data.forward }, how);
+  }
+
+  function entry() {
+    return { s: current, mine: currentLabel, draft: currentLabel ? null : spansForApi(),
+      revisit: revisiting, bk: here.bk, fwd: here.fwd };
+  }
+
   function choose(labelId) {
-    if (!current) return;
+    if (!current || loading) return;
     const s = current;
     const mode = modes[labelId] || "optional";
     let out = spansForApi();
@@ -510,31 +612,83 @@
     const body = { label: labelId, spans: out, comment: comment.value.trim() || null,
       seconds: Math.round((performance.now() - shownAt) / 100) / 10,
       hints_shown: (s.hints || []).map((h) => h.term) };
+    const mine = { label: labelId, comment: body.comment, spans: out };
     labelled.add(s.id);
+    latest.set(s.id, mine);
     enqueue({ type: "label", id: s.id, body });
-    history.push({ s, mine: { label: labelId, comment: body.comment, spans: out } });
-    advance(); // after a Back, the queue starts with where we were
+    const from = Object.assign(entry(), { mine, draft: null, revisit: true });
+    trail.push(from);
+    if (revisiting) moveOn(from, "push");
+    else advance("push");
   }
 
+  // Skip: the sentence goes to the end of the queue; a revisited one loses its label first
+  // (the server does both; history keeps the label).
   function skip() {
-    if (!current || currentLabel) return;
+    if (!current || loading) return;
+    const from = entry();
     skipFence.set(current.id, Infinity);
+    labelled.delete(current.id);
+    latest.set(current.id, null);
     enqueue({ type: "skip", id: current.id });
-    advance();
+    if (revisiting) {
+      say("Skipped: the sentence comes back at the end of your queue" + (from.mine ? ", without your label." : "."));
+      moveOn(from, "push");
+    } else advance("push");
   }
 
-  function back() {
-    const prev = history.pop();
-    if (!prev) {
-      if (backLink && backLink.dataset.server) window.location.href = backLink.dataset.server; // older labels
-      return;
+  // Remove my label: stay on the sentence, unlabelled (the server keeps it leased to me).
+  function unlabel() {
+    if (!current || !currentLabel || loading) return;
+    enqueue({ type: "unlabel", id: current.id });
+    latest.set(current.id, null);
+    labelled.delete(current.id);
+    currentLabel = null;
+    revisiting = true;
+    showMine();
+    syncUrl("replace");
+    say("Label removed (the history keeps it). Press a label to give a new one, or S to skip.");
+  }
+
+  function backId() {
+    if (here.bk !== undefined) return here.bk;
+    return serverBack;
+  }
+
+  function back(how) {
+    if (loading) return false;
+    const prev = trail.pop();
+    const older = prev ? null : backId();
+    if (!prev && !older) return false;
+    if (current) queue.unshift(Object.assign(entry(), { back: true }));
+    if (prev) draw(prev.s, prev.mine, prev.draft, Object.assign({}, prev, { revisit: true }), how);
+    else openRevisit(older, how, false);
+    return true;
+  }
+
+  function forward(how) {
+    if (!current || !revisiting || loading) return false;
+    const from = entry();
+    trail.push(from);
+    moveOn(from, how);
+    return true;
+  }
+
+  // The browser's Back or Forward changed the URL: walk this tab's trail and queue to the
+  // sentence it names (none: the frontier), else let the server show it.
+  function followUrl() {
+    const named = new URLSearchParams(location.search).get("sentence");
+    const want = named ? Number(named) : null;
+    for (let i = 0; i < 1000; i++) {
+      if (loading) return;
+      if (want === null ? current && !revisiting : current && current.id === want) return;
+      if (want !== null && trail.some((e) => e.s.id === want)) { back(null); continue; }
+      if (want === null || queue.some((e) => e.back && e.s.id === want)) {
+        if (queue.length && queue[0].back && forward(null)) continue;
+      }
+      break;
     }
-    if (current) queue.unshift({ s: current, mine: currentLabel, draft: currentLabel ? null : spansForApi() });
-    draw(prev.s, prev.mine);
-  }
-
-  function updateBack() {
-    if (backLink) backLink.hidden = !(history.length || backLink.dataset.server);
+    window.location.reload();
   }
 
   $("label-form").addEventListener("submit", (ev) => {
@@ -542,9 +696,12 @@
     const btn = ev.submitter;
     if (btn && btn.name === "label") choose(btn.value);
     else if (btn && btn.value === "skip") skip();
+    else if (btn && btn.value === "unlabel") unlabel();
   });
-  if (backLink) backLink.addEventListener("click", (ev) => { ev.preventDefault(); back(); });
+  if (backLink) backLink.addEventListener("click", (ev) => { ev.preventDefault(); back("push"); });
+  if (forwardLink) forwardLink.addEventListener("click", (ev) => { ev.preventDefault(); forward("push"); });
   retryButton.addEventListener("click", () => { retryMs = 1000; flush(); if (!current) advance(); });
+  window.addEventListener("popstate", followUrl);
 
   document.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
@@ -565,8 +722,10 @@
     else if (key === "s") skip();
     else if (key === "c") comment.focus();
     else if (key === "?") help.showModal();
-    else if (key === "Backspace") back();
-    else if (key === "ArrowLeft" && !sel && !(ev.shiftKey && spansOn)) back();
+    else if (unlabelKey && key === unlabelKey) unlabel();
+    else if (key === "Backspace") back("push");
+    else if (key === "ArrowLeft" && !sel && !(ev.shiftKey && spansOn)) back("push");
+    else if (key === "ArrowRight" && !sel && !ev.shiftKey && revisiting) forward("push");
     else if (spansOn && current && arrow) moveSel(key === "ArrowRight" ? 1 : -1, ev.shiftKey);
     else if (spansOn && current && sel && (key === "Home" || key === "End")) {
       const i = key === "Home" ? 0 : words.length - 1;
@@ -585,19 +744,23 @@
   document.addEventListener("visibilitychange", () => { if (!document.hidden) wake(); });
   window.addEventListener("beforeunload", (ev) => { if (pending.length && !storageOk) ev.preventDefault(); });
 
-  // Start: draw the sentence the server rendered (leased to us), then fetch the next few.
+  // Start: draw the sentence the server rendered (leased to us, or revisited), then fetch the
+  // next few. What the outbox still holds for a sentence beats what the server rendered.
   if (spansOn) spanTools.hidden = false;
+  for (const p of pending) latest.set(p.id, outboxLabel(p.id));
   const startMine = buttons.find((b) => b.getAttribute("aria-pressed") === "true");
   const view = JSON.parse(sentenceEl.dataset.view);
-  if (!startMine && waitsInOutbox(view.id)) {
+  const startMeta = { revisit: cfg.revisit === "1", bk: serverBack, fwd: cfg.forward ? Number(cfg.forward) : null };
+  const waits = latest.has(view.id) && pending.some((p) => p.id === view.id && p.type !== "unlabel");
+  if (!startMeta.revisit && waits) {
     // Labelled (or skipped) in an earlier visit whose write is still in the outbox: go on.
-    if (pending.some((p) => p.id === view.id && p.type === "label")) labelled.add(view.id);
+    if (latest.get(view.id)) labelled.add(view.id);
     else skipFence.set(view.id, Infinity);
     flush();
-    advance();
+    advance("replace");
   } else {
     draw(view, startMine ? { label: startMine.value, comment: comment.value,
-      spans: JSON.parse(sentenceEl.dataset.spans || "[]") } : null);
+      spans: JSON.parse(sentenceEl.dataset.spans || "[]") } : null, null, startMeta, "replace");
     flush();
     fetchMore();
   }
