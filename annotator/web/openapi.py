@@ -180,7 +180,7 @@ SPEC: dict = {
             "put": {"summary": "Set the gold label (reviewers and admins; idempotent)",
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["label"], "properties": {
-                            "label": {"type": "string"}, "note": {"type": "string"}}}}}},
+                            "label": {"type": "string"}, "note": _nullable_str}}}}},
                     "responses": {
                         "200": _json({"type": "object", "required": ["sentence_id", "label", "outcome"]}),
                         "201": _json({"type": "object", "required": ["sentence_id", "label", "outcome"]},
