@@ -68,11 +68,12 @@
           return;
         }
         retryMs = 1000;
+        let answer = null;
+        try { answer = await res.json(); } catch (e) { /* not JSON */ }
         outbox.shift();
         cfg.unsaved = String(outbox.length);
         if (!res.ok) {
-          let msg = "HTTP " + res.status;
-          try { msg = (await res.json()).error.message; } catch (e) { /* not JSON */ }
+          const msg = answer && answer.error ? answer.error.message : "HTTP " + res.status;
           say("Sentence " + w.id + " not saved: " + msg, "error");
         } else if (!outbox.length && status.classList.contains("offline")) say("Saved.");
       }
