@@ -33,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from sqlalchemy import func, select  # noqa: E402
+
+from annotator.models import Adjudication  # noqa: E402
 from common import write_section  # noqa: E402
 from e2e import (LATENCY_PROBE, PASSWORD, VIEWPORT, LiveServer, browser_missing, build_demo_db,  # noqa: E402
                  label_as, launch, make_project, sign_in)
@@ -114,9 +117,6 @@ def run(decisions: int, reloads: int) -> dict:
         state_ctx.close()
         browser.close()
         with srv.session() as s:
-            from sqlalchemy import func, select
-
-            from annotator.models import Adjudication
             stored = s.scalar(select(func.count()).select_from(Adjudication))
     return {"lat": lat, "puts": puts, "loads": loads, "n": decisions, "reloads": reloads,
             "elapsed": elapsed, "chromium": chromium, "stored": stored}
