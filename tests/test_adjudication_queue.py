@@ -153,3 +153,16 @@ def test_the_browser_session_needs_csrf_for_gold(db, client, project, team, labe
     assert client.put(url, json={"label": A}).status_code == 400
     token = csrf_token(client, f"/projects/{project.slug}/disagreements")
     assert client.put(url, json={"label": A}, headers={"X-CSRFToken": token}).status_code == 201
+
+
+def test_text_from_annotators_is_escaped_on_the_page(db, client, project, team, labelled):
+    hostile = "</script><img src=x onerror=alert(1)>"
+    db.execute(update(Annotation).where(Annotation.sentence_id == labelled[3].id)
+               .values(comment=hostile))
+    db.commit()
+    login(client, "rev")
+    html = client.get(f"/projects/{project.slug}/disagreements").get_data(as_text=True)
+    assert hostile not in html and "<img src=x" not in html
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in html  # the list, autoescaped
+    data = re.search(r'<script type="application/json" id="queue-data">(.*?)</script>', html, re.S)
+    assert data and "\\u003c/script\\u003e" in data.group(1)  # the page script's data, tojson
