@@ -202,7 +202,10 @@ def test_disagreements_ordered_most_disputed_first(db, client, project, team, la
     assert order == [s[3].id, s[4].id, s[1].id, s[2].id, s[5].id]
     assert data["total"] == 5 and data["pages"] == 1
     first = data["items"][0]
-    assert {a["annotator"]: a["label"] for a in first["annotations"]} == {"ann1": A, "ann2": C, "ann3": N}
+    # pseudonyms by default, in account order; names when revealed
+    assert {a["annotator"]: a["label"] for a in first["annotations"]} == {"A1": A, "A2": C, "A3": N}
+    named = adjudication.disagreements(db, project, per_page=1, reveal=True)["items"][0]
+    assert {a["annotator"]: a["label"] for a in named["annotations"]} == {"ann1": A, "ann2": C, "ann3": N}
     assert first["annotations"][1]["comment"] == f"ann2 on {s[3].id}"
     assert first["majority"] is None and first["agreement"] == pytest.approx(1 / 3)
     assert first["context"] == {"before": [s[1].text, s[2].text], "after": []}  # end of article
@@ -216,7 +219,7 @@ def test_disagreements_ordered_most_disputed_first(db, client, project, team, la
     reviewer_client(client)
     html = client.get(f"/projects/{project.slug}/disagreements").get_data(as_text=True)
     assert html.index(f'id="s-{s[3].id}"') < html.index(f'id="s-{s[4].id}"') < html.index(f'id="s-{s[1].id}"')
-    assert f"ann2 on {s[3].id}" in html and "js/review.js" in html
+    assert f"ann2 on {s[3].id}" in html and "js/adjudicate.js" in html
     assert len(re.findall(r'id="csrf_token"', html)) == 0  # csrf() macro: no duplicate ids
     j = client.get(f"/projects/{project.slug}/disagreements?format=json&per_page=2&page=2").get_json()
     assert [it["sentence_id"] for it in j["items"]] == order[2:4]

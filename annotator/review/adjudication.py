@@ -18,6 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..access import require
 from ..db import begin_write
 from ..labels import label_ids
 from ..models import (Adjudication, AdjudicationHistory, Annotation, Article, ControlItem, Project,
@@ -29,6 +30,7 @@ from ..timestamps import iso_utc
 from . import agreement
 from .aggregation import dawid_skene, majority
 from .matrix import label_matrix
+from .queue_filters import QueueFilters, pseudonyms, resolve_annotator
 from .sentence_records import CHUNK
 
 MAX_NOTE = 2000
@@ -74,6 +76,8 @@ def set_gold(session: Session, project: Project, sentence: Sentence, reviewer: U
              note: str | None = None) -> tuple[Adjudication, str]:
     """Store the reviewer's gold label and commit. Returns (adjudication, "created" | "updated" |
     "unchanged"). The annotators' labels are left as they are."""
+    if not isinstance(label, str):
+        raise AdjudicationError("invalid_label", f"label: one of {', '.join(label_ids(project.labels))}")
     _check(project, sentence, label)
     note = _clean_note(note)
     begin_write(session)
@@ -118,6 +122,23 @@ def clear_gold(session: Session, project: Project, sentence: Sentence, reviewer:
     return True
 
 
+def sentence_for_review(session: Session, sentence_id: int, user) -> tuple[Project, Sentence]:
+    """A sentence and its project where `user` may review it (access.require: Refused
+    not_found or forbidden otherwise), for the API's gold label."""
+    sentence = session.get(Sentence, sentence_id)
+    project = session.get(Project, sentence.project_id) if sentence is not None else None
+    require(user, "review", project, f"No sentence {sentence_id}.")
+    return project, sentence
+
+
+def gold_of(session: Session, sentence: Sentence) -> dict | None:
+    """The sentence's gold label as the API shows it, or None."""
+    row = session.execute(
+        select(Adjudication, User.username).join(User, User.id == Adjudication.reviewer_id)
+        .where(Adjudication.sentence_id == sentence.id)).first()
+    return _gold_json(*row) if row else None
+
+
 def history(session: Session, sentence_ids: list[int]) -> dict[int, list[dict]]:
     """Adjudication history of some sentences, oldest first."""
     out: dict[int, list[dict]] = {i: [] for i in sentence_ids}
@@ -144,16 +165,21 @@ def _gold_json(adj: Adjudication | None, reviewer: str | None = None) -> dict | 
 
 
 def disagreements(session: Session, project: Project, page: int = 1, per_page: int = 20,
-                  include_resolved: bool = False) -> dict:
+                  include_resolved: bool = False, filters: QueueFilters | None = None,
+                  seen: tuple[int, ...] = (), reveal: bool = False) -> dict:
     """Sentences whose annotators disagree, most disputed first.
 
     Order: the lowest majority share first (a 1-1 tie is 0.5, 2-1 is 0.667), then the most
     annotators, then reading order. Sentences with a gold label are left out unless
-    ``include_resolved``. Returns ``{"total", "page", "per_page", "pages", "items"}``; each item
-    has the sentence fields of the export plus ``annotations`` (annotator, label, spans,
-    comment, updated_at), ``annotators``, ``majority``, ``agreement``, ``context`` (before,
-    after), ``gold`` (label, note, reviewer, created_at, updated_at, or null) and ``history``.
+    ``include_resolved``; so are those `filters` (queue_filters) leave out and the ``seen``
+    ids (a client's look-ahead asks for what it does not hold yet). Annotators are shown by
+    pseudonym ("A1") unless ``reveal``. Returns ``{"total", "page", "per_page", "pages",
+    "names_shown", "filters", "items"}``; each item has the sentence fields of the export plus
+    ``annotations`` (annotator, label, spans, comment, updated_at), ``annotators``,
+    ``majority``, ``agreement``, ``context`` (before, after), ``gold`` (label, note, reviewer,
+    created_at, updated_at, or null) and ``history``.
     """
+    filters = filters or QueueFilters()
     per_page = max(1, min(int(per_page), 200))
     page = max(1, int(page))
     lm = label_matrix(session, project)
@@ -162,11 +188,25 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     n = counts.sum(axis=1)
     top, share = majority(lm.M, k)
     disputed = (n >= 2) & ((counts > 0).sum(axis=1) >= 2)
+    names = pseudonyms(session, project)
+    if filters.pair:
+        a, b = (lm.labels.index(x) for x in filters.pair)
+        disputed &= (counts[:, a] > 0) & (counts[:, b] > 0)
+    if filters.annotator:
+        who = resolve_annotator(filters.annotator, names)
+        if who in lm.annotators:
+            disputed &= lm.M[:, lm.annotators.index(who)] >= 0
+        else:
+            disputed[:] = False
     idx = np.flatnonzero(disputed)
     if not include_resolved and idx.size:
         resolved = np.fromiter(session.scalars(select(Adjudication.sentence_id).where(
             Adjudication.project_id == project.id)), dtype=np.int64)
         idx = idx[~np.isin(lm.sentence_ids[idx], resolved)]
+    if seen and idx.size:
+        idx = idx[~np.isin(lm.sentence_ids[idx], np.asarray(seen, dtype=np.int64))]
+    if (filters.articles or filters.outlet or filters.text) and idx.size:
+        idx = idx[np.isin(lm.sentence_ids[idx], _matching(session, project, filters))]
     # Units are in reading order already: their index is the last sort key.
     order = idx[np.lexsort((idx, -n[idx], share[idx]))]
     total = int(order.size)
@@ -181,8 +221,9 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
         anns: dict[int, list[dict]] = {i: [] for i in ids}
         for a, name in session.execute(
                 select(Annotation, User.username).join(User, User.id == Annotation.user_id)
-                .where(Annotation.sentence_id.in_(ids)).order_by(User.username)):
-            anns[a.sentence_id].append({"annotator": name, "label": a.label, "spans": a.spans or [],
+                .where(Annotation.sentence_id.in_(ids)).order_by(User.id)):
+            shown = name if reveal else names.get(name, name)
+            anns[a.sentence_id].append({"annotator": shown, "label": a.label, "spans": a.spans or [],
                                         "comment": a.comment, "updated_at": iso_utc(a.updated_at)})
         gold = {adj.sentence_id: _gold_json(adj, name) for adj, name in session.execute(
             select(Adjudication, User.username).join(User, User.id == Adjudication.reviewer_id)
@@ -198,7 +239,22 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
                 "agreement": float(share[u]),
                 "context": context(session, s), "gold": gold.get(sid), "history": hist[sid]})
             items.append(rec)
-    return {"total": total, "page": page, "per_page": per_page, "pages": pages, "items": items}
+    return {"total": total, "page": page, "per_page": per_page, "pages": pages,
+            "names_shown": bool(reveal), "filters": filters.as_dict(), "items": items}
+
+
+def _matching(session: Session, project: Project, filters: QueueFilters) -> np.ndarray:
+    """Ids of the project's sentences that the article, outlet and text filters keep."""
+    stmt = select(Sentence.id).where(Sentence.project_id == project.id)
+    if filters.articles:
+        stmt = stmt.where(Sentence.article_id.in_(filters.articles))
+    if filters.outlet:
+        stmt = stmt.join(Article, Article.id == Sentence.article_id).where(
+            Article.source == filters.outlet)
+    if filters.text:
+        # SQLite's lower() folds ASCII letters only; PostgreSQL's ILIKE folds every letter.
+        stmt = stmt.where(Sentence.text.icontains(filters.text, autoescape=True))
+    return np.fromiter(session.scalars(stmt), dtype=np.int64)
 
 
 # ------------------------------------------------------------------------------ final labels

@@ -13,8 +13,10 @@ from ..articles import add_articles
 from ..labelling import CONFLICTS, AnnotationError
 from ..models import Article, Project
 from ..unit_repair import Repair, RepairError, merge_units, split_unit
+from ..review import adjudication
+from ..review.adjudication import AdjudicationError
 from ..review.stats import project_stats
-from .view_helpers import export_args, export_download, get_session, hand_over, stats_filters
+from .view_helpers import export_args, export_download, get_session, hand_over, queue_args, stats_filters
 from .errors import error_response
 from .extensions import csrf, locks_own_writes
 from .openapi import SPEC
@@ -41,6 +43,12 @@ def refused(err: Refused):
 @bp.errorhandler(RepairError)
 def not_repaired(err: RepairError):
     return error_response(400, "invalid_repair", str(err))
+
+
+@bp.errorhandler(AdjudicationError)
+def not_adjudicated(err: AdjudicationError):
+    status = {"not_found": 404, "not_queued": 409, "conflict": 409}.get(err.code, 400)
+    return error_response(status, err.code, str(err))
 
 
 @bp.errorhandler(AnnotationError)
@@ -222,6 +230,35 @@ def annotation(sentence_id: int):
         return jsonify({"deleted": loop.unlabel(session, project, sentence, user)})
     body, created = loop.label(session, project, sentence, user, _body())
     return jsonify(body), 201 if created else 200
+
+
+@bp.get("/projects/<slug>/disagreements")
+def disagreements(slug: str):
+    """The disagreement queue with the page's filters; `seen=1,2` leaves out ids a client
+    holds already (its look-ahead)."""
+    project = _project(slug, "review")
+    return jsonify(adjudication.disagreements(get_session(), project, **queue_args(project)))
+
+
+@bp.route("/sentences/<int:sentence_id>/gold", methods=["GET", "PUT", "DELETE"])
+@locks_own_writes
+def gold(sentence_id: int):
+    """A reviewer's gold label: PUT {"label", "note"?} (idempotent), DELETE (kept in history)."""
+    session, user = get_session(), _user()
+    project, sentence = adjudication.sentence_for_review(session, sentence_id, user)
+    if request.method == "GET":
+        found = adjudication.gold_of(session, sentence)
+        if found is None:
+            raise ApiError(404, "not_found", "This sentence has no gold label.")
+        return jsonify({"sentence_id": sentence.id, **found})
+    if request.method == "DELETE":
+        return jsonify({"deleted": adjudication.clear_gold(session, project, sentence, user)})
+    data = _body()
+    adj, outcome = adjudication.set_gold(session, project, sentence, user, data.get("label"),
+                                         data.get("note"))
+    body = {"sentence_id": sentence.id, "label": adj.label, "note": adj.note,
+            "reviewer": user.username, "outcome": outcome}
+    return jsonify(body), 201 if outcome == "created" else 200
 
 
 @bp.get("/projects/<slug>/progress")

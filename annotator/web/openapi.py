@@ -180,6 +180,41 @@ SPEC: dict = {
                                         "properties": {"skipped": {"type": "integer"},
                                                        "unlabelled": {"type": "boolean"}}}),
                           "401": _err, "403": _err, "404": _err}}},
+        "/projects/{slug}/disagreements": {"get": {
+            "summary": "The disagreement queue (reviewers and admins), most disputed first; "
+                       "annotators by pseudonym unless names=1",
+            "parameters": [_slug] + [
+                {"name": n, "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": d} for n, d in (
+                    ("article", "article id (repeatable)"),
+                    ("pair", "two label ids, a,b: sentences with both labels"),
+                    ("annotator", "a pseudonym (A1) or username: sentences they labelled"),
+                    ("outlet", "the article's source"), ("q", "text in the sentence"),
+                    ("resolved", "1: include sentences with a gold label"),
+                    ("names", "1: annotators' names instead of pseudonyms"),
+                    ("seen", "sentence ids to leave out, comma-separated (look-ahead)"),
+                    ("page", "page number"), ("per_page", "items per page, up to 200"))],
+            "responses": {"200": _json({"type": "object", "required": [
+                "total", "page", "per_page", "pages", "names_shown", "filters", "items"]}),
+                "400": _err, "401": _err, "403": _err, "404": _err}}},
+        "/sentences/{id}/gold": {
+            "parameters": [_sid],
+            "get": {"summary": "The gold label of a sentence (reviewers and admins)", "responses": {
+                "200": _json({"type": "object", "required": ["sentence_id", "label"]}),
+                "401": _err, "403": _err, "404": _err}},
+            "put": {"summary": "Set the gold label (reviewers and admins; idempotent)",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["label"], "properties": {
+                            "label": {"type": "string"}, "note": _nullable_str}}}}},
+                    "responses": {
+                        "200": _json({"type": "object", "required": ["sentence_id", "label", "outcome"]}),
+                        "201": _json({"type": "object", "required": ["sentence_id", "label", "outcome"]},
+                                     "Created"),
+                        "400": _err, "401": _err, "403": _err, "404": _err, "409": _err}},
+            "delete": {"summary": "Remove the gold label (kept in history)", "responses": {
+                "200": _json({"type": "object", "required": ["deleted"],
+                              "properties": {"deleted": {"type": "boolean"}}}),
+                "401": _err, "403": _err, "404": _err, "409": _err}}},
         "/projects/{slug}/progress": {"get": {
             "summary": "Progress and control-item accuracy per annotator (reviewers and admins)",
             "parameters": [_slug],

@@ -15,12 +15,14 @@ from sqlalchemy import func, select
 from ..review import adjudication
 from ..review import figures as charts
 from ..review.adjudication import AdjudicationError
+from ..review.queue_filters import pseudonyms
 from ..models import Annotation, Article, Sentence, User
 from ..projects import settings
 from ..review.stats import by_outlet, hint_quality, project_stats, review_figures
 from .errors import wants_json
 from .page_data import project_summary
-from .view_helpers import get_session, page, page_arg, project_for, roles_required, stats_filters
+from .view_helpers import (get_session, page, project_for, queue_args, roles_required,
+                           stats_filters)
 
 bp = Blueprint("review", __name__)
 
@@ -133,28 +135,56 @@ def _with_filters(base: str, **extra) -> str:
     return f"{base}?{urlencode(pairs)}" if pairs else base
 
 
+def _queue_choices(session, project, reveal: bool) -> dict:
+    """Options of the queue's filter form: articles (when few), label pairs, annotators (by
+    pseudonym unless names are shown) and outlets."""
+    labels = project.labels
+    names = pseudonyms(session, project)
+    outlets = session.scalars(
+        select(Article.source).where(Article.project_id == project.id, Article.source.is_not(None))
+        .distinct().order_by(Article.source).limit(MAX_ARTICLE_OPTIONS)).all()
+    return {"articles": _filter_choices(session, project)["articles"],
+            "pairs": [(f"{a['id']},{b['id']}", f"{a['name']} vs {b['name']}")
+                      for i, a in enumerate(labels) for b in labels[i + 1:]],
+            "annotators": [(n if reveal else p, n if reveal else p) for n, p in names.items()],
+            "outlets": outlets}
+
+
+def _queue_url(slug: str, args: dict, **extra) -> str:
+    """The queue's URL with its filters, resolved and names kept, and `extra` over them."""
+    pairs = args["filters"].query()
+    if args["include_resolved"]:
+        pairs.append(("resolved", "1"))
+    if args["reveal"]:
+        pairs.append(("names", "1"))
+    pairs = [(k, v) for k, v in pairs if k not in extra] + [(k, str(v)) for k, v in extra.items() if v != ""]
+    base = url_for("review.disagreements", slug=slug)
+    return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
 @bp.get("/projects/<slug>/disagreements")
 @roles_required("review")
 def disagreements(slug: str):
     session = get_session()
     project = project_for(slug, current_user, "review")
-    resolved = request.args.get("resolved") == "1"
-    n = page_arg()
-    per_page = max(1, min(request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE, 200))
-    queue = adjudication.disagreements(session, project, n, per_page, include_resolved=resolved)
+    args = queue_args(project)
+    queue = adjudication.disagreements(session, project, **args)
     # A page past the end sends the browser to the last one; the JSON says where the end is.
-    if queue["total"] and n > queue["pages"] and not wants_json():
-        return redirect(url_for("review.disagreements", slug=slug, page=queue["pages"],
-                                **({"resolved": "1"} if resolved else {})))
+    if queue["total"] and args["page"] > queue["pages"] and not wants_json():
+        return redirect(_queue_url(slug, args, page=queue["pages"]))
     names = {l["id"]: l["name"] for l in project.labels}
     label_index = {l["id"]: i + 1 for i, l in enumerate(project.labels)}
+    query = _queue_url(slug, args).partition("?")[2]
     return page("review/disagreements.html", {"project": project_summary(project), **queue},
-                names=names, label_index=label_index, resolved=resolved)
+                names=names, label_index=label_index, resolved=args["include_resolved"],
+                reveal=args["reveal"], choices=_queue_choices(session, project, args["reveal"]),
+                query=query, queue_url=lambda **extra: _queue_url(slug, args, **extra))
 
 
 @bp.post("/projects/<slug>/disagreements/<int:sentence_id>")
 @roles_required("review")
 def adjudicate_sentence(slug: str, sentence_id: int):
+    """The page's form without JavaScript; the page's script uses PUT /api/v1/sentences/ID/gold."""
     session = get_session()
     project = project_for(slug, current_user, "review")
     sentence = session.get(Sentence, sentence_id)
@@ -162,6 +192,7 @@ def adjudicate_sentence(slug: str, sentence_id: int):
         abort(404, "No such sentence in this project.")
     form = request.form
     reviewer = current_user._get_current_object()
+    args = queue_args(project)  # the form posts to the queue's URL with its filters
     try:
         if form.get("action") == "clear":
             if adjudication.clear_gold(session, project, sentence, reviewer):
@@ -175,9 +206,8 @@ def adjudicate_sentence(slug: str, sentence_id: int):
                   f"{'kept' if outcome == 'unchanged' else 'saved'}.", "info")
     except AdjudicationError as err:
         abort(409 if err.code in ("not_queued", "conflict") else 400, str(err))
-    args = {"page": form.get("page", type=int) or 1}
-    if form.get("resolved") == "1":
-        args["resolved"] = "1"
-    target = url_for("review.disagreements", slug=slug, **args)
+    target = _queue_url(slug, {**args, "include_resolved": args["include_resolved"]
+                               or form.get("resolved") == "1"},
+                        page=form.get("page", type=int) or 1)
     nxt = form.get("next", type=int)
     return redirect(target + (f"#s-{nxt}" if nxt else ""))

@@ -11,13 +11,15 @@ from flask_login import current_user, login_required
 
 from .. import account_links, export, mail, projects
 from ..access import allowed
+from ..labels import label_ids
 from ..models import MAX_ID, Project
 from ..timestamps import iso_utc
+from ..review.queue_filters import FilterError, parse, parse_seen
 from .errors import InputError, wants_json
 from .extensions import get_session
 
 __all__ = ["get_session", "page", "roles_required", "project_for", "safe_next", "export_args", "export_download",
-           "int_arg", "page_arg", "stats_filters", "hand_over"]
+           "int_arg", "page_arg", "stats_filters", "hand_over", "queue_args"]
 
 
 def page(template: str, data: dict, status: int = 200, **html):
@@ -143,3 +145,19 @@ def hand_over(new: account_links.NewLink, project_names=()) -> dict:
     return {"id": new.link.id, "kind": new.link.kind, "username": new.link.username,
             "email": new.link.email, "url": url, "mailed_to": sent, "mail_error": error,
             "expires_at": iso_utc(new.link.expires_at)}
+
+
+def queue_args(project) -> dict:
+    """The disagreement queue's arguments from the query, for the page, its twin and the API
+    alike: filters (review/queue_filters.parse), resolved=1, names=1 (reveal annotators'
+    names), page, per_page and seen (ids a client holds already); a 400 names a bad one."""
+    args = request.args
+    try:
+        filters = parse(args.to_dict(flat=False), label_ids(project.labels))
+        seen = parse_seen(args.get("seen"))
+    except FilterError as err:
+        raise InputError("invalid_filter", str(err)) from None
+    per_page = int_arg(args.get("per_page"), 20) or 20
+    return {"filters": filters, "seen": seen, "include_resolved": args.get("resolved") == "1",
+            "reveal": args.get("names") == "1", "page": page_arg(),
+            "per_page": max(1, min(per_page, 200))}

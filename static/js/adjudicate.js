@@ -1,0 +1,221 @@
+// The disagreement queue with JavaScript: one sentence at a time, as on the annotate page.
+// The next sentences are fetched ahead (GET /api/v1/projects/SLUG/disagreements?seen=...) and
+// gold labels are written in the background (PUT /api/v1/sentences/ID/gold, in order, retried
+// while the server cannot be reached), so a decision shows the next sentence at once.
+// Without JavaScript the same page works as plain forms (POST, redirect).
+// Text from the server goes into the page through textContent only.
+(function () {
+  "use strict";
+  const root = document.getElementById("adjudicate");
+  const dataEl = document.getElementById("queue-data");
+  if (!root || !dataEl || !window.fetch) return;
+  const cfg = root.dataset;
+  const api = cfg.api.replace(/\/$/, "");
+  const $ = (id) => document.getElementById(id);
+  const initial = JSON.parse(dataEl.textContent);
+  const list = $("disagreements"), pager = document.querySelector(".pager");
+  const done = $("adj-done"), status = $("status"), note = $("adj-note"), help = $("help");
+  const sentenceEl = $("sentence"), clearButton = $("adj-clear");
+  const buttons = Array.from(root.querySelectorAll(".label-button"));
+  const byKey = Object.fromEntries(buttons.map((b) => [b.dataset.key.toLowerCase(), b]));
+  const names = Object.fromEntries(buttons.map((b) => [b.value, b.querySelector(".name").textContent]));
+  const index = Object.fromEntries(buttons.map((b, i) => [b.value, i + 1]));
+  const free = (k) => (byKey[k] ? null : k); // a project's label key wins over ours
+  const keys = { skip: [free("s"), free("n")], back: [free("p")], note: free("c"), clear: free("x") };
+  const AHEAD = 5, BATCH = 10;
+
+  const items = initial.items.slice(); // fetched so far, in queue order
+  const seen = new Set(items.map((it) => it.sentence_id));
+  const decided = new Map();  // sentence id -> {label, note} or null (cleared) in this tab
+  let pos = 0, exhausted = items.length >= initial.total, fetching = null;
+  let waiting = false;        // the sentence to show has not arrived yet
+  const outbox = [];          // writes not stored yet, sent in order
+  let flushing = false, retryMs = 1000;
+
+  list.hidden = true;
+  if (pager) pager.hidden = true;
+
+  function say(text, kind) {
+    status.textContent = text || "";
+    status.className = "status" + (kind ? " " + kind : "");
+  }
+
+  // --- writes, in the background ---
+  function enqueue(w) {
+    outbox.push(w);
+    cfg.unsaved = String(outbox.length);
+    flush();
+  }
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      while (outbox.length) {
+        const w = outbox[0];
+        let res;
+        try {
+          res = await fetch(api + "/sentences/" + w.id + "/gold", {
+            method: w.label ? "PUT" : "DELETE", credentials: "same-origin",
+            headers: Object.assign({ "Accept": "application/json", "X-CSRFToken": cfg.csrf },
+              w.label ? { "Content-Type": "application/json" } : {}),
+            body: w.label ? JSON.stringify({ label: w.label, note: w.note }) : undefined,
+          });
+        } catch (e) { res = null; }
+        if (!res || res.status >= 500 || res.status === 429) {
+          say("Not saved yet: " + outbox.length + " decision(s) kept in this tab; retrying.", "offline");
+          setTimeout(flush, retryMs);
+          retryMs = Math.min(retryMs * 2, 15000);
+          return;
+        }
+        retryMs = 1000;
+        let answer = null;
+        try { answer = await res.json(); } catch (e) { /* not JSON */ }
+        outbox.shift();
+        cfg.unsaved = String(outbox.length);
+        if (!res.ok) {
+          const msg = answer && answer.error ? answer.error.message : "HTTP " + res.status;
+          say("Sentence " + w.id + " not saved: " + msg, "error");
+        } else if (!outbox.length && status.classList.contains("offline")) say("Saved.");
+      }
+    } finally { flushing = false; }
+  }
+
+  // --- reads, ahead of need ---
+  function fetchMore() {
+    if (fetching || exhausted) return fetching;
+    const url = api + "/projects/" + encodeURIComponent(cfg.slug) + "/disagreements?" +
+      (cfg.query ? cfg.query + "&" : "") + "per_page=" + BATCH + "&seen=" + Array.from(seen).join(",");
+    fetching = fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+      .then((data) => {
+        for (const it of data.items) {
+          if (!seen.has(it.sentence_id)) { seen.add(it.sentence_id); items.push(it); }
+        }
+        if (data.items.length < BATCH) exhausted = true;
+      })
+      .then(() => { fetching = null; if (waiting) show(pos); })
+      .catch(() => {
+        fetching = null;
+        say("Could not load more sentences; retrying.", "offline");
+        setTimeout(() => (waiting ? show(pos) : fetchMore()), 3000);
+      });
+    return fetching;
+  }
+
+  // --- drawing one sentence ---
+  function paragraphs(el, texts) {
+    el.replaceChildren(...texts.map((t) => { const p = document.createElement("p"); p.textContent = t; return p; }));
+  }
+  function cell(tag, text, cls) {
+    const c = document.createElement(tag);
+    if (cls) c.className = cls;
+    c.textContent = text;
+    return c;
+  }
+  function goldOf(it) {
+    return decided.has(it.sentence_id) ? decided.get(it.sentence_id) : it.gold;
+  }
+
+  function show(i) {
+    pos = Math.max(0, i);
+    const it = items[pos];
+    waiting = !it && !exhausted;
+    if (!it) {
+      root.hidden = true;
+      done.hidden = !exhausted;
+      if (!exhausted) fetchMore();
+      sentenceEl.dataset.id = "";
+      return;
+    }
+    root.hidden = false;
+    done.hidden = true;
+    $("adj-article").textContent = it.article_title;
+    $("adj-where").textContent = "· sentence " + (it.position + 1) + " · #" + it.sentence_id +
+      " · " + (pos + 1) + " of " + Math.max(initial.total, items.length);
+    $("adj-meta").textContent = it.annotators + " annotators · agreement " + Math.round(it.agreement * 100) +
+      "% · " + (it.majority ? "majority: " + (names[it.majority] || it.majority) : "tie");
+    paragraphs($("adj-before"), it.context.before);
+    paragraphs($("adj-after"), it.context.after);
+    sentenceEl.textContent = it.text;
+    sentenceEl.dataset.id = String(it.sentence_id);
+    const gold = goldOf(it);
+    for (const b of buttons) {
+      const votes = it.annotations.filter((a) => a.label === b.value).length;
+      b.querySelector(".desc").textContent = votes + " of " + it.annotators + " annotators";
+      b.setAttribute("aria-pressed", gold && gold.label === b.value ? "true" : "false");
+    }
+    note.value = (gold && gold.note) || "";
+    clearButton.hidden = !gold;
+    const goldNote = $("adj-gold");
+    goldNote.hidden = !gold;
+    goldNote.textContent = gold ? "Gold: " + (names[gold.label] || gold.label) +
+      (gold.reviewer ? " (set by " + gold.reviewer + ")" : " (set in this tab)") : "";
+    $("adj-given").replaceChildren(...it.annotations.map((a) => {
+      const tr = document.createElement("tr");
+      const chip = cell("span", names[a.label] || a.label, "chip chip-" + (index[a.label] || 0));
+      const label = document.createElement("td");
+      label.append(chip);
+      const ev = document.createElement("td");
+      if (a.spans.length) {
+        for (const sp of a.spans) {
+          ev.append(cell("span", sp.label.replace(/_/g, " ") + ": “" + it.text.slice(sp.start, sp.end) + "”", "span-chip"), " ");
+        }
+      } else ev.append(cell("span", "—", "muted"));
+      tr.append(cell("th", a.annotator), label, ev, cell("td", a.comment || ""));
+      tr.firstChild.scope = "row";
+      return tr;
+    }));
+    $("adj-back").disabled = pos === 0;
+    if (items.length - pos <= AHEAD) fetchMore();
+  }
+
+  // --- decisions ---
+  function decide(label) {
+    const it = items[pos];
+    if (!it) return;
+    const w = { id: it.sentence_id, label, note: note.value.trim() || null };
+    decided.set(it.sentence_id, { label, note: w.note });
+    enqueue(w);
+    show(pos + 1);
+  }
+  function clearGold() {
+    const it = items[pos];
+    if (!it || !goldOf(it)) return;
+    decided.set(it.sentence_id, null);
+    enqueue({ id: it.sentence_id, label: null });
+    show(pos);
+  }
+  const skip = () => { if (items[pos]) show(pos + 1); };
+  const back = () => { if (pos > 0) show(pos - 1); };
+
+  for (const b of buttons) b.addEventListener("click", () => decide(b.value));
+  $("adj-skip").addEventListener("click", skip);
+  $("adj-back").addEventListener("click", back);
+  clearButton.addEventListener("click", clearGold);
+  $("help-button").addEventListener("click", () => help.showModal());
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const tag = ev.target.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") {
+      if (ev.key === "Escape") { ev.preventDefault(); ev.target.blur(); }
+      if (ev.target === note && ev.key === "Enter") ev.preventDefault();
+      return;
+    }
+    if (help.open && ev.key !== "?") return;
+    const key = ev.key.toLowerCase();
+    let act = null;
+    if (key.length === 1 && byKey[key]) act = () => decide(byKey[key].value);
+    else if (keys.skip.includes(key) || ev.key === "ArrowRight") act = skip;
+    else if (keys.back.includes(key) || ev.key === "Backspace" || ev.key === "ArrowLeft") act = back;
+    else if (key === keys.note) act = () => note.focus();
+    else if (key === keys.clear) act = clearGold;
+    else if (ev.key === "?") act = () => (help.open ? help.close() : help.showModal());
+    if (act) { ev.preventDefault(); act(); }
+  });
+  window.addEventListener("beforeunload", (ev) => {
+    if (outbox.length) { ev.preventDefault(); ev.returnValue = ""; }
+  });
+
+  show(0);
+})();

@@ -1,0 +1,95 @@
+"""The disagreement queue in the browser (issue 17, item 5): decisions by keyboard without a
+page load, gold labels stored through the API, filters, pseudonyms, the fold at 1280x720."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from annotator.models import Adjudication
+from e2e import seed_labels
+
+LABELS = ["attributed_claim", "contested_framing", "neutral_fact"]
+
+
+def shown(page) -> int:
+    return int(page.get_attribute("#sentence", "data-id"))
+
+
+def wait_other(page, old: int) -> int:
+    page.wait_for_function("old => { const el = document.getElementById('sentence');"
+                           " return el && el.dataset.id && el.dataset.id !== String(old); }", arg=old)
+    return shown(page)
+
+
+def test_three_decisions_by_keyboard_without_a_page_load(server, page, login):
+    seed_labels(server, 60)
+    login(page, "reviewer")
+    page.goto(server.url + "/projects/demo/disagreements")
+    page.wait_for_selector("#adjudicate:not([hidden])")
+    # the decision buttons are above the fold at 1280x720, without scrolling
+    assert page.evaluate("() => window.scrollY") == 0
+    boxes = [b.bounding_box() for b in page.locator("#adjudicate .label-button").all()]
+    assert len(boxes) == 3 and all(b and b["y"] >= 0 and b["y"] + b["height"] <= 720 for b in boxes), boxes
+    # annotators by pseudonym
+    given = page.locator("#adj-given th").all_inner_texts()
+    assert given and all(g.startswith("A") and g[1:].isdigit() for g in given), given
+    assert "alice" not in page.locator("#adjudicate").inner_text()
+
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    page.evaluate("() => { window.stayed = true; }")
+    decided = {}
+    for key, label in zip("123", LABELS):
+        sid = shown(page)
+        page.keyboard.press(key)
+        decided[sid] = label
+        wait_other(page, sid)
+    assert navigations == [] and page.evaluate("() => window.stayed") is True
+    page.wait_for_selector("#adjudicate[data-unsaved='0']", state="attached")
+    # stored: through the API and in the database
+    for sid, label in decided.items():
+        r = page.request.get(f"{server.url}/api/v1/sentences/{sid}/gold")
+        assert r.ok and r.json()["label"] == label and r.json()["reviewer"] == "reviewer"
+    with server.session() as s:
+        stored = dict(s.execute(select(Adjudication.sentence_id, Adjudication.label)).all())
+    assert stored == decided
+
+    # back shows the last decision; skip moves on without one
+    now = shown(page)
+    page.keyboard.press("Backspace")
+    last = list(decided)[-1]
+    assert wait_other(page, now) == last
+    assert page.get_attribute("#adjudicate .label-button[value=neutral_fact]", "aria-pressed") == "true"
+    page.keyboard.press("s")
+    assert wait_other(page, last) == now
+    page.keyboard.press("s")
+    wait_other(page, now)
+    assert navigations == []
+
+
+def test_a_filter_narrows_the_queue_and_stays_in_the_url(server, page, login):
+    seed_labels(server, 60)
+    login(page, "reviewer")
+    page.goto(server.url + "/projects/demo/disagreements")
+    everything = page.request.get(server.url + "/api/v1/projects/demo/disagreements?per_page=200").json()
+    page.select_option("select[name=pair]", "attributed_claim,contested_framing")
+    page.click(".queue-filters button[type=submit]")
+    page.wait_for_url("**pair=attributed_claim%2Ccontested_framing*")
+    page.wait_for_selector("#adjudicate:not([hidden])")
+    query = page.url.split("?", 1)[1]
+    narrowed = page.request.get(
+        server.url + "/api/v1/projects/demo/disagreements?per_page=200&" + query).json()
+    assert 0 < narrowed["total"] < everything["total"]
+    for it in narrowed["items"]:
+        assert {"attributed_claim", "contested_framing"} <= {a["label"] for a in it["annotations"]}
+    assert shown(page) == narrowed["items"][0]["sentence_id"]
+    # walking the filtered queue by keyboard stays in it
+    seen = {shown(page)}
+    for _ in range(min(3, narrowed["total"] - 1)):
+        old = shown(page)
+        page.keyboard.press("s")
+        seen.add(wait_other(page, old))
+    assert seen <= {it["sentence_id"] for it in narrowed["items"]}
+    # names only when asked for
+    page.click("a:has-text('Show names')")
+    page.wait_for_selector("#adjudicate:not([hidden])")
+    assert {"alice", "bob"} & set(page.locator("#adj-given th").all_inner_texts())
