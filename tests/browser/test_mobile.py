@@ -208,5 +208,10 @@ def test_chart_text_is_at_least_12px_on_a_phone(browser, server, shot):
         box = page.locator("#distribution .chart-scroll")
         assert box.evaluate("(el) => el.scrollWidth > el.clientWidth")
         assert box.get_attribute("tabindex") == "0" and wide.count() >= 4
+        # the numbers as tables, opened, stay inside the screen too
+        for summary in page.locator("figure summary").all():
+            summary.click()
+        assert page.locator("figure details[open]").count() >= 4
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         ctx.close()
