@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 __all__ = ["heatmap", "stacked_bars", "kappa_matrix", "line_chart", "fmt"]
 
 CHAR_W = 6.6  # rough width of a 12px character, for laying out labels
+PALETTE = 9  # label colours in static/css/app.css (--l1 ... --l9); label N is class seg-N
 
 
 def fmt(x, digits: int = 3) -> str:
@@ -118,7 +119,7 @@ def stacked_bars(rows: Sequence[tuple[str, Mapping[str, int]]], labels: Sequence
     shapes = []
     x = left  # the legend
     for c, name in enumerate(shown):
-        shapes += [_rect(x, 6, 12, 12, f"seg seg-{c % 6 + 1}"), _text(x + 16, 16, _short(name, 22))]
+        shapes += [_rect(x, 6, 12, 12, f"seg seg-{c % PALETTE + 1}"), _text(x + 16, 16, _short(name, 22))]
         x += 16 + min(len(name), 22) * CHAR_W + 16
     legend_w = x
     for i, (who, dist) in enumerate(rows):
@@ -133,10 +134,11 @@ def stacked_bars(rows: Sequence[tuple[str, Mapping[str, int]]], labels: Sequence
                 continue
             w = bar_w * n / total
             share = n / total
-            shapes.append(_rect(cx, y, w, bar_h, f"seg seg-{c % 6 + 1}",
+            shapes.append(_rect(cx, y, w, bar_h, f"seg seg-{c % PALETTE + 1}",
                                 tip=f"{who}: {shown[c]} {n:,} ({share:.0%})"))
             if w >= 34:
-                shapes.append(_text(cx + w / 2, y + bar_h / 2 + 4, f"{share:.0%}", "on-seg", "middle"))
+                shapes.append(_text(cx + w / 2, y + bar_h / 2 + 4, f"{share:.0%}",
+                                    f"on-seg seg-{c % PALETTE + 1}", "middle"))
             cx += w
         shapes.append(_text(left + bar_w + 6, y + bar_h / 2 + 4, f"{total:,}", "muted"))
     desc = (f"One bar per annotator ({len(rows)}), divided by the share of each label "

@@ -111,7 +111,8 @@ def dashboard(slug: str):
             [(a["annotator"], a["label_distribution"]) for a in stats["annotator_stats"]],
             stats["labels"], names),
         "kappa": charts.kappa_matrix(ann_names, stats["cohen_kappa"]),
-        "outlets": charts.stacked_bars(outlets, stats["labels"], names) if outlets else None,
+        "outlets": charts.stacked_bars(outlets, stats["labels"], names, chart_id="outlets",
+                                       title="Labels by outlet") if outlets else None,
         "over_time": charts.line_chart(
             timeline["points"], [("alpha", "per batch"), ("cumulative", "cumulative")],
             x_title="sentences that became pairable, up to this date (UTC)",

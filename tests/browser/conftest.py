@@ -113,7 +113,7 @@ def login(server):
 
 @pytest.fixture
 def shot(tmp_path):
-    """shot(page, "name"): a 1280x720 screenshot for the README."""
+    """shot(page, "name"): a screenshot of the viewport (1280x720, or a phone's) for the README."""
     def take(page, name: str) -> Path:
         target = SHOTS / f"{name}.png"
         if not target.exists() or os.environ.get("UPDATE_SCREENSHOTS") == "1":
