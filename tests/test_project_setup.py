@@ -7,26 +7,20 @@ from __future__ import annotations
 import io
 import json
 
-import lxml.html
 import pytest
 from sqlalchemy import select
 
+import lxml.html
 from annotator import assign, labelling, projects, scheme_templates
 from annotator.hints.lexicon import DEFAULT_LEXICON, validate_lexicon
 from annotator.labelling import LabelInput
 from annotator.models import Project
-from helpers import login
+from helpers import form_values, login
 
 
 def _admin(client, make_user):
     make_user("root", "admin")
     return login(client, "root")
-
-
-def form_of(client, path: str, form_id: str) -> dict:
-    html = client.get(path).get_data(as_text=True)
-    form = lxml.html.fromstring(html).get_element_by_id(form_id)
-    return dict(form.form_values())
 
 
 def rows(values: dict, prefix: str = "labels") -> int:
@@ -51,7 +45,7 @@ def label_one(db, project, make_user, label: str, name="alice"):
 
 def test_new_project_from_a_template_round_trips(client, db, make_user):
     _admin(client, make_user)
-    values = form_of(client, "/admin/projects/new?template=parc", "project-form")
+    values = form_values(client, "/admin/projects/new?template=parc", "project-form")
     ids = [values[f"labels-{i}-label_id"] for i in range(3)]
     assert ids == [label["id"] for label in scheme_templates.TEMPLATES["parc"]["labels"]]
     assert values["template"] == "parc" and values["labels-3-label_id"] == ""  # a blank row
@@ -87,7 +81,7 @@ def test_every_setting_is_a_named_field_with_help(client, db, make_user, project
 def test_a_new_label_added_in_a_blank_row_and_rows_reordered(client, db, make_user, project):
     _admin(client, make_user)
     label_one(db, project, make_user, "neutral_fact")
-    values = form_of(client, "/admin/projects/news/edit", "project-form")
+    values = form_values(client, "/admin/projects/news/edit", "project-form")
     assert rows(values) == 5  # three labels, two blank rows
     values.update({"labels-3-name": "Opinion", "labels-3-key": "4", "labels-3-position": "1",
                    "labels-0-position": "5"})
@@ -104,7 +98,7 @@ def test_a_new_label_added_in_a_blank_row_and_rows_reordered(client, db, make_us
 def test_names_descriptions_and_colours_change_after_labels_exist(client, db, make_user, project):
     _admin(client, make_user)
     label_one(db, project, make_user, "neutral_fact")
-    values = form_of(client, "/admin/projects/news/edit", "project-form")
+    values = form_values(client, "/admin/projects/news/edit", "project-form")
     assert values["labels-2-original"] == "neutral_fact"  # drawn read-only: it is in use
     values.update({"labels-2-name": "Plain fact", "labels-2-description": "Said plainly.",
                    "labels-2-colour": "5"})
@@ -117,7 +111,7 @@ def test_names_descriptions_and_colours_change_after_labels_exist(client, db, ma
 def test_a_used_label_keeps_its_id_and_stays(client, db, make_user, project):
     _admin(client, make_user)
     label_one(db, project, make_user, "neutral_fact")
-    values = form_of(client, "/admin/projects/news/edit", "project-form")
+    values = form_values(client, "/admin/projects/news/edit", "project-form")
     for change in ({"labels-2-label_id": "plain_fact"}, {"labels-2-remove": "y"}):
         resp = post(client, "/admin/projects/news/edit", {**values, **change},
                     follow_redirects=True)
@@ -148,7 +142,7 @@ def test_set_labels_rule_in_the_domain(db, make_user, project):
 
 def test_row_errors_name_the_row_and_field(client, db, make_user, project):
     _admin(client, make_user)
-    values = form_of(client, "/admin/projects/news/edit", "project-form")
+    values = form_values(client, "/admin/projects/news/edit", "project-form")
     values.update({"labels-2-key": "1"})
     text = post(client, "/admin/projects/news/edit", values).get_data(as_text=True)
     assert "label 3 (neutral_fact): key &#39;1&#39; is used twice" in text
@@ -168,7 +162,7 @@ def test_scheme_json_download_and_upload(client, db, make_user, project):
     scheme = resp.get_json()
     scheme["labels"][0]["name"] = "Claim"
     scheme["settings"]["lease_minutes"] = 3
-    values = form_of(client, "/admin/projects/news/edit", "project-form")
+    values = form_values(client, "/admin/projects/news/edit", "project-form")
     values["scheme_file"] = (io.BytesIO(json.dumps(scheme).encode()), "s.json")
     resp = client.post("/admin/projects/news/edit", data=values,
                        content_type="multipart/form-data")
@@ -179,7 +173,7 @@ def test_scheme_json_download_and_upload(client, db, make_user, project):
 
 def test_lexicon_table_round_trip_and_edit(client, db, make_user, project):
     _admin(client, make_user)
-    values = form_of(client, "/admin/projects/news/lexicon", "lexicon-form")
+    values = form_values(client, "/admin/projects/news/lexicon", "lexicon-form")
     n = len(DEFAULT_LEXICON["cues"]) + len(DEFAULT_LEXICON["contested_terms"])
     assert rows(values, "entries") == n + 2
     # Posted back unchanged, the table is the default lexicon, entry for entry

@@ -43,16 +43,17 @@ class LabelRow(Form):
 
 def _setting_field(key: str, default):
     label, help_text = projects.SETTINGS_HELP.get(key, (key.replace("_", " ").capitalize(), ""))
+    kw = {"description": help_text, "default": default}
     if key in projects.SETTING_CHOICES:
-        return SelectField(label, choices=list(projects.SETTING_CHOICES[key]), description=help_text)
+        return SelectField(label, choices=list(projects.SETTING_CHOICES[key]), **kw)
     if isinstance(default, bool):
-        return BooleanField(label, description=help_text)
+        return BooleanField(label, **kw)
     if isinstance(default, int):
-        return IntegerField(label, description=help_text, validators=[Optional()])
+        return IntegerField(label, validators=[Optional()], **kw)
     if isinstance(default, float):
-        return FloatField(label, description=help_text, validators=[Optional()])
+        return FloatField(label, validators=[Optional()], **kw)
     if isinstance(default, str):
-        return StringField(label, description=help_text)
+        return StringField(label, **kw)
     return None  # a list or a map (spans: set per label in the scheme rows) has no one field
 
 
