@@ -65,6 +65,8 @@ def settings(project: Project) -> dict:
 
 
 def validate_settings(values: dict, labels: list[dict]) -> dict:
+    if not isinstance(values, dict):
+        raise ProjectError("settings: an object of setting names and values")
     out = {}
     for key, value in values.items():
         if key not in DEFAULT_SETTINGS:
@@ -122,7 +124,7 @@ def create_project(session: Session, slug: str, name: str | None = None, *, over
     except SchemeError as err:
         raise ProjectError(str(err)) from None
     values = start["settings"] if labels is None else {}
-    values = {**values, **(settings_ or {})}
+    values = {**values, **settings_} if isinstance(settings_, dict) else settings_ or values
     project = Project(slug=slug, name=(name or slug).strip()[:200], guidelines="",
                       overlap=check_overlap(overlap), labels=scheme,
                       settings=validate_settings(values, scheme),

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 import lxml.html
-from annotator import assign, labelling, projects, scheme_templates
+from annotator import assign, labelling, projects, scheme_templates, users
 from annotator.hints.lexicon import DEFAULT_LEXICON, validate_lexicon
 from annotator.labelling import LabelInput
 from annotator.models import Project
@@ -193,3 +193,27 @@ def test_lexicon_table_round_trip_and_edit(client, db, make_user, project):
     text = post(client, "/admin/projects/news/lexicon", values).get_data(as_text=True)
     assert f"row {n + 2}, not_before[0]" in text
     assert fresh(db, "news").lexicon == lex
+
+
+def test_templates_from_the_cli_and_the_api(app, client, db, make_user):
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["create-project", "bias", "--template", "babe"])
+    assert r.exit_code == 0, r.output
+    assert "biased, non_biased, opinion" in r.output
+    r = runner.invoke(args=["create-project", "nope", "--template", "prodigy"])
+    assert r.exit_code != 0 and "prodigy" in r.output
+    admin = make_user("root", "admin")
+    _, token = users.create_token(db, admin, "t")
+    db.commit()
+    resp = client.post("/api/v1/projects", json={"slug": "quotes", "template": "parc"},
+                       headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 201, resp.get_json()
+    assert [label["id"] for label in resp.get_json()["labels"]] == [
+        "direct_quote", "indirect_attribution", "no_attribution"]
+    resp = client.post("/api/v1/projects", json={"slug": "q2", "template": "x"},
+                       headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 400 and "template" in resp.get_json()["error"]["message"]
+    with pytest.raises(projects.ProjectError, match="template: one of default, babe, parc"):
+        projects.create_project(db, "q3", template="x")
+    bias = fresh(db, "bias")
+    assert projects.settings(bias)["spans"]["non_biased"] == "off"
