@@ -100,7 +100,10 @@
       const focus = addRow(scheme, "label-row", "labels", (row, n) => {
         row.querySelectorAll("button.move").forEach((b) => b.remove());
         controls(row);
-        row.querySelector("select.colour").value = String((n % colours) + 1);
+        // The first colour no label uses yet, else the palette again from the start.
+        const used = new Set(rows().filter((r) => r !== row && !blank(r)).map((r) => val(r, "colour")));
+        const free = Array.from({ length: colours }, (_, i) => String(i + 1)).find((c) => !used.has(c));
+        row.querySelector("select.colour").value = free || String((n % colours) + 1);
         row.querySelector("select.spans").value = "optional";
       });
       renumber();
