@@ -159,10 +159,6 @@ def set_guidelines(session: Session, project: Project, text: str | None) -> int:
     return version
 
 
-def has_annotations(session: Session, project: Project) -> bool:
-    return bool(session.scalar(select(exists().where(Annotation.project_id == project.id))))
-
-
 def used_label_ids(session: Session, project: Project) -> set[str]:
     """The label ids that stored rows of the project refer to: annotators' labels (current
     and in their history), reviewers' gold labels and control items' answers."""
