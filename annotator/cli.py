@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, pass_script_info, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import account_links, create_app, export, ingest, mail, projects, unit_repair, users
+from . import account_links, create_app, export, ingest, mail, projects, scheme_templates, unit_repair, users
 from .access import Refused
 from .articles import add_articles
 from .backup import BackupError, backup
@@ -87,9 +87,12 @@ def create_user_cmd(name, role, password_stdin):
 @click.option("--guidelines", type=click.Path(exists=True, dir_okay=False), help="Markdown file.")
 @click.option("--members", default="", help="Comma-separated usernames; empty: every annotator.")
 @click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False),
-              help="JSON file with the label scheme (default: the three labels).")
+              help="JSON file with the label scheme (default: the template's labels).")
+@click.option("--template", type=click.Choice(list(scheme_templates.TEMPLATES)),
+              default=scheme_templates.DEFAULT_TEMPLATE, show_default=True,
+              help="The labels and settings to start from (docs/admin.md).")
 @with_appcontext
-def create_project_cmd(slug, name, overlap, guidelines, members, labels_file):
+def create_project_cmd(slug, name, overlap, guidelines, members, labels_file, template):
     """Create a project."""
     with _session() as session:
         member_rows = [_user(session, n.strip()) for n in members.split(",") if n.strip()]
@@ -97,11 +100,12 @@ def create_project_cmd(slug, name, overlap, guidelines, members, labels_file):
             labels = json.loads(Path(labels_file).read_text()) if labels_file else None
             p = projects.create_project(
                 session, slug, name, overlap=overlap, labels=labels, members=member_rows,
-                guidelines=Path(guidelines).read_text(encoding="utf-8") if guidelines else "")
+                template=template, guidelines=Path(guidelines).read_text(encoding="utf-8") if guidelines else "")
         except (projects.ProjectError, ValueError) as err:
             raise click.ClickException(str(err)) from None
         session.commit()
-        click.echo(f"Created project {p.slug} (overlap {p.overlap}).")
+        click.echo(f"Created project {p.slug} (overlap {p.overlap}; labels "
+                   f"{', '.join(label['id'] for label in p.labels)}).")
 
 
 @click.command("import")

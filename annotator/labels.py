@@ -34,38 +34,68 @@ _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _RESERVED_KEYS = {"s", "c", "?", "q", "w", "e", "f", "v", "x"}
 
 
+# How many label colours the palette has: static/css/app.css, --l1 ... --lN and .label-1 ...
+# .label-N. A label stores the number of its colour, so a theme (light, dark) picks the shade.
+COLOURS = 5
+
+
 class SchemeError(ValueError):
     """A label scheme or a label value that does not validate."""
 
 
+def label_id_from(name: str) -> str:
+    """The id a label gets from its name when none is given ("Direct quote" -> direct_quote)."""
+    lid = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40]
+    return lid if lid[:1].isalpha() else ""
+
+
+def default_colour(position: int) -> int:
+    """The palette colour of the label at `position` (0-based) when it names none."""
+    return position % COLOURS + 1
+
+
+def _colour(value, position: int, where: str) -> int:
+    if value in (None, ""):
+        return default_colour(position)
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= COLOURS:
+        raise SchemeError(f"{where}: colour is a palette number from 1 to {COLOURS} (got {value!r})")
+    return int(text)
+
+
 def validate_scheme(labels: object) -> list[dict]:
-    """Return a normalised copy of a label scheme or raise SchemeError naming the field."""
+    """Return a normalised copy of a label scheme or raise SchemeError naming the label (its
+    position from 1, as the scheme form numbers its rows) and the field."""
     if not isinstance(labels, list):
         raise SchemeError("labels: must be a list")
     if not 2 <= len(labels) <= 9:
         raise SchemeError(f"labels: a scheme has 2 to 9 labels, not {len(labels)}")
     out, ids, keys = [], set(), set()
     for i, label in enumerate(labels):
-        where = f"labels[{i}]"
+        where = f"label {i + 1}"
         if not isinstance(label, dict):
             raise SchemeError(f"{where}: must be an object")
-        lid = str(label.get("id", "")).strip()
+        name = str(label.get("name") or "").strip()
+        lid = str(label.get("id") or "").strip() or label_id_from(name)
         if not _ID.match(lid):
-            raise SchemeError(f"{where}.id: use lower-case letters, digits and _ (got {lid!r})")
-        name = str(label.get("name") or lid.replace("_", " ").capitalize()).strip()
+            raise SchemeError(f"{where}: id must be lower-case letters, digits and _, starting "
+                              f"with a letter (got {lid!r})")
+        where = f"label {i + 1} ({lid})"
+        name = name or lid.replace("_", " ").capitalize()
         key = str(label.get("key") or str(i + 1)).strip().lower()
         if len(key) != 1 or key.isspace() or key in _RESERVED_KEYS:
-            raise SchemeError(f"{where}.key: one character other than S C ? Q W E F V X, which the "
-                              f"annotate page uses (got {key!r})")
+            raise SchemeError(f"{where}: key must be one character other than S C ? Q W E F V X, "
+                              f"which the annotate page uses (got {key!r})")
         if lid in ids:
-            raise SchemeError(f"{where}.id: {lid!r} is used twice")
+            raise SchemeError(f"{where}: id {lid!r} is used twice")
         if key in keys:
-            raise SchemeError(f"{where}.key: {key!r} is used twice")
+            raise SchemeError(f"{where}: key {key!r} is used twice")
         ids.add(lid)
         keys.add(key)
         out.append(
             {"id": lid, "name": name[:80], "key": key,
-             "description": str(label.get("description") or "").strip()[:300]}
+             "description": str(label.get("description") or "").strip()[:300],
+             "colour": _colour(label.get("colour"), i, where)}
         )
     return out
 

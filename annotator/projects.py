@@ -5,12 +5,14 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Text, bindparam, cast, exists, select, update
+from sqlalchemy import Text, bindparam, cast, exists, select, union, update
 from sqlalchemy.orm import Session
 
+from . import scheme_templates
 from .access import allowed
-from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
-from .models import Annotation, GuidelinesVersion, Project, ProjectMember, Sentence, User
+from .labels import SchemeError, validate_scheme
+from .models import (Adjudication, Annotation, AnnotationHistory, ControlItem, GuidelinesVersion,
+                     Project, ProjectMember, Sentence, User)
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SPAN_MODES = ("off", "optional", "required")
@@ -28,6 +30,30 @@ DEFAULT_SETTINGS: dict = {
 }
 
 
+# What the settings form shows for each setting: its label and help text. ("spans" is set per
+# label in the scheme form.) A setting missing here is shown under its key with no help.
+SETTINGS_HELP: dict[str, tuple[str, str]] = {
+    "lease_minutes": ("Lease (minutes)", "How long a sentence served to an annotator is held "
+                      "for them before another annotator may get it (0 to 1440)."),
+    "hints": ("Show hints", "Highlight the lexicon's attribution cues and contested terms on "
+              "the annotate page. Hints never choose a label."),
+    "control_rate": ("Share of control items", "The share of served sentences that are "
+                     "quality-control items with a known answer (0 to 1; 0 = none)."),
+    "control_feedback": ("Show the answer after a control item", "For training rounds: "
+                         "annotators see the known answer and its explanation."),
+    "min_control_accuracy": ("Lowest control accuracy", "Annotators whose accuracy on control "
+                             "items is below this share (0 to 1) are flagged on the progress page."),
+    "gold_threshold": ("Agreement needed for a final label", "The `gold` export gives a final "
+                       "label when the majority's share (or the Dawid-Skene posterior) reaches "
+                       "this (0 to 1)."),
+    "aggregation": ("Aggregation", "How the `gold` export combines annotators' labels: majority "
+                    "vote, or Dawid-Skene, which weighs each annotator by estimated accuracy."),
+    "pseudonymous": ("Pseudonymous dataset cards", "Dataset cards name annotators A1, A2, ... "
+                     "instead of their usernames."),
+}
+SETTING_CHOICES: dict[str, tuple[str, ...]] = {"aggregation": ("majority", "dawid_skene")}
+
+
 class ProjectError(ValueError):
     pass
 
@@ -39,6 +65,8 @@ def settings(project: Project) -> dict:
 
 
 def validate_settings(values: dict, labels: list[dict]) -> dict:
+    if not isinstance(values, dict):
+        raise ProjectError("settings: an object of setting names and values")
     out = {}
     for key, value in values.items():
         if key not in DEFAULT_SETTINGS:
@@ -56,7 +84,7 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
             if not isinstance(value, (int, float)) or not 0 < value <= 24 * 60:
                 raise ProjectError("settings.lease_minutes: 0 to 1440 minutes")
         elif key == "aggregation":
-            if value not in ("majority", "dawid_skene"):
+            if value not in SETTING_CHOICES["aggregation"]:
                 raise ProjectError("settings.aggregation: majority or dawid_skene")
         elif not isinstance(value, bool):
             raise ProjectError(f"settings.{key}: true or false")
@@ -83,17 +111,23 @@ def by_slug(session: Session, slug: str) -> Project | None:
 
 def create_project(session: Session, slug: str, name: str | None = None, *, overlap: int = 2,
                    guidelines: str = "", labels: list[dict] | None = None,
-                   members: list[User] | None = None, settings_: dict | None = None) -> Project:
+                   members: list[User] | None = None, settings_: dict | None = None,
+                   template: str | None = None) -> Project:
+    """A new project. `template` (scheme_templates) gives the labels and settings it starts
+    from; `labels` and `settings_` given as well win over the template's."""
     slug = check_slug(slug)
     if by_slug(session, slug) is not None:
         raise ProjectError(f"slug: a project {slug!r} exists already")
     try:
-        scheme = validate_scheme(labels if labels is not None else DEFAULT_LABELS)
+        start = scheme_templates.template(template or scheme_templates.DEFAULT_TEMPLATE)
+        scheme = validate_scheme(labels if labels is not None else start["labels"])
     except SchemeError as err:
         raise ProjectError(str(err)) from None
+    values = start["settings"] if labels is None else {}
+    values = {**values, **settings_} if isinstance(settings_, dict) else settings_ or values
     project = Project(slug=slug, name=(name or slug).strip()[:200], guidelines="",
                       overlap=check_overlap(overlap), labels=scheme,
-                      settings=validate_settings(settings_ or {}, scheme),
+                      settings=validate_settings(values, scheme),
                       members=list(members or []))
     session.add(project)
     session.flush()
@@ -125,12 +159,22 @@ def set_guidelines(session: Session, project: Project, text: str | None) -> int:
     return version
 
 
-def has_annotations(session: Session, project: Project) -> bool:
-    return bool(session.scalar(select(exists().where(Annotation.project_id == project.id))))
+def used_label_ids(session: Session, project: Project) -> set[str]:
+    """The label ids that stored rows of the project refer to: annotators' labels (current
+    and in their history), reviewers' gold labels and control items' answers."""
+    history = (select(AnnotationHistory.label)
+               .join(Sentence, Sentence.id == AnnotationHistory.sentence_id)
+               .where(Sentence.project_id == project.id, AnnotationHistory.label.is_not(None)))
+    return set(session.scalars(union(
+        select(Annotation.label).where(Annotation.project_id == project.id),
+        select(Adjudication.label).where(Adjudication.project_id == project.id),
+        select(ControlItem.label).where(ControlItem.project_id == project.id), history)))
 
 
 def set_labels(session: Session, project: Project, labels: list[dict]) -> None:
-    """Change the scheme; refused once labels are stored, since they would lose their meaning."""
+    """Change the scheme: names, descriptions, keys, colours and the order may change at any
+    time, and labels may be added; a label that stored rows refer to keeps its id and stays,
+    or those rows would lose their meaning. Span settings of removed labels are dropped."""
     try:
         scheme = validate_scheme(labels)
     except SchemeError as err:
@@ -142,10 +186,22 @@ def set_labels(session: Session, project: Project, labels: list[dict]) -> None:
     # holds back new ones until this change is committed. (On SQLite the caller holds the
     # database's write lock, which does the same.)
     session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
-    if has_annotations(session, project):
-        raise ProjectError("labels: this project has annotations already; changing its label "
-                           "scheme would change what they mean. Create a new project instead.")
+    ids = {label["id"] for label in scheme}
+    kept = sorted(used_label_ids(session, project) - ids)
+    if kept:
+        raise ProjectError(
+            f"labels: {', '.join(repr(i) for i in kept)} cannot be removed or get a new id: "
+            "stored labels use it (exports and statistics name labels by id). Change its "
+            "name, description, key, colour or position instead, or create a new project.")
     project.labels = scheme
+    spans = (project.settings or {}).get("spans")
+    if spans and any(k not in ids for k in spans):
+        project.settings = {**project.settings, "spans": {k: v for k, v in spans.items() if k in ids}}
+
+
+def set_settings(project: Project, values: dict) -> None:
+    """Replace the project's settings with `values` (validate_settings: all or nothing)."""
+    project.settings = validate_settings(values, project.labels)
 
 
 def is_member(project: Project, user: User) -> bool:

@@ -1,6 +1,7 @@
 """Admin pages: projects, label schemes, users, units and their kinds, deleting articles."""
 from __future__ import annotations
 
+import io
 import json
 
 from sqlalchemy import func, select
@@ -9,7 +10,12 @@ from annotator import assign, ingest, labelling, projects
 from annotator.articles import add_articles
 from annotator.models import Article, Project, Sentence, User
 from annotator.labelling import LabelInput
-from helpers import login
+from helpers import form_values, login
+
+
+def _scheme_file(body: str):
+    """A scheme and settings JSON file for the project form's upload field."""
+    return (io.BytesIO(body.encode()), "scheme.json")
 
 
 def _admin(client, make_user):
@@ -22,7 +28,8 @@ def test_create_and_edit_project(client, db, make_user):
     make_user("alice")
     resp = client.post("/admin/projects/new", data={
         "csrf_token": token, "slug": "p1", "name": "P one", "overlap": "3", "members": "alice",
-        "guidelines": "# Rules\n<script>x</script>", "labels": "", "settings": '{"lease_minutes": 5}'})
+        "guidelines": "# Rules\n<script>x</script>",
+        "scheme_file": _scheme_file('{"settings": {"lease_minutes": 5}}')})
     assert resp.status_code == 302
     db.rollback()
     db.expire_all()
@@ -35,7 +42,7 @@ def test_create_and_edit_project(client, db, make_user):
     scheme = [{"id": "yes", "name": "Yes", "key": "y"}, {"id": "no", "name": "No", "key": "n"}]
     resp = client.post("/admin/projects/p1/edit", data={
         "csrf_token": token, "slug": "p1", "name": "P one", "overlap": "2", "members": "",
-        "guidelines": "", "labels": json.dumps(scheme), "settings": "{}"})
+        "guidelines": "", "scheme_file": _scheme_file(json.dumps({"labels": scheme}))})
     assert resp.status_code == 302
     db.rollback()
     db.expire_all()
@@ -45,32 +52,33 @@ def test_create_and_edit_project(client, db, make_user):
 
 def test_bad_scheme_and_settings_are_refused(client, db, make_user):
     token = _admin(client, make_user)
-    for labels, settings, message in [
-        ('[{"id": "a", "key": "1"}]', "{}", "2 to 9 labels"),
-        ('[{"id": "a", "key": "1"}, {"id": "a", "key": "2"}]', "{}", "used twice"),
-        ('[{"id": "a", "key": "1"}, {"id": "b", "key": "1"}]', "{}", "used twice"),
-        ("", '{"nope": 1}', "unknown setting"),
-        ("", '{"control_rate": 2}', "from 0 to 1"),
-        ("not json", "{}", "not valid JSON"),
+    for body, message in [
+        ('{"labels": [{"id": "a", "key": "1"}]}', "2 to 9 labels"),
+        ('{"labels": [{"id": "a", "key": "1"}, {"id": "a", "key": "2"}]}', "id &#39;a&#39; is used twice"),
+        ('{"labels": [{"id": "a", "key": "1"}, {"id": "b", "key": "1"}]}', "key &#39;1&#39; is used twice"),
+        ('{"settings": {"nope": 1}}', "unknown setting"),
+        ('{"settings": {"control_rate": 2}}', "from 0 to 1"),
+        ("not json", "not valid JSON"),
+        ('{"labels": [], "other": 1}', "scheme file: an object"),
     ]:
         resp = client.post("/admin/projects/new", data={
-            "csrf_token": token, "slug": "p2", "name": "x", "overlap": "2", "labels": labels,
-            "settings": settings}, follow_redirects=True)
+            "csrf_token": token, "slug": "p2", "name": "x", "overlap": "2",
+            "scheme_file": _scheme_file(body)}, follow_redirects=True)
         assert message in resp.get_data(as_text=True), message
     db.rollback()
     db.expire_all()
     assert projects.by_slug(db, "p2") is None
 
 
-def test_scheme_change_refused_once_labels_exist(client, db, make_user, project):
+def test_used_labels_cannot_be_removed(client, db, make_user, project):
     token = _admin(client, make_user)
     u = make_user("alice")
     labelling.save(db, project, assign.next_sentence(db, project, u), u, LabelInput("neutral_fact"))
     resp = client.post("/admin/projects/news/edit", data={
         "csrf_token": token, "slug": "news", "name": "News", "overlap": "2",
-        "labels": '[{"id": "a", "key": "1"}, {"id": "b", "key": "2"}]', "settings": "{}"},
+        "scheme_file": _scheme_file('{"labels": [{"id": "a", "key": "1"}, {"id": "b", "key": "2"}]}')},
         follow_redirects=True)
-    assert "has annotations already" in resp.get_data(as_text=True)
+    assert "cannot be removed or get a new id" in resp.get_data(as_text=True)
     db.rollback()
     db.expire_all()
     assert projects.by_slug(db, "news").labels[0]["id"] == "attributed_claim"
@@ -83,8 +91,8 @@ def test_overlap_change_reopens_sentences(client, db, make_user, project):
         while (s := assign.next_sentence(db, project, u)) is not None:
             labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
     assert assign.next_sentence(db, project, make_user("c")) is None
-    client.post("/admin/projects/news/edit", data={
-        "csrf_token": token, "slug": "news", "name": "News", "overlap": "3", "labels": "", "settings": "{}"})
+    values = form_values(client, "/admin/projects/news/edit", "project-form")
+    assert client.post("/admin/projects/news/edit", data={**values, "overlap": "3"}).status_code == 302
     db.rollback()
     db.expire_all()
     assert assign.next_sentence(db, projects.by_slug(db, "news"), db.scalar(select(User).where(User.username == "c"))) is not None

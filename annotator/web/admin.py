@@ -8,18 +8,20 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import account_links, controls, export, ingest, projects, users
+from .. import account_links, controls, export, ingest, projects, scheme_templates, users
 from ..articles import add_articles, delete_article, set_kind
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
+from ..labels import COLOURS, SchemeError, validate_scheme
 from ..models import ApiToken, Article, ControlItem, Project, Sentence, User
 from ..unit_repair import RepairError, live_units, merge_units, split_unit
 from .page_data import (article_summary, link_row, project_detail, project_summary, token_row,
                         user_row)
 from .view_helpers import (export_args, export_download, get_session, hand_over, int_arg, page,
                            page_arg, roles_required)
-from .forms import (KindForm, PostForm, ProjectForm, ResetLinkForm, SignOutForm, UploadForm,
-                    UserEditForm, UserForm)
+from .forms import (KindForm, PostForm, ResetLinkForm, SignOutForm, UploadForm, UserEditForm,
+                    UserForm)
+from .setup_forms import MAX_LEXICON_ROWS, LexiconForm, ProjectForm, row_error
 from .extensions import locks_own_writes
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -52,58 +54,109 @@ def _members(session, text: str) -> list[User]:
     return [found[n] for n in names]
 
 
-def _json_field(text: str, field: str):
-    if not (text or "").strip():
+def _upload(field, what: str):
+    """A JSON file posted in `field` (parsed), or None when none was chosen."""
+    f = field.data
+    if not f or not getattr(f, "filename", ""):
         return None
     try:
-        return ingest.json_loads(text)
+        return ingest.json_loads(f.read().decode("utf-8", "replace"))
     except ValueError as err:
-        raise projects.ProjectError(f"{field}: not valid JSON ({err})") from None
+        raise projects.ProjectError(f"{what}: not valid JSON ({err})") from None
+
+
+def _scheme_upload(form) -> dict | None:
+    data = _upload(form.scheme_file, "scheme file")
+    if data is not None and (not isinstance(data, dict) or not set(data) <= {"labels", "settings"}
+                             or not isinstance(data.get("settings", {}), dict)):
+        raise projects.ProjectError('scheme file: an object {"labels": [...], "settings": {...}}')
+    return data
+
+
+def _rows_scheme(form) -> list[dict] | None:
+    """The scheme of the form's rows, validated (None: no row filled in)."""
+    rows = form.scheme()
+    try:
+        return None if rows is None else validate_scheme(rows)
+    except SchemeError as err:
+        raise projects.ProjectError(str(err)) from None
+
+
+def _settings_help() -> dict:
+    return {k: {"label": label, "help": text} for k, (label, text) in projects.SETTINGS_HELP.items()}
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
 @roles_required("admin")
 def new_project():
+    """A new project: its scheme starts from a template (?template=NAME fills the rows)."""
     form = ProjectForm()
-    if form.validate_on_submit():
+    chosen = request.args.get("template", scheme_templates.DEFAULT_TEMPLATE)
+    if chosen not in scheme_templates.TEMPLATES:
+        chosen = scheme_templates.DEFAULT_TEMPLATE
+    if request.method == "GET":
+        start = scheme_templates.template(chosen)
+        form.template.data = chosen
+        form.fill(validate_scheme(start["labels"]), {**projects.DEFAULT_SETTINGS, **start["settings"]})
+    elif form.validate_on_submit():
         session = get_session()
         try:
+            upload = _scheme_upload(form)
+            if upload is not None:
+                labels, values = upload.get("labels"), upload.get("settings") or {}
+            else:
+                labels = _rows_scheme(form)
+                values = form.settings_values({}, labels or [])
             p = projects.create_project(
                 session, form.slug.data, form.name.data, overlap=form.overlap.data,
-                guidelines=form.guidelines.data or "", labels=_json_field(form.labels.data, "labels"),
-                members=_members(session, form.members.data),
-                settings_=_json_field(form.settings.data, "settings"))
+                guidelines=form.guidelines.data or "", labels=labels,
+                members=_members(session, form.members.data), settings_=values,
+                template=form.template.data)
             session.commit()
             flash(f"Project {p.slug} created.", "info")
             return redirect(url_for("admin.project", slug=p.slug))
         except projects.ProjectError as err:
             session.rollback()
             flash(str(err), "error")
-    return render_template("admin/project_form.html", form=form, project=None)
+    return page("admin/project_form.html", {
+        "project": None, "template": chosen, "templates": scheme_templates.summaries(),
+        "settings_help": _settings_help(), "colours": COLOURS}, form=form)
 
 
 @bp.route("/projects/<slug>/edit", methods=["GET", "POST"])
 @roles_required("admin")
 def edit_project(slug: str):
+    """Edit a project: the label scheme as rows (ids in use stay), every setting as a field;
+    ?download=1 gives the scheme and settings as a JSON file that the form takes back."""
     session = get_session()
     project = _project(slug)
-    form = ProjectForm(obj=project)
+    if request.args.get("download"):
+        body = json.dumps({"labels": project.labels, "settings": projects.settings(project)},
+                          indent=2, ensure_ascii=False)
+        return Response(body, mimetype="application/json", headers={
+            "Content-Disposition": f'attachment; filename="{project.slug}-scheme.json"'})
+    used = projects.used_label_ids(session, project)
     if request.method == "GET":
-        form.members.data = ", ".join(m.username for m in project.members)
-        form.labels.data = json.dumps(project.labels, indent=2, ensure_ascii=False)
-        form.settings.data = json.dumps(projects.settings(project), indent=2)
-    if form.validate_on_submit():
+        form = ProjectForm(data={"slug": project.slug, "name": project.name,
+                                 "overlap": project.overlap, "guidelines": project.guidelines,
+                                 "members": ", ".join(m.username for m in project.members)})
+        form.fill(validate_scheme(project.labels), projects.settings(project), used)
+    elif (form := ProjectForm()).validate_on_submit():
         try:
             if form.slug.data != project.slug:
                 raise projects.ProjectError("slug: cannot be changed (scripts and exports use it)")
-            labels = _json_field(form.labels.data, "labels")
+            upload = _scheme_upload(form)
+            labels = upload.get("labels") if upload is not None else (_rows_scheme(form) or [])
             if labels is not None:
                 projects.set_labels(session, project, labels)
+            if upload is not None:
+                values = {**(project.settings or {}), **upload.get("settings", {})}
+            else:
+                values = form.settings_values(project.settings or {}, project.labels)
+            projects.set_settings(project, values)
             overlap = projects.check_overlap(form.overlap.data)
             if overlap != project.overlap:
                 projects.set_overlap(session, project, overlap)
-            values = _json_field(form.settings.data, "settings") or {}
-            project.settings = projects.validate_settings(values, project.labels)
             project.name = form.name.data.strip()
             projects.set_guidelines(session, project, form.guidelines.data)
             project.members = _members(session, form.members.data)
@@ -113,7 +166,9 @@ def edit_project(slug: str):
         except projects.ProjectError as err:
             session.rollback()
             flash(str(err), "error")
-    return page("admin/project_form.html", {"project": project_detail(project)}, form=form)
+    return page("admin/project_form.html", {
+        "project": project_detail(project), "used_label_ids": sorted(used),
+        "settings_help": _settings_help(), "colours": COLOURS}, form=form)
 
 
 @bp.route("/projects/<slug>", methods=["GET", "POST"])
@@ -285,7 +340,7 @@ def control(sentence_id: int):
 @bp.route("/projects/<slug>/lexicon", methods=["GET", "POST"])
 @roles_required("admin")
 def lexicon(slug: str):
-    """Edit, upload or download the project's hint lexicon (JSON)."""
+    """Edit the project's hint lexicon as a table of entries, upload it or download it (JSON)."""
     session = get_session()
     project = _project(slug)
     current = lexicon_of(project)
@@ -293,28 +348,31 @@ def lexicon(slug: str):
         body = json.dumps(current, indent=2, ensure_ascii=False)
         return Response(body, mimetype="application/json", headers={
             "Content-Disposition": f'attachment; filename="{project.slug}-lexicon.json"'})
-    form = PostForm()
-    text = json.dumps(current, indent=2, ensure_ascii=False)
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400, "The form expired; reload the page.")
-        upload = request.files.get("file")
-        text = upload.read().decode("utf-8", "replace") if upload and upload.filename else request.form.get("lexicon", "")
+    # A row is nine fields: the default lexicon's 107 entries are past Flask's 1,000 parts.
+    request.max_form_parts = 20 * MAX_LEXICON_ROWS
+    form = LexiconForm()
+    if request.method == "GET":
+        form.fill(current)
+    elif form.validate_on_submit():
+        rows: dict = {"cues": [], "contested_terms": []}
         try:
             if request.form.get("action") == "reset":
                 project.lexicon = None
             else:
-                project.lexicon = validate_lexicon(ingest.json_loads(text))
+                posted = _upload(form.file, "file")
+                if posted is None:
+                    posted, rows = form.lexicon()
+                project.lexicon = validate_lexicon(posted)
             session.commit()
             flash("Lexicon saved. New hints apply from the next sentence served.", "info")
             return redirect(url_for("admin.lexicon", slug=slug))
-        except ValueError as err:
+        except ValueError as err:  # ProjectError from the upload is a ValueError too
             session.rollback()
-            flash(f"Lexicon not saved: {err}", "error")
-    # The text area keeps what was posted when it was refused; the JSON is the lexicon in use.
+            flash(f"Lexicon not saved: {row_error(str(err), rows)}", "error")
+    # The table keeps what was posted when it was refused; the JSON is the lexicon in use.
     return page("admin/lexicon.html", {"project": project_summary(project),
                                        "custom": project.lexicon is not None, "lexicon": current},
-                text=text)
+                form=form)
 
 
 @bp.get("/projects/<slug>/progress")

@@ -132,7 +132,7 @@ def _admin():
 @bp.post("/projects")
 def create_project():
     """Create a project (admins): {"slug", "name"?, "overlap"?, "guidelines"?, "labels"?,
-    "members"?: [usernames], "settings"?}."""
+    "members"?: [usernames], "settings"?, "template"?: default|babe|parc}."""
     _admin()
     data, session = _body(), get_session()
     names = data.get("members") or []
@@ -142,14 +142,13 @@ def create_project():
     if None in members:
         missing = [n for n, m in zip(names, members) if m is None]
         raise ApiError(400, "invalid_project", f"members: no user {', '.join(missing)}")
-    if not isinstance(data.get("name", ""), (str, type(None))) or \
-            not isinstance(data.get("guidelines", ""), (str, type(None))):
-        raise ApiError(400, "invalid_project", "name and guidelines: strings")
+    if not all(isinstance(data.get(k, ""), (str, type(None))) for k in ("name", "guidelines", "template")):
+        raise ApiError(400, "invalid_project", "name, guidelines and template: strings")
     try:
         p = projects.create_project(
             session, data.get("slug", ""), data.get("name"), overlap=data.get("overlap", 2),
             guidelines=data.get("guidelines") or "", labels=data.get("labels"), members=members,
-            settings_=data.get("settings") or {})
+            settings_=data.get("settings") or {}, template=data.get("template"))
     except projects.ProjectError as err:
         session.rollback()
         status = 409 if "exists already" in str(err) else 400

@@ -67,20 +67,6 @@ def whole_number(low: int, high: int):
     return check
 
 
-class ProjectForm(PageForm):
-    slug = StringField("Slug", validators=[DataRequired(), Length(max=64)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    overlap = IntegerField("Labels wanted per sentence (overlap)", default=2,
-                           validators=[whole_number(1, 50)])
-    guidelines = TextAreaField("Guidelines (Markdown)", validators=[Optional()])
-    members = StringField("Members (usernames, comma-separated; empty = every annotator)",
-                          validators=[Optional()])
-    labels = TextAreaField("Label scheme (JSON; empty = the default three labels)",
-                           validators=[Optional()])
-    settings = TextAreaField("Settings (JSON)", validators=[Optional()])
-    submit = SubmitField("Save")
-
-
 class UserForm(PageForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
     role = SelectField("Role", choices=list(ROLES), default="annotator")
@@ -134,5 +120,5 @@ class AdjudicateForm(PageForm):
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
 
 
-__all__ = ["LoginForm", "PostForm", "TokenForm", "UploadForm", "ProjectForm", "UserForm",
+__all__ = ["LoginForm", "PostForm", "TokenForm", "UploadForm", "UserForm",
            "UserEditForm", "InviteForm", "ResetLinkForm", "NewPasswordForm", "KindForm", "AdjudicateForm", "FileField", "FileRequired"]

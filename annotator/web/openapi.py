@@ -1,6 +1,8 @@
 """The OpenAPI 3 document of /api/v1; tests validate real responses against it."""
 from __future__ import annotations
 
+from .. import scheme_templates
+
 _err = {"$ref": "#/components/responses/Error"}
 _nullable_str = {"type": ["string", "null"]}
 _nullable_num = {"type": ["number", "null"]}
@@ -109,7 +111,8 @@ SPEC: dict = {
                              "overlap": {"type": "integer", "minimum": 1, "maximum": 50},
                              "guidelines": {"type": "string"}, "labels": {"type": "array"},
                              "members": {"type": "array", "items": {"type": "string"}},
-                             "settings": {"type": "object"}}}}}},
+                             "settings": {"type": "object"},
+                             "template": {"enum": list(scheme_templates.TEMPLATES)}}}}}},
                      "responses": {"201": _json({"$ref": "#/components/schemas/Project"}, "Created"),
                                    "400": _err, "401": _err, "403": _err, "409": _err}}},
         "/users": {"post": {

@@ -1,0 +1,203 @@
+"""The forms that set a project up without JSON: the label scheme as rows, every setting as a
+named field with its help text, the lexicon as a table. Each only maps what was posted to the
+plain data that the domain's one validator checks (labels.validate_scheme through
+projects.create_project / set_labels, projects.validate_settings, hints.lexicon.validate_lexicon).
+Rows are posted as ordinary fields, so the forms work without JavaScript; static/js/setup.js
+adds, removes and reorders rows and draws the preview."""
+from __future__ import annotations
+
+import re
+
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, FieldList, FloatField, Form, FormField, HiddenField,
+                     IntegerField, SelectField, StringField, SubmitField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from .. import projects, scheme_templates
+from ..labels import COLOURS, default_colour
+from .forms import PageForm, whole_number
+
+MAX_LEXICON_ROWS = 5000
+BLANK_ROWS = 2  # empty rows below the scheme and the lexicon, to fill in without JavaScript
+COLOUR_CHOICES = [SelectChoice(str(i), f"Colour {i}") for i in range(1, COLOURS + 1)]
+
+
+class LabelRow(Form):
+    """One label of the scheme form. `original` is the id the row had when the page was drawn."""
+
+    original = HiddenField()
+    position = IntegerField("Position", validators=[Optional()])
+    label_id = StringField("Id")
+    key = StringField("Key")
+    name = StringField("Name")
+    description = StringField("Description")
+    colour = SelectField("Colour", choices=COLOUR_CHOICES)
+    spans = SelectField("Evidence spans", choices=list(projects.SPAN_MODES), default="optional")
+    remove = BooleanField("Remove")
+
+    def blank(self) -> bool:
+        return not any((f.data or "").strip()
+                       for f in (self.label_id, self.key, self.name, self.description))
+
+
+def _setting_field(key: str, default):
+    label, help_text = projects.SETTINGS_HELP.get(key, (key.replace("_", " ").capitalize(), ""))
+    kw = {"description": help_text, "default": default}
+    if key in projects.SETTING_CHOICES:
+        return SelectField(label, choices=list(projects.SETTING_CHOICES[key]), **kw)
+    if isinstance(default, bool):
+        return BooleanField(label, **kw)
+    if isinstance(default, int):
+        return IntegerField(label, validators=[Optional()], **kw)
+    if isinstance(default, float):
+        return FloatField(label, validators=[Optional()], **kw)
+    if isinstance(default, str):
+        return StringField(label, **kw)
+    return None  # a list or a map (spans: set per label in the scheme rows) has no one field
+
+
+class SettingsForm(Form):
+    """Every scalar setting of projects.DEFAULT_SETTINGS, in its order, named by its key."""
+
+
+for _key, _default in projects.DEFAULT_SETTINGS.items():
+    if (_field := _setting_field(_key, _default)) is not None:
+        setattr(SettingsForm, _key, _field)
+
+
+class ProjectForm(PageForm):
+    slug = StringField("Slug", validators=[DataRequired(), Length(max=64)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    overlap = IntegerField("Labels wanted per sentence (overlap)", default=2,
+                           validators=[whole_number(1, 50)])
+    guidelines = TextAreaField("Guidelines (Markdown)", validators=[Optional()])
+    members = StringField("Members (usernames, comma-separated; empty = every annotator)",
+                          validators=[Optional()])
+    template = SelectField("Start from template", default=scheme_templates.DEFAULT_TEMPLATE,
+                           choices=[SelectChoice(n, t["title"])
+                                    for n, t in scheme_templates.TEMPLATES.items()])
+    labels = FieldList(FormField(LabelRow), max_entries=40)
+    settings = FormField(SettingsForm)
+    scheme_file = FileField("…or upload the scheme and settings as JSON "
+                            "({\"labels\": [...], \"settings\": {...}}; replaces the rows above)")
+    submit = SubmitField("Save")
+
+    def fill(self, labels: list[dict], settings: dict, used: set[str] = frozenset()) -> None:
+        """Show a scheme and settings (a project's or a template's) with blank rows below."""
+        while self.labels.entries:
+            self.labels.pop_entry()
+        spans = settings.get("spans") or {}
+        for i, label in enumerate(labels):
+            self.labels.append_entry({
+                "original": label["id"] if label["id"] in used else "", "position": i + 1,
+                "label_id": label["id"], "key": label["key"], "name": label["name"],
+                "description": label.get("description", ""),
+                "colour": str(label.get("colour") or default_colour(i)),
+                "spans": spans.get(label["id"], "optional")})
+        self.add_blank_rows()
+        for key, field in self.settings.form._fields.items():
+            if key in settings:
+                field.data = settings[key]
+
+    def add_blank_rows(self) -> None:
+        n = len(self.labels.entries)
+        for i in range(n, n + BLANK_ROWS):
+            self.labels.append_entry({"colour": str(default_colour(i)), "position": i + 1})
+
+    def rows(self) -> list[LabelRow]:
+        """The rows that make the scheme: not removed, not blank, by position (then as posted)."""
+        kept = [(r.form.position.data, i, r.form) for i, r in enumerate(self.labels)
+                if not r.form.remove.data and not r.form.blank()]
+        return [r for _, _, r in sorted(kept, key=lambda t: (t[0] is None, t[0] or 0, t[1]))]
+
+    def scheme(self) -> list[dict] | None:
+        """The scheme the rows describe (None: no rows filled in)."""
+        return [{"id": r.label_id.data or "", "key": r.key.data or "", "name": r.name.data or "",
+                 "description": r.description.data or "", "colour": r.colour.data}
+                for r in self.rows()] or None
+
+    def settings_values(self, stored: dict, scheme: list[dict]) -> dict:
+        """The settings to validate: those stored, with every field of the form over them and
+        each row's evidence-span mode under its label's id (`scheme`: the rows validated)."""
+        values = dict(stored)
+        for key, field in self.settings.form._fields.items():
+            if field.data is not None:
+                values[key] = field.data
+        if scheme:
+            values["spans"] = {label["id"]: row.spans.data
+                               for label, row in zip(scheme, self.rows())}
+        return values
+
+
+class LexiconRow(Form):
+    """One entry of the lexicon table; lists are comma-separated."""
+
+    entry_type = SelectField("Type", choices=[SelectChoice("cue", "Attribution cue"),
+                                              SelectChoice("contested", "Contested term")])
+    term = StringField("Term")
+    variants = StringField("Variants")
+    counterparts = StringField("Counterparts")
+    inflect = SelectField("Inflect", choices=[SelectChoice("", "default"), SelectChoice("yes"),
+                                               SelectChoice("no")])
+    not_before = StringField("Not before")
+    not_after = StringField("Not after")
+    note = StringField("Note")
+    remove = BooleanField("Remove")
+
+
+LIST_FIELDS = ("variants", "counterparts", "not_before", "not_after")
+_ENTRY = re.compile(r"^(cues|contested_terms)\[(\d+)\]\.?(.*)$", re.S)
+
+
+def row_error(message: str, rows: dict[str, list[int]]) -> str:
+    """validate_lexicon's "contested_terms[3].term: ..." as "row 7, term: ..." for the table."""
+    m = _ENTRY.match(message)
+    if not m or int(m[2]) >= len(rows[m[1]]):
+        return message
+    return f"row {rows[m[1]][int(m[2])]}, {m[3]}"
+
+
+class LexiconForm(PageForm):
+    description = TextAreaField("Description", validators=[Optional()])
+    entries = FieldList(FormField(LexiconRow), max_entries=MAX_LEXICON_ROWS)
+    file = FileField("…or upload a JSON file (replaces the table)")
+
+    def fill(self, lexicon: dict) -> None:
+        self.description.data = lexicon.get("description", "")
+        while self.entries.entries:
+            self.entries.pop_entry()
+        for field, kind in (("cues", "cue"), ("contested_terms", "contested")):
+            for item in lexicon.get(field, []):
+                entry = {"term": item} if isinstance(item, str) else item
+                self.entries.append_entry({
+                    "entry_type": kind, "term": entry["term"], "note": entry.get("note", ""),
+                    "inflect": {True: "yes", False: "no"}.get(entry.get("inflect"), ""),
+                    **{k: ", ".join(entry.get(k, [])) for k in LIST_FIELDS}})
+        for _ in range(BLANK_ROWS):
+            self.entries.append_entry({"entry_type": "cue"})
+
+    def lexicon(self) -> tuple[dict, list[int]]:
+        """The lexicon the table describes, and each entry's row number (from 1), so that an
+        error in entry i of a section can name its row."""
+        out: dict = {"version": 1, "cues": [], "contested_terms": []}
+        if (self.description.data or "").strip():
+            out["description"] = self.description.data
+        rows: dict[str, list[int]] = {"cues": [], "contested_terms": []}
+        for n, row in enumerate(self.entries, start=1):
+            r = row.form
+            if r.remove.data or not (r.term.data or "").strip():
+                continue
+            section = "contested_terms" if r.entry_type.data == "contested" else "cues"
+            entry: dict = {"term": r.term.data}
+            for key in LIST_FIELDS:
+                items = [x.strip() for x in (getattr(r, key).data or "").split(",") if x.strip()]
+                if items and (key != "counterparts" or section == "contested_terms"):
+                    entry[key] = items
+            if r.inflect.data:
+                entry["inflect"] = r.inflect.data == "yes"
+            if (r.note.data or "").strip():
+                entry["note"] = r.note.data
+            out[section].append(entry)
+            rows[section].append(n)
+        return out, rows

@@ -1,0 +1,133 @@
+// Project setup (admin): add, remove and reorder rows of the label scheme and the lexicon, and
+// draw the preview of the annotate page's label buttons as the scheme is typed. Without this
+// file the forms still work: blank rows add, "Remove" removes, positions reorder.
+(function () {
+  "use strict";
+
+  // A new row: a copy of the last one, its fields renumbered (labels-3-name -> labels-4-name).
+  function addRow(tbody, rowClass, prefix, fill) {
+    const rows = tbody.querySelectorAll("tr." + rowClass);
+    const last = rows[rows.length - 1];
+    const n = rows.length;
+    const copy = last.cloneNode(true);
+    const re = new RegExp("^" + prefix + "-\\d+-");
+    copy.classList.remove("removed");
+    copy.querySelectorAll("input, select").forEach((el) => {
+      ["name", "id"].forEach((attr) => {
+        const v = el.getAttribute(attr);
+        if (v) el.setAttribute(attr, v.replace(re, prefix + "-" + n + "-"));
+      });
+      const label = el.getAttribute("aria-label");
+      if (label) el.setAttribute("aria-label", label.replace(/\d+/, String(n + 1)));
+      if (el.type === "checkbox") el.checked = false;
+      else if (el.tagName === "SELECT") el.selectedIndex = 0;
+      else if (el.type !== "hidden" || /-original$/.test(el.name)) el.value = "";
+      el.removeAttribute("readonly");
+    });
+    copy.querySelectorAll("small, .num").forEach((el) => {
+      if (el.classList.contains("num")) el.textContent = String(n + 1);
+      else el.remove();
+    });
+    tbody.appendChild(copy);
+    if (fill) fill(copy, n);
+    const first = copy.querySelector("input:not([type=hidden]):not([readonly]), select");
+    return first;
+  }
+
+  function button(text, label, onClick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    if (label) b.setAttribute("aria-label", label);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  // The label scheme -------------------------------------------------------------------------
+  const scheme = document.getElementById("label-rows");
+  if (scheme) {
+    const preview = document.getElementById("scheme-preview");
+    const rows = () => Array.from(scheme.querySelectorAll("tr.label-row"));
+    const val = (row, cls) => (row.querySelector("." + cls) || {}).value || "";
+    const blank = (row) => !["id", "key", "name", "description"].some((c) => val(row, c).trim());
+
+    function renumber() {
+      rows().forEach((row, i) => { row.querySelector(".position").value = String(i + 1); });
+    }
+
+    function draw() {
+      const kept = rows().map((row, i) => ({ row, i }))
+        .filter(({ row }) => !row.querySelector(".remove").checked && !blank(row));
+      kept.sort((a, b) => (parseInt(val(a.row, "position"), 10) || 1e9) - (parseInt(val(b.row, "position"), 10) || 1e9) || a.i - b.i);
+      preview.replaceChildren(...kept.map(({ row }) => {
+        const b = document.createElement("span");
+        b.className = "button label-button label-" + val(row, "colour");
+        const kbd = document.createElement("kbd");
+        kbd.textContent = val(row, "key");
+        const name = document.createElement("span");
+        name.className = "name";
+        name.textContent = val(row, "name") || val(row, "id");
+        const desc = document.createElement("span");
+        desc.className = "desc";
+        desc.textContent = val(row, "description");
+        b.append(kbd, " ", name, desc);
+        return b;
+      }));
+      rows().forEach((row) => row.classList.toggle("removed", row.querySelector(".remove").checked));
+    }
+
+    function move(row, step) {
+      const all = rows();
+      const to = all[all.indexOf(row) + step];
+      if (!to) return;
+      // Errors shown under a row stay with it: they are the next siblings of class row-error.
+      if (step < 0) scheme.insertBefore(row, to);
+      else scheme.insertBefore(row, to.nextSibling);
+      scheme.querySelectorAll("tr.row-error").forEach((e) => e.remove());
+      renumber();
+      draw();
+    }
+
+    function controls(row) {
+      const cell = row.querySelector(".position").parentElement;
+      cell.append(button("↑", "Move up", () => move(row, -1)), button("↓", "Move down", () => move(row, 1)));
+      cell.querySelectorAll("button").forEach((b) => b.classList.add("move"));
+    }
+
+    rows().forEach(controls);
+    const colours = scheme.querySelector("select.colour").options.length;
+    const add = button("Add label", null, () => {
+      const focus = addRow(scheme, "label-row", "labels", (row, n) => {
+        row.querySelectorAll("button.move").forEach((b) => b.remove());
+        controls(row);
+        // The first colour no label uses yet, else the palette again from the start.
+        const used = new Set(rows().filter((r) => r !== row && !blank(r)).map((r) => val(r, "colour")));
+        const free = Array.from({ length: colours }, (_, i) => String(i + 1)).find((c) => !used.has(c));
+        row.querySelector("select.colour").value = free || String((n % colours) + 1);
+        row.querySelector("select.spans").value = "optional";
+      });
+      renumber();
+      draw();
+      if (focus) focus.focus();
+    });
+    add.id = "add-label";
+    scheme.closest(".table-scroll").after(add);
+    scheme.addEventListener("input", draw);
+    scheme.addEventListener("change", draw);
+    draw();
+  }
+
+  // The lexicon ------------------------------------------------------------------------------
+  const lexicon = document.getElementById("lexicon-rows");
+  if (lexicon) {
+    const add = button("Add entry", null, () => {
+      const focus = addRow(lexicon, "lexicon-row", "entries");
+      if (focus) focus.focus();
+    });
+    add.id = "add-entry";
+    lexicon.closest(".table-scroll").after(add);
+    lexicon.addEventListener("change", (ev) => {
+      if (ev.target.type === "checkbox") ev.target.closest("tr").classList.toggle("removed", ev.target.checked);
+    });
+  }
+})();
