@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-from .chars import CLOSERS, HARD_STOPS, STRIP, TERMINAL
+from .chars import CLOSERS, HARD_STOPS, OPENERS, STRIP, TERMINAL
 from .languages import Rules, rules_for, segmenter
 from .veto import MONTHS, NUMBER_ABBR, SOFT_ABBR, TITLES, closing_abbreviation, vetoed
 
@@ -134,9 +134,17 @@ def _pysbd_cuts(line: str, a: int, b: int, allowed: dict[int, tuple[int, int]], 
 _EXTRA_LEFT_RE = re.compile(r"(?:[.!?]’|…)$")
 
 
-def _extra_cuts(line: str, cands: list[tuple[int, int]], quoted: list[bool], ok: list[bool]) -> list[int]:
+# In other languages pysbd also misses boundaries after "?" "!" and "..." before a capital
+# (Стороны разъехались; «Когда будет ответ?» Ответа не было) and after an abbreviation that
+# ends a list ("и т. д. Цены", "usw. Die"): the language's final_<code> list.
+_STRONG_END_RE = re.compile(r"(?:[!?…]|\.\.\.)[)\]\"'”’»]*$")
+
+
+def _extra_cuts(line: str, cands: list[tuple[int, int]], quoted: list[bool], ok: list[bool],
+                rules: Rules) -> list[int]:
     """Cuts to add to pysbd's, over the whole line (each candidate looked at once)."""
     cuts = []
+    other = rules.abbreviations is not None
     for (end, nxt), q, o in zip(cands, quoted, ok):
         if q or not o:
             continue
@@ -144,6 +152,11 @@ def _extra_cuts(line: str, cands: list[tuple[int, int]], quoted: list[bool], ok:
             cuts.append(nxt)
             continue
         first, last = line[nxt], line[end - 1]
+        if other and (first.isupper() or first in OPENERS) and (
+                _STRONG_END_RE.search(line, max(0, end - 8), end)
+                or (last == "." and _last_word(line, end) in rules.final)):
+            cuts.append(nxt)
+            continue
         if last in "”’" and line[end - 2] in " \u00a0\u202f" and (first.isupper() or first in "“\"‘("):
             cuts.append(nxt)  # « Non. » Puis: pysbd keeps the quotation whole
             continue
@@ -246,7 +259,7 @@ def _cuts(line: str, fast: bool, rules: Rules) -> list[int]:
     quoted = _in_quote(line, cands)
     ok = [_ok(line, c, rules) for c in cands]
     fb = _fallback_cuts(cands, quoted, ok)
-    extra = _extra_cuts(line, cands, quoted, ok)
+    extra = _extra_cuts(line, cands, quoted, ok, rules)
     if len(line) > PYSBD_LINE_MAX or rules.pysbd is None:
         return sorted(set(fb).union(extra, hard))
     allowed = {nxt: (end, nxt) for (end, nxt), o in zip(cands, ok) if o}
@@ -287,6 +300,14 @@ def _cuts(line: str, fast: bool, rules: Rules) -> list[int]:
     # letter of a caseless script (Arabic, Hebrew, CJK, ...): there the rule-based decision stands.
     caseless = [p for p in fb if _caseless(line[p])]
     return sorted(set(cuts).union(hard, caseless)) if hard or caseless else cuts
+
+
+def _last_word(line: str, end: int) -> str:
+    """The word before the period at line[end - 1], lowercase: "д" in "и т. д."."""
+    i = end - 1
+    while i and line[i - 1].isalpha():
+        i -= 1
+    return line[i:end - 1].lower()
 
 
 def _caseless(c: str) -> bool:

@@ -20,8 +20,10 @@ from pysbd.languages import LANGUAGE_CODES
 from .wordlists import words
 
 # Languages with abbreviation lists of their own in words/ (the English lists are the old
-# ones, read by veto.py).
+# ones, read by veto.py): abbreviations_<code> never end a sentence, final_<code> ("etc.",
+# "и т. д.") end one before a capital even where pysbd reads them as inside it.
 _LISTED = frozenset("ru uk hy az tr ar fa he de fr es ka it pl".split())
+_FINAL = frozenset("ru uk de fr es it pl tr az".split())
 # Scripts whose letters Python calls lowercase but that have no case in running text:
 # Georgian Mkhedruli (its capitals, Mtavruli, are for titles only).
 _LOWERCASE_STARTS = frozenset({"ka"})
@@ -45,6 +47,7 @@ class Rules:
     code: str  # the primary subtag: "en", "de", "zh"
     pysbd: str | None  # pysbd's language, or None: the rule-based splitter alone
     abbreviations: frozenset[str] | None  # None: English, with veto.py's own lists
+    final: frozenset[str]  # abbreviations that end a sentence before a capital
     lowercase_starts: bool  # a sentence may start with a letter Python calls lowercase
     spaced_closers: bool  # ". »" closes a quotation
     ordinals: bool  # "1." is an ordinal, not the end of a sentence
@@ -72,9 +75,10 @@ def primary(lang: str | None) -> str:
 def rules_for(lang: str | None) -> Rules:
     code = primary(lang)
     if code == "en":
-        return Rules("en", "en", None, False, False, False)
+        return Rules("en", "en", None, frozenset(), False, False, False)
     listed = words(f"abbreviations_{code}") if code in _LISTED else frozenset()
-    return Rules(code, code if code in LANGUAGE_CODES else None, listed,
+    final = words(f"final_{code}") if code in _FINAL else frozenset()
+    return Rules(code, code if code in LANGUAGE_CODES else None, listed, final,
                  code in _LOWERCASE_STARTS, code in _SPACED_CLOSERS, code in _ORDINALS)
 
 

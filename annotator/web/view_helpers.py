@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from .. import export, projects
 from ..access import allowed
+from ..ingest.language import LANG_RE
 from ..models import MAX_ID, Project
 from .errors import InputError, wants_json
 from .extensions import get_session
@@ -110,7 +111,7 @@ def page_arg(default: int = 1) -> int:
 
 
 def stats_filters() -> dict:
-    """The agreement figures' filters from the query (article ids, annotators, since, until),
+    """The agreement figures' filters from the query (article ids, annotators, languages, since, until),
     for the review page and the API alike; a 400 names a bad one."""
     args = request.args
     out = {}
@@ -122,6 +123,10 @@ def stats_filters() -> dict:
         out["article_ids"] = [int(x) for x in args.getlist("article")]
     if args.get("annotator"):
         out["annotators"] = args.getlist("annotator")
+    if args.get("lang"):
+        if not all(LANG_RE.fullmatch(x) for x in args.getlist("lang")):
+            raise InputError("invalid_filter", "lang: language tags such as en, de or pt-BR")
+        out["langs"] = args.getlist("lang")
     if args.get("since"):
         out["since"] = args["since"]
     if args.get("until"):
