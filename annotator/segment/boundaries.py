@@ -16,13 +16,17 @@ any input takes time linear in its length.
 Inline lists ("1. one 2. two") are cut before each item.  Each language (languages.py) has
 its pysbd rules where pysbd has the language (else the fallback splitter alone), its
 quotation marks (read as the curly quotes this module knows) and its abbreviations; English
-alone has the fast path and the news lists of veto.py.
+alone has the news lists of veto.py; every language with pysbd rules has the fast path, with
+pysbd's abbreviations of that language and its own lists as the words that make a cut unsure.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from functools import cache
+
+from pysbd.languages import LANGUAGE_CODES
 
 from .chars import CLOSERS, HARD_STOPS, OPENERS, STRIP, TERMINAL
 from .languages import Rules, rules_for, segmenter
@@ -184,7 +188,21 @@ except Exception:  # a future pysbd layout: the fast path just gets more careful
 _NOT_SURE = _PYSBD_ABBR | TITLES | NUMBER_ABBR | MONTHS | SOFT_ABBR | {"yahoo", "jeopardy"}
 
 
-def _sure_cuts(line: str, cands: list[tuple[int, int]]) -> list[int]:
+@cache
+def not_sure(code: str) -> frozenset[str]:
+    """Words before a period that leave a cut to pysbd in language ``code``: its pysbd
+    abbreviations and our lists (English: the news lists)."""
+    if code == "en":
+        return _NOT_SURE
+    rules = rules_for(code)
+    try:
+        listed = LANGUAGE_CODES[rules.pysbd].Abbreviation.ABBREVIATIONS
+    except (KeyError, AttributeError):  # no pysbd rules, or a future pysbd layout
+        listed = ()
+    return frozenset(a.strip().lower() for a in listed) | (rules.abbreviations or frozenset()) | rules.final
+
+
+def _sure_cuts(line: str, cands: list[tuple[int, int]], unsure: frozenset[str]) -> list[int]:
     if _NO_FAST_RE.search(line):
         return []
     cuts = []
@@ -201,7 +219,7 @@ def _sure_cuts(line: str, cands: list[tuple[int, int]]) -> list[int]:
         if end < 2 or line[end - 2] in TERMINAL or line[end - 2] in CLOSERS:
             continue
         w = _SURE_LEFT_RE.search(line, max(0, end - 40), end)
-        if not w or w.group(1).lower() in _NOT_SURE:
+        if not w or w.group(1).lower() in unsure:
             continue
         r = line[nxt : nxt + 3]
         if r[:1] in ('"', "“"):  # a quotation opens the next sentence
@@ -225,7 +243,7 @@ def line_cuts(line: str, fast: bool = True, lang: str | None = "en") -> list[int
     """Positions in ``line`` where a new unit starts (excluding 0), in language ``lang`` (a
     tag; an unknown one gets the rule-based splitter)."""
     rules = rules_for(lang)
-    cuts = _cuts(rules.prepare(line), fast and rules.code == "en", rules)
+    cuts = _cuts(rules.prepare(line), fast, rules)
     items = _list_cuts(line)
     if items:
         cuts = sorted(set(cuts).union(items))
@@ -266,7 +284,7 @@ def _cuts(line: str, fast: bool, rules: Rules) -> list[int]:
     # pysbd's cuts are kept only where the veto allows one: a region whose candidates are
     # all vetoed ("Mr. Smith met Dr. Jones.") is left as it is, without asking pysbd.
     starts = sorted(allowed)
-    sure = _sure_cuts(line, cands) if fast else []
+    sure = _sure_cuts(line, cands, not_sure(rules.code)) if fast else []
     cuts: list[int] = []
     bounds = [0, *sure, len(line)]
     # Every look-up below is a bisection in a sorted list: linear time on any line.
