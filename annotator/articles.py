@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from .db import begin_write, refresh_statistics
 from .ingest import ArticleIn
+from .ingest.language import LANG_RE, article_lang
 from .models import Article, ControlItem, Project, Sentence
 from .segment import KINDS, Unit, normalize_for_hash, segment
 from .unit_repair import REPLACED
@@ -30,17 +31,23 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(normalize_for_hash(text).encode()).hexdigest()
 
 
-def _segment_one(pair: tuple[str, str]) -> list[Unit]:
-    text, title = pair
-    return segment(text, title=title)  # a body line repeating the headline is a duplicate
+def _segment_one(art: ArticleIn) -> tuple[str | None, list[Unit]]:
+    """The article's language (as given, else detected) and its units in that language;
+    pre-split units are kept as given."""
+    lang = art.lang or article_lang(art.title, art.text, art.declared_lang)
+    if art.units is not None:
+        return lang, given_units(art.units)
+    return lang, segment(art.text, title=art.title, lang=lang)  # a body line repeating the headline is a duplicate
 
 
-def segment_all(pairs: list[tuple[str, str]]) -> list[list[Unit]]:
+def segment_all(articles: list[ArticleIn]) -> list[tuple[str | None, list[Unit]]]:
+    """Languages and units of the articles, in a process pool when there are many (each
+    worker loads the language model once)."""
     workers = min(os.cpu_count() or 1, 8)
-    if len(pairs) < PARALLEL_MIN or workers < 2:
-        return [_segment_one(p) for p in pairs]
+    if len(articles) < PARALLEL_MIN or workers < 2:
+        return [_segment_one(a) for a in articles]
     with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(_segment_one, pairs, chunksize=32))
+        return list(pool.map(_segment_one, articles, chunksize=32))
 
 
 def given_units(texts: list[str]) -> list[Unit]:
@@ -76,18 +83,17 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
     # Segmenting is the slow part: it runs before the write transaction, so that a long
     # import does not hold SQLite's write lock (and every annotator's writes) while it computes.
     # Pre-split units (a sentence CSV) are kept as given.
-    cut = iter(segment_all([(a.text, a.title) for a, _ in fresh if a.units is None]))
-    segmented = [given_units(a.units) if a.units is not None else next(cut) for a, _ in fresh]
+    segmented = segment_all([a for a, _ in fresh])
     begin_write(session)
     try:
         stored = _known(session, project)  # another import may have added some meanwhile
-        for (art, digest), units in zip(fresh, segmented):
+        for (art, digest), (lang, units) in zip(fresh, segmented):
             if _keys(digest, art.external_id, art.url) & stored:
                 _skip(report, art, origin)
                 continue
             row = Article(project_id=project.id, external_id=art.external_id, title=art.title,
                           text=art.text, text_hash=digest, url=art.url, source=art.source,
-                          published=art.published, topic=art.topic, lang=art.lang)
+                          published=art.published, topic=art.topic, lang=lang)
             session.add(row)
             session.flush()
             if units:
@@ -140,6 +146,17 @@ def set_kind(session: Session, sentence: Sentence, kind: str) -> None:
     sentence.kind = kind
     if kind != "body":
         session.execute(delete(ControlItem).where(ControlItem.sentence_id == sentence.id))
+    session.commit()
+
+
+def set_lang(session: Session, article: Article, lang: str) -> None:
+    """An admin's word on the article's language (a tag such as de or pt-BR).  Its units
+    stay as they were cut; an admin repairs them by merging or splitting."""
+    lang = (lang or "").strip()
+    if not LANG_RE.fullmatch(lang):
+        raise ValueError(f"lang: a language tag such as en, de or pt-BR (got {lang[:40]!r})")
+    begin_write(session)
+    article.lang = lang
     session.commit()
 
 

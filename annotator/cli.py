@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from . import account_links, create_app, export, ingest, mail, projects, scheme_templates, unit_repair, users
 from .access import Refused
-from .articles import add_articles
+from .articles import add_articles, set_lang
 from .backup import BackupError, backup
 from .db import alembic_config, upgrade
 from .demo import load_demo
@@ -210,17 +210,20 @@ def export_cmd(slug, kind, fmt, bom, output, card):
 @click.option("--json", "as_json", is_flag=True, help="The JSON contract instead of a table.")
 @click.option("--article", "articles", type=int, multiple=True, help="Only this article (repeatable).")
 @click.option("--annotator", "annotators", multiple=True, help="Only this annotator (repeatable).")
+@click.option("--lang", "langs", multiple=True, help="Only articles in this language, e.g. de (repeatable).")
 @click.option("--since", help="Only labels stored at or after this ISO date/time (UTC).")
 @click.option("--until", help="Only labels stored at or before this ISO date/time (UTC).")
 @click.option("--hints", is_flag=True, help="Add hint quality: precision/recall/F1 of the lexicon hints.")
 @with_appcontext
-def stats_cmd(slug, as_json, articles, annotators, since, until, hints):
+def stats_cmd(slug, as_json, articles, annotators, langs, since, until, hints):
     """Agreement statistics of a project (the same JSON as GET /api/v1/projects/SLUG/stats)."""
     filters = {}
     if articles:
         filters["article_ids"] = list(articles)
     if annotators:
         filters["annotators"] = list(annotators)
+    if langs:
+        filters["langs"] = list(langs)
     if since:
         filters["since"] = since
     if until:
@@ -309,6 +312,23 @@ def merge_units_cmd(article, first, second, admin):
 def split_unit_cmd(article, sentence, at, admin):
     """Split unit SENTENCE of ARTICLE in two before character AT of its text (from 0)."""
     _repair(unit_repair.split_unit, article, admin, sentence, at)
+
+
+@click.command("set-lang")
+@click.argument("article", type=_ID)
+@click.argument("lang")
+@with_appcontext
+def set_lang_cmd(article, lang):
+    """Set ARTICLE's language to LANG (a tag such as de or pt-BR), over the detected one."""
+    with _session() as session:
+        art = session.get(Article, article)
+        if art is None:
+            raise click.ClickException(f"no article {article}")
+        try:
+            set_lang(session, art, lang)
+        except ValueError as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f"article {article}: language {art.lang}")
 
 
 def _repair(change, article_id: int, admin: str, *args) -> None:
@@ -433,8 +453,8 @@ def backup_cmd(path):
 
 COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd,
             import_annotations_cmd, export_cmd,
-            stats_cmd, merge_units_cmd, split_unit_cmd, token_cmd, invite_cmd, reset_link_cmd,
-            serve_cmd, backup_cmd]
+            stats_cmd, merge_units_cmd, split_unit_cmd, set_lang_cmd, token_cmd, invite_cmd,
+            reset_link_cmd, serve_cmd, backup_cmd]
 
 
 def register(app) -> None:

@@ -32,7 +32,7 @@ WALK = settings(deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.genera
 # A plausible request of every kind the views read (a label, a new project, a user...).
 QUERY = {"page": "1", "per_page": "20", "format": "html", "resolved": "0", "hints": "1",
          "ahead": "3", "kind": "annotations", "download": "", "sentence": "", "article": "",
-         "annotator": "anna", "since": "2020-01-01", "until": "2030-01-01", "next": "/"}
+         "annotator": "anna", "lang": "de", "since": "2020-01-01", "until": "2030-01-01", "next": "/"}
 # No password in them: a password is hashed on purpose slowly (0.3 s), so only a request
 # whose hostile field is the password or the username hashes one.
 FORM = {"username": "", "password": "", "name": "Name", "slug": "p2",
@@ -40,7 +40,7 @@ FORM = {"username": "", "password": "", "name": "Name", "slug": "p2",
         "settings": "", "role": "annotator", "active": "y", "kind": "heading",
         "label": "neutral_fact", "note": "n", "action": "", "page": "1", "resolved": "0",
         "next": "1", "explanation": "e", "lexicon": "{}", "comment": "ok",
-        "spans": "[]", "shown_at": "1700000000000",
+        "spans": "[]", "shown_at": "1700000000000", "lang": "de",
         "people": "newcomer", "projects": "news", "days": "7", "confirm": "",
         "revoke_tokens": "y"}
 JSON = {"label": "neutral_fact", "spans": [], "comment": "ok", "seconds": 3.5,

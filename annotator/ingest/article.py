@@ -14,7 +14,10 @@ class ArticleIn:
     published: str | None = None
     external_id: str | None = None
     topic: str | None = None
-    lang: str | None = None  # a language tag: en, de, pt-BR
+    lang: str | None = None  # a language tag: en, de, pt-BR; given by the file, it stands
+    # What a web page declares (<html lang>, og:locale): kept where the text agrees with it,
+    # else the detected language is stored (language.article_lang).
+    declared_lang: str | None = None
     line: int | None = None  # line number in the source file (JSONL, CSV), for messages
     # Units given pre-split (a sentence CSV): stored as they are, never segmented; text is
     # their join.

@@ -22,6 +22,7 @@ class PageMeta:
     og_title: str | None  # og:title, twitter:title or the JSON-LD headline
     page_title: str | None  # <title> without the site's name
     article_body: str | None  # JSON-LD articleBody: the text of pages that render it by script
+    lang: str | None  # what the page declares: <html lang>, og:locale, content-language, inLanguage
 
 
 def meta_content(soup, *names: str) -> str | None:
@@ -63,6 +64,19 @@ def _ld_str(value) -> str | None:
     return clean(value) if isinstance(value, str) and value.strip() else None
 
 
+def declared_lang(soup, ld: dict) -> str | None:
+    """The page's own word on its language, the first of <html lang>, og:locale,
+    Content-Language (a list such as "de, en" gives its first) and JSON-LD inLanguage."""
+    html = soup.find("html")
+    equiv = soup.find("meta", attrs={"http-equiv": lambda v: v and v.lower() == "content-language"})
+    for value in (html.get("lang") if html else None, html.get("xml:lang") if html else None,
+                  meta_content(soup, "og:locale", "language", "content-language", "dc.language"),
+                  equiv.get("content") if equiv else None, _ld_str(ld.get("inLanguage"))):
+        if isinstance(value, str) and value.strip():
+            return value.split(",")[0].strip()
+    return None
+
+
 def page_meta(soup) -> PageMeta:
     ld = _json_ld(soup)
     site = meta_content(soup, "og:site_name", "application-name") or _ld_str(ld.get("publisher"))
@@ -89,4 +103,5 @@ def page_meta(soup) -> PageMeta:
             page_title = _TITLE_SUFFIX_RE.sub("", page_title)
     body = ld.get("articleBody")
     body = body.strip() if isinstance(body, str) and body.strip() else None
-    return PageMeta(url, site, published, topic, og_title, page_title or None, body)
+    return PageMeta(url, site, published, topic, og_title, page_title or None, body,
+                    declared_lang(soup, ld))

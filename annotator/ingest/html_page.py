@@ -63,4 +63,4 @@ def parse_html(filename: str, text: str) -> list[ArticleIn]:
     if not text:
         raise IngestError(filename, "no article text found (only page chrome: navigation, scripts, forms)")
     return [ArticleIn(title=title, text=text, url=meta.url, source=meta.source, published=published,
-                      topic=meta.topic)]
+                      topic=meta.topic, declared_lang=meta.lang)]

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime, timezone
 
 from .article import ArticleIn, IngestError
 from .decode import CONTROL_RE, plain
+from .language import LANG_RE
 from .strict_json import json_loads
 
 _OPTIONAL = (("url", "url"), ("source", "source"), ("outlet", "source"), ("published", "published"),
              ("id", "external_id"), ("topic", "topic"), ("lang", "lang"))
-# A BCP 47 language tag, as far as a label needs checking: en, de, pt-BR, zh-Hant.
-LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}")
 _TEXT_ALIASES = ("body", "content", "article", "text_body")
 _TITLE_ALIASES = ("headline", "heading", "name")
 _MAX_REPORTED = 20

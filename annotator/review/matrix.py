@@ -8,21 +8,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..labels import label_ids
-from ..models import Annotation, ControlItem, Project, Sentence, User
+from ..models import Annotation, Article, ControlItem, Project, Sentence, User
 from ..timestamps import parse_when
 from . import agreement
 
 
 def rows(session: Session, project: Project, *columns, article_ids=None, annotators=None,
-         since=None, until=None) -> list:
+         since=None, until=None, langs=None) -> list:
     """(sentence_id, annotator, label, *columns) of every counted label, in reading order.
 
     Counted: labels of body sentences (a unit an admin later turned into a heading no longer
-    counts); control items are left out. The filters are those of the API and the dashboard.
+    counts); control items are left out. The filters are those of the API and the dashboard;
+    ``langs`` are language tags, "de" taking in "de-AT" and "de-CH" too.
     """
     stmt = (select(Annotation.sentence_id, User.username, Annotation.label, *columns)
             .join(User, User.id == Annotation.user_id)
@@ -33,6 +34,10 @@ def rows(session: Session, project: Project, *columns, article_ids=None, annotat
         stmt = stmt.where(Sentence.article_id.in_(list(article_ids)))
     if annotators:
         stmt = stmt.where(User.username.in_(list(annotators)))
+    if langs:
+        tags = [t for t in langs if t.replace("-", "").isalnum()]  # no LIKE wildcard
+        stmt = stmt.join(Article, Article.id == Sentence.article_id).where(or_(
+            Article.lang.in_(tags), *(Article.lang.like(f"{t}-%") for t in tags)))
     if (since := parse_when(since)) is not None:
         stmt = stmt.where(Annotation.updated_at >= since)
     if (until := parse_when(until)) is not None:

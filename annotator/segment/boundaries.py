@@ -13,18 +13,23 @@ same abbreviation protections.  A line longer than PYSBD_LINE_MAX is cut by the 
 splitter alone, and every step looks at each candidate once (sorted lists, bisection), so
 any input takes time linear in its length.
 
-Inline lists ("1. one 2. two") are cut before each item, and guillemets are read as the
-quotation marks they are in the line's direction (French « », German » «).
+Inline lists ("1. one 2. two") are cut before each item.  Each language (languages.py) has
+its pysbd rules where pysbd has the language (else the fallback splitter alone), its
+quotation marks (read as the curly quotes this module knows) and its abbreviations; English
+alone has the news lists of veto.py; every language with pysbd rules has the fast path, with
+pysbd's abbreviations of that language and its own lists as the words that make a cut unsure.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from functools import cache
 
-import pysbd
+from pysbd.languages import LANGUAGE_CODES
 
-from .chars import CLOSERS, HARD_STOPS, STRIP, TERMINAL
+from .chars import CLOSERS, HARD_STOPS, OPENERS, STRIP, TERMINAL
+from .languages import Rules, rules_for, segmenter
 from .veto import MONTHS, NUMBER_ABBR, SOFT_ABBR, TITLES, closing_abbreviation, vetoed
 
 # Lines up to this length go to pysbd whole; longer ones are cut into chunks of about
@@ -39,6 +44,8 @@ PYSBD_LINE_MAX = 50_000
 # A candidate boundary: terminal punctuation, optional closers, then white space.
 # Only these positions can ever separate two units.
 _CAND_RE = re.compile(f"[{TERMINAL}]+" + r"[)\]\"'”’»]*(?=[\s\u200b\ufeff])")
+# The same where a quotation may close after a space (French « Non. » Puis).
+_SPACED_CAND_RE = re.compile(f"[{TERMINAL}]+" + r"[)\]\"'”’»]*(?:[ \u00a0\u202f][”’][)\]\"'”’»]*)?(?=[\s\u200b\ufeff])")
 # A cut after each hard stop, outside brackets.
 _HARD_STOP_RE = re.compile(f"[{HARD_STOPS}]+" + r"[)\]\"'”’»」』）〕】]*[\s\u200b\ufeff]*")
 _HAS_HARD_STOP_RE = re.compile(f"[{HARD_STOPS}]")
@@ -52,11 +59,11 @@ _GLUED_RE = re.compile(f"[{TERMINAL}]+" + r"(?=[\"“][^\W\d_])")
 RISKY_RE = re.compile(r"\[[\d\s,\-\[\]]{11,}")
 
 
-def _candidates(line: str) -> list[tuple[int, int]]:
+def _candidates(line: str, rules: Rules) -> list[tuple[int, int]]:
     """Candidate boundaries as (end of punctuation, start of next text)."""
     out = []
     n = len(line)
-    for m in _CAND_RE.finditer(line):
+    for m in (_SPACED_CAND_RE if rules.spaced_closers else _CAND_RE).finditer(line):
         sp = _SPACE_RUN_RE.match(line, m.end())
         nxt = sp.end() if sp else m.end()
         if nxt < n:
@@ -65,9 +72,10 @@ def _candidates(line: str) -> list[tuple[int, int]]:
     return sorted(out + glued) if glued else out
 
 
-def _ok(line: str, cand: tuple[int, int]) -> bool:
+def _ok(line: str, cand: tuple[int, int], rules: Rules) -> bool:
     end, nxt = cand
-    return not vetoed(line[max(0, end - 40) : end], line[nxt : nxt + 40])
+    return not vetoed(line[max(0, end - 40) : end], line[nxt : nxt + 40], rules.abbreviations,
+                      rules.lowercase_starts, rules.ordinals)
 
 
 def _in_quote(line: str, cands: list[tuple[int, int]]) -> list[bool]:
@@ -92,21 +100,18 @@ def _fallback_cuts(cands: list[tuple[int, int]], quoted: list[bool], ok: list[bo
     return [nxt for (_end, nxt), q, o in zip(cands, quoted, ok) if o and not q]
 
 
-_SEGMENTER = pysbd.Segmenter(language="en", clean=False)
-
-
-def pysbd_sentences(text: str) -> list[str]:
+def pysbd_sentences(text: str, lang: str = "en") -> list[str]:
     # Segmenter.segment() keeps the text on the shared instance (a race between
     # request threads) and maps spans in quadratic time; a fresh Processor per call
     # is thread-safe and we map offsets ourselves.
-    return _SEGMENTER.processor(text).process()
+    return segmenter(lang).processor(text).process()
 
 
-def _pysbd_cuts(line: str, a: int, b: int, allowed: dict[int, tuple[int, int]]) -> list[int] | None:
+def _pysbd_cuts(line: str, a: int, b: int, allowed: dict[int, tuple[int, int]], lang: str) -> list[int] | None:
     """Boundaries pysbd finds in line[a:b], kept only at allowed candidates (not vetoed)."""
     chunk = line[a:b]
     try:
-        sents = pysbd_sentences(chunk)
+        sents = pysbd_sentences(chunk, lang)
     except Exception:  # pysbd bug on odd input: the caller falls back
         return None
     cuts = []
@@ -133,9 +138,17 @@ def _pysbd_cuts(line: str, a: int, b: int, allowed: dict[int, tuple[int, int]]) 
 _EXTRA_LEFT_RE = re.compile(r"(?:[.!?]’|…)$")
 
 
-def _extra_cuts(line: str, cands: list[tuple[int, int]], quoted: list[bool], ok: list[bool]) -> list[int]:
+# In other languages pysbd also misses boundaries after "?" "!" and "..." before a capital
+# (Стороны разъехались; «Когда будет ответ?» Ответа не было) and after an abbreviation that
+# ends a list ("и т. д. Цены", "usw. Die"): the language's final_<code> list.
+_STRONG_END_RE = re.compile(r"(?:[!?…]|\.\.\.)[)\]\"'”’»]*$")
+
+
+def _extra_cuts(line: str, cands: list[tuple[int, int]], quoted: list[bool], ok: list[bool],
+                rules: Rules) -> list[int]:
     """Cuts to add to pysbd's, over the whole line (each candidate looked at once)."""
     cuts = []
+    other = rules.abbreviations is not None
     for (end, nxt), q, o in zip(cands, quoted, ok):
         if q or not o:
             continue
@@ -143,6 +156,14 @@ def _extra_cuts(line: str, cands: list[tuple[int, int]], quoted: list[bool], ok:
             cuts.append(nxt)
             continue
         first, last = line[nxt], line[end - 1]
+        if other and (first.isupper() or first in OPENERS) and (
+                _STRONG_END_RE.search(line, max(0, end - 8), end)
+                or (last == "." and _last_word(line, end) in rules.final)):
+            cuts.append(nxt)
+            continue
+        if last in "”’" and line[end - 2] in " \u00a0\u202f" and (first.isupper() or first in "“\"‘("):
+            cuts.append(nxt)  # « Non. » Puis: pysbd keeps the quotation whole
+            continue
         if (first.isupper() or first in "“\"‘(") and (
                 (last in "’…" and _EXTRA_LEFT_RE.search(line, max(0, end - 2), end))
                 or (last == "." and closing_abbreviation(line[max(0, end - 20):end]))):
@@ -167,7 +188,21 @@ except Exception:  # a future pysbd layout: the fast path just gets more careful
 _NOT_SURE = _PYSBD_ABBR | TITLES | NUMBER_ABBR | MONTHS | SOFT_ABBR | {"yahoo", "jeopardy"}
 
 
-def _sure_cuts(line: str, cands: list[tuple[int, int]]) -> list[int]:
+@cache
+def not_sure(code: str) -> frozenset[str]:
+    """Words before a period that leave a cut to pysbd in language ``code``: its pysbd
+    abbreviations and our lists (English: the news lists)."""
+    if code == "en":
+        return _NOT_SURE
+    rules = rules_for(code)
+    try:
+        listed = LANGUAGE_CODES[rules.pysbd].Abbreviation.ABBREVIATIONS
+    except (KeyError, AttributeError):  # no pysbd rules, or a future pysbd layout
+        listed = ()
+    return frozenset(a.strip().lower() for a in listed) | (rules.abbreviations or frozenset()) | rules.final
+
+
+def _sure_cuts(line: str, cands: list[tuple[int, int]], unsure: frozenset[str]) -> list[int]:
     if _NO_FAST_RE.search(line):
         return []
     cuts = []
@@ -184,7 +219,7 @@ def _sure_cuts(line: str, cands: list[tuple[int, int]]) -> list[int]:
         if end < 2 or line[end - 2] in TERMINAL or line[end - 2] in CLOSERS:
             continue
         w = _SURE_LEFT_RE.search(line, max(0, end - 40), end)
-        if not w or w.group(1).lower() in _NOT_SURE:
+        if not w or w.group(1).lower() in unsure:
             continue
         r = line[nxt : nxt + 3]
         if r[:1] in ('"', "“"):  # a quotation opens the next sentence
@@ -200,18 +235,15 @@ def _sure_cuts(line: str, cands: list[tuple[int, int]]) -> list[int]:
 _DATELINE_RE = re.compile(
     r"^[A-ZА-ЯЁ][A-ZА-ЯЁ .'-]{1,40}, (?:(?:\d{1,2}\s+[^\W\d_]+|[^\W\d_]+\.?\s+\d{1,2})\.\s+(?:/\s*[\w-]+\s*/\.?\s+)?"
     r"|(?:[A-Z][a-z]{1,5}\.|(?:[A-Z]\.){2,3})\s+(?:\([^)]{1,30}\)\s+)?[—–-])")
-# Guillemets, as quotation marks the rest of this module knows (curly double quotes), in
-# the direction the line uses: French « … », German and Danish » … «.
-_GUILLEMETS = {True: str.maketrans("»«›‹", "“”‘’"), False: str.maketrans("«»‹›", "“”‘’")}
 # An inline list: "1. The first item 2. The second item", "a) one b) two", "• 9. one • 10. two".
 _LIST_START_RE = re.compile(r"^([•⁃▪◦‣*-]\s?)?(\d{1,2}|[a-z])(\.\)|[.)])\s")
 
 
-def line_cuts(line: str, fast: bool = True) -> list[int]:
-    """Positions in ``line`` where a new unit starts (excluding 0)."""
-    first = next((c for c in line if c in "«»‹›"), None)
-    work = line.translate(_GUILLEMETS[first in "»›"]) if first else line
-    cuts = _cuts(work, fast)
+def line_cuts(line: str, fast: bool = True, lang: str | None = "en") -> list[int]:
+    """Positions in ``line`` where a new unit starts (excluding 0), in language ``lang`` (a
+    tag; an unknown one gets the rule-based splitter)."""
+    rules = rules_for(lang)
+    cuts = _cuts(rules.prepare(line), fast, rules)
     items = _list_cuts(line)
     if items:
         cuts = sorted(set(cuts).union(items))
@@ -237,22 +269,22 @@ def _list_cuts(line: str) -> list[int]:
         pos = found.end()
 
 
-def _cuts(line: str, fast: bool) -> list[int]:
+def _cuts(line: str, fast: bool, rules: Rules) -> list[int]:
     hard = _hard_cuts(line)
-    cands = _candidates(line)
+    cands = _candidates(line, rules)
     if not cands:  # a single sentence, or CJK: nothing for pysbd to do
         return hard
     quoted = _in_quote(line, cands)
-    ok = [_ok(line, c) for c in cands]
+    ok = [_ok(line, c, rules) for c in cands]
     fb = _fallback_cuts(cands, quoted, ok)
-    extra = _extra_cuts(line, cands, quoted, ok)
-    if len(line) > PYSBD_LINE_MAX:
+    extra = _extra_cuts(line, cands, quoted, ok, rules)
+    if len(line) > PYSBD_LINE_MAX or rules.pysbd is None:
         return sorted(set(fb).union(extra, hard))
     allowed = {nxt: (end, nxt) for (end, nxt), o in zip(cands, ok) if o}
     # pysbd's cuts are kept only where the veto allows one: a region whose candidates are
     # all vetoed ("Mr. Smith met Dr. Jones.") is left as it is, without asking pysbd.
     starts = sorted(allowed)
-    sure = _sure_cuts(line, cands) if fast else []
+    sure = _sure_cuts(line, cands, not_sure(rules.code)) if fast else []
     cuts: list[int] = []
     bounds = [0, *sure, len(line)]
     # Every look-up below is a bisection in a sorted list: linear time on any line.
@@ -276,16 +308,24 @@ def _cuts(line: str, fast: bool) -> list[int]:
                 cuts.append(a)
             got = None
             if b - a <= PYSBD_HARD_MAX and not RISKY_RE.search(line, a, b):
-                got = _pysbd_cuts(line, a, b, allowed)
+                got = _pysbd_cuts(line, a, b, allowed, rules.pysbd)
                 if got is not None:
                     got = sorted(set(got).union(extra[bisect_right(extra, a):bisect_left(extra, b)]))
             if got is None:
                 got = fb[bisect_right(fb, a):bisect_left(fb, b)]
             cuts.extend(got)
-    # pysbd reads English: before a letter of a caseless script (Arabic, Hebrew, CJK, ...)
-    # it cannot see a sentence start, so there the rule-based decision stands.
+    # pysbd's English (and other Latin-script rules) cannot see a sentence start before a
+    # letter of a caseless script (Arabic, Hebrew, CJK, ...): there the rule-based decision stands.
     caseless = [p for p in fb if _caseless(line[p])]
     return sorted(set(cuts).union(hard, caseless)) if hard or caseless else cuts
+
+
+def _last_word(line: str, end: int) -> str:
+    """The word before the period at line[end - 1], lowercase: "д" in "и т. д."."""
+    i = end - 1
+    while i and line[i - 1].isalpha():
+        i -= 1
+    return line[i:end - 1].lower()
 
 
 def _caseless(c: str) -> bool:

@@ -13,8 +13,9 @@ LINE_RE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
 INVISIBLE_RE = re.compile("[" + INVISIBLE + "]")
 
 # Stops that end a sentence whatever follows, no abbreviation using them: CJK (written
-# without a space after), Arabic and Urdu, Devanagari.
-HARD_STOPS = "。！？؟۔।॥"
+# without a space after), Arabic and Urdu, Devanagari, the Armenian full stop and the
+# Ethiopic one.
+HARD_STOPS = "。！？؟۔।॥։።"
 TERMINAL = ".!?…" + HARD_STOPS
 CLOSERS = ")]\"'”’»"
 OPENERS = "\"“‘'([«¿¡"

@@ -66,11 +66,11 @@ CAPTION_MAX_WORDS = 60
 CREDIT_MAX_CHARS = 200
 
 
-def segment(text: str, *, title: str | None = None) -> list[Unit]:
+def segment(text: str, *, title: str | None = None, lang: str | None = None) -> list[Unit]:
     """Split an article body into units (sentences, headings, boilerplate, duplicates).
 
     ``title`` (optional) is the article's headline: a body line repeating it is a
-    duplicate.  Captions (a line followed by a picture credit, on the line or the next, and
+    duplicate.  ``lang`` is the article's language tag (None: English); see languages.py.  Captions (a line followed by a picture credit, on the line or the next, and
     the first copy of a caption printed twice) are boilerplate.
     """
     rows: list[list] = []  # [start, end, kind, line number, whole line, long, words]
@@ -78,17 +78,17 @@ def segment(text: str, *, title: str | None = None) -> list[Unit]:
         ls, le = _strip_span(text, lm.start(), lm.end())
         if ls < le:
             rows.extend([ls + a, ls + b, kind, n, whole, long, nwords]
-                        for a, b, kind, whole, long, nwords in _line_units(text[ls:le]))
+                        for a, b, kind, whole, long, nwords in _line_units(text[ls:le], lang))
     _mark_captions(text, rows)
     return _mark_duplicates(text, rows, title)
 
 
-def _line_units(line: str) -> list[tuple[int, int, str, bool, bool, int]]:
+def _line_units(line: str, lang: str | None) -> list[tuple[int, int, str, bool, bool, int]]:
     """(start, end, kind, whole line, long, words) of the units of one line, before
     duplicates; words are counted up to 99 (enough for every rule)."""
     if BOILER_LINE_RE.match(line) and len(line) <= MAX_UNIT_CHARS:
         return [(0, len(line), "boilerplate", True, False, _words(line))]  # "READ MORE: ...", "Photo: ..."
-    bounds = [0, *line_cuts(line), len(line)]
+    bounds = [0, *line_cuts(line, lang=lang), len(line)]
     spans = []
     for a, b in zip(bounds, bounds[1:]):
         a, b = _strip_span(line, a, b)

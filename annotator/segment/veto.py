@@ -85,15 +85,19 @@ def closing_abbreviation(left: str) -> bool:
     return tok.lower() in _NAME_SUFFIXES or (len(tok) == 1 and bool(_DEGREES_RE.search(left)))
 
 
-def vetoed(left: str, right: str) -> bool:
+def vetoed(left: str, right: str, abbreviations: frozenset[str] | None = None,
+           lowercase_starts: bool = False, ordinals: bool = False) -> bool:
     """Reject a boundary between ``left`` (ends in punctuation) and ``right``.
 
     ``left`` and ``right`` are short windows, stripped towards the boundary.
+    ``abbreviations``: another language's list (None: English, with the lists above);
+    ``lowercase_starts``: a script whose sentences start with what Python calls lowercase;
+    ``ordinals``: a language that writes ordinals with a period ("1. Dünya Savaşı").
     """
     c = right[0]
     # Sentences do not start lowercase ('"Is it over?" he asked.', "3.2 pct. in
     # March"), except brand names such as iPhone or eBay.
-    if c.islower() and not (len(right) > 1 and right[1].isupper()):
+    if c.islower() and not lowercase_starts and not (len(right) > 1 and right[1].isupper()):
         return True
     # A boundary before a comma etc. is pysbd splitting "D-Calif., said".
     if c in ",;:%)]}":
@@ -106,6 +110,8 @@ def vetoed(left: str, right: str) -> bool:
     tok = _last_token(left)
     if not tok:
         return False
+    if abbreviations is not None:
+        return _vetoed_in(tok, right, abbreviations, ordinals)
     low = tok.lower()
     if "." in tok:  # U.S., a.m., Ph.D., e.g.; not bbc.com
         if not _MULTI_PERIOD_RE.fullmatch(tok):
@@ -127,3 +133,15 @@ def vetoed(left: str, right: str) -> bool:
             return False
         return not _starts_sentence(right)
     return False
+
+
+def _vetoed_in(tok: str, right: str, abbreviations: frozenset[str], ordinals: bool) -> bool:
+    """The veto after ``tok.`` in a language other than English: its listed abbreviations
+    ("z. B.", "т. е.", "Dr."), initials ("В. В. Путин"), abbreviations with inner periods
+    ("z.B.", "т.е.") unless a quotation opens after them, and ordinals where the language
+    writes them with a period."""
+    if tok.lower() in abbreviations or (ordinals and tok.isdigit() and len(tok) <= 2):
+        return True
+    if "." in tok:
+        return bool(_MULTI_PERIOD_RE.fullmatch(tok)) and right[0] not in OPENERS
+    return len(tok) == 1 and tok.isupper() and right[0] not in OPENERS

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import account_links, controls, export, ingest, projects, scheme_templates, users
-from ..articles import add_articles, delete_article, set_kind
+from ..articles import add_articles, delete_article, set_kind, set_lang
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
 from ..labels import COLOURS, SchemeError, validate_scheme
@@ -19,7 +19,7 @@ from .page_data import (article_summary, link_row, project_detail, project_summa
                         user_row)
 from .view_helpers import (export_args, export_download, get_session, hand_over, int_arg, page,
                            page_arg, roles_required)
-from .forms import (KindForm, PostForm, ResetLinkForm, SignOutForm, UploadForm, UserEditForm,
+from .forms import (KindForm, LangForm, PostForm, ResetLinkForm, SignOutForm, UploadForm, UserEditForm,
                     UserForm)
 from .setup_forms import MAX_LEXICON_ROWS, LexiconForm, ProjectForm, row_error
 from .extensions import locks_own_writes
@@ -200,13 +200,13 @@ def project(slug: str):
     n = page_arg()
     # One page of articles first, then counts for just those: fast with 10,000 articles.
     page_rows = session.execute(
-        select(Article.id, Article.title, Article.source).where(Article.project_id == project.id)
+        select(Article.id, Article.title, Article.source, Article.lang).where(Article.project_id == project.id)
         .order_by(Article.id).limit(PER_PAGE).offset((n - 1) * PER_PAGE)).all()
     counts = {aid: (body, full) for aid, body, full in session.execute(
         select(Sentence.article_id, func.count().filter(Sentence.kind == "body"),
                func.count().filter(Sentence.kind == "body", Sentence.full.is_(True)))
         .where(Sentence.article_id.in_([r.id for r in page_rows])).group_by(Sentence.article_id))}
-    arts = [{"id": r.id, "title": r.title, "source": r.source,
+    arts = [{"id": r.id, "title": r.title, "source": r.source, "lang": r.lang,
              **dict(zip(("body_units", "complete_units"), counts.get(r.id, (0, 0))))}
             for r in page_rows]
     total = session.scalar(select(func.count()).select_from(Article).where(Article.project_id == project.id))
@@ -257,7 +257,28 @@ def article(article_id: int):
         "article": article_summary(art), "project": project_summary(project),
         "units": [{"id": u.id, "position": u.position, "start": u.start, "end": u.end,
                    "text": u.text, "kind": u.kind, "long": bool(u.long), "labels": u.n_labels,
-                   "control": known.get(u.id)} for u in units]})
+                   "control": known.get(u.id)} for u in units]},
+        lang_form=LangForm(lang=art.lang))
+
+
+@bp.post("/articles/<int:article_id>/lang")
+@roles_required("admin")
+def article_lang(article_id: int):
+    """Set the article's language (form field lang, a tag such as de or pt-BR)."""
+    session = get_session()
+    art = session.get(Article, article_id)
+    if art is None:
+        abort(404, "No such article.")
+    form = LangForm()
+    if not form.validate_on_submit():
+        abort(400, "The form expired; reload the page." if "csrf_token" in form.errors
+              else "lang: a language tag such as en, de or pt-BR.")
+    try:
+        set_lang(session, art, form.lang.data)
+    except ValueError as err:
+        abort(400, str(err))
+    flash(f"The article's language is now {art.lang}.", "info")
+    return redirect(url_for("admin.article", article_id=art.id))
 
 
 @bp.post("/articles/<int:article_id>/units/merge")

@@ -115,6 +115,10 @@ class KindForm(PageForm):
     kind = SelectField("Kind", choices=["body", "heading", "boilerplate", "duplicate"])
 
 
+class LangForm(PageForm):
+    lang = StringField("Language", validators=[DataRequired(), Length(max=35)])
+
+
 class AdjudicateForm(PageForm):
     label = HiddenField(validators=[DataRequired()])
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])

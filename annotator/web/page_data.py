@@ -52,4 +52,5 @@ def token_row(token: ApiToken) -> dict:
 
 def article_summary(article: Article) -> dict:
     return {"id": article.id, "external_id": article.external_id, "title": article.title,
-            "source": article.source, "published": article.published, "url": article.url}
+            "source": article.source, "published": article.published, "url": article.url,
+            "lang": article.lang}

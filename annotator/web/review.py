@@ -48,7 +48,8 @@ def reading(value: float | None, ci: list | None = None, why: str | None = None)
 
 
 def _filter_choices(session, project):
-    """Options of the filter form: articles as a list when there are few, annotators who labelled."""
+    """Options of the filter form: articles as a list when there are few, annotators who
+    labelled, the articles' languages."""
     count = session.scalar(select(func.count(Article.id)).where(Article.project_id == project.id))
     articles = None
     if count <= MAX_ARTICLE_OPTIONS:
@@ -59,7 +60,10 @@ def _filter_choices(session, project):
         select(User.username).where(select(Annotation.id).where(
             Annotation.user_id == User.id, Annotation.project_id == project.id).exists())
         .order_by(User.username)).all()
-    return {"articles": articles, "annotators": annotators}
+    langs = session.scalars(select(Article.lang).where(Article.project_id == project.id,
+                                                       Article.lang.is_not(None))
+                            .distinct().order_by(Article.lang)).all()
+    return {"articles": articles, "annotators": annotators, "langs": langs}
 
 
 @bp.get("/projects/<slug>/review")
@@ -126,7 +130,7 @@ def dashboard(slug: str):
         json_url=_with_filters(url_for("review.dashboard", slug=slug), format="json"))
 
 
-FILTER_KEYS = ("article", "annotator", "since", "until", "hints")
+FILTER_KEYS = ("article", "annotator", "lang", "since", "until", "hints")
 
 
 def _with_filters(base: str, **extra) -> str:

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from .. import account_links, export, mail, projects
 from ..access import allowed
 from ..labels import label_ids
+from ..ingest.language import LANG_RE
 from ..models import MAX_ID, Project
 from ..timestamps import iso_utc
 from ..review.queue_filters import FilterError, parse, parse_seen
@@ -113,7 +114,7 @@ def page_arg(default: int = 1) -> int:
 
 
 def stats_filters() -> dict:
-    """The agreement figures' filters from the query (article ids, annotators, since, until),
+    """The agreement figures' filters from the query (article ids, annotators, languages, since, until),
     for the review page and the API alike; a 400 names a bad one."""
     args = request.args
     out = {}
@@ -125,6 +126,10 @@ def stats_filters() -> dict:
         out["article_ids"] = [int(x) for x in args.getlist("article")]
     if args.get("annotator"):
         out["annotators"] = args.getlist("annotator")
+    if args.get("lang"):
+        if not all(LANG_RE.fullmatch(x) for x in args.getlist("lang")):
+            raise InputError("invalid_filter", "lang: language tags such as en, de or pt-BR")
+        out["langs"] = args.getlist("lang")
     if args.get("since"):
         out["since"] = args["since"]
     if args.get("until"):
