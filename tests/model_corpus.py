@@ -29,11 +29,13 @@ def corpus() -> tuple[list[str], list[str]]:
 
 
 def labelled_project(db, annotator, slug: str = "m", n: int | None = None):
-    """A project whose body units are the corpus's first `n` sentences (pre-split, ten to an
+    """A project whose body units are `n` sentences of the corpus (pre-split, ten to an
     article), each labelled by `annotator` with its corpus label: one label makes a final
     label. Returns (project, {sentence id: label})."""
     texts, labels = corpus()
-    texts, labels = texts[:n], labels[:n]
+    if n is not None:  # the labels in turn (the file is grouped by label)
+        order = sorted(range(len(texts)), key=lambda i: (labels[:i].count(labels[i]), labels[i]))[:n]
+        texts, labels = [texts[i] for i in order], [labels[i] for i in order]
     p = projects.create_project(db, slug, slug.upper(), overlap=1)
     db.commit()
     buf = io.StringIO()
