@@ -52,6 +52,9 @@ def enqueue(session: Session, kind: str, project_id: int | None = None,
 def claim(session: Session, worker: str) -> Job | None:
     """Take the oldest queued job for `worker` and commit, or None when the queue is empty."""
     stmt = select(Job.id).where(Job.state == "queued").order_by(Job.id).limit(1)
+    if session.scalar(stmt) is None:  # an idle worker's poll takes no lock
+        session.commit()
+        return None
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     else:

@@ -1,9 +1,9 @@
 """`annotator worker`: runs the background jobs of annotator.jobs (no Flask import).
 
-One job at a time per worker process; run as many workers as there are cores to spare. Each
-loop requeues the jobs of dead workers, queues the trainings that are due (model.schedule),
-then claims and runs the oldest queued job. A job's handler runs in its own session while a
-thread keeps the job's heartbeat fresh."""
+One job at a time per worker process; run as many workers as there are cores to spare. Every
+`check_every` seconds a worker requeues the jobs of dead workers and queues the trainings that
+are due (model.schedule); each loop claims and runs the oldest queued job. A job's handler
+runs in its own session while a thread keeps the job's heartbeat fresh."""
 from __future__ import annotations
 
 import logging
@@ -75,8 +75,8 @@ def run(sessionmaker, *, once: bool = False, poll: float = 2.0,
     ran, checked = 0, float("-inf")
     while not stop.is_set():
         with sessionmaker() as s:
-            jobs.requeue_stale(s)
-            if time.monotonic() - checked >= check_every:
+            if time.monotonic() - checked >= check_every:  # a few writes a minute, not a poll
+                jobs.requeue_stale(s)
                 for slug in schedule.enqueue_due(s):
                     log.info("training of %s queued (new labels)", slug)
                 checked = time.monotonic()

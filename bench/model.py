@@ -119,7 +119,9 @@ def main(argv=None) -> int:
             f"times, so the CPU time this process used is given too. Training sentences are variants of the labelled corpus "
             f"(tests/data/labelled_sentences.tsv), so the cross-validated macro-F1 of the 10,000 "
             f"({fitted.macro_f1:.3f}) says nothing of quality; the corpus's own is in the table.\n\n"
-            f"{table}\n")
+            f"{table}\n\nOn an idle machine the wall time of the predictions (one thread) is about "
+            f"their CPU time, and that of the training at most its CPU time (its folds run on "
+            f"two threads).\n")
     print(text)
     if not args.no_write:
         from common import write_section

@@ -77,8 +77,11 @@ def test_train_and_status_from_the_cli(app, db, make_user):
     r = runner.invoke(args=["model", "train", "m"])
     assert LINE.match(r.output.strip()).group(1) == "2"
     status = runner.invoke(args=["model", "status", "m"]).output.strip().splitlines()
-    assert [LINE.match(line.split(",")[0] + "," + line.split(",")[1]) is not None for line in status]
     assert [line.split(":")[0] for line in status] == ["model v2 for m", "model v1 for m"]
+    for line in status:
+        assert re.fullmatch(r"model v\d for m: \d+ labels, macro-F1 \d\.\d\d \(5-fold\), "
+                            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, \d+\.\d s; F1 attributed_claim "
+                            r"\d\.\d\d  contested_framing \d\.\d\d  neutral_fact \d\.\d\d", line), line
 
 
 def test_too_few_labels_from_the_cli_exits_non_zero_without_a_traceback(app, db, make_user):
