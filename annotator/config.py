@@ -28,6 +28,10 @@ DEFAULTS = {
     "LOGIN_FAILURES_PER_ADDRESS": 100,
     "LOGIN_FAILURES_PER_ACCOUNT_ANYWHERE": 100,
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    # One JSON line per request on standard error (time, request id, route, status, ms).
+    "LOG_REQUESTS": True,
+    # /metrics answers loopback addresses only, or any holder of this bearer token if set.
+    "METRICS_TOKEN": None,
     "EXPORT_DIR": None,  # None: export/ beside the instance folder (the repository's in a checkout)
 }
 

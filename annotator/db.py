@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, exc, text
@@ -145,6 +146,21 @@ def alembic_config(url: str):
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+def schema_revision(conn) -> str | None:
+    """The migration the database is at (Alembic's version table); None before any."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration this code ships."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def upgrade(engine: Engine) -> None:

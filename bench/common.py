@@ -331,7 +331,8 @@ PG_URL = os.environ.get("ANNOTATOR_PG_URL", "postgresql+psycopg://postgres@127.0
 class Database:
     """A throw-away database: a SQLite file, or a private schema on a PostgreSQL server."""
 
-    def __init__(self, kind: str, tmp: Path):
+    def __init__(self, kind: str, tmp: Path, schema: str | None = None):
+        """`schema`: a PostgreSQL schema made earlier (to drop it), instead of a new one."""
         self.kind, self.tmp = kind, tmp
         self.schema = None
         if kind == "sqlite":
@@ -339,10 +340,11 @@ class Database:
         else:
             from sqlalchemy import create_engine, text
 
-            self.schema = f"bench_{uuid.uuid4().hex[:10]}"
+            self.schema = schema or f"bench_{uuid.uuid4().hex[:10]}"
             self.admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-            with self.admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            if schema is None:
+                with self.admin.connect() as conn:
+                    conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
             sep = "&" if "?" in PG_URL else "?"
             self.url = f"{PG_URL}{sep}options=-csearch_path%3D{self.schema}"
 
@@ -384,6 +386,7 @@ class Result:
     errors: list = field(default_factory=list)     # transport errors and 5xx bodies
     locked: int = 0                                # responses mentioning "database is locked"
     done: bool = False                             # the queue was empty
+    retried: int = 0                               # cycles started again after a failed connection
 
 
 def label_for(sentence_id: int, who: int) -> str:
@@ -392,10 +395,12 @@ def label_for(sentence_id: int, who: int) -> str:
 
 async def annotate(host: str, port: int, token: str, slug: str, who: int, name: str,
                    count: int, deadline: float, result: Result | None = None,
-                   stop: asyncio.Event | None = None) -> Result:
+                   stop: asyncio.Event | None = None, retries: int = 0) -> Result:
+    """next -> label until `count` labels, an empty queue, `deadline` or `stop`. A failed
+    connection ends it, unless `retries` allow starting the cycle again (as the annotate
+    page retries a write): `next` then gives back the sentence still leased to this annotator."""
     res = result or Result(name)
     http = HttpClient(host, port, {"Authorization": f"Bearer {token}"})
-    clock = time.perf_counter
 
     def note(status: int, body: bytes) -> None:
         res.statuses[status] = res.statuses.get(status, 0) + 1
@@ -404,39 +409,51 @@ async def annotate(host: str, port: int, token: str, slug: str, who: int, name: 
         if status >= 500:
             res.errors.append(f"{status}: {body[:200]!r}")
 
-    try:
-        while len(res.acked) < count and clock() < deadline and not (stop and stop.is_set()):
-            t0 = clock()
-            status, body = await http.request("GET", f"/api/v1/projects/{slug}/next")
-            t1 = clock()
-            res.requests.append(t1 - t0)
-            note(status, body)
-            if status != 200:
+    while True:
+        try:
+            await _cycles(http, res, slug, who, count, deadline, stop, note)
+            break
+        except HttpError as err:
+            res.errors.append(str(err))
+            if retries <= 0:
                 break
-            sentence = json.loads(body)["sentence"]
-            if sentence is None:
-                res.done = True
-                break
-            sid = sentence["id"]
-            label = label_for(sid, who)
-            status, body = await http.request("PUT", f"/api/v1/sentences/{sid}/annotation",
-                                              {"label": label, "seconds": 1.0})
-            t2 = clock()
-            res.requests.append(t2 - t1)
-            note(status, body)
-            if status in (200, 201):
-                res.acked[sid] = label
-                res.cycles.append(t2 - t0)
-            elif status >= 500:
-                continue
-            else:
-                res.errors.append(f"PUT {sid}: {status} {body[:200]!r}")
-                break
-    except HttpError as err:
-        res.errors.append(str(err))
-    finally:
-        http.close()
+            retries -= 1
+            res.retried += 1
+    http.close()
     return res
+
+
+async def _cycles(http, res: Result, slug: str, who: int, count: int, deadline: float,
+                  stop, note) -> None:
+    """The annotator's next -> label cycles on one connection (HttpError when it fails)."""
+    clock = time.perf_counter
+    while len(res.acked) < count and clock() < deadline and not (stop and stop.is_set()):
+        t0 = clock()
+        status, body = await http.request("GET", f"/api/v1/projects/{slug}/next")
+        t1 = clock()
+        res.requests.append(t1 - t0)
+        note(status, body)
+        if status != 200:
+            break
+        sentence = json.loads(body)["sentence"]
+        if sentence is None:
+            res.done = True
+            break
+        sid = sentence["id"]
+        label = label_for(sid, who)
+        status, body = await http.request("PUT", f"/api/v1/sentences/{sid}/annotation",
+                                          {"label": label, "seconds": 1.0})
+        t2 = clock()
+        res.requests.append(t2 - t1)
+        note(status, body)
+        if status in (200, 201):
+            res.acked[sid] = label
+            res.cycles.append(t2 - t0)
+        elif status >= 500:
+            continue
+        else:
+            res.errors.append(f"PUT {sid}: {status} {body[:200]!r}")
+            break
 
 
 async def run_annotators(host: str, port: int, tokens: dict[str, str], slug: str, count: int,

@@ -162,3 +162,58 @@ def test_backup_of_postgresql_explains_pg_dump(tmp_path):
     else:
         raise AssertionError("no error for PostgreSQL")
     assert not (tmp_path / "x.db").exists()
+
+
+def test_postgresql_pg_dump_and_pg_restore_give_the_same_export(tmp_path, database_url):
+    """What docs/deploy.md and `annotator backup` tell a PostgreSQL user to do, done: pg_dump
+    (custom format, while the app's engine is open) and pg_restore into an empty database."""
+    import shutil
+    import subprocess
+    import uuid
+
+    import pytest
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from annotator import assign, labelling, projects, users
+    from annotator.labelling import LabelInput
+
+    if not database_url.startswith("postgresql") or not shutil.which("pg_dump"):
+        pytest.skip("PostgreSQL only, with its client tools (pg_dump, pg_restore)")
+    app = setup_app(database_url, tmp_path / "instance")
+    cli(app, "create-project", "dur", "--overlap", "2")
+    make_corpus(app.extensions["annotator.engine"], _project_id(app, "dur"), 5, 10)
+    make_users(app, ["b1", "b2"])
+    with app.extensions["annotator.sessionmaker"]() as s:
+        p = projects.by_slug(s, "dur")
+        for name, label in (("b1", "neutral_fact"), ("b2", "contested_framing")):
+            u = users.by_name(s, name)
+            for _ in range(15):
+                sentence = assign.next_sentence(s, p, u)
+                labelling.save(s, p, sentence, u, LabelInput(label, comment=f"by {name}"), held_only=False)
+        schema = s.execute(text("SELECT current_schema()")).scalar()
+    app.extensions["annotator.engine"].dispose()
+
+    url = make_url(database_url)
+    libpq = url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+    dump = tmp_path / "annotator.dump"
+    subprocess.run(["pg_dump", "--format=custom", f"--schema={schema}", f"--file={dump}", libpq],
+                   check=True, capture_output=True)
+    target = f"restore_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url.set(query={}), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{target}"'))
+    try:
+        restored_libpq = url.set(drivername="postgresql", database=target,
+                                 query={}).render_as_string(hide_password=False)
+        subprocess.run(["pg_restore", "--no-owner", f"--dbname={restored_libpq}", str(dump)],
+                       check=True, capture_output=True)
+        restored_url = url.set(database=target).render_as_string(hide_password=False)
+        original = _export(database_url, tmp_path / "i1")
+        restored = _export(restored_url, tmp_path / "i2")
+        assert len(original["annotations"]) == 30
+        assert restored == original
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+        admin.dispose()

@@ -24,6 +24,8 @@ from helpers import csrf_token, login
 FORMS_ONLY = {"auth.login", "auth.logout", "auth.password", "admin.new_project"}
 NOT_PAGES = {"admin.download": "a JSONL download",
              "annotate.session_state": "JSON for the annotate page's script, never HTML",
+             "ops.healthz": "JSON for a load balancer, never HTML",
+             "ops.metrics": "Prometheus's text format, never HTML",
              "static": "files"}
 
 ANNOTATOR, OUTSIDER, REVIEWER, ADMIN, ANONYMOUS = "anna", "otto", "rev", "boss", None
