@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, pass_script_info, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import account_links, create_app, export, ingest, mail, projects, scheme_templates, unit_repair, users
+from . import account_links, create_app, export, ingest, jobs, mail, projects, scheme_templates, unit_repair, users, worker
 from .access import Refused
 from .articles import add_articles, set_lang
 from .backup import BackupError, backup
@@ -19,6 +19,8 @@ from .db import alembic_config, upgrade
 from .demo import load_demo
 from .export.annotation_import import import_annotations
 from .export.dataset_card import dataset_card
+from .model import schedule, store as model_store
+from .model.training import TooFewLabels
 from .models import MAX_ID, Article
 from .review.stats import hint_quality, project_stats
 from .web.serve import serve
@@ -451,10 +453,74 @@ def backup_cmd(path):
     click.echo(f"Backup written to {report.path} ({report.bytes:,} bytes)")
 
 
+# ---------------------------------------------------------------- the project model, the worker
+
+
+@click.group("model")
+def model_cmd():
+    """The project model: train it, list its versions."""
+
+
+def model_line(slug: str, v: dict) -> str:
+    return (f"model v{v['version']} for {slug}: {v['n_labels']} labels, "
+            f"macro-F1 {v['macro_f1']:.2f} ({v['folds']}-fold)")
+
+
+@model_cmd.command("train")
+@click.argument("slug")
+@click.option("--queue", is_flag=True, help="Queue the training for `annotator worker` instead.")
+@with_appcontext
+def model_train_cmd(slug, queue):
+    """Train SLUG's model from its final labels now and print its cross-validated macro-F1."""
+    with _session() as session:
+        project = _project(session, slug)
+        if queue:
+            job, created = schedule.enqueue_training(session, project)
+            click.echo(f"training of {slug} {'queued' if created else 'already queued'} as job {job.id}")
+            return
+        try:
+            mv = model_store.train(session, project)
+        except TooFewLabels as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(model_line(slug, {"version": mv.version, "n_labels": mv.n_labels,
+                                     "macro_f1": mv.macro_f1, "folds": mv.folds}))
+
+
+@model_cmd.command("status")
+@click.argument("slug")
+@with_appcontext
+def model_status_cmd(slug):
+    """SLUG's model versions, newest first, one line each (and its training jobs under way)."""
+    with _session() as session:
+        project = _project(session, slug)
+        found = model_store.versions(session, project)
+        for v in found:
+            per = "  ".join(f"{label} {f1:.2f}" for label, f1 in v["per_label_f1"].items())
+            click.echo(f"{model_line(slug, v)}, {v['created_at']}, {v['seconds']:.1f} s; F1 {per}")
+        if not found:
+            click.echo(f"no model for {slug} yet")
+        for j in jobs.recent(session, project.id, schedule.TRAIN, limit=1):
+            if j["state"] in ("queued", "running", "failed"):
+                why = f": {j['error']}" if j["error"] else ""
+                click.echo(f"training job {j['id']}: {j['state']}{why}")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the queued jobs, then exit.")
+@click.option("--poll", default=2.0, type=click.FloatRange(0.1, 3600), show_default=True,
+              help="Seconds between looks at an empty queue.")
+@with_appcontext
+def worker_cmd(once, poll):
+    """Run background jobs (model training) until stopped; start it beside `annotator serve`."""
+    n = worker.run(current_app.extensions["annotator.sessionmaker"], once=once, poll=poll)
+    if once:
+        click.echo(f"{n} job(s) run")
+
+
 COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd,
             import_annotations_cmd, export_cmd,
             stats_cmd, merge_units_cmd, split_unit_cmd, set_lang_cmd, token_cmd, invite_cmd,
-            reset_link_cmd, serve_cmd, backup_cmd]
+            reset_link_cmd, serve_cmd, backup_cmd, model_cmd, worker_cmd]
 
 
 def register(app) -> None:

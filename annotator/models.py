@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint, false, types)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -336,3 +336,52 @@ class ControlItem(Base):
     label: Mapped[str] = mapped_column(String(40))
     explanation: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModelVersion(Base):
+    """A project model trained from the final labels (annotator.model): append-only, numbered
+    1, 2, ... per project. ``pipeline`` is the fitted scikit-learn pipeline as joblib bytes,
+    written only by this app (loading it runs code, so nothing from outside is ever stored
+    here)."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    n_labels: Mapped[int] = mapped_column(Integer)       # final labels trained on
+    label_count: Mapped[int] = mapped_column(Integer)    # the project's annotations then (retraining)
+    folds: Mapped[int] = mapped_column(Integer)
+    macro_f1: Mapped[float] = mapped_column(Float)       # cross-validated, mean over folds
+    per_label_f1: Mapped[dict] = mapped_column(JSON)     # label -> cross-validated F1
+    labels: Mapped[list] = mapped_column(JSON)           # the classes, in the pipeline's order
+    seconds: Mapped[float] = mapped_column(Float)        # training time, cross-validation included
+    pipeline: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class Job(Base):
+    """A background job (annotator.jobs), run by `annotator worker`."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state", "state", "id"),
+                      Index("ix_jobs_project", "project_id", "kind", "state"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    worker: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

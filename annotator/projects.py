@@ -27,6 +27,7 @@ DEFAULT_SETTINGS: dict = {
     "gold_threshold": 0.5,        # `gold` export: the majority's share (or DS posterior) must reach this
     "aggregation": "majority",    # or dawid_skene, for the `gold` export
     "pseudonymous": False,        # dataset cards name annotators as A1, A2, ...
+    "model_every": 200,           # the worker trains the project model after this many new labels (0: never)
 }
 
 
@@ -50,6 +51,8 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
                     "vote, or Dawid-Skene, which weighs each annotator by estimated accuracy."),
     "pseudonymous": ("Pseudonymous dataset cards", "Dataset cards name annotators A1, A2, ... "
                      "instead of their usernames."),
+    "model_every": ("Train the model every ... new labels", "`annotator worker` trains the "
+                    "project model again after this many new labels (0: only on demand)."),
 }
 SETTING_CHOICES: dict[str, tuple[str, ...]] = {"aggregation": ("majority", "dawid_skene")}
 
@@ -83,6 +86,10 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
         elif key == "lease_minutes":
             if not isinstance(value, (int, float)) or not 0 < value <= 24 * 60:
                 raise ProjectError("settings.lease_minutes: 0 to 1440 minutes")
+        elif key == "model_every":
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000:
+                raise ProjectError("settings.model_every: a whole number of new labels from 0 "
+                                   "(never train automatically) to 1000000")
         elif key == "aggregation":
             if value not in SETTING_CHOICES["aggregation"]:
                 raise ProjectError("settings.aggregation: majority or dawid_skene")

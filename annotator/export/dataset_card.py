@@ -14,7 +14,7 @@ from ..models import Adjudication, Annotation, Article, Project, Sentence
 from ..projects import guidelines_version as numbered_version, settings
 from ..review.stats import project_stats
 from ..unit_repair import REPLACED
-from .kinds import FIELDS
+from .kinds import fields_of
 
 
 def guidelines_version(project: Project) -> str:
@@ -42,7 +42,7 @@ def dataset_card(session: Session, project: Project, export_kind: str, filename:
     lex_json = json.dumps(lexicon, sort_keys=True, ensure_ascii=False)
     ci = stats["krippendorff_alpha_ci95"]
     lines = [
-        *_hub_metadata(export_kind, filename),
+        *_hub_metadata(fields_of(project, export_kind), filename),
         f"# {project.name}: `{export_kind}` export",
         "",
         f"File: `{filename}` (JSON lines). Written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by annotator.",
@@ -103,11 +103,11 @@ def dataset_card(session: Session, project: Project, export_kind: str, filename:
     return "\n".join(lines)
 
 
-def _hub_metadata(export_kind: str, filename: str) -> list[str]:
+def _hub_metadata(fields: dict, filename: str) -> list[str]:
     """The YAML header of a Hugging Face dataset card: the data file and its features."""
     return ["---", "configs:", "- config_name: default", "  data_files:", "  - split: train",
             f"    path: {json.dumps(filename)}", "dataset_info:", "  features:",
-            *_yaml_features(FIELDS[export_kind], "  "), "---", ""]
+            *_yaml_features(fields, "  "), "---", ""]
 
 
 def _yaml_features(fields: dict, indent: str) -> list[str]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ..db import plan_for_every_row
+from ..labels import DEFAULT_LABELS, label_ids
+from ..model.predictions import iter_predictions, no_model
 from ..models import Project
 from ..review.adjudication import project_final_labels
 from ..review.sentence_records import iter_sentences
@@ -40,6 +42,8 @@ class Kind:
     produce: Callable[[Session, Project], Iterator[dict]]
     # Why the kind cannot apply to a project (its label scheme), or None where it can.
     refusal: Callable[[Project], str | None] = lambda project: None
+    # Why there is nothing to export yet that no label could change (no model), or None.
+    unavailable: Callable[[Session, Project], str | None] = lambda session, project: None
 
 
 class ExportRefused(ValueError):
@@ -76,8 +80,13 @@ REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
          {"article_id": _S, "technique": _S, "start": _I, "end": _I, "text": _S,
           "voice": _S, "sentence_id": _I, "article_lang": _S},
          iter_semeval),
+    # The project model's labels (annotator.model): one record per body sentence.
+    Kind("predictions",
+         {"sentence_id": _I, "label": _S, "probabilities": {l: _F for l in label_ids(DEFAULT_LABELS)},
+          "model_version": _I, "article_lang": _S},
+         iter_predictions, unavailable=no_model),
 )}
-KINDS = tuple(REGISTRY)  # annotations sentences gold spans babe semeval
+KINDS = tuple(REGISTRY)  # annotations sentences gold spans babe semeval predictions
 FIELDS: dict[str, dict] = {name: kind.fields for name, kind in REGISTRY.items()}
 
 
@@ -85,8 +94,17 @@ def records(session: Session, project: Project, kind: str) -> Iterator[dict]:
     """The records of an export `kind`, streamed in the session's transaction."""
     if kind not in REGISTRY:
         raise ValueError(f"kind: one of {', '.join(KINDS)} (got {kind!r})")
-    refused = REGISTRY[kind].refusal(project)
+    refused = REGISTRY[kind].refusal(project) or REGISTRY[kind].unavailable(session, project)
     if refused:
         raise ExportRefused(refused)
     plan_for_every_row(session)
     return REGISTRY[kind].produce(session, project)
+
+
+def fields_of(project: Project, kind: str) -> dict:
+    """FIELDS[kind], with the project's own labels where a field has one per label (the
+    `probabilities` of predictions)."""
+    fields = FIELDS[kind]
+    if kind == "predictions":
+        fields = {**fields, "probabilities": {l: _F for l in label_ids(project.labels)}}
+    return fields

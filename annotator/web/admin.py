@@ -8,11 +8,12 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import account_links, controls, export, ingest, projects, scheme_templates, users
+from .. import account_links, controls, export, ingest, jobs, projects, scheme_templates, users
 from ..articles import add_articles, delete_article, set_kind, set_lang
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
 from ..labels import COLOURS, SchemeError, validate_scheme
+from ..model import schedule, store as model_store
 from ..models import ApiToken, Article, ControlItem, Project, Sentence, User
 from ..unit_repair import RepairError, live_units, merge_units, split_unit
 from .page_data import (article_summary, link_row, project_detail, project_summary, token_row,
@@ -212,7 +213,32 @@ def project(slug: str):
     total = session.scalar(select(func.count()).select_from(Article).where(Article.project_id == project.id))
     return page("admin/project.html", {
         "project": project_detail(project), "articles": arts, "total": total, "page": n,
-        "pages": max(1, -(-total // PER_PAGE))}, form=form)
+        "pages": max(1, -(-total // PER_PAGE)), "model": _model_block(project)},
+        form=form, train_form=PostForm())
+
+
+# ------------------------------------------------------------------------- the project model
+
+
+def _model_block(project: Project) -> dict:
+    """The project page's model section: the newest versions and training jobs."""
+    session = get_session()
+    return {"versions": model_store.versions(session, project)[:5],
+            "jobs": jobs.recent(session, project.id, schedule.TRAIN, limit=3),
+            "every": projects.settings(project)["model_every"]}
+
+
+@bp.post("/projects/<slug>/model")
+@roles_required("admin")
+def train_model(slug: str):
+    """Queue a training of the project model; the page never waits for it."""
+    project = _project(slug)
+    if not PostForm().validate_on_submit():
+        abort(400, "The form expired; reload the page.")
+    job, created = schedule.enqueue_training(get_session(), project)
+    flash(f"Training queued as job {job.id}; `annotator worker` runs it." if created else
+          f"A training is queued already (job {job.id}).", "info")
+    return redirect(url_for("admin.project", slug=slug) + "#model")
 
 
 @bp.get("/projects/<slug>/export")

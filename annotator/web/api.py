@@ -7,10 +7,11 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .. import account_links, controls, export, ingest, loop, progress, projects, users
+from .. import account_links, controls, export, ingest, jobs, loop, progress, projects, users
 from ..access import Refused, allowed, require
 from ..articles import add_articles
 from ..labelling import CONFLICTS, AnnotationError
+from ..model import schedule, store as model_store
 from ..models import Article, Project
 from ..unit_repair import Repair, RepairError, merge_units, split_unit
 from ..review import adjudication
@@ -357,3 +358,23 @@ def _repair_json(done: Repair) -> dict:
                        "text": u.text, "kind": u.kind, "long": u.long, "n_labels": u.n_labels}
                       for u in done.units],
             "created": done.created, "replaced": done.replaced, "labels_moved": done.labels_moved}
+
+
+# ------------------------------------------------------------------------- the project model
+
+
+@bp.get("/projects/<slug>/model")
+def model_versions(slug: str):
+    """The model's versions and the project's latest training jobs (reviewers and admins)."""
+    project = _project(slug, "review")
+    session = get_session()
+    return jsonify({"versions": model_store.versions(session, project),
+                    "jobs": jobs.recent(session, project.id, schedule.TRAIN)})
+
+
+@bp.post("/projects/<slug>/model")
+def train_model(slug: str):
+    """Queue a training (admins); answered at once, `annotator worker` trains."""
+    project = _project(slug, "admin")
+    job, created = schedule.enqueue_training(get_session(), project)
+    return jsonify({"job": jobs.as_dict(job), "queued": created}), 202

@@ -24,6 +24,12 @@ _repaired = _json({"type": "object", "required": ["units", "created", "replaced"
                        "labels_moved": {"type": "integer"}}})
 
 
+_model = _json({"type": "object", "required": ["versions", "jobs"], "properties": {
+    "versions": {"type": "array", "items": {"type": "object", "required": [
+        "version", "created_at", "n_labels", "folds", "macro_f1", "per_label_f1", "labels"]}},
+    "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}}})
+
+
 def _repair(summary: str, body: dict) -> dict:
     return {"post": {"summary": summary, "parameters": [_aid],
                      "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
@@ -92,6 +98,13 @@ SPEC: dict = {
                          "start": {"type": "integer"}, "end": {"type": "integer"},
                          "text": {"type": "string"}, "kind": {"type": "string"},
                          "long": {"type": "boolean"}, "n_labels": {"type": "integer"}}},
+            "Job": {"type": "object", "required": ["id", "kind", "state", "attempts", "progress"],
+                    "properties": {"id": {"type": "integer"}, "kind": {"type": "string"},
+                                   "state": {"enum": ["queued", "running", "done", "failed"]},
+                                   "attempts": {"type": "integer"}, "progress": {"type": "number"},
+                                   "error": _nullable_str, "result": {"type": ["object", "null"]},
+                                   "created_at": _nullable_str, "started_at": _nullable_str,
+                                   "finished_at": _nullable_str}},
             "Article": {"type": "object", "required": ["title", "text"], "properties": {
                 "title": {"type": "string"}, "text": {"type": "string"}, "url": _nullable_str,
                 "source": _nullable_str, "published": _nullable_str, "id": _nullable_str,
@@ -238,7 +251,8 @@ SPEC: dict = {
             "summary": "Streamed export as JSONL or CSV (reviewers and admins); an empty one says "
                        "why in the X-Export-Empty header, a kind that cannot apply is a 409",
             "parameters": [_slug, {"name": "kind", "in": "query", "required": False,
-                                   "schema": {"enum": ["annotations", "sentences", "gold", "spans", "babe", "semeval"]}},
+                                   "schema": {"enum": ["annotations", "sentences", "gold", "spans", "babe", "semeval",
+                                                       "predictions"]}},
                            {"name": "format", "in": "query", "required": False,
                             "schema": {"enum": ["jsonl", "csv"]}},
                            {"name": "bom", "in": "query", "required": False,
@@ -260,6 +274,14 @@ SPEC: dict = {
                 "200": _json({"type": "object", "required": ["added", "skipped", "sentences"]}),
                 "201": _json({"type": "object", "required": ["added", "skipped", "sentences"]}, "Created"),
                 "400": _err, "401": _err, "403": _err, "404": _err, "413": _err}}},
+        "/projects/{slug}/model": {
+            "parameters": [_slug],
+            "get": {"summary": "The project model's versions and its latest training jobs (reviewers and admins)",
+                    "responses": {"200": _model, "401": _err, "403": _err, "404": _err}},
+            "post": {"summary": "Queue a training of the project model (admins); `annotator worker` runs it",
+                     "responses": {"202": _json({"type": "object", "required": ["job", "queued"], "properties": {
+                         "job": {"$ref": "#/components/schemas/Job"}, "queued": {"type": "boolean"}}},
+                         "Accepted"), "401": _err, "403": _err, "404": _err}}},
         "/articles/{id}/units/merge": _repair(
             "Merge two adjacent units of an article (admins); labels on them move to history",
             {"type": "object", "required": ["first", "second"], "properties": {

@@ -1,0 +1,87 @@
+"""The versions of a project's model in the database (no Flask import).
+
+The fitted pipeline is kept as pickle bytes in `model_versions.pipeline`. Unpickling runs code,
+which is safe here only because nothing but this app ever writes that column: a model is never
+imported from a file or an upload."""
+from __future__ import annotations
+
+import pickle
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..db import begin_write
+from ..hints.lexicon import lexicon_of
+from ..labels import label_ids
+from ..models import Annotation, ModelVersion, Project
+from ..timestamps import iso_utc
+from .training import Fitted, fit, training_data
+
+_COLUMNS = (ModelVersion.version, ModelVersion.created_at, ModelVersion.n_labels,
+            ModelVersion.label_count, ModelVersion.folds, ModelVersion.macro_f1,
+            ModelVersion.per_label_f1, ModelVersion.labels, ModelVersion.seconds)
+
+
+def label_count(session: Session, project_id: int) -> int:
+    """The project's annotations now: what `model_every` counts new labels against."""
+    return session.scalar(select(func.count()).select_from(Annotation)
+                          .where(Annotation.project_id == project_id)) or 0
+
+
+def save(session: Session, project: Project, fitted: Fitted, labels_then: int) -> ModelVersion:
+    """Store a fitted model as the project's next version and commit."""
+    blob = pickle.dumps(fitted.pipeline, protocol=pickle.HIGHEST_PROTOCOL)
+    begin_write(session)
+    for _attempt in range(3):
+        version = (session.scalar(select(func.max(ModelVersion.version))
+                                  .where(ModelVersion.project_id == project.id)) or 0) + 1
+        mv = ModelVersion(project_id=project.id, version=version, n_labels=fitted.n_labels,
+                          label_count=labels_then, folds=fitted.folds, macro_f1=fitted.macro_f1,
+                          per_label_f1=fitted.per_label_f1, labels=fitted.labels,
+                          seconds=fitted.seconds, pipeline=blob)
+        try:
+            with session.begin_nested():
+                session.add(mv)
+                session.flush()
+        except IntegrityError:
+            continue  # another worker stored this number first (PostgreSQL): take the next
+        session.commit()
+        return mv
+    raise RuntimeError("the model version could not be stored; please retry")
+
+
+def versions(session: Session, project: Project) -> list[dict]:
+    """Every version of the project's model, newest first, without the pipeline."""
+    rows = session.execute(select(*_COLUMNS).where(ModelVersion.project_id == project.id)
+                           .order_by(ModelVersion.version.desc())).all()
+    return [{"version": r.version, "created_at": iso_utc(r.created_at), "n_labels": r.n_labels,
+             "label_count": r.label_count, "folds": r.folds, "macro_f1": r.macro_f1,
+             "per_label_f1": r.per_label_f1, "labels": r.labels, "seconds": r.seconds}
+            for r in rows]
+
+
+def latest(session: Session, project: Project) -> tuple[int, object] | None:
+    """(version, fitted pipeline) of the project's newest model, or None."""
+    row = session.execute(select(ModelVersion.version, ModelVersion.pipeline)
+                          .where(ModelVersion.project_id == project.id)
+                          .order_by(ModelVersion.version.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return row.version, pickle.loads(row.pipeline)
+
+
+def has_model(session: Session, project: Project) -> bool:
+    return session.scalar(select(func.count()).select_from(ModelVersion)
+                          .where(ModelVersion.project_id == project.id)) > 0
+
+
+def train(session: Session, project: Project) -> ModelVersion:
+    """Train the project's model now (TooFewLabels where it has too few final labels), store
+    it as a new version and commit. Reads happen in one transaction; only the final insert
+    takes the write lock."""
+    from_count = label_count(session, project.id)
+    texts, y = training_data(session, project)
+    session.commit()  # nothing written: ends the read transaction before the long fit
+    fitted = fit(texts, y, label_ids(project.labels), lexicon_of(project))
+    return save(session, project, fitted, from_count)

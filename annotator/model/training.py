@@ -1,0 +1,98 @@
+"""Training the project model from the final labels, with its cross-validated scores
+(no Flask import).
+
+The training set is what review.adjudication.project_final_labels gives: body sentences with a
+gold label, else with the majority (or Dawid-Skene) label at the project's threshold. Control
+items are left out there, as everywhere in the review, so they are here too: their known answers
+are the quality check of the annotators, not training data.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from joblib import parallel_config
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.pipeline import Pipeline
+
+from ..review.adjudication import project_final_labels
+from .features import Counts, classifier
+
+FOLDS = 5
+SEED = 0
+MIN_LABELS = 20      # final labels in all
+MIN_PER_LABEL = 2    # of every label of the scheme (stratified folds need two of each)
+CV_THREADS = 2       # folds fitted side by side (scipy's sparse products release the GIL)
+
+
+class TooFewLabels(ValueError):
+    """The project has not enough final labels to train and cross-validate a model."""
+
+
+@dataclass
+class Fitted:
+    pipeline: Pipeline
+    labels: list[str]       # the classes, in the order of predict_proba's columns
+    folds: int
+    macro_f1: float         # mean over the folds of each fold's macro-F1
+    per_label_f1: dict      # label -> mean over the folds of its F1
+    n_labels: int
+    seconds: float
+
+
+def training_data(session, project) -> tuple[list[str], list[str]]:
+    """(sentences, final labels) of the project, in reading order."""
+    texts, labels = [], []
+    for rec in project_final_labels(session, project):
+        texts.append(rec["text"])
+        labels.append(rec["label"])
+    return texts, labels
+
+
+def check_counts(y: list[str], scheme: list[str]) -> int:
+    """The number of folds for these labels; TooFewLabels with the counts where too few."""
+    counts = Counter(y)
+    few = [f"{label} {counts.get(label, 0)}" for label in scheme if counts.get(label, 0) < MIN_PER_LABEL]
+    if len(y) < MIN_LABELS or few:
+        have = ", ".join(f"{label} {counts.get(label, 0)}" for label in scheme)
+        raise TooFewLabels(
+            f"too few final labels to train a model: {len(y)} ({have}); a model needs at least "
+            f"{MIN_LABELS} in all and {MIN_PER_LABEL} of every label (gather more labels, or "
+            f"adjudicate disagreements)")
+    return min(FOLDS, min(counts[label] for label in scheme))
+
+
+def fold_scores(labels: list[str]):
+    """A cross_validate scorer: each fold's macro-F1 and the F1 of every label."""
+    def score(estimator, X, y) -> dict:
+        per = f1_score(y, estimator.predict(X), labels=labels, average=None, zero_division=0)
+        return {"macro_f1": float(np.mean(per)), **{f"f1_{i}": float(v) for i, v in enumerate(per)}}
+    return score
+
+
+def fit(texts: list[str], y: list[str], scheme: list[str], lexicon: dict | None = None,
+        seed: int = SEED) -> Fitted:
+    """Cross-validate (stratified k-fold, shuffled with `seed`) and fit on all labels.
+
+    The counts step learns nothing, so it runs once for all sentences; what is fitted (the
+    TF-IDF weighting and the classifier) is refitted per fold. The scores are those of
+    cross_val_score(build_pipeline(lexicon), texts, y, cv=StratifiedKFold(k, shuffle=True,
+    random_state=seed), scoring="f1_macro"); tests/test_model.py checks it."""
+    started = time.perf_counter()
+    k = check_counts(y, scheme)
+    counts = Counts(lexicon)
+    X = counts.transform(texts)
+    y_arr = np.asarray(y, dtype=object)
+    cv = StratifiedKFold(k, shuffle=True, random_state=seed)
+    with parallel_config(backend="threading", n_jobs=CV_THREADS):
+        res = cross_validate(classifier(seed), X, y_arr, cv=cv, scoring=fold_scores(scheme))
+    final = classifier(seed).fit(X, y_arr)
+    pipeline = Pipeline([("counts", counts), *final.steps])
+    return Fitted(pipeline=pipeline, labels=[str(c) for c in pipeline.classes_], folds=k,
+                  macro_f1=float(np.mean(res["test_macro_f1"])),
+                  per_label_f1={label: float(np.mean(res[f"test_f1_{i}"]))
+                                for i, label in enumerate(scheme)},
+                  n_labels=len(y), seconds=time.perf_counter() - started)
