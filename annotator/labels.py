@@ -35,8 +35,8 @@ _RESERVED_KEYS = {"s", "c", "?", "q", "w", "e", "f", "v", "x"}
 
 
 # How many label colours the palette has: static/css/app.css, --l1 ... --lN and .label-1 ...
-# .label-N. A label stores the number of its colour, so a theme (light, dark) picks the shade.
-COLOURS = 5
+# .label-N (nine, colour-blind safe). A label stores the number of its colour, so a theme (light, dark) picks the shade.
+COLOURS = 9
 
 
 class SchemeError(ValueError):
@@ -52,6 +52,17 @@ def label_id_from(name: str) -> str:
 def default_colour(position: int) -> int:
     """The palette colour of the label at `position` (0-based) when it names none."""
     return position % COLOURS + 1
+
+
+def colours(scheme: list[dict]) -> dict[str, int]:
+    """Label id -> its palette colour: the one the label names, else by its position. Every
+    page and chart colours a label by this (the annotate buttons, the queue, the charts)."""
+    out = {}
+    for i, label in enumerate(scheme):
+        value = label.get("colour")
+        ok = isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+        out[label["id"]] = int(value) if ok and 1 <= int(value) <= COLOURS else default_colour(i)
+    return out
 
 
 def _colour(value, position: int, where: str) -> int:

@@ -16,10 +16,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from ..labels import default_colour
+
 __all__ = ["heatmap", "stacked_bars", "kappa_matrix", "line_chart", "fmt"]
 
 CHAR_W = 6.6  # rough width of a 12px character, for laying out labels
-PALETTE = 9  # label colours in static/css/app.css (--l1 ... --l9); label N is class seg-N
 
 
 def fmt(x, digits: int = 3) -> str:
@@ -109,9 +110,12 @@ def heatmap(matrix: Mapping[str, Mapping[str, float]], labels: Sequence[str],
 
 def stacked_bars(rows: Sequence[tuple[str, Mapping[str, int]]], labels: Sequence[str],
                  names: Mapping[str, str] | None = None, chart_id: str = "distribution",
-                 title: str = "Label distribution per annotator") -> dict:
-    """One horizontal bar per row (an annotator), split by label share; counts in the table."""
+                 title: str = "Label distribution per annotator",
+                 colours: Mapping[str, int] | None = None) -> dict:
+    """One horizontal bar per row (an annotator), split by label share; counts in the table.
+    `colours`: label id -> palette number (labels.colours), else by position."""
     names = dict(names or {})
+    colour = [(colours or {}).get(l) or default_colour(c) for c, l in enumerate(labels)]
     shown = [names.get(l, l) for l in labels]
     left = _name_width([r[0] for r in rows])
     bar_w, bar_h, gap = 420.0, 22, 8
@@ -119,7 +123,7 @@ def stacked_bars(rows: Sequence[tuple[str, Mapping[str, int]]], labels: Sequence
     shapes = []
     x = left  # the legend
     for c, name in enumerate(shown):
-        shapes += [_rect(x, 6, 12, 12, f"seg seg-{c % PALETTE + 1}"), _text(x + 16, 16, _short(name, 22))]
+        shapes += [_rect(x, 6, 12, 12, f"seg seg-{colour[c]}"), _text(x + 16, 16, _short(name, 22))]
         x += 16 + min(len(name), 22) * CHAR_W + 16
     legend_w = x
     for i, (who, dist) in enumerate(rows):
@@ -134,11 +138,11 @@ def stacked_bars(rows: Sequence[tuple[str, Mapping[str, int]]], labels: Sequence
                 continue
             w = bar_w * n / total
             share = n / total
-            shapes.append(_rect(cx, y, w, bar_h, f"seg seg-{c % PALETTE + 1}",
+            shapes.append(_rect(cx, y, w, bar_h, f"seg seg-{colour[c]}",
                                 tip=f"{who}: {shown[c]} {n:,} ({share:.0%})"))
             if w >= 34:
                 shapes.append(_text(cx + w / 2, y + bar_h / 2 + 4, f"{share:.0%}",
-                                    f"on-seg seg-{c % PALETTE + 1}", "middle"))
+                                    f"on-seg seg-{colour[c]}", "middle"))
             cx += w
         shapes.append(_text(left + bar_w + 6, y + bar_h / 2 + 4, f"{total:,}", "muted"))
     desc = (f"One bar per annotator ({len(rows)}), divided by the share of each label "

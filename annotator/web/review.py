@@ -16,6 +16,7 @@ from ..review import adjudication
 from ..review import figures as charts
 from ..review.adjudication import AdjudicationError
 from ..review.queue_filters import pseudonyms
+from ..labels import colours as label_colours
 from ..models import Annotation, Article, Sentence, User
 from ..projects import settings
 from ..review.stats import by_outlet, hint_quality, project_stats, review_figures
@@ -113,10 +114,11 @@ def dashboard(slug: str):
         "coincidence": charts.heatmap(stats["coincidence"], stats["labels"], names),
         "distribution": charts.stacked_bars(
             [(a["annotator"], a["label_distribution"]) for a in stats["annotator_stats"]],
-            stats["labels"], names),
+            stats["labels"], names, colours=label_colours(project.labels)),
         "kappa": charts.kappa_matrix(ann_names, stats["cohen_kappa"]),
         "outlets": charts.stacked_bars(outlets, stats["labels"], names, chart_id="outlets",
-                                       title="Labels by outlet") if outlets else None,
+                                       title="Labels by outlet",
+                                       colours=label_colours(project.labels)) if outlets else None,
         "over_time": charts.line_chart(
             timeline["points"], [("alpha", "per batch"), ("cumulative", "cumulative")],
             x_title="sentences that became pairable, up to this date (UTC)",
@@ -178,7 +180,7 @@ def disagreements(slug: str):
     if queue["total"] and args["page"] > queue["pages"] and not wants_json():
         return redirect(_queue_url(slug, args, page=queue["pages"]))
     names = {l["id"]: l["name"] for l in project.labels}
-    label_index = {l["id"]: i + 1 for i, l in enumerate(project.labels)}
+    label_index = label_colours(project.labels)
     query = _queue_url(slug, args).partition("?")[2]
     return page("review/disagreements.html", {"project": project_summary(project), **queue},
                 names=names, label_index=label_index, resolved=args["include_resolved"],

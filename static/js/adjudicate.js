@@ -19,7 +19,7 @@
   const buttons = Array.from(root.querySelectorAll(".label-button"));
   const byKey = Object.fromEntries(buttons.map((b) => [b.dataset.key.toLowerCase(), b]));
   const names = Object.fromEntries(buttons.map((b) => [b.value, b.querySelector(".name").textContent]));
-  const index = Object.fromEntries(buttons.map((b, i) => [b.value, i + 1]));
+  const index = Object.fromEntries(buttons.map((b) => [b.value, b.dataset.colour]));  // labels.colours
   const free = (k) => (byKey[k] ? null : k); // a project's label key wins over ours
   const keys = { skip: [free("s"), free("n")], back: [free("p")], note: free("c"), clear: free("x") };
   const AHEAD = 5, BATCH = 10;
