@@ -12,6 +12,7 @@ import hmac
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 from functools import cache
@@ -74,9 +75,20 @@ def _count_label(outcome: str) -> None:
     _metrics()[2].labels(outcome).inc()
 
 
+_made = threading.Lock()
+
+
 @cache
 def _metrics():
-    """The metrics of this process, made on first use (see the module's docstring)."""
+    """The metrics of this process, made on first use (see the module's docstring). Under a
+    lock: the first requests of a worker's threads arrive together, and a metric registered
+    twice is an error (functools.cache does not stop two first calls at once)."""
+    with _made:
+        return _make_metrics()
+
+
+@cache
+def _make_metrics():
     from prometheus_client import Counter, Histogram
 
     return (Counter("annotator_requests", "HTTP requests answered", ["route", "method", "status"]),
