@@ -209,10 +209,10 @@ def test_segmentation_grows_linearly_and_offsets_stay_exact(monkeypatch, lang, s
         assert all(text[u.start:u.end] == u.text for u in units)
         counts.append((seen["calls"], seen["chars"]))
         candidates.append(vetoes["n"])
-    # 4x the text (as paragraphs, and as one 200 KB line): about 4x the work (a quadratic
-    # pass would be 16x). The line has a few more candidates: the paragraph ends.
+    # 4x the text (as paragraphs, and as one 200 KB line): about 4x the work, within 5x (a
+    # quadratic pass would be 16x). The line has a few more candidates: the paragraph ends.
     for calls, chars in counts[1:]:
-        assert calls <= 4 * counts[0][0] + 4 and chars <= 4 * counts[0][1] + 4000
+        assert calls <= 5 * counts[0][0] + 4 and chars <= 5 * counts[0][1] + 4000
     assert candidates[0] > 100
     assert candidates[1] <= 4 * candidates[0] + 4 and candidates[2] <= 4.5 * candidates[0]
     if lang in ("tr", "he"):  # no pysbd rules: the rule-based splitter alone
