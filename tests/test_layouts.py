@@ -1,6 +1,7 @@
 """Research exports (spans, babe, semeval), article metadata, dataset card, hint quality, lexicon page."""
 from __future__ import annotations
 
+import io
 import json
 
 from sqlalchemy import select
@@ -127,16 +128,17 @@ def test_lexicon_page(client, db, make_user, project):
     make_user("root", "admin")
     token = login(client, "root")
     page = client.get("/admin/projects/news/lexicon")
-    assert page.status_code == 200 and "contested_terms" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Contested term" in page.get_data(as_text=True)
     lex = {"version": 1, "cues": ["said"], "contested_terms": [{"term": "regime", "counterparts": ["government"]}]}
-    resp = client.post("/admin/projects/news/lexicon", data={"csrf_token": token, "lexicon": json.dumps(lex)})
+    resp = client.post("/admin/projects/news/lexicon", data={
+        "csrf_token": token, "file": (io.BytesIO(json.dumps(lex).encode()), "lexicon.json")})
     assert resp.status_code == 302
     db.rollback()
     from annotator.models import Project
 
     assert db.scalar(select(Project.lexicon).where(Project.id == project.id))["cues"] == ["said"]
-    bad = client.post("/admin/projects/news/lexicon", data={"csrf_token": token, "lexicon": '{"cues": 5}'},
-                      follow_redirects=True)
+    bad = client.post("/admin/projects/news/lexicon", data={
+        "csrf_token": token, "file": (io.BytesIO(b'{"cues": 5}'), "lexicon.json")}, follow_redirects=True)
     assert "Lexicon not saved" in bad.get_data(as_text=True)
     dl = client.get("/admin/projects/news/lexicon?download=1")
     assert json.loads(dl.get_data(as_text=True))["cues"] == ["said"]
