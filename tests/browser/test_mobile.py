@@ -8,7 +8,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from annotator import ingest, projects, users
+from annotator import account_links, ingest, projects, users
 from annotator.articles import add_articles
 from annotator.labels import DEFAULT_LABELS
 from annotator.models import Article
@@ -135,7 +135,7 @@ def test_touch_screens_get_touch_hints_instead_of_key_hints(browser, server):
 
 
 # GET routes that are not pages: files, JSON, downloads.
-NOT_PAGES = {"static", "annotate.session_state", "admin.download"}
+NOT_PAGES = {"static", "annotate.session_state", "admin.download", "ops.healthz", "ops.metrics"}
 
 
 def test_no_page_scrolls_sideways_at_390px(browser, server):
@@ -148,9 +148,15 @@ def test_no_page_scrolls_sideways_at_390px(browser, server):
     with server.session() as s:
         article = s.scalar(select(Article.id).order_by(Article.id).limit(1))
         alice = users.by_name(s, "alice").id
+        # Open links (opening one uses nothing up): the invite and reset pages render.
+        invite = account_links.create_invites(s, ["newcomer-phone"])[0].token
+        reset = account_links.create_reset(s, users.by_name(s, "alice")).token
+        s.commit()
     values = {"slug": "demo", "article_id": article, "user_id": alice}
+    tokens = {"links.invite": invite, "links.reset": reset}
     with server.app.test_request_context():
-        routes = {r.endpoint: url_for(r.endpoint, **{a: values[a] for a in r.arguments})
+        routes = {r.endpoint: url_for(r.endpoint, **{a: tokens[r.endpoint] if a == "token" else values[a]
+                                                     for a in r.arguments})
                   for r in server.app.url_map.iter_rules()
                   if "GET" in r.methods and not r.rule.startswith("/api/")
                   and r.endpoint not in NOT_PAGES}
