@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from .access import allowed
 from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
 from .models import Annotation, GuidelinesVersion, Project, ProjectMember, Sentence, User
+from .review.intervals import MIN_ITEMS
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SPAN_MODES = ("off", "optional", "required")
@@ -25,6 +26,7 @@ DEFAULT_SETTINGS: dict = {
     "gold_threshold": 0.5,        # `gold` export: the majority's share (or DS posterior) must reach this
     "aggregation": "majority",    # or dawid_skene, for the `gold` export
     "pseudonymous": False,        # dataset cards name annotators as A1, A2, ...
+    "min_items_per_annotator": MIN_ITEMS,  # per-annotator figures on fewer items: too few to judge
 }
 
 
@@ -55,6 +57,10 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
         elif key == "lease_minutes":
             if not isinstance(value, (int, float)) or not 0 < value <= 24 * 60:
                 raise ProjectError("settings.lease_minutes: 0 to 1440 minutes")
+        elif key == "min_items_per_annotator":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+                raise ProjectError("settings.min_items_per_annotator: a whole number of items "
+                                   "from 1 to 100000")
         elif key == "aggregation":
             if value not in ("majority", "dawid_skene"):
                 raise ProjectError("settings.aggregation: majority or dawid_skene")
