@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["SEED", "RESAMPLES", "MIN_ITEMS", "TOO_FEW", "Figure", "judged", "figure", "patterns", "resample_weights",
-           "percentile_interval", "describe"]
+           "percentile_interval", "describe", "describe_field"]
 
 SEED = 20261204
 RESAMPLES = 1000
@@ -103,3 +103,9 @@ def describe(value: float | None, n: int, ci95, too_few: bool = False) -> str:
     if ci95 is not None:
         parts += f", 95% CI {ci95[0] * 100:.0f}–{ci95[1] * 100:.0f}%"
     return parts + (f"; {TOO_FEW})" if too_few else ")")
+
+
+def describe_field(entry: dict, name: str) -> str:
+    """``describe`` of the figure NAME in a dict of :meth:`Figure.fields`."""
+    return describe(entry[name], entry[f"{name}_n"], entry[f"{name}_ci95"],
+                    entry[f"{name}_too_few"])

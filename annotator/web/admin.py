@@ -12,6 +12,7 @@ from ..articles import add_articles, delete_article, set_kind
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
 from ..models import ApiToken, Article, ControlItem, Project, Sentence, User
+from ..review.intervals import describe
 from ..unit_repair import RepairError, live_units, merge_units, split_unit
 from .page_data import article_summary, project_detail, project_summary, token_row, user_row
 from .view_helpers import export_args, export_download, get_session, int_arg, page, page_arg, roles_required
@@ -320,8 +321,9 @@ def progress(slug: str):
     cfg = projects.settings(project)
     return page("admin/progress.html", {
         "project": project_summary(project),
-        "settings": {k: cfg[k] for k in ("control_rate", "min_control_accuracy")},
-        "annotators": controls.annotator_progress(get_session(), project)})
+        "settings": {k: cfg[k] for k in ("control_rate", "min_control_accuracy",
+                                         "min_items_per_annotator")},
+        "annotators": controls.annotator_progress(get_session(), project)}, describe=describe)
 
 
 @bp.post("/articles/<int:article_id>/delete")
