@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from . import intervals
+
 __all__ = [
     "MISSING",
     "DEFAULT_SEED",
