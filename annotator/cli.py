@@ -22,6 +22,7 @@ from .export.dataset_card import dataset_card
 from .model import schedule, store as model_store
 from .model.training import TooFewLabels
 from .models import MAX_ID, Article
+from .review.intervals import describe_field
 from .review.stats import hint_quality, project_stats
 from .web.serve import serve
 
@@ -271,12 +272,13 @@ def _stats_table(s: dict) -> str:
     ]
     for lab, v in s["per_label"].items():
         lines.append(f"  {lab:<24} {f(v['count']):>8} {f(v['alpha']):>8}")
-    lines += ["", f"  {'annotator':<20} {'labels':>8} {'w/ majority':>12} {'median s':>9}  "
-              + "  ".join(s["labels"])]
+    lines += ["", f"  {'annotator':<20} {'labels':>8} {'median s':>9}  " + "  ".join(s["labels"])
+              + "  with the others' majority"]
     for a in s["annotator_stats"]:
         dist = "  ".join(f"{a['label_distribution'][l]:>{len(l)}}" for l in s["labels"])
         lines.append(f"  {a['annotator']:<20} {f(a['annotations']):>8} "
-                     f"{f(a['agreement_with_majority']):>12} {f(a['median_seconds'], 1):>9}  {dist}")
+                     f"{f(a['median_seconds'], 1):>9}  {dist}  "
+                     + describe_field(a, "agreement_with_majority"))
     if "hint_quality" in s:
         lines += ["", f"  {'hints vs humans':<24} {'precision':>9} {'recall':>8} {'F1':>8} {'support':>8}"]
         q = s["hint_quality"]

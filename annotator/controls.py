@@ -16,6 +16,7 @@ from . import progress
 from .db import begin_write
 from .models import Annotation, ControlItem, Project, Sentence, User
 from .projects import is_member, settings
+from .review.intervals import figure
 
 
 class ControlError(ValueError):
@@ -62,13 +63,12 @@ def annotator_progress(session: Session, project: Project) -> list[dict]:
     for uid, sec in session.execute(select(Annotation.user_id, Annotation.seconds).where(
             Annotation.project_id == project.id, Annotation.seconds.is_not(None))):
         seconds.setdefault(uid, []).append(sec)
-    control = {}
+    control: dict[int, list[float]] = {}  # per annotator: 1 right, 0 wrong, per control item
     for uid, given, known in session.execute(
             select(Annotation.user_id, Annotation.label, ControlItem.label)
             .join(ControlItem, ControlItem.sentence_id == Annotation.sentence_id)
             .where(Annotation.project_id == project.id)):
-        hits, n = control.get(uid, (0, 0))
-        control[uid] = (hits + (given == known), n + 1)
+        control.setdefault(uid, []).append(float(given == known))
     # Annotators with labels here, plus the members (or every annotator) who have none yet.
     by_id = {uid: (name, n, last) for uid, name, n, last in rows}
     candidates = session.scalars(select(User).where(User.role == "annotator", User.active.is_(True))).all()
@@ -78,12 +78,12 @@ def annotator_progress(session: Session, project: Project) -> list[dict]:
     counts = progress.by_user(session, project, by_id)
     out = []
     for uid, (name, n, last) in sorted(by_id.items(), key=lambda kv: kv[1][0]):
-        hits, total = control.get(uid, (0, 0))
-        accuracy = hits / total if total else None
+        accuracy = figure(control.get(uid, []), cfg["min_items_per_annotator"])
         out.append({
             "annotator": name, "done": counts[uid]["done"], "remaining": counts[uid]["remaining"],
             "median_seconds": round(pystats.median(seconds[uid]), 2) if uid in seconds else None,
             "last_active": last.strftime("%Y-%m-%dT%H:%M:%SZ") if last else None,
-            "control_answered": total, "control_accuracy": accuracy,
-            "flagged": accuracy is not None and accuracy < cfg["min_control_accuracy"]})
+            "control_answered": accuracy.n, **accuracy.fields("control_accuracy"),
+            "flagged": accuracy.value is not None
+            and accuracy.value < cfg["min_control_accuracy"]})
     return out

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from . import scheme_templates
 from .access import allowed
-from .labels import SchemeError, validate_scheme
+from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
 from .models import (Adjudication, Annotation, AnnotationHistory, ControlItem, GuidelinesVersion,
                      Project, ProjectMember, Sentence, User)
+from .review.intervals import MIN_ITEMS
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SPAN_MODES = ("off", "optional", "required")
@@ -28,6 +29,7 @@ DEFAULT_SETTINGS: dict = {
     "aggregation": "majority",    # or dawid_skene, for the `gold` export
     "pseudonymous": False,        # dataset cards name annotators as A1, A2, ...
     "model_every": 200,           # the worker trains the project model after this many new labels (0: never)
+    "min_items_per_annotator": MIN_ITEMS,  # per-annotator figures on fewer items: too few to judge
 }
 
 
@@ -51,6 +53,9 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
                     "vote, or Dawid-Skene, which weighs each annotator by estimated accuracy."),
     "pseudonymous": ("Pseudonymous dataset cards", "Dataset cards name annotators A1, A2, ... "
                      "instead of their usernames."),
+    "min_items_per_annotator": ("Fewest items for a per-annotator figure", "Agreement with the "
+                                "majority, Dawid-Skene accuracy and control accuracy resting on "
+                                "fewer items are marked too few to judge (1 to 100000)."),
     "model_every": ("Train the model every ... new labels", "`annotator worker` trains the "
                     "project model again after this many new labels (0: only on demand)."),
 }
@@ -90,6 +95,10 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000:
                 raise ProjectError("settings.model_every: a whole number of new labels from 0 "
                                    "(never train automatically) to 1000000")
+        elif key == "min_items_per_annotator":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+                raise ProjectError("settings.min_items_per_annotator: a whole number of items "
+                                   "from 1 to 100000")
         elif key == "aggregation":
             if value not in SETTING_CHOICES["aggregation"]:
                 raise ProjectError("settings.aggregation: majority or dawid_skene")

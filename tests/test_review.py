@@ -116,8 +116,9 @@ def test_dashboard_shows_figures_and_charts(db, client, project, team, labelled)
     assert f"{lo:.3f}" in html and f"{hi:.3f}" in html
     assert "Not reliable" in html  # this data disagrees a lot
     assert f"{stats['gwet_ac1']:.3f}" in html and f"{stats['fleiss_kappa']:.3f}" in html
-    assert html.count('role="img"') == 5  # heat map, bars, kappa matrix, over time, outlets
-    assert html.count("<svg") == 5 and html.count("<details>") >= 4
+    # heat map, bars, kappa matrix, over time, outlets, and the two per-annotator interval charts
+    assert html.count('role="img"') == 7
+    assert html.count("<svg") == 7 and html.count("<details>") >= 6
     for name in ("ann1", "ann2", "ann3", "ann4"):
         assert name in html
     assert "Estimated accuracy" in html and "Contested framing" in html

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..hints.lexicon import lexicon_of
 from ..models import Adjudication, Annotation, Article, Project, Sentence
 from ..projects import guidelines_version as numbered_version, settings
+from ..review.intervals import describe_field
 from ..review.stats import project_stats
 from ..unit_repair import REPLACED
 from .kinds import fields_of
@@ -76,8 +77,14 @@ def dataset_card(session: Session, project: Project, export_kind: str, filename:
         *[f"| `{k}` | {v['count']} | {_fmt(v['alpha'])} |" for k, v in stats["per_label"].items()],
         "",
         "| annotator | labels | agreement with the others' majority |", "|---|---|---|",
-        *[f"| {alias[r['annotator']]} | {r['annotations']} | {_fmt(r['agreement_with_majority'])} |"
+        *[f"| {alias[r['annotator']]} | {r['annotations']} | "
+          f"{describe_field(r, 'agreement_with_majority')} |"
           for r in sorted(stats["annotator_stats"], key=lambda r: alias[r["annotator"]])],
+        "",
+        "Agreement with the others' majority: n is the sentences it rests on (the annotator's, "
+        "where the other annotators have a unique majority), the 95% interval comes from 1,000 "
+        "bootstrap resamples of them; below the project's minimum of "
+        f"{cfg['min_items_per_annotator']} it is marked too few to judge.",
         "",
         "Final labels (`gold`, `spans`, `babe` exports): the adjudicated label, else "
         f"`{cfg['aggregation']}` aggregation where its share or posterior reaches {cfg['gold_threshold']}.",

@@ -24,7 +24,8 @@ Definitions (DESIGN.md, "Statistics"):
   matrix by collapsing the other labels (alpha's coincidences are additive over merged labels);
 * per-annotator agreement with the majority *of the others*: over the units the annotator
   labelled where the other annotators have a unique most frequent label (units where the
-  others tie are left out), the share where the annotator gave that label.
+  others tie are left out), the share where the annotator gave that label; with its n, a 95%
+  bootstrap interval over those units and a too-few mark (:mod:`.intervals`).
 
 Undefined values are ``None`` together with a reason, never NaN, and no numpy warning is raised.
 """
@@ -36,6 +37,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from . import intervals
 
 __all__ = [
     "MISSING",
@@ -319,19 +322,19 @@ def _unique_top(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return C.argmax(axis=1), (n_top == 1) & (top > 0)
 
 
-def _with_majority(M: np.ndarray, C: np.ndarray, r: int) -> tuple[float | None, int, str | None]:
+def _with_majority(M: np.ndarray, C: np.ndarray, r: int) -> tuple[np.ndarray, str | None]:
+    """Per unit where the others have a unique majority: 1 where rater r gave it, else 0."""
     col = M[:, r]
     rated = col >= 0
     if not rated.any():
-        return None, 0, "no annotations"
+        return np.zeros(0), "no annotations"
     mine = col[rated]
     others = C[rated].copy()
     others[np.arange(len(mine)), mine] -= 1
     lab, unique = _unique_top(others)
-    n = int(np.count_nonzero(unique))
-    if n == 0:
-        return None, 0, "no shared unit where the other annotators have a unique majority"
-    return float(np.mean(lab[unique] == mine[unique])), n, None
+    if not unique.any():
+        return np.zeros(0), "no shared unit where the other annotators have a unique majority"
+    return (lab[unique] == mine[unique]).astype(np.float64), None
 
 
 # ------------------------------------------------------------------------ public matrix functions
@@ -393,6 +396,7 @@ def statistics(
     bootstrap: int = 1000,
     seed: int = DEFAULT_SEED,
     annotators: Sequence[Any] | None = None,
+    min_items: int = intervals.MIN_ITEMS,
 ) -> dict:
     """The statistics contract of DESIGN.md, from ``(unit_key, annotator, label[, seconds])``.
 
@@ -415,7 +419,8 @@ def statistics(
         sec_map = _seconds_by_annotator(a_idx, sec_list, len(anns))
     if isinstance(sec_map, list):
         sec_map = {anns[i]: s for i, s in enumerate(sec_map)}
-    return matrix_statistics(M, labels, anns, seconds=sec_map, bootstrap=bootstrap, seed=seed)
+    return matrix_statistics(M, labels, anns, seconds=sec_map, bootstrap=bootstrap, seed=seed,
+                             min_items=min_items)
 
 
 def _seconds_by_annotator(a_idx: np.ndarray, secs: list, n_ann: int) -> list[list[float]]:
@@ -451,10 +456,14 @@ def matrix_statistics(
     seconds: Mapping[Any, Iterable[float]] | None = None,
     bootstrap: int = 1000,
     seed: int = DEFAULT_SEED,
+    min_items: int = intervals.MIN_ITEMS,
 ) -> dict:
     """The statistics contract from a prepared matrix (columns named by ``annotators``).
 
     ``seconds`` maps an annotator to the seconds of their annotations (for the median).
+    ``min_items``: an annotator's agreement with the majority resting on fewer units is marked
+    too few to judge (``agreement_with_majority_too_few``); ``bootstrap`` resamples give its
+    interval as they give alpha's.
     ``annotators`` counts those with at least one annotation; ``annotator_stats`` lists every
     column.
     """
@@ -499,9 +508,10 @@ def matrix_statistics(
     for r in range(R):
         col = M[:, r]
         dist = np.bincount(col[col >= 0], minlength=k)
-        agree, _, why_m = _with_majority(M, C, r)
+        hits, why_m = _with_majority(M, C, r)
+        agree = intervals.figure(hits, min_items, bootstrap, seed)
         med = _median(seconds.get(anns[r]) if seconds is not None else None)
-        note(f"annotator_stats[{anns[r]}].agreement_with_majority", agree, why_m)
+        note(f"annotator_stats[{anns[r]}].agreement_with_majority", agree.value, why_m)
         note(
             f"annotator_stats[{anns[r]}].median_seconds",
             med,
@@ -511,7 +521,7 @@ def matrix_statistics(
             {
                 "annotator": anns[r],
                 "annotations": int(dist.sum()),
-                "agreement_with_majority": _f(agree),
+                **agree.fields("agreement_with_majority"),
                 "label_distribution": {labels[c]: int(dist[c]) for c in range(k)},
                 "median_seconds": _f(med),
             }

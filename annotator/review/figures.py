@@ -17,8 +17,9 @@ import math
 from collections.abc import Mapping, Sequence
 
 from ..labels import default_colour
+from .intervals import TOO_FEW, describe_field
 
-__all__ = ["heatmap", "stacked_bars", "kappa_matrix", "line_chart", "fmt"]
+__all__ = ["heatmap", "stacked_bars", "kappa_matrix", "line_chart", "intervals_chart", "fmt"]
 
 CHAR_W = 6.6  # rough width of a 12px character, for laying out labels
 
@@ -285,3 +286,50 @@ def line_chart(points: Sequence[Mapping], series: Sequence[tuple[str, str]], x_k
     rows = [[p.get(x_key, "")] + [fmt(p.get(k)) for k, _ in extra_columns]
             + [fmt(p.get(k)) for k, _ in series] for p in points]
     return _figure(chart_id, title, desc, left + pw + right, top + ph + bottom, shapes, title, head, rows)
+
+
+# ------------------------------------------------------------- per-annotator figures, with intervals
+
+
+def intervals_chart(entries: Sequence[Mapping], name: str, chart_id: str, title: str,
+                    minimum: int) -> dict:
+    """One row per annotator: a share on a 0–100% axis as a dot, its 95% interval as an error
+    bar, and n; a figure on fewer than ``minimum`` items is drawn hollow and dashed and says
+    "too few to judge". ``entries`` carry the fields NAME, NAME_n, NAME_ci95, NAME_too_few
+    (:class:`~annotator.review.intervals.Figure`) and "annotator"."""
+    left = _name_width([e["annotator"] for e in entries])
+    pw, row_h, top = 360.0, 26, 28
+
+    def X(v):
+        return left + pw * v
+
+    shapes = []
+    for t in range(0, 101, 20):
+        shapes += [_line(X(t / 100), top - 6, X(t / 100), top + max(1, len(entries)) * row_h, "grid"),
+                   _text(X(t / 100), top - 10, f"{t}%", "muted", "middle")]
+    table = []
+    for i, e in enumerate(entries):
+        who, v, ci = e["annotator"], e[name], e[f"{name}_ci95"]
+        n, few = e[f"{name}_n"], e[f"{name}_too_few"]
+        y = top + i * row_h + row_h / 2
+        text = describe_field(e, name)
+        shapes.append(_text(left - 6, y + 4, _short(who, 22), "", "end"))
+        cls = " too-few" if few else ""
+        if ci is not None:
+            shapes += [_line(X(ci[0]), y, X(ci[1]), y, "ci-bar" + cls),
+                       _line(X(ci[0]), y - 5, X(ci[0]), y + 5, "ci-bar" + cls),
+                       _line(X(ci[1]), y - 5, X(ci[1]), y + 5, "ci-bar" + cls)]
+        if v is not None:
+            shapes.append({"el": "circle", "cx": X(v), "cy": y, "r": 4, "cls": "ci-dot" + cls,
+                           "tip": f"{who}: {text}"})
+        shapes.append(_text(left + pw + 10, y + 4, f"n={n:,}" + (f", {TOO_FEW}" if few else ""),
+                            "muted" if few else ""))
+        table.append([who, fmt(v), "–" if ci is None else f"{fmt(ci[0])} – {fmt(ci[1])}",
+                      f"{n:,}", "yes" if few else "no"])
+    judged = sum(1 for e in entries if not e[f"{name}_too_few"])
+    desc = (f"{len(entries)} annotators, each a share from 0 to 100% with its 95% bootstrap "
+            f"interval and n; {len(entries) - judged} on fewer than {minimum} items, too few "
+            "to judge, drawn hollow with dashed bars.")
+    return _figure(chart_id, title, desc, left + pw + 10 + 30 * CHAR_W,
+                   top + max(1, len(entries)) * row_h + 6, shapes, title,
+                   ["annotator", "value", "95% interval", "n", TOO_FEW], table)

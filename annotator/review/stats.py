@@ -15,9 +15,12 @@ from ..hints.lexicon import lexicon_of
 from ..hints.matcher import Matcher
 from ..labels import label_ids
 from ..models import Annotation, Article, ControlItem, Project, Sentence
+from ..projects import settings
 from ..timestamps import iso_utc
 from . import agreement
-from .aggregation import agreed_spans, dawid_skene
+from .aggregation import agreed_spans
+from .dawid_skene import accuracy_intervals, dawid_skene
+from .intervals import judged
 from .matrix import LabelMatrix, label_matrix, matrix_of, rows
 from .sentence_records import iter_sentences
 
@@ -26,7 +29,8 @@ _EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
 
 def project_stats(session: Session, project: Project, **filters) -> dict:
     labels = label_ids(project.labels)
-    return agreement.statistics(rows(session, project, Annotation.seconds, **filters), labels)
+    return agreement.statistics(rows(session, project, Annotation.seconds, **filters), labels,
+                                min_items=settings(project)["min_items_per_annotator"])
 
 
 def hint_quality(session: Session, project: Project) -> dict:
@@ -68,16 +72,23 @@ def _f(x) -> float | None:
 
 def annotator_accuracy(session: Session, project: Project, lm: LabelMatrix | None = None,
                        **filters) -> dict:
-    """Dawid–Skene estimates: each annotator's estimated accuracy (null where undefined)."""
+    """Dawid–Skene estimates: each annotator's estimated accuracy (null where undefined) with
+    the sentences it rests on, a 95% bootstrap interval over sentences and a too-few mark."""
     if lm is None:
         lm = label_matrix(session, project, **filters)
     k = len(lm.labels)
     ds = dawid_skene(lm.M, k)
+    cis = accuracy_intervals(lm.M, k, ds)
+    minimum = settings(project)["min_items_per_annotator"]
     given = (lm.M >= 0).sum(axis=0)
-    estimates = [{"annotator": a, "annotations": int(given[r]), "accuracy": _f(ds.accuracy[r]),
-                  "confusion": {lm.labels[t]: {lm.labels[g]: _f(ds.confusion[r, t, g])
-                                               for g in range(k)} for t in range(k)}}
-                 for r, a in enumerate(lm.annotators)]
+    estimates = []
+    for r, a in enumerate(lm.annotators):
+        n = int(given[r])
+        acc = judged(_f(ds.accuracy[r]), n, cis[r], minimum)
+        estimates.append({
+            "annotator": a, "annotations": n, **acc.fields("accuracy"),
+            "confusion": {lm.labels[t]: {lm.labels[g]: _f(ds.confusion[r, t, g])
+                                         for g in range(k)} for t in range(k)}})
     return {
         "annotators": estimates,
         "priors": {lm.labels[c]: _f(ds.priors[c]) for c in range(k)},

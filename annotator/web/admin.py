@@ -15,6 +15,7 @@ from ..access import Refused
 from ..labels import COLOURS, SchemeError, validate_scheme
 from ..model import schedule, store as model_store
 from ..models import ApiToken, Article, ControlItem, Project, Sentence, User
+from ..review.intervals import describe
 from ..unit_repair import RepairError, live_units, merge_units, split_unit
 from .page_data import (article_summary, link_row, project_detail, project_summary, token_row,
                         user_row)
@@ -429,8 +430,9 @@ def progress(slug: str):
     cfg = projects.settings(project)
     return page("admin/progress.html", {
         "project": project_summary(project),
-        "settings": {k: cfg[k] for k in ("control_rate", "min_control_accuracy")},
-        "annotators": controls.annotator_progress(get_session(), project)})
+        "settings": {k: cfg[k] for k in ("control_rate", "min_control_accuracy",
+                                         "min_items_per_annotator")},
+        "annotators": controls.annotator_progress(get_session(), project)}, describe=describe)
 
 
 @bp.post("/articles/<int:article_id>/delete")

@@ -237,7 +237,8 @@ SPEC: dict = {
             "responses": {"200": _json({"type": "object", "required": ["annotators"], "properties": {
                 "annotators": {"type": "array", "items": {"type": "object", "required": [
                     "annotator", "done", "remaining", "median_seconds", "last_active",
-                    "control_answered", "control_accuracy", "flagged"]}}}}),
+                    "control_answered", "control_accuracy", "control_accuracy_n",
+                    "control_accuracy_ci95", "control_accuracy_too_few", "flagged"]}}}}),
                 "401": _err, "403": _err, "404": _err}}},
         "/projects/{slug}/stats": {"get": {
             "summary": "Agreement statistics (reviewers and admins)", "parameters": [_slug],
@@ -245,7 +246,12 @@ SPEC: dict = {
                 "units", "pairable_units", "annotations", "annotators", "labels",
                 "percent_agreement", "krippendorff_alpha", "krippendorff_alpha_ci95",
                 "fleiss_kappa", "fleiss_units", "gwet_ac1", "cohen_kappa", "per_label",
-                "coincidence", "annotator_stats"]}),
+                "coincidence", "annotator_stats"], "properties": {
+                    "annotator_stats": {"type": "array", "items": {"type": "object", "required": [
+                        "annotator", "annotations", "agreement_with_majority",
+                        "agreement_with_majority_n", "agreement_with_majority_ci95",
+                        "agreement_with_majority_too_few", "label_distribution",
+                        "median_seconds"]}}}}),
                 "401": _err, "403": _err, "404": _err}}},
         "/projects/{slug}/export": {"get": {
             "summary": "Streamed export as JSONL or CSV (reviewers and admins); an empty one says "

@@ -17,6 +17,7 @@ from ..review import figures as charts
 from ..review.adjudication import AdjudicationError
 from ..review.queue_filters import pseudonyms
 from ..labels import colours as label_colours
+from ..review.intervals import describe
 from ..models import Annotation, Article, Sentence, User
 from ..projects import settings
 from ..review.stats import by_outlet, hint_quality, project_stats, review_figures
@@ -86,11 +87,13 @@ def dashboard(slug: str):
     data = {"project": project_summary(project), "stats": stats, "dawid_skene": ds,
             "over_time": timeline, "filters": filters, "by_outlet": dict(outlets),
             "hint_quality": hints,
-            "settings": {k: cfg[k] for k in ("aggregation", "gold_threshold")}}
+            "settings": {k: cfg[k] for k in ("aggregation", "gold_threshold",
+                                             "min_items_per_annotator")}}
     names = {l["id"]: l["name"] for l in project.labels}
     reasons = stats.get("reasons", {})
     alpha = stats["krippendorff_alpha"]
-    accuracy = {a["annotator"]: a["accuracy"] for a in ds["annotators"]}
+    accuracy = {a["annotator"]: a for a in ds["annotators"]}
+    minimum = cfg["min_items_per_annotator"]
     figures = {
         "alpha": reading(alpha, stats["krippendorff_alpha_ci95"], reasons.get("krippendorff_alpha")),
         "per_label": {lab: reading(v["alpha"], None, reasons.get(f"per_label[{lab}].alpha"))
@@ -116,6 +119,12 @@ def dashboard(slug: str):
             [(a["annotator"], a["label_distribution"]) for a in stats["annotator_stats"]],
             stats["labels"], names, colours=label_colours(project.labels)),
         "kappa": charts.kappa_matrix(ann_names, stats["cohen_kappa"]),
+        "agreement_intervals": charts.intervals_chart(
+            stats["annotator_stats"], "agreement_with_majority", "agreement-intervals",
+            "Agreement with the others' majority, with 95% intervals", minimum),
+        "accuracy_intervals": charts.intervals_chart(
+            ds["annotators"], "accuracy", "accuracy-intervals",
+            "Estimated accuracy (Dawid–Skene), with 95% intervals", minimum),
         "outlets": charts.stacked_bars(outlets, stats["labels"], names, chart_id="outlets",
                                        title="Labels by outlet",
                                        colours=label_colours(project.labels)) if outlets else None,
@@ -129,6 +138,7 @@ def dashboard(slug: str):
         dominant=dominant, names=names, reasons=reasons,
         hints_url=_with_filters(url_for("review.dashboard", slug=slug), hints="1"),
         choices=_filter_choices(session, project), args=request.args, fmt=charts.fmt,
+        describe=describe,
         json_url=_with_filters(url_for("review.dashboard", slug=slug), format="json"))
 
 
