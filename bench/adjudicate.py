@@ -21,11 +21,9 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import os
-import platform
 import sys
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from sqlalchemy import func, select  # noqa: E402
 
 from annotator.models import Adjudication  # noqa: E402
+from browser import machine, pct  # noqa: E402  (the browser benches' percentile and machine line)
 from common import write_section  # noqa: E402
 from e2e import (LATENCY_PROBE, PASSWORD, VIEWPORT, LiveServer, browser_missing, build_demo_db,  # noqa: E402
                  label_as, launch, make_project, sign_in)
@@ -52,24 +51,6 @@ def article(n: int) -> str:
         lines += [f"The ministry said on day {i + 1} that convoy {i} had reached Brenica after "
                   f"{10 + i} kilometres, while troops liberated the village of Dren {i}.", ""]
     return "\n".join(lines)
-
-
-def pct(values, q):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
-
-
-def machine() -> str:
-    try:
-        pw = metadata.version("playwright")
-    except metadata.PackageNotFoundError:
-        pw = "?"
-    return (f"nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}, "
-            f"Playwright {pw}")
 
 
 def run(decisions: int, reloads: int) -> dict:

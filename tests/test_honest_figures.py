@@ -18,7 +18,7 @@ from annotator.models import Annotation, Sentence
 from annotator.review import agreement, intervals
 from annotator.review.dawid_skene import accuracy_intervals, dawid_skene
 from annotator.review.stats import annotator_accuracy, project_stats
-from helpers import login
+from helpers import form_values, login
 
 LABELS = ["attributed_claim", "contested_framing", "neutral_fact"]
 
@@ -166,20 +166,20 @@ def test_the_setting_is_validated(client, db, make_user):
     db.rollback()
     make_user("boss", "admin")
     token = login(client, "boss")
-    form = {"csrf_token": token, "slug": "p2", "name": "x", "overlap": "2", "labels": ""}
-    resp = client.post("/admin/projects/new", data=form | {
-        "settings": '{"min_items_per_annotator": 0}'}, follow_redirects=True)
-    assert resp.status_code == 200
+    values = form_values(client, "/admin/projects/new", "project-form")
+    values.update({"slug": "p2", "name": "x", "settings-min_items_per_annotator": "0"})
+    resp = client.post("/admin/projects/new", data=values, follow_redirects=True)
+    assert resp.status_code in (200, 400)
     assert "settings.min_items_per_annotator: a whole number" in resp.get_data(as_text=True)
-    resp = client.post("/admin/projects/new", data=form | {
-        "settings": '{"min_items_per_annotator": 12}'})
+    values["settings-min_items_per_annotator"] = "12"
+    resp = client.post("/admin/projects/new", data=values)
     assert resp.status_code == 302
     db.expire_all()
     p = projects.by_slug(db, "p2")
     assert projects.settings(p)["min_items_per_annotator"] == 12
-    # the settings text area of the edit page shows it, so it is edited where the others are
+    # the edit page has it as a field of its own, where the other settings are
     html = client.get("/admin/projects/p2/edit").get_data(as_text=True)
-    assert "min_items_per_annotator" in html
+    assert 'id="settings-min_items_per_annotator"' in html
 
 
 # ------------------------------------------------------------ through the API, the CLI and pages
@@ -276,7 +276,7 @@ def test_dashboard_shows_n_intervals_and_marks_too_few(client, db, project, rate
         assert {"accuracy_ci95", "accuracy_n", "accuracy_too_few"} <= set(a)
         assert intervals.describe(a["accuracy"], a["accuracy_n"], a["accuracy_ci95"]) in html
     # ann3's two figures are marked in the table, and drawn as too few in both charts
-    table = html[html.index("<caption>Per annotator"):]
+    table = html[html.index('id="annotators-caption">Per annotator'):]
     row = table[table.index('<th scope="row">ann3</th>'):]
     row = row[:row.index("</tr>")]
     assert row.count("too few to judge") == 2
