@@ -20,7 +20,7 @@ from .demo import load_demo
 from .export.annotation_import import import_annotations
 from .export.dataset_card import dataset_card
 from .model import schedule, store as model_store
-from .model.training import TooFewLabels
+from .model.errors import TooFewLabels
 from .models import MAX_ID, Article
 from .review.intervals import describe_field
 from .review.stats import hint_quality, project_stats

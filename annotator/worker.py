@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from . import jobs
 from .model import schedule
-from .model.training import TooFewLabels
+from .model.errors import TooFewLabels
 
 log = logging.getLogger(__name__)
 

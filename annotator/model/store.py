@@ -6,6 +6,7 @@ imported from a file or an upload."""
 from __future__ import annotations
 
 import pickle
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,9 @@ from ..hints.lexicon import lexicon_of
 from ..labels import label_ids
 from ..models import Annotation, ModelVersion, Project
 from ..timestamps import iso_utc
-from .training import Fitted, fit, training_data
+
+if TYPE_CHECKING:
+    from .training import Fitted
 
 _COLUMNS = (ModelVersion.version, ModelVersion.created_at, ModelVersion.n_labels,
             ModelVersion.label_count, ModelVersion.folds, ModelVersion.macro_f1,
@@ -81,6 +84,10 @@ def train(session: Session, project: Project) -> ModelVersion:
     it as a new version and commit. Reads happen in one transaction; only the final insert
     takes the write lock."""
     from_count = label_count(session, project.id)
+    # Here, not at the top: scikit-learn (0.8 s, 100 MiB) loads in the process that trains,
+    # never in a web worker that only shows the versions.
+    from .training import fit, training_data
+
     texts, y = training_data(session, project)
     session.commit()  # nothing written: ends the read transaction before the long fit
     fitted = fit(texts, y, label_ids(project.labels), lexicon_of(project))

@@ -19,6 +19,7 @@ from sklearn.model_selection import StratifiedKFold, cross_validate
 from sklearn.pipeline import Pipeline
 
 from ..review.adjudication import project_final_labels
+from .errors import TooFewLabels
 from .features import Counts, classifier
 
 FOLDS = 5
@@ -26,10 +27,6 @@ SEED = 0
 MIN_LABELS = 20      # final labels in all
 MIN_PER_LABEL = 2    # of every label of the scheme (stratified folds need two of each)
 CV_THREADS = 2       # folds fitted side by side (scipy's sparse products release the GIL)
-
-
-class TooFewLabels(ValueError):
-    """The project has not enough final labels to train and cross-validate a model."""
 
 
 @dataclass
