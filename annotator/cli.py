@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, pass_script_info, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import account_links, create_app, export, ingest, jobs, mail, projects, scheme_templates, unit_repair, users, worker
+from . import account_links, create_app, export, ingest, jobs, mail, projects, releases, scheme_templates, unit_repair, users, worker
 from .access import Refused
 from .articles import add_articles, set_lang
 from .backup import BackupError, backup
@@ -206,6 +206,50 @@ def export_cmd(slug, kind, fmt, bom, output, card):
             readme = path.with_name("README.md")
             readme.write_text(dataset_card(session, project, kind, path.name), encoding="utf-8")
             click.echo(f"Dataset card written to {readme}")
+
+
+@click.command("release")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--by", "admin", help="The admin making the release (named in its row).")
+@with_appcontext
+def release_cmd(slug, name, admin):
+    """Freeze the project's labels as release NAME: every export kind, a dataset card citing it,
+    a changelog since the release before, and a content hash (RELEASES_DIR/SLUG/NAME)."""
+    with _session() as session:
+        project = _project(session, slug)
+        by = _user(session, admin) if admin else None
+        try:
+            release = releases.create(session, project, name, current_app.config["RELEASES_DIR"], by)
+        except releases.ReleaseError as err:
+            raise click.ClickException(str(err)) from None
+        counts = ", ".join(f"{f}: {v['records']}" for f, v in release.manifest["files"].items())
+        click.echo(f"release {name} of {slug}: sha256:{release.content_hash}")
+        click.echo(f"  {release.path} ({counts})")
+        for kind, why in release.manifest["skipped"].items():
+            click.echo(f"  {kind} left out: {why}")
+
+
+@click.command("diff")
+@click.argument("slug")
+@click.argument("a")
+@click.argument("b")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per change.")
+@with_appcontext
+def diff_cmd(slug, a, b, as_json):
+    """The labels, gold labels and units added, changed and removed from release A to B."""
+    with _session() as session:
+        project = _project(session, slug)
+        try:
+            changes = releases.diff(session, project, a, b)
+        except releases.ReleaseError as err:
+            raise click.ClickException(str(err)) from None
+    for change in changes:
+        click.echo(json.dumps(change.as_dict(), ensure_ascii=False) if as_json else change.line())
+    counts = releases.summary(changes)
+    click.echo(f"{len(changes)} changes from {a} to {b}: " + "; ".join(
+        f"{what}s " + ", ".join(f"{n} {c}" for c, n in v.items()) for what, v in counts.items()),
+        err=as_json)
 
 
 @click.command("stats")
@@ -520,7 +564,7 @@ def worker_cmd(once, poll):
 
 
 COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd,
-            import_annotations_cmd, export_cmd,
+            import_annotations_cmd, export_cmd, release_cmd, diff_cmd,
             stats_cmd, merge_units_cmd, split_unit_cmd, set_lang_cmd, token_cmd, invite_cmd,
             reset_link_cmd, serve_cmd, backup_cmd, model_cmd, worker_cmd]
 

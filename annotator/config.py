@@ -33,6 +33,9 @@ DEFAULTS = {
     # /metrics answers loopback addresses only, or any holder of this bearer token if set.
     "METRICS_TOKEN": None,
     "EXPORT_DIR": None,  # None: export/ beside the instance folder (the repository's in a checkout)
+    # Releases (annotator/releases.py), one read-only folder each. None: <instance>/releases.
+    # Several app nodes must share it (a network file system), as they share the database.
+    "RELEASES_DIR": None,
     # Invite and password-reset links (annotator/account_links.py): how long they stay valid,
     # and the address they start with (None: the address the admin's request came to; the
     # CLI then prints the path alone).
@@ -74,6 +77,8 @@ def configure(app, overrides: dict | None = None) -> None:
         app.config["SECRET_KEY"] = secret_key(instance)
     if not app.config["EXPORT_DIR"]:
         app.config["EXPORT_DIR"] = str(instance.parent / "export")
+    if not app.config["RELEASES_DIR"]:
+        app.config["RELEASES_DIR"] = str(instance / "releases")
 
 
 def secret_key(instance: Path) -> str:

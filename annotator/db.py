@@ -89,6 +89,17 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={"sqlite_immediate": True})
 
 
+def read_snapshot(session: Session) -> None:
+    """Start a transaction in which every read sees the same snapshot of the database, for a
+    reader that needs its several queries to agree (a release's export kinds). PostgreSQL
+    reads so under REPEATABLE READ; SQLite does already within one transaction (WAL mode).
+    Ends the session's open transaction first (expire_on_commit=False keeps objects loaded)."""
+    if session.in_transaction():
+        session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def plan_for_every_row(session: Session) -> None:
     """Let PostgreSQL plan the session's next cursors for reading every row.
 

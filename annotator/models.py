@@ -385,3 +385,21 @@ class Job(Base):
     started_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class Release(Base):
+    """A frozen, citable snapshot of a project's export (annotator.releases): its files live in
+    RELEASES_DIR/<slug>/<name>/, written once and made read-only; this row names them and holds
+    the content hash that a paper cites."""
+
+    __tablename__ = "releases"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 hex over the canonical records
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    path: Mapped[str] = mapped_column(Text)                # the release's folder
+    manifest: Mapped[dict] = mapped_column(JSON)           # files, record counts, skipped kinds

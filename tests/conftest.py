@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from annotator import create_app, progress
 from annotator.db import make_engine, upgrade
 from annotator.models import Base
+from helpers import SAMPLE
 
 # CI draws the same examples on every run (a failure there is one you can rerun); a developer's
 # runs draw new ones each time.
@@ -96,18 +97,6 @@ def make_user(db):
     return make
 
 
-SAMPLE = """Troops clash near the border
-
-The ministry said on Monday that 1,000 troops had been moved to the border.
-
-Government forces liberated the village of Dren after days of provocations.
-
-The river crossing is 12 km long. It opened in 2019.
-
-READ MORE: Talks stall again
-
-Reuters Archive
-"""
 
 
 @pytest.fixture

@@ -9,6 +9,21 @@ from pathlib import Path
 
 import lxml.html
 
+# The article of the `project` fixture (tests/conftest.py).
+SAMPLE = """Troops clash near the border
+
+The ministry said on Monday that 1,000 troops had been moved to the border.
+
+Government forces liberated the village of Dren after days of provocations.
+
+The river crossing is 12 km long. It opened in 2019.
+
+READ MORE: Talks stall again
+
+Reuters Archive
+"""
+
+
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

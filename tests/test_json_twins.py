@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from flask import url_for
 from sqlalchemy import select
 
-from annotator import account_links, labelling, projects
+from annotator import account_links, labelling, projects, releases
 from annotator.labelling import LabelInput
 from annotator.models import ApiToken, Article, Sentence
 from helpers import csrf_token, login
@@ -23,6 +23,7 @@ from helpers import csrf_token, login
 # GET pages that show no data beyond their form, and routes that are no page.
 FORMS_ONLY = {"auth.login", "auth.logout", "auth.password", "admin.new_project"}
 NOT_PAGES = {"admin.download": "a JSONL download",
+             "review.release_file": "a file of a release, as it was written",
              "annotate.session_state": "JSON for the annotate page's script, never HTML",
              "ops.healthz": "JSON for a load balancer, never HTML",
              "ops.metrics": "Prometheus's text format, never HTML",
@@ -32,7 +33,7 @@ ANNOTATOR, OUTSIDER, REVIEWER, ADMIN, ANONYMOUS = "anna", "otto", "rev", "boss",
 
 
 @pytest.fixture
-def world(db, project, make_user):
+def world(app, db, project, make_user):
     """The sample project `news` (open to every annotator) with labels from two annotators,
     and a project `closed` for anna alone."""
     people = {name: make_user(name, role) for name, role in (
@@ -51,6 +52,7 @@ def world(db, project, make_user):
     (invite,) = account_links.create_invites(db, "newbie@example.org", "annotator", ["closed"])
     reset = account_links.create_reset(db, people[ANNOTATOR])
     db.commit()  # no read transaction (and its snapshot) stays open while the pages write
+    releases.create(db, project, "v1", app.config["RELEASES_DIR"])
     return {"people": people, "article": article, "labels": given,
             "invite": invite.token, "reset": reset.token}
 
@@ -90,6 +92,10 @@ def pages(app, world) -> dict:
                          (ANNOTATOR, {"token": "x" * 43}, 404)]),
         "review.dashboard": (REVIEWER, slug, review_refused),
         "review.disagreements": (REVIEWER, slug, review_refused),
+        "review.releases_page": (REVIEWER, slug, review_refused),
+        "review.release_diff": (REVIEWER, {**slug, "a": "v1", "b": "v1"},
+                                [(ANNOTATOR, {**slug, "a": "v1", "b": "v1"}, 403),
+                                 (REVIEWER, {**slug, "a": "v1", "b": "v0"}, 400)]),
     }
 
 

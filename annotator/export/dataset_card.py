@@ -26,7 +26,9 @@ def _fmt(x) -> str:
     return "—" if x is None else f"{x:.3f}"
 
 
-def dataset_card(session: Session, project: Project, export_kind: str, filename: str) -> str:
+def dataset_card(session: Session, project: Project, export_kind: str, filename: str,
+                 release: tuple[str, str] | None = None) -> str:
+    """The card as Markdown; `release` (name, content hash) makes it cite a release."""
     stats = project_stats(session, project)
     cfg = settings(project)
     n_articles = session.scalar(select(func.count()).select_from(Article).where(Article.project_id == project.id))
@@ -48,6 +50,7 @@ def dataset_card(session: Session, project: Project, export_kind: str, filename:
         "",
         f"File: `{filename}` (JSON lines). Written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by annotator.",
         "",
+        *_release_lines(project, release),
         "## Labels",
         "",
         "| id | name | key | definition |", "|---|---|---|---|",
@@ -108,6 +111,18 @@ def dataset_card(session: Session, project: Project, export_kind: str, filename:
         "ds = load_dataset('.', split='train')  # the folder of this README", "```", "",
     ]
     return "\n".join(lines)
+
+
+def _release_lines(project: Project, release: tuple[str, str] | None) -> list[str]:
+    if release is None:
+        return []
+    name, content = release
+    return ["## Release", "",
+            f"This is release `{name}` of project `{project.slug}`, content hash "
+            f"`sha256:{content}` (SHA-256 over the canonical JSON of every record of every "
+            "export kind in this folder; manifest.json lists them). Cite it as:", "",
+            f"> {project.name}, release {name} (sha256:{content[:16]}), made with annotator.", "",
+            "CHANGELOG.md says what changed since the release before.", ""]
 
 
 def _hub_metadata(fields: dict, filename: str) -> list[str]:

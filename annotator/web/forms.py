@@ -126,3 +126,10 @@ class AdjudicateForm(PageForm):
 
 __all__ = ["LoginForm", "PostForm", "TokenForm", "UploadForm", "UserForm",
            "UserEditForm", "InviteForm", "ResetLinkForm", "NewPasswordForm", "KindForm", "AdjudicateForm", "FileField", "FileRequired"]
+
+
+class ReleaseForm(PageForm):
+    name = StringField("Release name", validators=[DataRequired(), Length(max=64)],
+                       render_kw={"placeholder": "e.g. v1.0 or 2026-12-paper",
+                                  "pattern": "[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}"})
+    submit = SubmitField("Make release")

@@ -4,7 +4,7 @@ password or token hash never leaves here), times as ISO 8601 UTC."""
 from __future__ import annotations
 
 from .. import account_links, projects
-from ..models import AccountLink, ApiToken, Article, Project, User
+from ..models import AccountLink, ApiToken, Article, Project, Release, User
 from ..timestamps import iso_utc
 
 
@@ -54,3 +54,11 @@ def article_summary(article: Article) -> dict:
     return {"id": article.id, "external_id": article.external_id, "title": article.title,
             "source": article.source, "published": article.published, "url": article.url,
             "lang": article.lang}
+
+
+def release_row(release: Release) -> dict:
+    """A release as its list shows it (not its folder: the server's own path)."""
+    m = release.manifest
+    return {"name": release.name, "sha256": release.content_hash,
+            "created_at": iso_utc(release.created_at), "previous": m.get("previous"),
+            "files": m["files"], "skipped": m["skipped"], "changes": m.get("changes")}

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+import json
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, request,
+                   send_from_directory, url_for)
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from .. import releases
+from ..access import allowed
 from ..review import adjudication
 from ..review import figures as charts
 from ..review.adjudication import AdjudicationError
@@ -21,8 +26,9 @@ from ..review.intervals import describe
 from ..models import Annotation, Article, Sentence, User
 from ..projects import settings
 from ..review.stats import by_outlet, hint_quality, project_stats, review_figures
-from .errors import wants_json
-from .page_data import project_summary
+from .errors import InputError, wants_json
+from .forms import ReleaseForm
+from .page_data import project_summary, release_row
 from .view_helpers import (get_session, page, project_for, queue_args, roles_required,
                            stats_filters)
 
@@ -228,3 +234,75 @@ def adjudicate_sentence(slug: str, sentence_id: int):
                         page=form.get("page", type=int) or 1)
     nxt = form.get("next", type=int)
     return redirect(target + (f"#s-{nxt}" if nxt else ""))
+
+
+# -- releases (annotator.releases): reviewers read them and their diffs, admins make them ---
+
+def _releases_url(slug: str, **args) -> str:
+    return url_for("review.releases_page", slug=slug, **args)
+
+
+@bp.get("/projects/<slug>/releases")
+@roles_required("review")
+def releases_page(slug: str):
+    session = get_session()
+    project = project_for(slug, current_user, "review")
+    rows = [release_row(r) for r in releases.of_project(session, project)]
+    may_release = allowed(current_user, "admin", project)
+    return page("review/releases.html", {"project": project_summary(project), "releases": rows},
+                form=ReleaseForm() if may_release else None)
+
+
+@bp.post("/projects/<slug>/releases")
+@roles_required("review")
+def make_release(slug: str):
+    session = get_session()
+    project = project_for(slug, current_user, "admin")
+    form = ReleaseForm()
+    if not form.validate_on_submit():
+        abort(400, "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())
+              or "The form expired; reload the page.")
+    try:
+        release = releases.create(session, project, form.name.data.strip(),
+                                  current_app.config["RELEASES_DIR"],
+                                  current_user._get_current_object())
+    except releases.ReleaseError as err:
+        flash(str(err), "error")
+        return redirect(_releases_url(slug))
+    flash(f"Release {release.name} made: sha256:{release.content_hash}.", "info")
+    return redirect(_releases_url(slug))
+
+
+@bp.get("/projects/<slug>/releases/diff")
+@roles_required("review")
+def release_diff(slug: str):
+    """The changes from release ?a= to ?b=; ?download=jsonl sends them as a file."""
+    session = get_session()
+    project = project_for(slug, current_user, "review")
+    a, b = request.args.get("a", ""), request.args.get("b", "")
+    try:
+        changes = releases.diff(session, project, a, b)
+    except releases.ReleaseError as err:
+        raise InputError("invalid_release", str(err)) from None
+    if request.args.get("download") == "jsonl":
+        body = "".join(json.dumps(c.as_dict(), ensure_ascii=False) + "\n" for c in changes)
+        return Response(body, mimetype="application/x-ndjson", headers={
+            "Content-Disposition": f'attachment; filename="{slug}-diff-{a}-{b}.jsonl"'})
+    return page("review/release_diff.html",
+                {"project": project_summary(project), "a": a, "b": b,
+                 "summary": releases.summary(changes),
+                 "changes": [c.as_dict() for c in changes]},
+                lines=[c.line() for c in changes])
+
+
+@bp.get("/projects/<slug>/releases/<name>/<filename>")
+@roles_required("review")
+def release_file(slug: str, name: str, filename: str):
+    """One file of a release, as it was written."""
+    session = get_session()
+    project = project_for(slug, current_user, "review")
+    release = releases.by_name(session, project, name)
+    if release is None or filename not in releases.files_of(release):
+        abort(404, "No such file in this release.")
+    return send_from_directory(release.path, filename, as_attachment=True,
+                               download_name=f"{slug}-{name}-{filename}")
