@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, pass_script_info, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import account_links, create_app, export, ingest, jobs, mail, projects, releases, scheme_templates, unit_repair, users, worker
+from . import account_links, create_app, export, ingest, jobs, mail, projects, releases, scheme_repair, scheme_templates, unit_repair, users, worker
 from .access import Refused
 from .articles import add_articles, set_lang
 from .backup import BackupError, backup
@@ -250,6 +250,39 @@ def diff_cmd(slug, a, b, as_json):
     click.echo(f"{len(changes)} changes from {a} to {b}: " + "; ".join(
         f"{what}s " + ", ".join(f"{n} {c}" for c, n in v.items()) for what, v in counts.items()),
         err=as_json)
+
+
+@click.command("repair-labels")
+@click.argument("slug")
+@click.option("--map", "mapping", multiple=True, metavar="OLD=NEW",
+              help="Rewrite stored label OLD (outside the scheme) as NEW (repeatable).")
+@click.option("--by", "admin", help="The admin making the repair (needed with --map).")
+@with_appcontext
+def repair_labels_cmd(slug, mapping, admin):
+    """List stored labels outside the project's scheme; with --map, rewrite them onto labels
+    of the scheme (histories keep the old values)."""
+    with _session() as session:
+        project = _project(session, slug)
+        if not mapping:
+            stray = scheme_repair.stray_labels(session, project)
+            for label, where in stray.items():
+                click.echo(f"{label}: " + ", ".join(f"{n} {w}" for w, n in where.items()))
+            click.echo(f"{len(stray)} label(s) outside the scheme of {slug}" +
+                       (": map each with --map OLD=NEW --by ADMIN" if stray else ""))
+            return
+        if not admin:
+            raise click.ClickException("--by ADMIN: name the admin making the repair")
+        pairs = {}
+        for item in mapping:
+            old, eq, new = item.partition("=")
+            if not eq or not old or not new:
+                raise click.ClickException(f"--map {item!r}: write OLD=NEW")
+            pairs[old] = new
+        try:
+            changed = scheme_repair.map_stray(session, project, pairs, _user(session, admin))
+        except (scheme_repair.SchemeRepairError, Refused) as err:
+            raise click.ClickException(str(err)) from None
+        click.echo("rewritten: " + ", ".join(f"{n} {w}" for w, n in changed.items()))
 
 
 @click.command("stats")
@@ -564,7 +597,7 @@ def worker_cmd(once, poll):
 
 
 COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd,
-            import_annotations_cmd, export_cmd, release_cmd, diff_cmd,
+            import_annotations_cmd, export_cmd, release_cmd, diff_cmd, repair_labels_cmd,
             stats_cmd, merge_units_cmd, split_unit_cmd, set_lang_cmd, token_cmd, invite_cmd,
             reset_link_cmd, serve_cmd, backup_cmd, model_cmd, worker_cmd]
 
