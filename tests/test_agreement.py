@@ -449,7 +449,8 @@ def test_statistics_is_json_contract_and_consistent(data):
 
 CONTRACT_KEYS = {
     "units", "pairable_units", "annotations", "annotators", "labels", "percent_agreement",
-    "krippendorff_alpha", "krippendorff_alpha_ci95", "fleiss_kappa", "fleiss_units", "gwet_ac1",
+    "krippendorff_alpha", "krippendorff_alpha_ci95", "krippendorff_alpha_ci95_over",
+    "krippendorff_alpha_ci95_units", "fleiss_kappa", "fleiss_units", "gwet_ac1",
     "cohen_kappa", "per_label", "coincidence", "annotator_stats",
 }  # fmt: skip
 

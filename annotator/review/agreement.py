@@ -238,6 +238,42 @@ def _bootstrap(C: np.ndarray, n: int, seed: int) -> tuple[tuple[float, float] | 
     return (float(lo), float(hi)), None
 
 
+def _cluster_bootstrap(C: np.ndarray, clusters: np.ndarray, n: int,
+                       seed: int) -> tuple[tuple[float, float] | None, str | None]:
+    """Percentile interval of nominal alpha over ``n`` resamples of whole clusters (articles):
+    the units of one article share an outlet, a topic and a reading session, so they are not
+    independent draws, and resampling them one by one makes the interval too narrow.
+
+    As in _bootstrap, alpha depends on units only through three sums; here they are summed
+    per cluster first, and a resample draws cluster frequencies from Multinomial(G, 1/G).
+    """
+    if n <= 0:
+        return None, "bootstrap disabled"
+    Cp, m = _pairable(C)
+    if len(m) == 0:
+        return None, _NO_PAIRABLE
+    if int(Cp.sum(axis=0).max()) == int(m.sum()):
+        return None, _ONE_LABEL
+    g = np.unique(np.asarray(clusters)[C.sum(axis=1) >= 2], return_inverse=True)[1]
+    G = int(g.max()) + 1
+    if G < 2:
+        return None, "the pairable units come from one article: no interval across articles"
+    ptrace = (Cp * (Cp - 1)).sum(axis=1) / (m - 1)
+    n_cg = np.zeros((G, Cp.shape[1]))
+    np.add.at(n_cg, g, Cp)
+    tot_g, trace_g = np.bincount(g, weights=m, minlength=G), np.bincount(g, weights=ptrace, minlength=G)
+    rng = np.random.default_rng(seed)
+    W = rng.multinomial(G, np.full(G, 1.0 / G), size=int(n)).astype(np.float64)  # n x G
+    n_c, tot, trace = W @ n_cg, W @ tot_g, W @ trace_g
+    de = tot * tot - (n_c * n_c).sum(axis=1)
+    ok = de > 0
+    if not ok.any():
+        return None, "no bootstrap resample has more than one label"
+    a = 1.0 - (tot[ok] - 1) * (tot[ok] - trace[ok]) / de[ok]
+    lo, hi = np.percentile(a, [2.5, 97.5])
+    return (float(lo), float(hi)), None
+
+
 def _patterns(Cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of a count matrix and how often each occurs (sorted, deterministic)."""
     k = Cp.shape[1]
@@ -357,6 +393,14 @@ def alpha_bootstrap_ci(
     return _bootstrap(label_counts(M, k), n, seed)[0]
 
 
+def alpha_cluster_bootstrap_ci(
+    M: Any, k: int, clusters: Any, n: int = 1000, seed: int = DEFAULT_SEED
+) -> tuple[float, float] | None:
+    """95% percentile interval of alpha over ``n`` resamples of whole clusters (one integer per
+    unit: its article)."""
+    return _cluster_bootstrap(label_counts(M, k), np.asarray(clusters), n, seed)[0]
+
+
 def fleiss_kappa(M: Any, k: int) -> tuple[float | None, int]:
     """Fleiss' kappa over units with the modal rating count; returns (kappa, units used)."""
     value, n_units, _ = _fleiss(label_counts(M, k))
@@ -397,15 +441,27 @@ def statistics(
     seed: int = DEFAULT_SEED,
     annotators: Sequence[Any] | None = None,
     min_items: int = intervals.MIN_ITEMS,
+    clusters: Mapping[Any, Any] | None = None,
 ) -> dict:
     """The statistics contract of DESIGN.md, from ``(unit_key, annotator, label[, seconds])``.
+
+    ``clusters`` maps each unit key to its cluster (its article): the headline interval then
+    resamples whole clusters (see matrix_statistics).
 
     ``seconds`` (optional) is either a mapping ``{annotator: [seconds, ...]}`` or a sequence
     parallel to ``records``; otherwise the fourth element of each record is used when present.
     ``None`` seconds are ignored. The result is JSON-safe and carries ``reasons``:
     ``{field: why it is null}`` for every null statistic.
     """
-    M, _, anns, (a_idx, secs), n_rec = _parse(records, labels, annotators, want_seconds=True)
+    M, unit_keys, anns, (a_idx, secs), n_rec = _parse(records, labels, annotators, want_seconds=True)
+    groups = None
+    if clusters is not None:
+        codes: dict = {}  # cluster keys numbered in order of first appearance: deterministic
+        try:
+            groups = np.asarray([codes.setdefault(clusters[u], len(codes)) for u in unit_keys],
+                                dtype=np.int64)
+        except KeyError as exc:
+            raise ValueError(f"unit {exc.args[0]!r} has no cluster") from None
     if seconds is None:
         sec_map = _seconds_by_annotator(a_idx, secs, len(anns)) if any(
             s is not None for s in secs
@@ -420,7 +476,7 @@ def statistics(
     if isinstance(sec_map, list):
         sec_map = {anns[i]: s for i, s in enumerate(sec_map)}
     return matrix_statistics(M, labels, anns, seconds=sec_map, bootstrap=bootstrap, seed=seed,
-                             min_items=min_items)
+                             min_items=min_items, clusters=groups)
 
 
 def _seconds_by_annotator(a_idx: np.ndarray, secs: list, n_ann: int) -> list[list[float]]:
@@ -457,8 +513,14 @@ def matrix_statistics(
     bootstrap: int = 1000,
     seed: int = DEFAULT_SEED,
     min_items: int = intervals.MIN_ITEMS,
+    clusters: np.ndarray | None = None,
 ) -> dict:
     """The statistics contract from a prepared matrix (columns named by ``annotators``).
+
+    ``clusters`` (an integer per row: its article) makes ``krippendorff_alpha_ci95`` a cluster
+    bootstrap over articles where the pairable units come from two or more; ``krippendorff_alpha_ci95_units`` is always the bootstrap over
+    units, so the two can be read side by side (``krippendorff_alpha_ci95_over`` says which
+    the headline is).
 
     ``seconds`` maps an annotator to the seconds of their annotations (for the median).
     ``min_items``: an annotator's agreement with the majority resting on fewer units is marked
@@ -485,10 +547,15 @@ def matrix_statistics(
 
     pa, why = _percent_agreement(C)
     alpha, why_a = _alpha(C)
+    over = "units"
     if alpha is None:
-        ci, why_ci = None, why_a
+        ci_units, why_units = ci, why_ci = None, why_a
     else:
-        ci, why_ci = _bootstrap(C, bootstrap, seed)
+        ci_units, why_units = ci, why_ci = _bootstrap(C, bootstrap, seed)
+        if clusters is not None:  # one article alone: the units' interval is all there is
+            by_article = _cluster_bootstrap(C, clusters, bootstrap, seed)
+            if by_article[0] is not None:
+                (ci, why_ci), over = by_article, "articles"
     fk, f_units, why_f = _fleiss(C)
     ac1, why_g = _gwet(C)
     o = _coincidence(C)
@@ -543,6 +610,11 @@ def matrix_statistics(
         "krippendorff_alpha": _f(note("krippendorff_alpha", alpha, why_a)),
         "krippendorff_alpha_ci95": (
             [float(ci[0]), float(ci[1])] if note("krippendorff_alpha_ci95", ci, why_ci) else None
+        ),
+        "krippendorff_alpha_ci95_over": over,
+        "krippendorff_alpha_ci95_units": (
+            [float(ci_units[0]), float(ci_units[1])]
+            if note("krippendorff_alpha_ci95_units", ci_units, why_units) else None
         ),
         "fleiss_kappa": _f(note("fleiss_kappa", fk, why_f)),
         "fleiss_units": int(f_units),

@@ -28,8 +28,11 @@ _EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
 
 
 def project_stats(session: Session, project: Project, **filters) -> dict:
+    """The statistics contract; the headline alpha interval resamples whole articles."""
     labels = label_ids(project.labels)
-    return agreement.statistics(rows(session, project, Annotation.seconds, **filters), labels,
+    recs = rows(session, project, Annotation.seconds, Sentence.article_id, **filters)
+    article_of = {r[0]: r[4] for r in recs}
+    return agreement.statistics([r[:4] for r in recs], labels, clusters=article_of,
                                 min_items=settings(project)["min_items_per_annotator"])
 
 

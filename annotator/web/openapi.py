@@ -245,7 +245,7 @@ SPEC: dict = {
             "responses": {"200": _json({"type": "object", "required": [
                 "units", "pairable_units", "annotations", "annotators", "labels",
                 "percent_agreement", "krippendorff_alpha", "krippendorff_alpha_ci95",
-                "fleiss_kappa", "fleiss_units", "gwet_ac1", "cohen_kappa", "per_label",
+                "krippendorff_alpha_ci95_over", "krippendorff_alpha_ci95_units", "fleiss_kappa", "fleiss_units", "gwet_ac1", "cohen_kappa", "per_label",
                 "coincidence", "annotator_stats"], "properties": {
                     "annotator_stats": {"type": "array", "items": {"type": "object", "required": [
                         "annotator", "annotations", "agreement_with_majority",
