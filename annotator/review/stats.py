@@ -23,6 +23,7 @@ from .dawid_skene import accuracy_intervals, dawid_skene
 from .intervals import judged
 from .matrix import LabelMatrix, label_matrix, matrix_of, rows
 from .sentence_records import iter_sentences
+from .span_agreement import span_agreement
 
 _EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
 
@@ -116,11 +117,12 @@ def agreement_over_time(session: Session, project: Project, max_points: int = 20
 
 def review_figures(session: Session, project: Project, **filters) -> dict:
     """The dashboard's Dawid–Skene estimates and agreement over time, from one read of the
-    label rows: ``{"dawid_skene": ..., "over_time": ...}``."""
+    label rows, and span agreement: ``{"dawid_skene": ..., "over_time": ..., "spans": ...}``."""
     recs = rows(session, project, Annotation.updated_at, **filters)
     lm = matrix_of(recs, label_ids(project.labels))
     return {"dawid_skene": annotator_accuracy(session, project, lm=lm),
-            "over_time": _over_time(recs, lm)}
+            "over_time": _over_time(recs, lm),
+            "spans": span_agreement(session, project, **filters)}
 
 
 def _over_time(recs, lm: LabelMatrix, max_points: int = 20, min_batch: int = 25) -> dict:
