@@ -16,7 +16,7 @@ import numpy as np
 from . import intervals
 from .agreement import MISSING, label_counts
 
-__all__ = ["DSResult", "dawid_skene", "accuracy_intervals", "DS_RESAMPLES"]
+__all__ = ["DSResult", "dawid_skene", "accuracy_intervals", "fit_intervals", "DS_RESAMPLES"]
 
 DS_RESAMPLES = 200  # each resample is a refit, so fewer than the 1,000 of a plain share
 MAX_ITER, TOL, SMOOTHING = 100, 1e-6, 0.01
@@ -190,27 +190,52 @@ def dawid_skene(
 
 def accuracy_intervals(M, k: int, fit: DSResult, resamples: int = DS_RESAMPLES,
                        seed: int = intervals.SEED) -> list[tuple[float, float] | None]:
-    """Each rater's 95% percentile-bootstrap interval of Dawid–Skene accuracy over units.
+    """Each rater's 95% percentile-bootstrap interval of Dawid–Skene accuracy over units
+    (fit_intervals)."""
+    return fit_intervals(M, k, fit, resamples, seed)[0]
+
+
+def fit_intervals(M, k: int, fit: DSResult, resamples: int = DS_RESAMPLES,
+                  seed: int = intervals.SEED) -> tuple[list, np.ndarray]:
+    """95% percentile-bootstrap intervals over units of each rater's Dawid–Skene accuracy and
+    of each cell of their confusion matrix: (accuracy intervals, one per rater, None where
+    undefined; confusion intervals (raters, k, k, 2), NaN where undefined).
 
     A resample draws the units with replacement and refits the model on them; the rater's
-    accuracy there is one bootstrap estimate (a rater with no unit in a resample has none).
+    figures there are one bootstrap estimate (a rater with no unit in a resample has none).
     Every refit starts from ``fit``'s posteriors: a warm start, so that EM settles in few
     iterations and the true labels keep their order instead of switching places.
     """
     M = np.asarray(M)
+    k = int(k)
     rated = (M >= 0).any(axis=1)
+    empty = np.full((M.shape[1], k, k, 2), np.nan)
     if resamples <= 0 or not rated.any():
-        return [None] * M.shape[1]
+        return [None] * M.shape[1], empty
     rows, counts, first, _ = intervals.patterns(M[rated])
-    d = _ratings(rows, int(k))
+    d = _ratings(rows, k)
     start = fit.posteriors[rated][first].T
     weights = intervals.resample_weights(counts, resamples, seed).astype(np.float64)
-    per_chunk = max(1, _CHUNK // max(1, d.row.size * int(k)))
-    estimates = []
+    per_chunk = max(1, _CHUNK // max(1, d.row.size * k))
+    accuracy, confusion = [], []
     for lo in range(0, resamples, per_chunk):
         W = weights[lo:lo + per_chunk]
-        T = _em(d, W, np.broadcast_to(start, (W.shape[0], *start.shape)),
-                MAX_ITER, TOL, SMOOTHING)[0]
-        estimates.append(_accuracy(d, W, T))
-    est = np.concatenate(estimates)
-    return [intervals.percentile_interval(est[:, r]) for r in range(M.shape[1])]
+        T, _, conf, *_ = _em(d, W, np.broadcast_to(start, (W.shape[0], *start.shape)),
+                             MAX_ITER, TOL, SMOOTHING)
+        acc = _accuracy(d, W, T)
+        # A rater absent from a resample has only the smoothing there: no estimate.
+        present = np.zeros_like(acc, dtype=bool)
+        present[:, d.by_rater] = np.add.reduceat(W[:, d.row_by_cell], d.rater_starts, axis=1) > 0
+        conf = conf.transpose(0, 2, 1, 3).copy()  # [b, rater, true, given]
+        conf[~present] = np.nan
+        accuracy.append(acc)
+        confusion.append(conf)
+    acc, conf = np.concatenate(accuracy), np.concatenate(confusion)
+    out = empty.copy()
+    for r in range(M.shape[1]):
+        for t in range(k):
+            for g in range(k):
+                ci = intervals.percentile_interval(conf[:, r, t, g])
+                if ci is not None:
+                    out[r, t, g] = ci
+    return [intervals.percentile_interval(acc[:, r]) for r in range(M.shape[1])], out

@@ -78,6 +78,20 @@ def resample_weights(counts, resamples: int = RESAMPLES, seed: int = SEED) -> np
     return rng.multinomial(n, counts / n, size=int(resamples))
 
 
+Z95 = 1.959963984540054  # the standard normal's 97.5th percentile
+
+
+def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """Wilson's score interval for a share of `n` (95% by default): unlike the plain normal
+    interval it stays inside [0, 1] and is sound for shares near 0 or 1 and small n."""
+    if n <= 0:
+        return None
+    p, z2 = successes / n, z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
 def percentile_interval(estimates) -> tuple[float, float] | None:
     """2.5th and 97.5th percentiles of bootstrap estimates; undefined ones (NaN) are left out."""
     est = np.asarray(estimates, dtype=np.float64)

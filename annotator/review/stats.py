@@ -14,13 +14,13 @@ from ..hints.evaluation import hint_quality as evaluate_hints
 from ..hints.lexicon import lexicon_of
 from ..hints.matcher import Matcher
 from ..labels import label_ids
-from ..models import Annotation, Article, ControlItem, Project, Sentence
+from ..models import Adjudication, Annotation, Article, ControlItem, Project, Sentence
 from ..projects import settings
 from ..timestamps import iso_utc
 from . import agreement
 from .aggregation import agreed_spans
-from .dawid_skene import accuracy_intervals, dawid_skene
-from .intervals import judged
+from .dawid_skene import dawid_skene, fit_intervals
+from .intervals import judged, wilson
 from .matrix import LabelMatrix, label_matrix, matrix_of, rows
 from .sentence_records import iter_sentences
 from .span_agreement import span_agreement
@@ -77,27 +77,63 @@ def _f(x) -> float | None:
 def annotator_accuracy(session: Session, project: Project, lm: LabelMatrix | None = None,
                        **filters) -> dict:
     """Dawid–Skene estimates: each annotator's estimated accuracy (null where undefined) with
-    the sentences it rests on, a 95% bootstrap interval over sentences and a too-few mark."""
+    the sentences it rests on, a 95% bootstrap interval over sentences and a too-few mark; their
+    confusion matrix with an interval per cell; and their confusion against the reviewers'
+    gold labels, with Wilson intervals per cell."""
     if lm is None:
         lm = label_matrix(session, project, **filters)
     k = len(lm.labels)
     ds = dawid_skene(lm.M, k)
-    cis = accuracy_intervals(lm.M, k, ds)
+    cis, conf_cis = fit_intervals(lm.M, k, ds)
     minimum = settings(project)["min_items_per_annotator"]
     given = (lm.M >= 0).sum(axis=0)
+    vs_gold = gold_confusion(session, project, lm)
+    labs = lm.labels
     estimates = []
     for r, a in enumerate(lm.annotators):
         n = int(given[r])
         acc = judged(_f(ds.accuracy[r]), n, cis[r], minimum)
         estimates.append({
             "annotator": a, "annotations": n, **acc.fields("accuracy"),
-            "confusion": {lm.labels[t]: {lm.labels[g]: _f(ds.confusion[r, t, g])
-                                         for g in range(k)} for t in range(k)}})
+            "confusion": {labs[t]: {labs[g]: _f(ds.confusion[r, t, g]) for g in range(k)}
+                          for t in range(k)},
+            "confusion_ci95": {labs[t]: {labs[g]: _pair(conf_cis[r, t, g]) for g in range(k)}
+                               for t in range(k)},
+            "against_gold": vs_gold[r]})
     return {
         "annotators": estimates,
         "priors": {lm.labels[c]: _f(ds.priors[c]) for c in range(k)},
         "iterations": int(ds.iterations), "converged": bool(ds.converged),
     }
+
+
+def _pair(ci) -> list | None:
+    return None if not np.isfinite(ci).all() else [float(ci[0]), float(ci[1])]
+
+
+def gold_confusion(session: Session, project: Project, lm: LabelMatrix) -> list[dict]:
+    """Per annotator (lm's columns): on the sentences of `lm` with a reviewer's gold label,
+    {"n": sentences, "counts": {gold: {given: n}}, "share": {gold: {given: share of the gold
+    row}}, "ci95": {gold: {given: Wilson 95% interval}}}."""
+    gold = dict(session.execute(select(Adjudication.sentence_id, Adjudication.label)
+                                .where(Adjudication.project_id == project.id)).all())
+    index = {lab: i for i, lab in enumerate(lm.labels)}
+    g = np.array([index.get(gold.get(int(s), ""), -1) for s in lm.sentence_ids], dtype=np.int64)
+    k, labs, out = len(lm.labels), lm.labels, []
+    for r in range(lm.M.shape[1]):
+        both = (g >= 0) & (lm.M[:, r] >= 0)
+        C = np.zeros((k, k), dtype=np.int64)
+        np.add.at(C, (g[both], lm.M[both, r]), 1)
+        rows = C.sum(axis=1)
+        out.append({
+            "n": int(both.sum()),
+            "counts": {labs[t]: {labs[c]: int(C[t, c]) for c in range(k)} for t in range(k)},
+            "share": {labs[t]: {labs[c]: (float(C[t, c] / rows[t]) if rows[t] else None)
+                                for c in range(k)} for t in range(k)},
+            "ci95": {labs[t]: {labs[c]: (list(wilson(int(C[t, c]), int(rows[t])))
+                                         if rows[t] else None) for c in range(k)}
+                     for t in range(k)}})
+    return out
 
 
 def agreement_over_time(session: Session, project: Project, max_points: int = 20,
