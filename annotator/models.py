@@ -156,8 +156,9 @@ class Project(Base):
 
 
 class GuidelinesVersion(Base):
-    """Append-only: each text a project's guidelines have had, numbered 1, 2, ... A label
-    was given under the newest version stored before it (exports say which)."""
+    """Append-only: each text a project's guidelines have had, and each change of its labels'
+    meaning (names, descriptions, ids), numbered 1, 2, ... A label was given under the newest
+    version stored before it (exports say which)."""
 
     __tablename__ = "guidelines_versions"
     __table_args__ = (UniqueConstraint("project_id", "version"),)
@@ -167,6 +168,10 @@ class GuidelinesVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the text
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the version was: the guidelines text and the labels (id, name, description), so
+    # annotators can be shown what changed. None on versions stored before they were kept.
+    text: Mapped[str | None] = mapped_column(Text)
+    labels: Mapped[list | None] = mapped_column(JSON)
 
 
 class ProjectMember(Base):

@@ -1,11 +1,12 @@
 """Projects: creation, settings, membership and who may see what (no Flask import)."""
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Text, bindparam, cast, exists, select, union, update
+from sqlalchemy import Text, bindparam, cast, exists, func, select, union, update
 from sqlalchemy.orm import Session
 
 from . import scheme_templates
@@ -14,6 +15,7 @@ from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
 from .models import (Adjudication, Annotation, AnnotationHistory, ControlItem, GuidelinesVersion,
                      Project, ProjectMember, Sentence, User)
 from .review.intervals import MIN_ITEMS
+from .timestamps import iso_utc
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SPAN_MODES = ("off", "optional", "required")
@@ -163,16 +165,72 @@ def set_guidelines(session: Session, project: Project, text: str | None) -> int:
     version (1, 2, ...), so that exports can say under which one each label was given.
     Returns the current version number. The caller commits."""
     project.guidelines = text or ""
+    return _version(session, project, meaning(project.labels))
+
+
+def meaning(labels: list[dict]) -> list[dict]:
+    """What a label scheme says, as a guidelines version keeps it: ids, names, descriptions
+    (keys, colours and order only change how the page looks)."""
+    return sorted(({k: l.get(k) for k in ("id", "name", "description")} for l in labels),
+                  key=lambda l: l["id"])
+
+
+def _version(session: Session, project: Project, labels: list[dict]) -> int:
+    """The current version number; a new one if the text or the labels' meaning changed."""
     digest = hashlib.sha256(project.guidelines.encode()).hexdigest()
-    last = session.execute(select(GuidelinesVersion.version, GuidelinesVersion.digest)
+    last = session.execute(select(GuidelinesVersion.version, GuidelinesVersion.digest,
+                                  GuidelinesVersion.labels)
                            .where(GuidelinesVersion.project_id == project.id)
                            .order_by(GuidelinesVersion.version.desc()).limit(1)).first()
-    if last is not None and last.digest == digest:
+    # A version stored before labels were kept (labels None) holds for the scheme it had.
+    if last is not None and last.digest == digest and last.labels in (None, labels):
         return last.version
     version = (last.version if last else 0) + 1
-    session.add(GuidelinesVersion(project_id=project.id, version=version, digest=digest))
+    session.add(GuidelinesVersion(project_id=project.id, version=version, digest=digest,
+                                  text=project.guidelines, labels=labels))
     session.flush()
     return version
+
+
+def guidelines_news(session: Session, project: Project, user: User) -> dict | None:
+    """What changed in the guidelines or the labels since `user` last labelled in the project,
+    or None: {"version", "since" (the version of their last label), "at" (when the current
+    version was made)}. Nothing for someone who has not labelled there yet."""
+    last_label = session.scalar(select(func.max(Annotation.updated_at)).where(
+        Annotation.project_id == project.id, Annotation.user_id == user.id))
+    if last_label is None:
+        return None
+    versions = session.execute(select(GuidelinesVersion.version, GuidelinesVersion.created_at)
+                               .where(GuidelinesVersion.project_id == project.id)
+                               .order_by(GuidelinesVersion.version)).all()
+    if not versions or versions[-1].created_at <= last_label:
+        return None
+    since = max((v.version for v in versions if v.created_at <= last_label), default=None)
+    return {"version": versions[-1].version, "since": since, "at": iso_utc(versions[-1].created_at)}
+
+
+def guidelines_changes(session: Session, project: Project, since: int) -> dict:
+    """The difference between guidelines version `since` and the current one: the text as a
+    unified diff (None where the old text was not kept) and the labels added, removed or
+    reworded."""
+    rows = {v.version: v for v in session.scalars(select(GuidelinesVersion).where(
+        GuidelinesVersion.project_id == project.id))}
+    if since not in rows:
+        raise ProjectError(f"since: no guidelines version {since} (versions 1-{max(rows, default=0)})")
+    old, new = rows[since], rows[max(rows)]
+    text_diff = None
+    if old.text is not None:
+        text_diff = "\n".join(difflib.unified_diff(
+            old.text.splitlines(), (new.text if new.text is not None else project.guidelines).splitlines(),
+            f"version {since}", f"version {new.version}", lineterm=""))
+    before = {l["id"]: l for l in old.labels or []}
+    after = {l["id"]: l for l in new.labels or meaning(project.labels)}
+    labels = None if old.labels is None else {
+        "added": [after[i] for i in after if i not in before],
+        "removed": [before[i] for i in before if i not in after],
+        "changed": [{"before": before[i], "after": after[i]} for i in after
+                    if i in before and before[i] != after[i]]}
+    return {"since": since, "version": new.version, "text_diff": text_diff, "labels": labels}
 
 
 def used_label_ids(session: Session, project: Project) -> set[str]:
@@ -209,7 +267,10 @@ def set_labels(session: Session, project: Project, labels: list[dict]) -> None:
             f"labels: {', '.join(repr(i) for i in kept)} cannot be removed or get a new id: "
             "stored labels use it (exports and statistics name labels by id). Change its "
             "name, description, key, colour or position instead, or create a new project.")
+    changed = meaning(scheme) != meaning(project.labels)
     project.labels = scheme
+    if changed:
+        _version(session, project, meaning(scheme))
     spans = (project.settings or {}).get("spans")
     if spans and any(k not in ids for k in spans):
         project.settings = {**project.settings, "spans": {k: v for k, v in spans.items() if k in ids}}

@@ -4,6 +4,7 @@ quality (no Flask import)."""
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -14,7 +15,8 @@ from ..hints.evaluation import hint_quality as evaluate_hints
 from ..hints.lexicon import lexicon_of
 from ..hints.matcher import Matcher
 from ..labels import label_ids
-from ..models import Adjudication, Annotation, Article, ControlItem, Project, Sentence
+from ..models import (Adjudication, Annotation, Article, ControlItem, GuidelinesVersion, Project,
+                      Sentence)
 from ..projects import settings
 from ..timestamps import iso_utc
 from . import agreement
@@ -151,6 +153,42 @@ def agreement_over_time(session: Session, project: Project, max_points: int = 20
     return _over_time(recs, lm, max_points, min_batch)
 
 
+def alpha_by_version(session: Session, project: Project, **filters) -> list[dict]:
+    """Alpha per guidelines version (projects.set_guidelines): each label counts under the
+    version in force when it was last given, and a sentence is compared on the labels given
+    under the same version. [{"version", "from" (ISO time), "annotations", "units" (pairable),
+    "alpha", "alpha_ci95" (over articles, as the headline)}], oldest first."""
+    versions = session.execute(select(GuidelinesVersion.version, GuidelinesVersion.created_at)
+                               .where(GuidelinesVersion.project_id == project.id)
+                               .order_by(GuidelinesVersion.version)).all()
+    if not versions:
+        return []
+    starts = [at for _, at in versions]
+    recs = rows(session, project, Annotation.updated_at, Sentence.article_id, **filters)
+    by_version: dict[int, list] = {}
+    for sid, who, label, at, article in recs:
+        i = max(bisect_right(starts, at), 1) - 1  # a label older than version 1: version 1
+        by_version.setdefault(i, []).append((sid, who, label, article))
+    labels, out = label_ids(project.labels), []
+    for i, (version, created) in enumerate(versions):
+        mine = by_version.get(i, [])
+        M, units, _ = agreement.build_matrix([r[:3] for r in mine], labels)
+        article_of = {r[0]: r[3] for r in mine}
+        k, over = len(labels), "articles"
+        alpha = agreement.krippendorff_alpha(M, k) if len(M) else None
+        ci = None
+        if alpha is not None:
+            ci = agreement.alpha_cluster_bootstrap_ci(M, k, [article_of[u] for u in units])
+            if ci is None:
+                ci, over = agreement.alpha_bootstrap_ci(M, k), "units"
+        out.append({"version": version, "from": iso_utc(created), "annotations": len(mine),
+                    "units": int(((M >= 0).sum(axis=1) >= 2).sum()) if len(M) else 0,
+                    "alpha": _f(alpha) if alpha is not None else None,
+                    "alpha_ci95": None if ci is None else [float(ci[0]), float(ci[1])],
+                    "alpha_ci95_over": over})
+    return out
+
+
 def review_figures(session: Session, project: Project, **filters) -> dict:
     """The dashboard's Dawid–Skene estimates and agreement over time, from one read of the
     label rows, and span agreement: ``{"dawid_skene": ..., "over_time": ..., "spans": ...}``."""
@@ -158,7 +196,8 @@ def review_figures(session: Session, project: Project, **filters) -> dict:
     lm = matrix_of(recs, label_ids(project.labels))
     return {"dawid_skene": annotator_accuracy(session, project, lm=lm),
             "over_time": _over_time(recs, lm),
-            "spans": span_agreement(session, project, **filters)}
+            "spans": span_agreement(session, project, **filters),
+            "by_guidelines": alpha_by_version(session, project, **filters)}
 
 
 def _over_time(recs, lm: LabelMatrix, max_points: int = 20, min_batch: int = 25) -> dict:

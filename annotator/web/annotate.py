@@ -15,7 +15,7 @@ from ..labelling import AnnotationError
 from ..guidelines import render_markdown
 from .page_data import project_summary
 from .view_helpers import get_session, int_arg, page, project_for
-from .errors import error_response
+from .errors import InputError, error_response
 from .extensions import locks_own_writes
 
 bp = Blueprint("annotate", __name__)
@@ -55,6 +55,7 @@ def annotate(slug: str):
         shown = loop.next_batch(session, project, user)
         shown["mine"], shown["back"] = None, loop.back_from(session, project, user)
         shown["forward"] = None
+    shown["guidelines_news"] = projects.guidelines_news(session, project, user)
     s = shown["sentence"]
     if s is None:
         return page("done.html", shown, project=project)
@@ -135,6 +136,15 @@ def session_state():
 @bp.get("/projects/<slug>/guidelines")
 @login_required
 def guidelines(slug: str):
+    """The guidelines; with ?since=N, what changed since version N as well."""
     project = project_for(slug, current_user, "see")
-    data = {"project": project_summary(project), "guidelines": project.guidelines or ""}
+    data = {"project": project_summary(project), "guidelines": project.guidelines or "",
+            "version": projects.guidelines_version(get_session(), project), "changes": None}
+    since = request.args.get("since")
+    if since is not None:
+        try:
+            data["changes"] = projects.guidelines_changes(get_session(), project, int(since))
+        except (ValueError, projects.ProjectError) as err:
+            raise InputError("invalid_since", f"since: {err}" if isinstance(err, projects.ProjectError)
+                             else "since: a guidelines version number") from None
     return page("guidelines.html", data, body=Markup(render_markdown(data["guidelines"])))

@@ -91,7 +91,8 @@ def dashboard(slug: str):
     hints = hint_quality(session, project) if request.args.get("hints") == "1" else None
     cfg = settings(project)
     data = {"project": project_summary(project), "stats": stats, "dawid_skene": ds,
-            "over_time": timeline, "spans": extra["spans"], "filters": filters, "by_outlet": dict(outlets),
+            "over_time": timeline, "spans": extra["spans"],
+            "by_guidelines": extra["by_guidelines"], "filters": filters, "by_outlet": dict(outlets),
             "hint_quality": hints,
             "settings": {k: cfg[k] for k in ("aggregation", "gold_threshold",
                                              "min_items_per_annotator")}}
