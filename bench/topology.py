@@ -140,16 +140,7 @@ class Cluster:
         self.nodes[i].kill()
 
     def stop(self) -> None:
-        pid_file = self.work / "nginx.pid"
-        if pid_file.exists():
-            try:
-                os.kill(int(pid_file.read_text().strip()), signal.SIGQUIT)
-            except (OSError, ValueError):
-                pass
-            for _ in range(100):
-                if not pid_file.exists():
-                    break
-                time.sleep(0.05)
+        quit_nginx(self.work / "nginx.pid")
         for node in self.nodes:
             node.stop()
         if self.db is not None:
@@ -160,6 +151,20 @@ class Cluster:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def quit_nginx(pid_file: Path) -> None:
+    """Ask nginx to finish its requests and quit, and wait (5 s at most) for it to go."""
+    if not pid_file.exists():
+        return
+    try:
+        os.kill(int(pid_file.read_text().strip()), signal.SIGQUIT)
+    except (OSError, ValueError):
+        return
+    for _ in range(100):
+        if not pid_file.exists():
+            break
+        time.sleep(0.05)
 
 
 def main(argv=None) -> int:
@@ -185,10 +190,7 @@ def main(argv=None) -> int:
         print("not up", file=sys.stderr)
         return 1
     state = json.loads(pids.read_text())
-    try:
-        os.kill(int(Path(state["nginx"]).read_text().strip()), signal.SIGQUIT)
-    except (OSError, ValueError):
-        pass
+    quit_nginx(Path(state["nginx"]))
     for pid in state["nodes"]:
         try:
             os.killpg(pid, signal.SIGTERM)

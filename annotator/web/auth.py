@@ -107,9 +107,6 @@ def password():
             return render_template("password.html", form=form), 401
         users.sign_in_succeeded(session, attempt, user)
         session.commit()
-        if form.new.data != form.confirm.data:
-            flash("The two new passwords differ.", "error")
-            return render_template("password.html", form=form), 400
         try:
             users.set_password(session, user, form.new.data, tokens=bool(form.revoke_tokens.data))
         except users.AccountError as err:
@@ -122,7 +119,7 @@ def password():
         login_user(user)
         flash("Your password is changed; your other sessions are signed out.", "info")
         return redirect(url_for("annotate.index"))
-    return render_template("password.html", form=form)
+    return render_template("password.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

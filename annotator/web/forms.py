@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField, PasswordField,
                      SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, StopValidation
 
 from ..models import ROLES
 
@@ -42,7 +42,9 @@ class PasswordForm(PageForm):
     new = PasswordField("New password (at least 8 characters)",
                         validators=[DataRequired(), Length(min=8, max=200)],
                         render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("New password again", validators=[DataRequired(), Length(max=200)],
+    confirm = PasswordField("New password again",
+                            validators=[DataRequired(), Length(max=200),
+                                        EqualTo("new", "The two new passwords differ.")],
                             render_kw={"autocomplete": "new-password"})
     revoke_tokens = BooleanField("Also revoke my API tokens", default=True)
     submit = SubmitField("Change password")
@@ -104,7 +106,9 @@ class NewPasswordForm(PageForm):
     password = PasswordField("Password (at least 8 characters)",
                              validators=[DataRequired(), Length(max=200)],  # users.check_password
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Password again", validators=[DataRequired(), Length(max=200)],
+    confirm = PasswordField("Password again",
+                            validators=[DataRequired(), Length(max=200),
+                                        EqualTo("password", "The two passwords differ.")],
                             render_kw={"autocomplete": "new-password"})
     revoke_tokens = BooleanField("Also revoke my API tokens", default=True)
     submit = SubmitField("Save and sign in")

@@ -97,9 +97,6 @@ def invite(token: str):
                        "expires_at": iso_utc(link.expires_at)}}
     form = NewPasswordForm()
     if form.validate_on_submit():
-        if form.password.data != form.confirm.data:
-            flash("The two passwords differ.", "error")
-            return page("invite.html", data, 400, form=form)
         try:
             user = account_links.accept_invite(session, token, form.password.data,
                                                form.username.data)
@@ -125,9 +122,6 @@ def reset(token: str):
                       "expires_at": iso_utc(link.expires_at)}}
     form = NewPasswordForm()
     if form.validate_on_submit():
-        if form.password.data != form.confirm.data:
-            flash("The two passwords differ.", "error")
-            return page("reset.html", data, 400, form=form)
         try:
             user = account_links.use_reset(session, token, form.password.data,
                                            revoke_tokens=bool(form.revoke_tokens.data))
