@@ -22,6 +22,7 @@ from ..timestamps import iso_utc
 from . import agreement
 from .aggregation import agreed_spans
 from .dawid_skene import dawid_skene, fit_intervals
+from .groups import alpha_with_interval, by_language
 from .intervals import judged, wilson
 from .matrix import LabelMatrix, label_matrix, matrix_of, rows
 from .sentence_records import iter_sentences
@@ -169,24 +170,10 @@ def alpha_by_version(session: Session, project: Project, **filters) -> list[dict
     for sid, who, label, at, article in recs:
         i = max(bisect_right(starts, at), 1) - 1  # a label older than version 1: version 1
         by_version.setdefault(i, []).append((sid, who, label, article))
-    labels, out = label_ids(project.labels), []
-    for i, (version, created) in enumerate(versions):
-        mine = by_version.get(i, [])
-        M, units, _ = agreement.build_matrix([r[:3] for r in mine], labels)
-        article_of = {r[0]: r[3] for r in mine}
-        k, over = len(labels), "articles"
-        alpha = agreement.krippendorff_alpha(M, k) if len(M) else None
-        ci = None
-        if alpha is not None:
-            ci = agreement.alpha_cluster_bootstrap_ci(M, k, [article_of[u] for u in units])
-            if ci is None:
-                ci, over = agreement.alpha_bootstrap_ci(M, k), "units"
-        out.append({"version": version, "from": iso_utc(created), "annotations": len(mine),
-                    "units": int(((M >= 0).sum(axis=1) >= 2).sum()) if len(M) else 0,
-                    "alpha": _f(alpha) if alpha is not None else None,
-                    "alpha_ci95": None if ci is None else [float(ci[0]), float(ci[1])],
-                    "alpha_ci95_over": over})
-    return out
+    labels = label_ids(project.labels)
+    return [{"version": version, "from": iso_utc(created),
+             **alpha_with_interval(by_version.get(i, []), labels)}
+            for i, (version, created) in enumerate(versions)]
 
 
 def review_figures(session: Session, project: Project, **filters) -> dict:
@@ -197,7 +184,8 @@ def review_figures(session: Session, project: Project, **filters) -> dict:
     return {"dawid_skene": annotator_accuracy(session, project, lm=lm),
             "over_time": _over_time(recs, lm),
             "spans": span_agreement(session, project, **filters),
-            "by_guidelines": alpha_by_version(session, project, **filters)}
+            "by_guidelines": alpha_by_version(session, project, **filters),
+            "by_language": by_language(session, project, **filters)}
 
 
 def _over_time(recs, lm: LabelMatrix, max_points: int = 20, min_batch: int = 25) -> dict:

@@ -92,7 +92,8 @@ def dashboard(slug: str):
     cfg = settings(project)
     data = {"project": project_summary(project), "stats": stats, "dawid_skene": ds,
             "over_time": timeline, "spans": extra["spans"],
-            "by_guidelines": extra["by_guidelines"], "filters": filters, "by_outlet": dict(outlets),
+            "by_guidelines": extra["by_guidelines"], "by_language": extra["by_language"],
+            "filters": filters, "by_outlet": dict(outlets),
             "hint_quality": hints,
             "settings": {k: cfg[k] for k in ("aggregation", "gold_threshold",
                                              "min_items_per_annotator")}}
