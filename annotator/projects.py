@@ -32,7 +32,9 @@ DEFAULT_SETTINGS: dict = {
     "pseudonymous": False,        # dataset cards name annotators as A1, A2, ...
     "model_every": 200,           # the worker trains the project model after this many new labels (0: never)
     "min_items_per_annotator": MIN_ITEMS,  # per-annotator figures on fewer items: too few to judge
+    "order": "reading",           # the queue order (QUEUE_ORDERS; model/queue.py)
 }
+QUEUE_ORDERS = ("reading", "random", "uncertainty", "uncertainty_diversity")
 
 
 # What the settings form shows for each setting: its label and help text. ("spans" is set per
@@ -60,8 +62,13 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
                                 "fewer items are marked too few to judge (1 to 100000)."),
     "model_every": ("Train the model every ... new labels", "`annotator worker` trains the "
                     "project model again after this many new labels (0: only on demand)."),
+    "order": ("Queue order", "Which sentence annotators get next: reading (the articles in "
+              "order), random, uncertainty (the project model's least certain first) or "
+              "uncertainty_diversity (least certain, keeping near-duplicates apart). The model "
+              "orders need a trained model and are refreshed after every training."),
 }
-SETTING_CHOICES: dict[str, tuple[str, ...]] = {"aggregation": ("majority", "dawid_skene")}
+SETTING_CHOICES: dict[str, tuple[str, ...]] = {"aggregation": ("majority", "dawid_skene"),
+                                               "order": QUEUE_ORDERS}
 
 
 class ProjectError(ValueError):
@@ -101,9 +108,9 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
                 raise ProjectError("settings.min_items_per_annotator: a whole number of items "
                                    "from 1 to 100000")
-        elif key == "aggregation":
-            if value not in SETTING_CHOICES["aggregation"]:
-                raise ProjectError("settings.aggregation: majority or dawid_skene")
+        elif key in SETTING_CHOICES:
+            if value not in SETTING_CHOICES[key]:
+                raise ProjectError(f"settings.{key}: one of {', '.join(SETTING_CHOICES[key])}")
         elif not isinstance(value, bool):
             raise ProjectError(f"settings.{key}: true or false")
         out[key] = value

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-ORDERS = ("reading", "random", "uncertainty", "uncertainty_diversity")
+from ..projects import QUEUE_ORDERS as ORDERS
 HEAD = 200          # sentences picked with the diversity term; the rest by margin alone
 CANDIDATES = 5      # the head is chosen among CANDIDATES x HEAD most uncertain sentences
 DIVERSITY = 1.0     # weight of the similarity penalty against uncertainty (both in [0, 1])

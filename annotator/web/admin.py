@@ -155,7 +155,9 @@ def edit_project(slug: str):
                 values = {**(project.settings or {}), **upload.get("settings", {})}
             else:
                 values = form.settings_values(project.settings or {}, project.labels)
+            order_before = projects.settings(project)["order"]
             projects.set_settings(project, values)
+            reorder = projects.settings(project)["order"] != order_before
             overlap = projects.check_overlap(form.overlap.data)
             if overlap != project.overlap:
                 projects.set_overlap(session, project, overlap)
@@ -163,6 +165,8 @@ def edit_project(slug: str):
             projects.set_guidelines(session, project, form.guidelines.data)
             project.members = _members(session, form.members.data)
             session.commit()
+            if reorder:  # the worker ranks the queue (jobs.enqueue commits on its own)
+                schedule.enqueue_reorder(session, project)
             flash("Saved.", "info")
             return redirect(url_for("admin.project", slug=project.slug))
         except projects.ProjectError as err:
