@@ -104,7 +104,7 @@
 
     // Put the sentence element back where it belongs in the focused view.
     function unpark() {
-      if (parked && sentenceEl.parentNode === parked.parentNode) {
+      if (parked && articleEl.contains(sentenceEl)) {
         sentenceEl.replaceWith(parked);
         const id = Number(parked.dataset.id);
         mark(parked, id, (cache.get(drawnArticle) || { mine: {} }).mine[id]);
