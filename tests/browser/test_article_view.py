@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from annotator import projects
 from annotator.labels import colours as label_colours
-from e2e import (PASSWORD, label_as, make_project, shown_id, sign_in, wait_id_change,
-                 wait_saved)
+from e2e import (PASSWORD, axe_available, label_as, make_project, run_axe, shown_id, sign_in,
+                 wait_id_change, wait_saved)
 
 # Paragraphs split by blank lines and by a single line break, a heading and an advert (boilerplate).
 TEXT = ("The vote\n\n"
@@ -96,6 +96,8 @@ def test_paragraphs_headings_and_boilerplate(server, page, login, shot):
                                    parseFloat(getComputedStyle(document.querySelector('#article .art-paragraph')).fontSize)]""")
     assert big[0] > big[1], "headings are larger than body text"
     shot(page, "annotate-article")
+    if axe_available() is None:
+        assert run_axe(page) == []  # the article box is a focusable region; chips keep contrast
 
 
 def test_focused_view_in_paragraphs_shows_headings_and_the_sentences_paragraph(server, page, login):
