@@ -34,9 +34,9 @@
         if (starts[i] || !last || kinds[i] === "heading" || last.heading) out.push({ heading: kinds[i] === "heading", texts: [], joins: false });
         out[out.length - 1].texts.push(t);
       });
-      const begins = !ctx.breaks || ctx.breaks.sentence !== false;
-      const before = side === "before" && out.length && !begins && !out[out.length - 1].heading;
-      if (before) out[out.length - 1].joins = true;
+      // The paragraph the sentence belongs to: the last one before it, the first one after it.
+      const sentenceBegins = !ctx.breaks || ctx.breaks.sentence !== false;
+      if (side === "before" && out.length && !sentenceBegins && !out[out.length - 1].heading) out[out.length - 1].joins = true;
       if (side === "after" && out.length && starts.length && !starts[0] && !out[0].heading) out[0].joins = true;
       return out;
     }

@@ -46,7 +46,7 @@ def test_the_key_toggles_the_views_and_the_choice_is_remembered(server, page, lo
     # The choice survives a reload.
     page.reload()
     page.wait_for_selector("#annotate.article-view #article #sentence")
-    # The link does the same as the key; back to the focused view.
+    # The button does the same as the key; back to the focused view.
     page.click("#view-toggle")
     page.wait_for_selector("#annotate:not(.article-view)")
     assert page.is_visible("#after") and not page.is_visible("#article")
