@@ -10,6 +10,7 @@ from sqlalchemy import select
 from annotator import ingest, projects, sentences, users
 from annotator.articles import add_articles
 from annotator.models import Article, Sentence
+from helpers import form_values, login
 
 # Two paragraphs split by a blank line, one by a single line break, a heading, and a caption
 # credit line (boilerplate) inside the last stretch.
@@ -164,7 +165,6 @@ def test_views_on_the_database_follow_the_projects_window(db, client, paper):
 
 def test_the_page_twin_and_the_page_show_paragraphs(db, client, paper):
     project, _ = paper
-    from helpers import login
     db.commit()
     login(client, "reader")
     twin = client.get("/projects/paper/annotate", headers={"Accept": "application/json"}).get_json()
@@ -201,3 +201,20 @@ def test_article_endpoint_gives_blocks_and_own_labels(db, client, paper, make_us
     aid = db.scalar(select(Article.id).where(Article.project_id == elsewhere.id))
     resp = client.get(f"/api/v1/projects/paper/articles/{aid}", headers=h)
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not_found"
+
+
+def test_the_setup_form_sets_the_context_window(client, db, make_user):
+    make_user("boss", "admin")
+    login(client, "boss")
+    values = form_values(client, "/admin/projects/new", "project-form")
+    assert values["settings-context_unit"] == "sentences" and values["settings-context_size"] == "2"
+    values.update({"slug": "wide", "name": "Wide", "settings-context_unit": "paragraphs",
+                   "settings-context_size": "11"})
+    resp = client.post("/admin/projects/new", data=values, follow_redirects=True)
+    assert "settings.context_size: a whole number from 0 to 10" in resp.get_data(as_text=True)
+    values["settings-context_size"] = "1"
+    assert client.post("/admin/projects/new", data=values).status_code == 302
+    db.expire_all()
+    assert sentences.window(projects.settings(projects.by_slug(db, "wide"))) == ("paragraphs", 1)
+    html = client.get("/admin/projects/wide/edit").get_data(as_text=True)
+    assert '<option selected value="paragraphs">' in html or 'value="paragraphs" selected' in html
