@@ -66,7 +66,8 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "context_unit": ("Context shown around a sentence", "The annotate page's focused view shows "
                      "the sentence with this much of its article around it: whole sentences, or "
                      "paragraphs (the rest of the sentence's own paragraph and whole paragraphs "
-                     "beside it). The article view (key A) always shows the whole article."),
+                     "beside it, with their headings). The article view (key A) always shows "
+                     "the whole article."),
     "context_size": ("Context size", f"How many sentences or paragraphs the focused view shows "
                      f"on each side of the sentence (0 to {MAX_CONTEXT}; 0 with paragraphs: the "
                      "sentence's own paragraph only)."),

@@ -60,20 +60,27 @@ def context_of(units: list[dict], starts: list[bool], i: int, unit: str, size: i
     """The context of units[i] (units of one article in reading order, `starts` their
     paragraph_starts): the body or heading units around it, `size` of them on each side
     ("sentences"), or the rest of its paragraph and `size` paragraphs on each side
-    ("paragraphs"; a paragraph of boilerplate alone is not counted). `before` and `after` are
+    ("paragraphs"). `before` and `after` are
     their texts; `kinds` their kinds; `breaks` whether each (and the sentence itself) begins a
-    paragraph, so that a page can draw the paragraphs."""
+    paragraph, so that a page can draw the paragraphs. Only paragraphs with body text are
+    counted; headings between them are shown, and so are the headings just above the first
+    paragraph shown (they introduce it)."""
     shown = [k for k, u in enumerate(units) if u["kind"] in CONTEXT_KINDS]
     if unit == "sentences":
         before = [k for k in shown if k < i][-size:] if size else []
         after = [k for k in shown if k > i][:size]
     else:
         para = _paragraph_numbers(starts)
-        counted = sorted({para[k] for k in shown})
+        counted = sorted({para[k] for k in shown if units[k]["kind"] == "body"})
         mine = para[i]
         lo = [p for p in counted if p < mine][-size:] if size else []
         hi = [p for p in counted if p > mine][:size]
         first, last = (lo[0] if lo else mine), (hi[-1] if hi else mine)
+        if size:  # a heading comes with the paragraph it introduces, not as one of its own
+            heads = {para[k] for k in shown if units[k]["kind"] == "heading"}
+            earlier = [p for p in range(first - 1, -1, -1) if p in heads or p in counted]
+            while earlier and earlier[0] in heads and earlier[0] not in counted:
+                first = earlier.pop(0)
         before = [k for k in shown if k < i and para[k] >= first]
         after = [k for k in shown if k > i and para[k] <= last]
 

@@ -87,23 +87,30 @@ def test_context_in_paragraphs_takes_whole_paragraphs_on_each_side():
     # Own paragraph only (size 0): the rest of "Beta ..." around Beta two.
     ctx = sentences.context_of(units, starts, 5, "paragraphs", 0)
     assert ctx["before"] == ["Beta one opens the paragraph."] and ctx["after"] == ["Beta three closes."]
-    # One paragraph each side: the heading before, the Gamma line after.
+    # One paragraph each side: Alpha (and the heading between) before, the Gamma line after.
     ctx = sentences.context_of(units, starts, 5, "paragraphs", 1)
-    assert ctx["before"] == ["How the vote went", "Beta one opens the paragraph."]
+    assert ctx["before"] == ["Alpha one said the mayor.", "Alpha two follows here.",
+                             "Alpha three ends it.", "How the vote went", "Beta one opens the paragraph."]
     assert ctx["after"] == ["Beta three closes.", "Gamma one is a new line.", "Gamma two shares the line."]
-    # A paragraph of boilerplate alone does not count: one paragraph after Gamma two is Delta.
+    # A paragraph of boilerplate alone does not count: one paragraph after Gamma two is Delta;
+    # the one before is Beta, with the heading that introduces it.
     ctx = sentences.context_of(units, starts, 8, "paragraphs", 1)
-    assert ctx["before"] == ["Beta one opens the paragraph.", "Beta two is in the middle.",
-                             "Beta three closes.", "Gamma one is a new line."]
+    assert ctx["before"] == ["How the vote went", "Beta one opens the paragraph.",
+                             "Beta two is in the middle.", "Beta three closes.", "Gamma one is a new line."]
     assert ctx["after"] == ["Delta one comes after the advert.", "Delta two is the last sentence here."]
     assert ctx["breaks"]["after"] == [True, False]
     # Two paragraphs before Alpha two: there are none, so its own paragraph's first sentence.
     ctx = sentences.context_of(units, starts, 1, "paragraphs", 2)
     assert ctx["before"] == ["Alpha one said the mayor."]
     assert ctx["after"][:2] == ["Alpha three ends it.", "How the vote went"]
-    assert ctx["after"][-1] == "Beta three closes."  # two paragraphs after: the heading, Beta
+    assert ctx["after"][-1] == "Gamma two shares the line."  # two paragraphs after: Beta, Gamma
+    # A heading is not a paragraph of its own: one paragraph after Alpha three is Beta.
+    ctx = sentences.context_of(units, starts, 2, "paragraphs", 1)
+    assert ctx["after"] == ["How the vote went", "Beta one opens the paragraph.",
+                            "Beta two is in the middle.", "Beta three closes."]
     groups = sentences.context_groups(sentences.context_of(units, starts, 5, "paragraphs", 1))
     assert [(g["heading"], g["joins"], g["texts"]) for g in groups["before"]] == [
+        (False, False, ["Alpha one said the mayor.", "Alpha two follows here.", "Alpha three ends it."]),
         (True, False, ["How the vote went"]), (False, True, ["Beta one opens the paragraph."])]
     assert [(g["heading"], g["joins"], len(g["texts"])) for g in groups["after"]] == [
         (False, True, 1), (False, False, 2)]
