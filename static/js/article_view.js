@@ -11,6 +11,8 @@
 
   // opts: {root, sentenceEl, beforeEl, afterEl, articleEl, toggleEl, getJson(path), labelOf(id,
   // stored), colours {label id: palette number}, names {label id: name}, storageKey}
+  const KEEP = 12; // articles kept in memory
+
   window.annotatorViews = function (opts) {
     const { sentenceEl, beforeEl, afterEl, articleEl, toggleEl } = opts;
     const cache = new Map();    // article id -> the API's article, or a promise of it
@@ -53,6 +55,11 @@
     // --- the article view ---
     function fetchArticle(id) {
       if (cache.has(id)) return Promise.resolve(cache.get(id));
+      // Keep the newest few: the queue's look-ahead reaches two or three articles at most.
+      for (const old of cache.keys()) {
+        if (cache.size < KEEP) break;
+        if (old !== drawnArticle && !(shown && shown.article_id === old)) cache.delete(old);
+      }
       const p = opts.getJson("/articles/" + id).then((data) => {
         if (data && data.blocks) cache.set(id, data); else cache.delete(id);
         return cache.get(id) || null;
