@@ -15,6 +15,7 @@ from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
 from .models import (Adjudication, Annotation, AnnotationHistory, ControlItem, GuidelinesVersion,
                      Project, ProjectMember, Sentence, User)
 from .review.intervals import MIN_ITEMS
+from .sentences import CONTEXT, CONTEXT_UNITS, MAX_CONTEXT
 from .timestamps import iso_utc
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -33,6 +34,8 @@ DEFAULT_SETTINGS: dict = {
     "model_every": 200,           # the worker trains the project model after this many new labels (0: never)
     "min_items_per_annotator": MIN_ITEMS,  # per-annotator figures on fewer items: too few to judge
     "order": "reading",           # the queue order (QUEUE_ORDERS; model/queue.py)
+    "context_unit": "sentences",  # the annotate page's focused view: context in sentences or paragraphs
+    "context_size": CONTEXT,      # ... this many on each side of the sentence
 }
 QUEUE_ORDERS = ("reading", "random", "uncertainty", "uncertainty_diversity")
 
@@ -66,9 +69,17 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
               "order), random, uncertainty (the project model's least certain first) or "
               "uncertainty_diversity (least certain, keeping near-duplicates apart). The model "
               "orders need a trained model and are refreshed after every training."),
+    "context_unit": ("Context shown around a sentence", "The annotate page's focused view shows "
+                     "the sentence with this much of its article around it: whole sentences, or "
+                     "paragraphs (the rest of the sentence's own paragraph and whole paragraphs "
+                     "beside it, with their headings). The article view (key A) always shows "
+                     "the whole article."),
+    "context_size": ("Context size", f"How many sentences or paragraphs the focused view shows "
+                     f"on each side of the sentence (0 to {MAX_CONTEXT}; 0 with paragraphs: the "
+                     "sentence's own paragraph only)."),
 }
 SETTING_CHOICES: dict[str, tuple[str, ...]] = {"aggregation": ("majority", "dawid_skene"),
-                                               "order": QUEUE_ORDERS}
+                                               "order": QUEUE_ORDERS, "context_unit": CONTEXT_UNITS}
 
 
 class ProjectError(ValueError):
@@ -111,6 +122,9 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
         elif key in SETTING_CHOICES:
             if value not in SETTING_CHOICES[key]:
                 raise ProjectError(f"settings.{key}: one of {', '.join(SETTING_CHOICES[key])}")
+        elif key == "context_size":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CONTEXT:
+                raise ProjectError(f"settings.context_size: a whole number from 0 to {MAX_CONTEXT}")
         elif not isinstance(value, bool):
             raise ProjectError(f"settings.{key}: true or false")
         out[key] = value
