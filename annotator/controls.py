@@ -52,6 +52,40 @@ def control_for(session: Session, sentence_id: int) -> ControlItem | None:
     return session.scalar(select(ControlItem).where(ControlItem.sentence_id == sentence_id))
 
 
+def _control_hits(session: Session, project: Project, user_id: int | None = None) -> dict[int, list[float]]:
+    """Per annotator (or the one given): 1 right, 0 wrong, for each control item answered."""
+    stmt = (select(Annotation.user_id, Annotation.label, ControlItem.label)
+            .join(ControlItem, ControlItem.sentence_id == Annotation.sentence_id)
+            .where(Annotation.project_id == project.id))
+    if user_id is not None:
+        stmt = stmt.where(Annotation.user_id == user_id)
+    control: dict[int, list[float]] = {}
+    for uid, given, known in session.execute(stmt):
+        control.setdefault(uid, []).append(float(given == known))
+    return control
+
+
+def own_work(session: Session, project: Project, user: User) -> dict:
+    """What an annotator sees of their own work in a project: progress (progress.of_user),
+    labels and time spent (the seconds recorded with their labels), and their accuracy on
+    control items where the project shows control answers (control_feedback); otherwise the
+    control items stay unmarked to them, so none is given."""
+    cfg = settings(project)
+    n = session.scalar(select(func.count(Annotation.id)).where(
+        Annotation.project_id == project.id, Annotation.user_id == user.id))
+    secs = [s for (s,) in session.execute(select(Annotation.seconds).where(
+        Annotation.project_id == project.id, Annotation.user_id == user.id,
+        Annotation.seconds.is_not(None)))]
+    out = {"progress": progress.of_user(session, project, user), "labels": n,
+           "seconds": round(float(sum(secs)), 1),
+           "median_seconds": round(pystats.median(secs), 2) if secs else None,
+           "control": None}
+    if cfg["control_feedback"]:
+        hits = _control_hits(session, project, user.id).get(user.id, [])
+        out["control"] = figure(hits, cfg["min_items_per_annotator"]).fields("accuracy")
+    return out
+
+
 def annotator_progress(session: Session, project: Project) -> list[dict]:
     """One row per annotator who may work here or has labels here."""
     cfg = settings(project)
@@ -63,12 +97,7 @@ def annotator_progress(session: Session, project: Project) -> list[dict]:
     for uid, sec in session.execute(select(Annotation.user_id, Annotation.seconds).where(
             Annotation.project_id == project.id, Annotation.seconds.is_not(None))):
         seconds.setdefault(uid, []).append(sec)
-    control: dict[int, list[float]] = {}  # per annotator: 1 right, 0 wrong, per control item
-    for uid, given, known in session.execute(
-            select(Annotation.user_id, Annotation.label, ControlItem.label)
-            .join(ControlItem, ControlItem.sentence_id == Annotation.sentence_id)
-            .where(Annotation.project_id == project.id)):
-        control.setdefault(uid, []).append(float(given == known))
+    control = _control_hits(session, project)
     # Annotators with labels here, plus the members (or every annotator) who have none yet.
     by_id = {uid: (name, n, last) for uid, name, n, last in rows}
     candidates = session.scalars(select(User).where(User.role == "annotator", User.active.is_(True))).all()

@@ -64,6 +64,7 @@ def pages(app, world) -> dict:
     review_refused = [(ANNOTATOR, slug, 403), (ANONYMOUS, slug, 401), (REVIEWER, missing, 404)]
     return {
         "annotate.index": (ANNOTATOR, {}, [(ANONYMOUS, {}, 401)]),
+        "annotate.my_work": (ANNOTATOR, {}, [(ANONYMOUS, {}, 401)]),
         "annotate.annotate": (ANNOTATOR, slug, [(OUTSIDER, {"slug": "closed"}, 403),
                                                 (ANNOTATOR, missing, 404)]),
         "annotate.guidelines": (ANNOTATOR, slug, [(OUTSIDER, {"slug": "closed"}, 403),

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from .. import ingest, loop, progress, projects, sentences
+from .. import controls, ingest, loop, progress, projects, sentences
 from ..access import Refused, allowed
 from ..labelling import AnnotationError
 from ..labels import colours as label_colours
@@ -37,6 +37,17 @@ def index():
             if allowed(current_user, "annotate", p) else None
         rows.append({**project_summary(p), "progress": mine})
     return page("index.html", {"projects": rows})
+
+
+@bp.get("/me")
+@login_required
+def my_work():
+    """The annotator's own page: per project their progress, labels, time spent, and their
+    control-item accuracy where the project shows control answers."""
+    session, user = get_session(), current_user._get_current_object()
+    rows = [{**project_summary(p), **controls.own_work(session, p, user)}
+            for p in projects.visible_projects(session, user) if allowed(user, "annotate", p)]
+    return page("me.html", {"user": user.username, "projects": rows})
 
 
 @bp.route("/projects/<slug>/annotate", methods=["GET", "POST"])
