@@ -27,8 +27,9 @@ REPORT_EVERY = 1.0  # seconds between progress writes
 class Reporter:
     """Progress of a running job, written to its row (and refreshing its heartbeat)."""
 
-    def __init__(self, session: Session, job: Job, every: float = REPORT_EVERY):
-        self.session, self.job, self.every, self.last = session, job, every, 0.0
+    def __init__(self, session: Session, job: Job, every: float | None = None):
+        self.session, self.job, self.last = session, job, 0.0
+        self.every = REPORT_EVERY if every is None else every
 
     def __call__(self, fraction: float | None, detail: str | None = None, force: bool = False):
         now = time.monotonic()

@@ -25,13 +25,13 @@ import hashlib
 import os
 import secrets
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from .articles import ImportReport, _segment_one, text_hash
+from .articles import PARALLEL_MIN, ImportReport, _segment_one, text_hash
 from .db import begin_write, refresh_statistics
 from .ingest.stream import stream_articles
 from .models import Article, Job, Project, Sentence, utcnow
@@ -80,12 +80,13 @@ def discard_staging(session: Session, slug: str) -> bool:
 
 def import_file(session: Session, project: Project, path: str | Path, filename: str | None = None,
                 *, progress: Progress | None = None, job: Job | None = None,
-                batch: int = BATCH, workers: int | None = None) -> ImportReport:
+                batch: int | None = None, workers: int | None = None) -> ImportReport:
     """Stream the articles of a JSONL/CSV file at `path` into `project`: all of them or none.
     `filename` names the file in messages (default: the path's name). IngestError names the
     file and line of bad input; nothing is left behind."""
     path = Path(path)
     filename = filename or path.name
+    batch = batch or BATCH
     size = path.stat().st_size
     slug = staging_slug(job.id if job is not None else None)
     discard_staging(session, slug)  # a retried job starts clean
@@ -97,7 +98,7 @@ def import_file(session: Session, project: Project, path: str | Path, filename: 
     staging_id, project_id = staging.id, project.id
     report = ImportReport()
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    pool = ProcessPoolExecutor(workers) if workers > 1 else None
+    pool = _LazyPool(workers)
     try:
         known = _known(session, project_id)
         pending: list = []
@@ -125,8 +126,7 @@ def import_file(session: Session, project: Project, path: str | Path, filename: 
         discard_staging(session, slug)
         raise
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        pool.shutdown()
     refresh_statistics(session, {Article.__tablename__: len(report.added),
                                  Sentence.__tablename__: report.sentences})
     return report
@@ -150,13 +150,29 @@ def _skip(report: ImportReport, art, filename: str) -> None:
         report.skipped.append(f"{where}: {art.title!r} is in the project already, skipped")
 
 
-def _write(session: Session, staging_id: int, arts: list, pool: Executor | None,
+class _LazyPool:
+    """Worker processes for segmenting, started at the first batch big enough to gain from
+    them (a small file is segmented in this process), kept for the whole file."""
+
+    def __init__(self, workers: int):
+        self.workers, self.pool = workers, None
+
+    def segment(self, arts: list) -> list:
+        if self.workers < 2 or len(arts) < PARALLEL_MIN:
+            return [_segment_one(a) for a in arts]
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(self.workers)
+        return list(self.pool.map(_segment_one, arts, chunksize=max(1, len(arts) // (4 * self.workers))))
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _write(session: Session, staging_id: int, arts: list, pool: _LazyPool,
            report: ImportReport) -> None:
     """Segment a batch (no transaction open), then store it in one short write transaction."""
-    if pool is not None and len(arts) >= 16:
-        segmented = list(pool.map(_segment_one, arts, chunksize=max(1, len(arts) // 8)))
-    else:
-        segmented = [_segment_one(a) for a in arts]
+    segmented = pool.segment(arts)
     rows = [{"project_id": staging_id, "external_id": a.external_id, "title": a.title,
              "text": a.text, "text_hash": text_hash(a.text), "url": a.url, "source": a.source,
              "published": a.published, "topic": a.topic, "lang": lang, "created_at": utcnow()}

@@ -39,7 +39,7 @@
   function poll() {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (job) { if (show(job)) setTimeout(poll, 1000); })
+      .then(function (data) { if (show(data.job)) setTimeout(poll, 1000); })
       .catch(function () { setTimeout(poll, 5000); }); // a restart of the server: try again
   }
   var state = document.getElementById("job-state").textContent;
