@@ -35,7 +35,10 @@ class Reporter:
         now = time.monotonic()
         if force or now - self.last >= self.every:
             self.last = now
-            jobs.heartbeat(self.session, self.job.id, self.job.worker, fraction, detail)
+            # Its own session: the handler's may be mid-read (an export's rows streaming), and
+            # a commit there would end that read.
+            with Session(self.session.get_bind()) as own:
+                jobs.heartbeat(own, self.job.id, self.job.worker, fraction, detail)
 
 
 def _project(session: Session, job: Job) -> Project:

@@ -124,9 +124,18 @@ def test_bad_input_fails_the_job_naming_file_and_line(sessionmaker, db, tmp_path
     assert _articles(db, p.id) == 0 and not path.exists()  # the upload's copy is removed
 
 
-def test_an_export_job_writes_the_file_that_the_direct_export_writes(app, sessionmaker, db, project, tmp_path):
+def test_an_export_job_writes_the_file_that_the_direct_export_writes(
+        app, sessionmaker, db, project, tmp_path, monkeypatch):
+    from annotator.export import jsonl
+    monkeypatch.setattr(jsonl, "BATCH", 2)  # many writes, each reporting progress mid-read
+    monkeypatch.setattr(job_kinds, "REPORT_EVERY", 0.0)
+    details = []
+    real = jobs.heartbeat
+    monkeypatch.setattr(jobs, "heartbeat", lambda s, i, w, prog=None, detail=None:
+                        details.append(detail) or real(s, i, w, prog, detail))
     job = job_kinds.enqueue_export(db, project, "sentences", "jsonl", app.config["EXPORT_DIR"])
     assert worker.run(sessionmaker, once=True) == 1
+    assert "2 lines written" in details and "4 lines written" in details
     with sessionmaker() as s:
         row = s.get(Job, job.id)
         assert row.state == "done", row.error
