@@ -29,7 +29,7 @@
         text("job-result", r.articles + " article(s), " + r.sentences + " units imported" +
              (r.skipped ? ", " + r.skipped + " skipped (in the project already)." : "."));
       } else if (job.kind === "export") {
-        text("job-result", r.records + " records.");
+        text("job-result", r.records + " records." + (r.empty_reason ? " " + r.empty_reason : ""));
       }
     }
     var link = document.getElementById("job-download");
