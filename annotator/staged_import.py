@@ -69,15 +69,23 @@ def staging_slug(job_id: int | None = None) -> str:
 def discard_staging(session: Session, slug: str) -> bool:
     """Delete a staging project and what it holds (a failed import, or a retried job's first
     attempt). Commits. True when there was one."""
-    begin_write(session)
     staging = session.scalar(select(Project.id).where(Project.slug == slug,
                                                       Project.staging_for.is_not(None)))
-    if staging is not None:
-        session.execute(delete(Sentence).where(Sentence.project_id == staging))
-        session.execute(delete(Article).where(Article.project_id == staging))
-        session.execute(delete(Project).where(Project.id == staging))
     session.commit()
-    return staging is not None
+    if staging is None:
+        return False
+    while True:  # in short transactions, as it was written: annotators' writes go between
+        begin_write(session)
+        ids = session.scalars(select(Article.id).where(Article.project_id == staging)
+                              .limit(BATCH * 5)).all()
+        if ids:
+            session.execute(delete(Sentence).where(Sentence.article_id.in_(ids)))
+            session.execute(delete(Article).where(Article.id.in_(ids)))
+        else:
+            session.execute(delete(Project).where(Project.id == staging))
+        session.commit()
+        if not ids:
+            return True
 
 
 def import_file(session: Session, project: Project, path: str | Path, filename: str | None = None,
@@ -107,12 +115,13 @@ def import_file(session: Session, project: Project, path: str | Path, filename: 
         pending: list = []
         with open(path, "rb") as fh:
             for art, read in stream_articles(filename, fh):
-                keys = _keys(text_hash(art.text), art.external_id, art.url)
+                digest = text_hash(art.text)
+                keys = _keys(digest, art.external_id, art.url)
                 if any(k in known for k in keys):
                     _skip(report, art, filename)
                     continue
                 known.update(keys)
-                pending.append(art)
+                pending.append((art, digest))
                 if len(pending) >= batch:
                     _write(session, staging_id, pending, pool, report)
                     pending = []
@@ -174,12 +183,13 @@ class _LazyPool:
 
 def _write(session: Session, staging_id: int, arts: list, pool: _LazyPool,
            report: ImportReport) -> None:
-    """Segment a batch (no transaction open), then store it in one short write transaction."""
-    segmented = pool.segment(arts)
+    """Segment a batch of (article, text hash) (no transaction open), then store it in one
+    short write transaction."""
+    segmented = pool.segment([a for a, _ in arts])
     rows = [{"project_id": staging_id, "external_id": a.external_id, "title": a.title,
-             "text": a.text, "text_hash": text_hash(a.text), "url": a.url, "source": a.source,
+             "text": a.text, "text_hash": digest, "url": a.url, "source": a.source,
              "published": a.published, "topic": a.topic, "lang": lang, "created_at": utcnow()}
-            for a, (lang, _) in zip(arts, segmented)]
+            for (a, digest), (lang, _) in zip(arts, segmented)]
     begin_write(session)
     ids = session.scalars(insert(Article).returning(Article.id, sort_by_parameter_order=True),
                           rows).all()

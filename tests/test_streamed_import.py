@@ -92,7 +92,8 @@ def test_a_bad_line_names_file_and_line_and_leaves_nothing(db, tmp_path):
     assert db.scalar(select(func.count()).select_from(Project)) == 1
 
 
-def test_a_failure_midway_leaves_nothing(db, tmp_path):
+def test_a_failure_midway_leaves_nothing(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(staged_import, "BATCH", 1)  # the clean-up deletes 5 articles at a time
     path = _jsonl(tmp_path / "d.jsonl", 30)
     p = projects.create_project(db, "p", "P")
     db.commit()
@@ -102,8 +103,9 @@ def test_a_failure_midway_leaves_nothing(db, tmp_path):
             raise KeyboardInterrupt  # Ctrl-C in the CLI, or the worker stopping
 
     with pytest.raises(KeyboardInterrupt):
-        staged_import.import_file(db, p, path, progress=progress, batch=10)
+        staged_import.import_file(db, p, path, progress=progress, batch=23)
     assert db.scalar(select(func.count()).select_from(Article)) == 0
+    assert db.scalar(select(func.count()).select_from(Sentence)) == 0
     assert db.scalar(select(func.count()).select_from(Project)) == 1
 
 
