@@ -174,7 +174,8 @@ def _import_streamed(session, project, name: str) -> None:
             report = staged_import.import_file(session, project, name, name, progress=progress)
         except ingest.IngestError as err:
             raise click.ClickException(f"{err} (nothing imported from this file)") from None
-    click.echo(f"{name}: {len(report.added)} article(s), {report.sentences} units imported")
+    click.echo(f"{name}: {len(report.added)} article(s), {report.sentences} units imported "
+               f"(published in {report.publish_seconds:.1f} s)")
     for msg in report.skipped:
         click.echo(msg, err=True)
     if report.skipped_count > len(report.skipped):

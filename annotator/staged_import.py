@@ -26,6 +26,7 @@ import hashlib
 from array import array
 import os
 import secrets
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -132,7 +133,9 @@ def import_file(session: Session, project: Project, path: str | Path, filename: 
         del known
         if progress:
             progress(size, size)
+        t0 = time.perf_counter()
         _publish(session, staging_id, project_id, job, report)
+        report.publish_seconds = time.perf_counter() - t0
     except BaseException:
         session.rollback()
         discard_staging(session, slug)

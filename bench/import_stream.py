@@ -1,6 +1,6 @@
 """A large JSONL import, streamed, while annotators label (issue 21 items 2 and 3).
 
-    nice -n 10 python bench/import_stream.py [--mb 1024] [--small-mb MB] [--kb 5] [--no-write]
+    nice -n 10 python bench/import_stream.py [--db sqlite|pg] [--mb 1024] [--small-mb MB] [--kb 5] [--no-write]
 
 For each of two sizes (--small-mb, default a tenth of --mb, then --mb) a JSONL file of
 synthetic wire articles (bench/import.py's generator) is written, and a fresh SQLite project
@@ -13,7 +13,8 @@ process; its segmenting workers separately, sampled every 0.2 s) to show that me
 grow with the file, and the annotate loop's latency (p50/p95/max of a label write and of
 `next`) alone and during the import, with any 5xx or "database is locked".
 
-Figures go to docs/benchmarks.md between <!-- bench:import_stream --> and <!-- /bench:import_stream -->.
+Figures go to docs/benchmarks.md between <!-- bench:import_stream --> and
+<!-- /bench:import_stream --> (SQLite), or <!-- bench:import_stream_pg --> ... (--db pg).
 """
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (ANNOTATOR_BIN, LABELS, ROOT, HttpClient, HttpError, Server, _children,  # noqa: E402
-                    cli, machine, make_users, pct, setup_app, wait_quiet, write_section)
+from common import (ANNOTATOR_BIN, LABELS, ROOT, Database, HttpClient, HttpError, Server,  # noqa: E402
+                    _children, cli, machine, make_users, pct, setup_app, wait_quiet, write_section)
 
 article = importlib.import_module("import").article  # bench/import.py (a keyword as a name)
 ANNOTATORS, THINK, BASELINE = 4, 0.25, 10.0
@@ -123,8 +124,15 @@ async def label_while(port: int, tokens: dict, done) -> dict:
     return {"writes": writes, "nexts": nexts, "errors": errors}
 
 
-def one_size(mb: float, kb: float, tmp: Path) -> dict:
-    url = f"sqlite:///{tmp / 'annotator.db'}"
+def one_size(mb: float, kb: float, tmp: Path, kind: str) -> dict:
+    database = Database(kind, tmp)
+    try:
+        return _one_size(mb, kb, tmp, database.url)
+    finally:
+        database.drop()
+
+
+def _one_size(mb: float, kb: float, tmp: Path, url: str) -> dict:
     app = setup_app(url, tmp / "instance")
     cli(app, "init")
     cli(app, "create-project", "news", "--overlap", "2")
@@ -157,12 +165,13 @@ def one_size(mb: float, kb: float, tmp: Path) -> dict:
             raise SystemExit(f"annotator import failed: {err.decode(errors='replace')[-2000:]}")
     finally:
         server.stop()
-    import sqlite3
+    from sqlalchemy import create_engine, text
 
-    db = sqlite3.connect(tmp / "annotator.db")
-    stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    units = db.execute("SELECT count(*) FROM sentences").fetchone()[0]
-    db.close()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM articles")).scalar()
+        units = conn.execute(text("SELECT count(*) FROM sentences")).scalar()
+    engine.dispose()
     return {"mb": size / 2**20, "articles": n_articles, "stored": stored, "units": units,
             "wall": wall, "main_mib": sampler.main_kib / 1024, "child_mib": sampler.child_kib / 1024,
             "children": sampler.children, "alone": alone, "during": during,
@@ -180,6 +189,8 @@ def main(argv=None) -> int:
     ap.add_argument("--mb", type=float, default=1024.0, help="size of the larger file (MiB)")
     ap.add_argument("--small-mb", type=float, default=None, help="the smaller (default: a tenth)")
     ap.add_argument("--kb", type=float, default=5.0, help="size of an article's text")
+    ap.add_argument("--db", choices=("sqlite", "pg"), default="sqlite",
+                    help="pg: a private schema on ANNOTATOR_PG_URL's server")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     sizes = [args.small_mb or args.mb / 10, args.mb]
@@ -187,7 +198,7 @@ def main(argv=None) -> int:
     for mb in sizes:
         tmp = Path(tempfile.mkdtemp(prefix="annotator-import-stream-"))
         try:
-            r = one_size(mb, args.kb, tmp)
+            r = one_size(mb, args.kb, tmp, args.db)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         print(r["out"])
@@ -197,42 +208,47 @@ def main(argv=None) -> int:
     rows = []
     for r in results:
         errs = r["alone"]["errors"] + r["during"]["errors"]
+        published = r["out"].rsplit("(published in ", 1)[-1].rstrip(")") if "published in" in r["out"] else "-"
         rows.append(
-            f"| {r['mb']:,.0f} MiB, {r['articles']:,} articles | {r['wall']:,.0f} s | "
-            f"{r['mb'] / r['wall']:.2f} MiB/s, {r['articles'] / r['wall']:,.0f} articles/s | "
+            f"| {r['mb']:,.0f} MiB, {r['articles']:,} articles, {r['units']:,} units | {r['wall']:,.0f} s | "
+            f"{r['mb'] / r['wall']:.2f} MiB/s, {r['articles'] / r['wall']:,.0f} articles/s | {published} | "
             f"{r['main_mib']:.0f} MiB | {r['child_mib']:.0f} MiB ({r['children']} workers) | "
             f"{_lat(r['alone']['writes'])} | {_lat(r['during']['writes'])} | "
             f"{_lat(r['during']['nexts'])} | {len(r['during']['writes']):,} | "
             f"{len(errs)}{': ' + errs[0][:80] if errs else ''} |")
-    growth = results[1]["main_mib"] - results[0]["main_mib"]
-    ratio = results[1]["mb"] / results[0]["mb"]
+    small, large = results
+    growth = large["main_mib"] - small["main_mib"]
+    per = growth * 2**20 / max(1, large["articles"] - small["articles"])
+    database = "SQLite" if args.db == "sqlite" else "PostgreSQL"
     text = "\n".join([
-        "## Streamed import of a large JSONL file while annotators label (`annotator import`)",
+        f"## Streamed import of a large JSONL file while annotators label ({database})",
         "",
-        f"`nice -n 10 python bench/import_stream.py --mb {args.mb:g}"
+        f"`nice -n 10 python bench/import_stream.py --db {args.db} --mb {args.mb:g}"
         + (f" --small-mb {args.small_mb:g}" if args.small_mb else "")
         + f"` — {_dt.date.today().isoformat()}; {machine()}.",
         "",
         f"Two files of synthetic wire articles (about {args.kb:g} KB of text each), each imported "
-        "into a fresh SQLite project (seeded with 0.5 MiB of articles to label) by `annotator "
+        f"into a fresh {database} project (seeded with 0.5 MiB of articles to label) by `annotator "
         "import news FILE` in a subprocess, while `annotator serve --workers 1` serves "
         f"{ANNOTATORS} simulated annotators (next, label, {THINK} s reading; latencies are the "
         f"client's). 'Alone' is the same loop for {BASELINE:.0f} s before the import. Peak RSS is the "
-        "import process's VmHWM; its segmenting workers (a process pool) are sampled apart.",
+        "import process's VmHWM; its segmenting workers (a process pool) are sampled apart. "
+        "'Publication' is the one transaction that makes the import visible.",
         "",
-        "| file | wall | throughput | peak RSS, import | peak RSS, each worker | label write p50 / p95 / max, alone "
-        "| label write, during import | next, during import | labels during import | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| file (units: all in the database) | wall | throughput | publication | peak RSS, import | peak RSS, each worker "
+        "| label write p50 / p95 / max, alone | label write, during import | next, during import "
+        "| labels during import | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         *rows,
         "",
-        f"The file grew {ratio:.1f}x; the import's peak RSS grew by {growth:+.0f} MiB "
-        f"({results[0]['main_mib']:.0f} -> {results[1]['main_mib']:.0f} MiB): what grows is the "
-        "duplicate check's 8-byte digests per article (text, id, URL) and the list of stored ids, "
-        "about 200 bytes an article; the text itself is held one batch (200 articles) at a time.",
+        f"The file grew {large['mb'] / small['mb']:.1f}x; the import's peak RSS grew by {growth:+.0f} MiB "
+        f"({small['main_mib']:.0f} -> {large['main_mib']:.0f} MiB), {per:,.0f} bytes per added "
+        "article: the duplicate check's digests (text, id, URL) and the stored ids. The text "
+        "itself is held one batch (200 articles) at a time.",
     ])
     print(text)
     if not args.no_write:
-        write_section("import_stream", text)
+        write_section("import_stream" if args.db == "sqlite" else "import_stream_pg", text)
     return 0
 
 

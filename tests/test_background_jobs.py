@@ -224,7 +224,7 @@ def test_the_cli_streams_an_import_and_queues_jobs(app, db, tmp_path, sessionmak
     runner = app.test_cli_runner()
     path = _jsonl(tmp_path / "c.jsonl", 6)
     r = runner.invoke(args=["import", "p", str(path)])
-    assert r.exit_code == 0 and f"{path}: 6 article(s), 12 units imported" in r.output, r.output
+    assert r.exit_code == 0 and f"{path}: 6 article(s), 12 units imported (published in" in r.output, r.output
     r = runner.invoke(args=["import", "p", str(path)])
     assert "0 article(s)" in r.output and "is in the project already" in r.output
     bad = tmp_path / "bad.jsonl"
