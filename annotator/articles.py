@@ -25,6 +25,8 @@ class ImportReport:
     added: list[int] = field(default_factory=list)  # article ids
     skipped: list[str] = field(default_factory=list)  # one message each
     sentences: int = 0
+    skipped_count: int = 0  # all of them (a streamed import keeps only the first messages)
+    publish_seconds: float = 0.0  # a streamed import: how long its publication held the write lock
 
 
 def text_hash(text: str) -> str:

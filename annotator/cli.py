@@ -1,8 +1,10 @@
 """The `annotator` command: a thin shell over the domain modules (also `flask --app annotator`)."""
 from __future__ import annotations
 
+import io
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -11,7 +13,9 @@ from flask import current_app
 from flask.cli import FlaskGroup, pass_script_info, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import account_links, create_app, export, ingest, jobs, mail, projects, releases, scheme_repair, scheme_templates, unit_repair, users, worker
+from . import (account_links, create_app, export, ingest, job_kinds, jobs, mail, projects, releases,
+               scheme_repair, scheme_templates, staged_import, unit_repair, users, worker)
+from .ingest import stream
 from .access import Refused
 from .articles import add_articles, set_lang
 from .backup import BackupError, backup
@@ -25,6 +29,13 @@ from .models import MAX_ID, Article
 from .review.intervals import describe_field
 from .review.stats import hint_quality, project_stats
 from .web.serve import serve
+
+
+def _progressbar(*args, **kwargs):
+    """click's progress bar, on standard error where that is a terminal. Elsewhere (a pipe, a
+    log file, a test runner) click would still print the label once; nothing is drawn there."""
+    return click.progressbar(*args, file=sys.stderr if sys.stderr.isatty() else io.StringIO(),
+                             **kwargs)
 
 
 def _session():
@@ -114,12 +125,35 @@ def create_project_cmd(slug, name, overlap, guidelines, members, labels_file, te
 @click.command("import")
 @click.argument("slug")
 @click.argument("files", nargs=-1, required=True)
+@click.option("--queue", is_flag=True, help="Queue each file for `annotator worker` instead "
+              "(JSONL and article CSV/TSV only).")
 @with_appcontext
-def import_cmd(slug, files):
-    """Import articles from .txt .md .jsonl .csv .tsv .html files ('-' reads JSONL from stdin)."""
+def import_cmd(slug, files, queue):
+    """Import articles from .txt .md .jsonl .csv .tsv .html files ('-' reads JSONL from stdin).
+
+    JSONL and article CSV/TSV files are streamed: read line by line at flat memory, written in
+    short batches (annotators keep labelling) and published at once at the end, with a
+    progress bar. Other formats are read whole."""
     with _session() as session:
         project = _project(session, slug)
         for name in files:
+            head = b""
+            if name != "-":
+                try:
+                    with open(name, "rb") as fh:
+                        head = fh.read(4096)
+                except OSError as err:
+                    raise click.ClickException(f"{name}: {err.strerror}") from None
+            if name != "-" and stream.streamable(name, head):
+                if queue:
+                    job = job_kinds.enqueue_import(session, project, name, Path(name).name)
+                    click.echo(f"{name}: queued as job {job.id}; `annotator worker` runs it")
+                    continue
+                _import_streamed(session, project, name)
+                continue
+            if queue:
+                raise click.ClickException(f"{name}: only JSONL and article CSV/TSV files are "
+                                           "queued; import it without --queue")
             try:
                 if name == "-":
                     data, label = sys.stdin.buffer.read(), "stdin.jsonl"
@@ -134,6 +168,26 @@ def import_cmd(slug, files):
             click.echo(f"{label}: {len(report.added)} article(s), {report.sentences} units imported")
             for msg in report.skipped:
                 click.echo(msg, err=True)
+
+
+def _import_streamed(session, project, name: str) -> None:
+    """One streamed import with a progress bar over the file's bytes (click's own: no new
+    dependency, and it draws nothing when the output is not a terminal)."""
+    size = Path(name).stat().st_size
+    with _progressbar(length=size, label=Path(name).name, show_eta=True,
+                      show_percent=True) as bar:
+        def progress(read, _size):
+            bar.update(read - bar.pos)
+        try:
+            report = staged_import.import_file(session, project, name, name, progress=progress)
+        except ingest.IngestError as err:
+            raise click.ClickException(f"{err} (nothing imported from this file)") from None
+    click.echo(f"{name}: {len(report.added)} article(s), {report.sentences} units imported "
+               f"(published in {report.publish_seconds:.1f} s)")
+    for msg in report.skipped:
+        click.echo(msg, err=True)
+    if report.skipped_count > len(report.skipped):
+        click.echo(f"... {report.skipped_count} skipped in all", err=True)
 
 
 @click.command("import-annotations")
@@ -167,8 +221,10 @@ def import_annotations_cmd(slug, file):
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte order mark (for Excel).")
 @click.option("-o", "--output", help="File path, or '-' for standard output.")
 @click.option("--card", is_flag=True, help="Also write a dataset card (README.md) beside the file.")
+@click.option("--queue", is_flag=True, help="Queue the export for `annotator worker` (written "
+              "to the export folder; the admin page offers it when ready).")
 @with_appcontext
-def export_cmd(slug, kind, fmt, bom, output, card):
+def export_cmd(slug, kind, fmt, bom, output, card, queue):
     """Write a project's labels as JSONL or CSV (default export/SLUG-KIND-YYYYMMDDTHHMMSSZ.jsonl)."""
     if fmt is None:
         fmt = "csv" if output and output.lower().endswith(".csv") else "jsonl"
@@ -181,6 +237,14 @@ def export_cmd(slug, kind, fmt, bom, output, card):
             reason = export.empty_reason(session, project, kind)
         except export.ExportRefused as err:
             raise click.ClickException(str(err)) from None
+        if queue:
+            if output or card:
+                raise click.ClickException("--queue writes to the export folder: leave out -o and --card")
+            job = job_kinds.enqueue_export(session, project, kind, fmt,
+                                           current_app.config["EXPORT_DIR"], bom)
+            click.echo(f"Export queued as job {job.id}; `annotator worker` writes it to "
+                       f"{current_app.config['EXPORT_DIR']}")
+            return
         if output == "-":
             if card:
                 raise click.ClickException("--card writes README.md beside a file: give -o PATH")
@@ -196,8 +260,10 @@ def export_cmd(slug, kind, fmt, bom, output, card):
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
-        with open(tmp, "wb") as fh:
-            n = export.write_export(session, project, kind, fmt, fh, bom)
+        # The count of records is not known before the end: the bar counts lines as they go.
+        with open(tmp, "wb") as fh, _progressbar(iter(()), label=path.name, show_pos=True) as bar:
+            counted = job_kinds.LineCounter(fh, lambda k: bar.update(k - bar.pos))
+            n = export.write_export(session, project, kind, fmt, counted, bom)
         os.replace(tmp, path)  # a reader never sees half a file
         click.echo(f"{n} records written to {path}")
         if reason:
@@ -294,8 +360,9 @@ def repair_labels_cmd(slug, mapping, admin):
 @click.option("--since", help="Only labels stored at or after this ISO date/time (UTC).")
 @click.option("--until", help="Only labels stored at or before this ISO date/time (UTC).")
 @click.option("--hints", is_flag=True, help="Add hint quality: precision/recall/F1 of the lexicon hints.")
+@click.option("--queue", is_flag=True, help="Queue a statistics refresh for `annotator worker`.")
 @with_appcontext
-def stats_cmd(slug, as_json, articles, annotators, langs, since, until, hints):
+def stats_cmd(slug, as_json, articles, annotators, langs, since, until, hints, queue):
     """Agreement statistics of a project (the same JSON as GET /api/v1/projects/SLUG/stats)."""
     filters = {}
     if articles:
@@ -310,12 +377,22 @@ def stats_cmd(slug, as_json, articles, annotators, langs, since, until, hints):
         filters["until"] = until
     with _session() as session:
         project = _project(session, slug)
-        try:
-            result = project_stats(session, project, **filters)
-        except ValueError as err:
-            raise click.ClickException(str(err)) from None
-        if hints:
-            result["hint_quality"] = hint_quality(session, project)
+        if queue:
+            job = job_kinds.enqueue_stats(session, project)
+            click.echo(f"Statistics refresh queued as job {job.id}; `annotator worker` runs it")
+            return
+        # A bar by stage (the statistics are one computation over the label rows; a stage
+        # can take seconds on a large project). Drawn on standard error, only on a terminal.
+        steps = ["statistics"] + (["hint quality"] if hints else [])
+        with _progressbar(steps, label=project.slug, item_show_func=lambda s: s) as bar:
+            for step in bar:
+                if step == "statistics":
+                    try:
+                        result = project_stats(session, project, **filters)
+                    except ValueError as err:
+                        raise click.ClickException(str(err)) from None
+                else:
+                    result["hint_quality"] = hint_quality(session, project)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -590,7 +667,10 @@ def model_status_cmd(slug):
               help="Seconds between looks at an empty queue.")
 @with_appcontext
 def worker_cmd(once, poll):
-    """Run background jobs (model training) until stopped; start it beside `annotator serve`."""
+    """Run background jobs (trainings, imports, exports, statistics, releases) until stopped;
+    start it beside `annotator serve`. On SIGTERM or Ctrl-C the running job goes back to the
+    queue for the next worker."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # SystemExit: run_job releases the job
     n = worker.run(current_app.extensions["annotator.sessionmaker"], once=once, poll=poll)
     if once:
         click.echo(f"{n} job(s) run")

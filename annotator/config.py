@@ -33,6 +33,11 @@ DEFAULTS = {
     # /metrics answers loopback addresses only, or any holder of this bearer token if set.
     "METRICS_TOKEN": None,
     "EXPORT_DIR": None,  # None: export/ beside the instance folder (the repository's in a checkout)
+    # Uploaded JSONL/CSV files larger than this (bytes) are imported by `annotator worker`
+    # (streamed, with a progress page); smaller ones at once. Uploads wait in IMPORT_DIR
+    # (None: <instance>/imports), which every app node and worker must share.
+    "IMPORT_INLINE_MAX": 2 * 1024 * 1024,
+    "IMPORT_DIR": None,
     # Releases (annotator/releases.py), one read-only folder each. None: <instance>/releases.
     # Several app nodes must share it (a network file system), as they share the database.
     "RELEASES_DIR": None,
@@ -79,6 +84,8 @@ def configure(app, overrides: dict | None = None) -> None:
         app.config["EXPORT_DIR"] = str(instance.parent / "export")
     if not app.config["RELEASES_DIR"]:
         app.config["RELEASES_DIR"] = str(instance / "releases")
+    if not app.config["IMPORT_DIR"]:
+        app.config["IMPORT_DIR"] = str(instance / "imports")
 
 
 def secret_key(instance: Path) -> str:

@@ -33,11 +33,12 @@ MAX_ERROR = 2000
 
 
 def enqueue(session: Session, kind: str, project_id: int | None = None,
-            payload: dict | None = None) -> tuple[Job, bool]:
-    """Queue a job and commit. A job of the same kind for the same project that is still
-    queued is the one returned instead (False): asking twice trains once."""
+            payload: dict | None = None, unique: bool = True) -> tuple[Job, bool]:
+    """Queue a job and commit. With `unique`, a job of the same kind for the same project that
+    is still queued is the one returned instead (False): asking twice trains once. Imports and
+    exports are not unique (two files are two jobs)."""
     begin_write(session)
-    waiting = session.scalar(select(Job).where(Job.kind == kind, Job.project_id == project_id,
+    waiting = None if not unique else session.scalar(select(Job).where(Job.kind == kind, Job.project_id == project_id,
                                                Job.state == "queued").order_by(Job.id).limit(1))
     if waiting is not None:
         session.commit()
@@ -66,7 +67,7 @@ def claim(session: Session, worker: str) -> Job | None:
     now = utcnow()
     session.execute(update(Job).where(Job.id == job_id, Job.state == "queued").values(
         state="running", attempts=Job.attempts + 1, worker=worker, started_at=now,
-        heartbeat_at=now, progress=0.0, error=None))
+        heartbeat_at=now, progress=0.0, error=None, detail=None))
     session.commit()
     return session.get(Job, job_id, populate_existing=True)
 
@@ -75,12 +76,15 @@ def _mine(job_id: int, worker: str):
     return (Job.id == job_id, Job.state == "running", Job.worker == worker)
 
 
-def heartbeat(session: Session, job_id: int, worker: str, progress: float | None = None) -> bool:
-    """Refresh a running job's heartbeat (and progress, 0..1) and commit. False when the job
-    is no longer this worker's (it was taken back as stale)."""
+def heartbeat(session: Session, job_id: int, worker: str, progress: float | None = None,
+              detail: str | None = None) -> bool:
+    """Refresh a running job's heartbeat (and progress, 0..1, and a line saying how far) and
+    commit. False when the job is no longer this worker's (it was taken back as stale)."""
     values = {"heartbeat_at": utcnow()}
     if progress is not None:
         values["progress"] = max(0.0, min(1.0, float(progress)))
+    if detail is not None:
+        values["detail"] = detail[:200]
     begin_write(session)
     n = session.execute(update(Job).where(*_mine(job_id, worker)).values(**values)).rowcount
     session.commit()
@@ -97,6 +101,17 @@ def finish(session: Session, job_id: int, worker: str, result: dict | None = Non
         values.update(state="failed", error=error[:MAX_ERROR])
     begin_write(session)
     n = session.execute(update(Job).where(*_mine(job_id, worker)).values(**values)).rowcount
+    session.commit()
+    return n == 1
+
+
+def release(session: Session, job_id: int, worker: str) -> bool:
+    """Put this worker's running job back in the queue, its claim not counted (the worker is
+    stopping: a restart runs it again from the start). Commits."""
+    begin_write(session)
+    n = session.execute(update(Job).where(*_mine(job_id, worker)).values(
+        state="queued", worker=None, attempts=Job.attempts - 1, progress=0.0,
+        detail="taken back: its worker stopped")).rowcount
     session.commit()
     return n == 1
 
@@ -118,9 +133,14 @@ def requeue_stale(session: Session, stale: float = STALE) -> int:
 
 def as_dict(job: Job) -> dict:
     return {"id": job.id, "kind": job.kind, "state": job.state, "attempts": job.attempts,
-            "progress": job.progress, "error": job.error, "result": job.result,
+            "progress": job.progress, "detail": job.detail, "error": job.error,
+            "result": job.result, "project_id": job.project_id,
             "created_at": iso_utc(job.created_at), "started_at": iso_utc(job.started_at),
             "finished_at": iso_utc(job.finished_at)}
+
+
+def get(session: Session, job_id: int) -> Job | None:
+    return session.get(Job, job_id, populate_existing=True)
 
 
 def recent(session: Session, project_id: int, kind: str | None = None, limit: int = 5) -> list[dict]:

@@ -143,6 +143,9 @@ class Project(Base):
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     lexicon: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set on the hidden project a streamed import stages its articles under (staged_import):
+    # the project they go to when the import is published. Listings leave such projects out.
+    staging_for: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
 
     members: Mapped[list[User]] = relationship(secondary="project_members", lazy="selectin")
 
@@ -391,6 +394,7 @@ class Job(Base):
     worker: Mapped[str | None] = mapped_column(String(100))
     error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict | None] = mapped_column(JSON)
+    detail: Mapped[str | None] = mapped_column(String(200))  # "12,000 records written" while it runs
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]

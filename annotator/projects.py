@@ -145,7 +145,7 @@ def check_overlap(overlap) -> int:
 
 
 def by_slug(session: Session, slug: str) -> Project | None:
-    return session.scalar(select(Project).where(Project.slug == slug))
+    return session.scalar(select(Project).where(Project.slug == slug, Project.staging_for.is_(None)))
 
 
 def create_project(session: Session, slug: str, name: str | None = None, *, overlap: int = 2,
@@ -308,7 +308,8 @@ def is_member(project: Project, user: User) -> bool:
 
 
 def visible_projects(session: Session, user: User) -> list[Project]:
-    projects = session.scalars(select(Project).order_by(Project.name)).all()
+    projects = session.scalars(select(Project).where(Project.staging_for.is_(None))
+                               .order_by(Project.name)).all()
     return [p for p in projects if allowed(user, "see", p)]
 
 

@@ -15,7 +15,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 
-from . import jobs
+from . import job_kinds, jobs
 from .model import schedule
 from .model.errors import TooFewLabels
 
@@ -23,9 +23,9 @@ log = logging.getLogger(__name__)
 
 # kind -> handler(session, job) -> result (a JSON-able dict)
 HANDLERS: dict[str, Callable] = {schedule.TRAIN: schedule.train_job,
-                                 schedule.REORDER: schedule.reorder_job}
+                                 schedule.REORDER: schedule.reorder_job, **job_kinds.HANDLERS}
 # Errors a handler raises for a reason a person can act on: kept as their message alone.
-EXPECTED = (TooFewLabels, LookupError)
+EXPECTED = (TooFewLabels, LookupError, job_kinds.ExpectedFailure)
 
 
 def worker_name() -> str:
@@ -54,6 +54,15 @@ def run_job(sessionmaker, job, worker: str, heartbeat: float = jobs.HEARTBEAT) -
             result = handler(s, job)
     except EXPECTED as err:
         error = str(err)
+    except (KeyboardInterrupt, SystemExit):
+        # The worker is stopping (Ctrl-C, SIGTERM): the job goes back to the queue at once,
+        # for the next worker to run from the start, instead of waiting STALE seconds.
+        done.set()
+        beater.join()
+        with sessionmaker() as s:
+            jobs.release(s, job.id, worker)
+        log.warning("job %s (%s) put back in the queue: the worker is stopping", job.id, job.kind)
+        raise
     except Exception as err:  # a job's failure must not stop the worker
         log.exception("job %s (%s) failed", job.id, job.kind)
         error = "".join(traceback.format_exception_only(err)).strip()

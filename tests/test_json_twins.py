@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from flask import url_for
 from sqlalchemy import select
 
-from annotator import account_links, labelling, projects, releases
+from annotator import account_links, job_kinds, labelling, projects, releases
 from annotator.labelling import LabelInput
 from annotator.models import ApiToken, Article, Sentence
 from helpers import csrf_token, login
@@ -23,6 +23,7 @@ from helpers import csrf_token, login
 # GET pages that show no data beyond their form, and routes that are no page.
 FORMS_ONLY = {"auth.login", "auth.logout", "auth.password", "admin.new_project"}
 NOT_PAGES = {"admin.download": "a JSONL download",
+             "admin.job_download": "a finished export job's file",
              "review.release_file": "a file of a release, as it was written",
              "annotate.session_state": "JSON for the annotate page's script, never HTML",
              "ops.healthz": "JSON for a load balancer, never HTML",
@@ -53,7 +54,8 @@ def world(app, db, project, make_user):
     reset = account_links.create_reset(db, people[ANNOTATOR])
     db.commit()  # no read transaction (and its snapshot) stays open while the pages write
     releases.create(db, project, "v1", app.config["RELEASES_DIR"])
-    return {"people": people, "article": article, "labels": given,
+    job = job_kinds.enqueue_export(db, project, "annotations", "jsonl", app.config["EXPORT_DIR"])
+    return {"people": people, "article": article, "labels": given, "job": job.id,
             "invite": invite.token, "reset": reset.token}
 
 
@@ -71,6 +73,8 @@ def pages(app, world) -> dict:
                                                   (ANNOTATOR, missing, 404)]),
         "auth.tokens": (ANNOTATOR, {}, [(ANONYMOUS, {}, 401)]),
         "admin.index": (ADMIN, {}, [(ANNOTATOR, {}, 403), (ANONYMOUS, {}, 401)]),
+        "admin.job": (ADMIN, {"job_id": world["job"]},
+                      [(REVIEWER, {"job_id": world["job"]}, 403), (ADMIN, {"job_id": 10**6}, 404)]),
         "admin.project": (ADMIN, slug, admin_refused),
         "admin.edit_project": (ADMIN, slug, admin_refused),
         "admin.lexicon": (ADMIN, slug, admin_refused),

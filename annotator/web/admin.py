@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import json
+import secrets
+from pathlib import Path
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, url_for)
+                   request, send_file, url_for)
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import account_links, controls, export, ingest, jobs, projects, scheme_templates, users
+from .. import account_links, controls, export, ingest, job_kinds, jobs, projects, scheme_templates, users
+from ..ingest import stream
 from ..articles import add_articles, delete_article, set_kind, set_lang
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
@@ -42,7 +45,7 @@ def _project(slug: str) -> Project:
 def index():
     session = get_session()
     counts = dict(session.execute(select(Article.project_id, func.count()).group_by(Article.project_id)).all())
-    rows = session.scalars(select(Project).order_by(Project.name)).all()
+    rows = session.scalars(select(Project).where(Project.staging_for.is_(None)).order_by(Project.name)).all()
     return page("admin/index.html", {"projects": [
         {**project_summary(p), "articles": counts.get(p.id, 0)} for p in rows]})
 
@@ -184,6 +187,9 @@ def project(slug: str):
     project = _project(slug)
     form = UploadForm()
     if form.validate_on_submit():
+        big = [f for f in form.files.data if _queued_upload(f)]
+        if big:
+            return _queue_imports(project, big, [f for f in form.files.data if f not in big])
         parsed, errors = [], []
         for f in form.files.data:
             name = f.filename or "upload"
@@ -219,7 +225,95 @@ def project(slug: str):
     return page("admin/project.html", {
         "project": project_detail(project), "articles": arts, "total": total, "page": n,
         "pages": max(1, -(-total // PER_PAGE)), "model": _model_block(project)},
-        form=form, train_form=PostForm())
+        form=form, train_form=PostForm(), export_form=PostForm())
+
+
+# ------------------------------------------------------------------------- background jobs
+
+
+def _queued_upload(f) -> bool:
+    """A JSONL or article CSV over IMPORT_INLINE_MAX goes to the worker, streamed."""
+    size = f.seek(0, 2)
+    f.seek(0)
+    return size > current_app.config["IMPORT_INLINE_MAX"] and _streams(f)
+
+
+def _queue_imports(project: Project, big: list, small: list):
+    """Save each upload under IMPORT_DIR and queue its streamed import; the page of the (last)
+    job shows the progress. Small files of the same upload are queued too (an upload is one
+    decision); a large upload cannot mix in files that are not streamed."""
+    rest = [f.filename for f in small if not _streams(f)]
+    if rest:
+        flash(f"{', '.join(rest)}: upload these apart from the large JSONL/CSV files (which are "
+              "imported in the background). Nothing was imported.", "error")
+        return redirect(url_for("admin.project", slug=project.slug))
+    folder = Path(current_app.config["IMPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    job = None
+    for f in big + small:
+        name = Path(f.filename or "upload.jsonl").name
+        path = folder / f"{secrets.token_hex(8)}-{name}"
+        f.save(str(path))
+        job = job_kinds.enqueue_import(get_session(), project, path, name, remove_after=True)
+        flash(f"{name}: import queued as job {job.id}.", "info")
+    return redirect(url_for("admin.job", job_id=job.id))
+
+
+def _streams(f) -> bool:
+    head = f.read(4096)
+    f.seek(0)
+    return stream.streamable(f.filename or "", head)
+
+
+@bp.post("/projects/<slug>/export-job")
+@roles_required("admin")
+def export_job(slug: str):
+    """Queue an export for the worker; its page offers the file when ready."""
+    project = _project(slug)
+    if not PostForm().validate_on_submit():
+        abort(400, "The form expired; reload the page.")
+    kind, fmt, bom = export_args()
+    job = job_kinds.enqueue_export(get_session(), project, kind, fmt,
+                                   current_app.config["EXPORT_DIR"], bom)
+    return redirect(url_for("admin.job", job_id=job.id))
+
+
+def _job_of(job_id: int):
+    job = jobs.get(get_session(), job_id)
+    if job is None or job.project_id is None:
+        abort(404, f"No job {job_id}.")
+    project = get_session().get(Project, job.project_id)
+    return job, project
+
+
+@bp.get("/jobs/<int:job_id>")
+@roles_required("admin")
+def job(job_id: int):
+    """A job's state and progress; its JSON twin is what the page's script polls."""
+    row, project = _job_of(job_id)
+    data = jobs.as_dict(row)
+    data["project"] = project.slug if project else None
+    data["download"] = (url_for("admin.job_download", job_id=row.id)
+                        if row.kind == job_kinds.EXPORT and row.state == "done" else None)
+    if row.result and row.kind == job_kinds.EXPORT:
+        data["result"] = {k: v for k, v in row.result.items() if k != "path"}  # no server paths
+    if row.kind == job_kinds.IMPORT:
+        data["payload"] = {"filename": (row.payload or {}).get("filename")}
+    return page("admin/job.html", {"job": data})
+
+
+@bp.get("/jobs/<int:job_id>/download")
+@roles_required("admin")
+def job_download(job_id: int):
+    row, _ = _job_of(job_id)
+    if row.kind != job_kinds.EXPORT or row.state != "done":
+        abort(404, "This job has no file to download (yet).")
+    name = Path(row.result["file"]).name  # under EXPORT_DIR only, whatever the row says
+    path = Path(current_app.config["EXPORT_DIR"]) / name
+    if not path.is_file():
+        abort(404, f"{name} is no longer in the export folder.")
+    return send_file(path, as_attachment=True, download_name=name,
+                     mimetype=export.MIMETYPES[row.payload["format"]])
 
 
 # ------------------------------------------------------------------------- the project model

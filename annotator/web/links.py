@@ -24,7 +24,7 @@ PER_PAGE = 50
 def invites():
     """Invites one by one or from a pasted list (all or none); each new link is shown once."""
     session = get_session()
-    slugs = list(session.scalars(select(Project.slug).order_by(Project.slug)))
+    slugs = list(session.scalars(select(Project.slug).where(Project.staging_for.is_(None)).order_by(Project.slug)))
     form = InviteForm()
     form.projects.choices = slugs
     if request.method == "GET":
