@@ -71,6 +71,7 @@ def map_stray(session: Session, project: Project, mapping: dict[str, str], admin
                     Adjudication.project_id == project.id, Adjudication.label == old)):
                 session.add(AdjudicationHistory(sentence_id=adj.sentence_id, reviewer_id=admin.id,
                                                 action="update", label=new, note=adj.note, at=now))
+                events.gold(session, project.id, adj.sentence_id, "update", new, adj.note, actor=admin)
                 adj.label, adj.updated_at = new, now
                 changed["gold"] += 1
             changed["controls"] += session.execute(

@@ -8,7 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import account_links, controls, export, ingest, jobs, projects, scheme_templates, users
+from .. import account_links, controls, events, export, ingest, jobs, projects, scheme_templates, users
 from ..articles import add_articles, delete_article, set_kind, set_lang
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
@@ -47,8 +47,12 @@ def index():
         {**project_summary(p), "articles": counts.get(p.id, 0)} for p in rows]})
 
 
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in (text or "").split(",") if n.strip()]
+
+
 def _members(session, text: str) -> list[User]:
-    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    names = _names(text)
     found = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
     missing = [n for n in names if n not in found]
     if missing:
@@ -141,7 +145,8 @@ def edit_project(slug: str):
     if request.method == "GET":
         form = ProjectForm(data={"slug": project.slug, "name": project.name,
                                  "overlap": project.overlap, "guidelines": project.guidelines,
-                                 "members": ", ".join(m.username for m in project.members)})
+                                 "members": ", ".join(m.username for m in project.members),
+                                 "version": _version(project)})
         form.fill(validate_scheme(project.labels), projects.settings(project), used)
     elif (form := ProjectForm()).validate_on_submit():
         try:
@@ -149,28 +154,45 @@ def edit_project(slug: str):
                 raise projects.ProjectError("slug: cannot be changed (scripts and exports use it)")
             upload = _scheme_upload(form)
             labels = upload.get("labels") if upload is not None else (_rows_scheme(form) or [])
-            if labels is not None:
-                projects.set_labels(session, project, labels)
             if upload is not None:
-                values = {**(project.settings or {}), **upload.get("settings", {})}
+                values = upload.get("settings", {})
             else:
-                values = form.settings_values(project.settings or {}, project.labels)
-            projects.set_settings(project, values)
-            overlap = projects.check_overlap(form.overlap.data)
-            if overlap != project.overlap:
-                projects.set_overlap(session, project, overlap)
-            project.name = form.name.data.strip()
-            projects.set_guidelines(session, project, form.guidelines.data)
-            project.members = _members(session, form.members.data)
+                values = form.settings_values(project.settings or {}, labels or project.labels)
+            changes = {"name": form.name.data.strip(), "guidelines": form.guidelines.data,
+                       "overlap": projects.check_overlap(form.overlap.data),
+                       "members": _names(form.members.data), "settings": values}
+            if labels is not None:
+                changes["labels"] = labels
+            written = projects.save_edit(session, project, changes, form.version.data)
             session.commit()
-            flash("Saved.", "info")
+            flash(f"Saved: {', '.join(written)}." if written else "Nothing changed.", "info")
             return redirect(url_for("admin.project", slug=project.slug))
+        except events.StaleVersion as err:
+            session.rollback()
+            return _conflict("admin/project_form.html", form, err, {
+                "project": project_detail(project), "used_label_ids": sorted(used),
+                "settings_help": _settings_help(), "colours": COLOURS})
         except projects.ProjectError as err:
             session.rollback()
             flash(str(err), "error")
     return page("admin/project_form.html", {
         "project": project_detail(project), "used_label_ids": sorted(used),
         "settings_help": _settings_help(), "colours": COLOURS}, form=form)
+
+
+def _version(project: Project) -> int:
+    return events.version_of(get_session(), events.PROJECT_KINDS, project.id)
+
+
+def _conflict(template: str, form, err, data: dict):
+    """A stale save (events.StaleVersion): the form again as the admin filled it in, with
+    what others changed since and the current version, so that saving again is a choice
+    made knowing those changes. 409, as in the API."""
+    form.version.data = str(err.version)
+    flash("Not saved: this page changed since you opened it (see below). Saving again "
+          "replaces those changes with what you see here.", "error")
+    return page(template, {**data, "conflict": {"version": err.version, "changes": err.changes}},
+                status=409, form=form)
 
 
 @bp.route("/projects/<slug>", methods=["GET", "POST"])
@@ -401,19 +423,26 @@ def lexicon(slug: str):
     form = LexiconForm()
     if request.method == "GET":
         form.fill(current)
+        form.version.data = str(_version(project))
     elif form.validate_on_submit():
         rows: dict = {"cues": [], "contested_terms": []}
         try:
             if request.form.get("action") == "reset":
-                project.lexicon = None
+                value = None
             else:
                 posted = _upload(form.file, "file")
                 if posted is None:
                     posted, rows = form.lexicon()
-                project.lexicon = validate_lexicon(posted)
+                value = validate_lexicon(posted)
+            projects.save_edit(session, project, {"lexicon": value}, form.version.data)
             session.commit()
             flash("Lexicon saved. New hints apply from the next sentence served.", "info")
             return redirect(url_for("admin.lexicon", slug=slug))
+        except events.StaleVersion as err:
+            session.rollback()
+            return _conflict("admin/lexicon.html", form, err, {
+                "project": project_summary(project), "custom": project.lexicon is not None,
+                "lexicon": current})
         except ValueError as err:  # ProjectError from the upload is a ValueError too
             session.rollback()
             flash(f"Lexicon not saved: {row_error(str(err), rows)}", "error")
@@ -486,20 +515,30 @@ def user(user_id: int):
     if u is None:
         abort(404, "No such user.")
     form = UserEditForm(obj=u)
+    if request.method == "GET":
+        form.version.data = str(events.version_of(session, ("user",), u.id))
     if form.validate_on_submit():
         try:
             users.change_account(session, u.id, current_user, form.role.data,
-                                 bool(form.active.data), form.password.data or None)
+                                 bool(form.active.data), form.password.data or None,
+                                 version=form.version.data or "")
             session.commit()
             flash("Saved.", "info")
             return redirect(url_for("admin.users_page"))
+        except events.StaleVersion as err:
+            session.rollback()
+            form.version.data = str(err.version)
+            flash("Not saved: this account changed since you opened the page (see below). "
+                  "Saving again replaces those changes with what you see here.", "error")
+            resp = _user_page(session, u, form, conflict={"version": err.version, "changes": err.changes})
+            return resp[0], 409
         except users.AccountError as err:
             session.rollback()
             flash(str(err), "error")
     return _user_page(session, u, form)
 
 
-def _user_page(session, u: User, form, reset_link: dict | None = None):
+def _user_page(session, u: User, form, reset_link: dict | None = None, conflict: dict | None = None):
     """The user's admin page; a reset link just made is in this answer alone."""
     tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == u.id)
                              .order_by(ApiToken.id.desc())).all()
@@ -507,7 +546,7 @@ def _user_page(session, u: User, form, reset_link: dict | None = None):
     return page("admin/user.html", {"user": {**user_row(u), "email": u.email},
                                     "tokens": [token_row(t) for t in tokens],
                                     "reset_links": [link_row(r, {}, {}) for r in resets],
-                                    "reset_link": reset_link},
+                                    "reset_link": reset_link, "conflict": conflict},
                 form=form, post=PostForm(), sign_out=SignOutForm())
 
 
