@@ -172,7 +172,7 @@ def create_reset(session: Session, user: User, *, hours: int = 24,
     reset links of theirs stop working: only the newest is valid."""
     now = now or utcnow()
     hours = _valid_for(hours, MAX_HOURS, "hours")
-    if not user.active:
+    if not user.is_active:
         raise LinkError("user: deactivated accounts get no reset link (activate it first)")
     begin_write(session)
     session.execute(update(AccountLink).where(AccountLink.kind == RESET,
@@ -209,7 +209,7 @@ def find(session: Session, kind: str, token: str, now: datetime | None = None) -
         return None
     if kind == RESET:
         user = session.get(User, link.user_id)
-        if user is None or not user.active:
+        if user is None or not user.is_active:
             return None
     return link
 

@@ -15,6 +15,7 @@ from . import account_links, create_app, export, ingest, jobs, mail, projects, r
 from .access import Refused
 from .articles import add_articles, set_lang
 from .backup import BackupError, backup
+from .cli_provenance import COMMANDS as provenance_commands
 from .db import alembic_config, upgrade
 from .demo import load_demo
 from .export.annotation_import import import_annotations
@@ -599,7 +600,7 @@ def worker_cmd(once, poll):
 COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd,
             import_annotations_cmd, export_cmd, release_cmd, diff_cmd, repair_labels_cmd,
             stats_cmd, merge_units_cmd, split_unit_cmd, set_lang_cmd, token_cmd, invite_cmd,
-            reset_link_cmd, serve_cmd, backup_cmd, model_cmd, worker_cmd]
+            reset_link_cmd, serve_cmd, backup_cmd, model_cmd, worker_cmd, *provenance_commands]
 
 
 def register(app) -> None:

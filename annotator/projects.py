@@ -125,7 +125,8 @@ def check_overlap(overlap) -> int:
 
 
 def by_slug(session: Session, slug: str) -> Project | None:
-    return session.scalar(select(Project).where(Project.slug == slug))
+    """The project named `slug`, unless it was deleted (annotator.deletion)."""
+    return session.scalar(select(Project).where(Project.slug == slug, Project.deleted_at.is_(None)))
 
 
 def create_project(session: Session, slug: str, name: str | None = None, *, overlap: int = 2,
@@ -135,8 +136,9 @@ def create_project(session: Session, slug: str, name: str | None = None, *, over
     """A new project. `template` (scheme_templates) gives the labels and settings it starts
     from; `labels` and `settings_` given as well win over the template's."""
     slug = check_slug(slug)
-    if by_slug(session, slug) is not None:
-        raise ProjectError(f"slug: a project {slug!r} exists already")
+    if session.scalar(select(Project.deleted_at.is_not(None)).where(Project.slug == slug)) is not None:
+        raise ProjectError(f"slug: a project {slug!r} exists already (perhaps deleted: restore "
+                           "or purge it)")
     try:
         start = scheme_templates.template(template or scheme_templates.DEFAULT_TEMPLATE)
         scheme = validate_scheme(labels if labels is not None else start["labels"])
@@ -382,7 +384,8 @@ def is_member(project: Project, user: User) -> bool:
 
 
 def visible_projects(session: Session, user: User) -> list[Project]:
-    projects = session.scalars(select(Project).order_by(Project.name)).all()
+    projects = session.scalars(select(Project).where(Project.deleted_at.is_(None))
+                               .order_by(Project.name)).all()
     return [p for p in projects if allowed(user, "see", p)]
 
 
@@ -426,7 +429,8 @@ def make_ref(values, user_id: int) -> ProjectRef:
                       bool(has_members), bool(listed), user_id)
 
 
-_REF_BY_SLUG = select(*ref_columns(bindparam("uid"))).where(_P.c.slug == bindparam("slug"))
+_REF_BY_SLUG = select(*ref_columns(bindparam("uid"))).where(_P.c.slug == bindparam("slug"),
+                                                            _P.c.deleted_at.is_(None))
 
 
 def ref_by_slug(session: Session, slug: str, user) -> ProjectRef | None:

@@ -132,7 +132,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     user = by_name(session, (username or "").strip())
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     ok = check_password_hash(stored, password or "")
-    if user is None or not user.password_hash or not user.active or not ok:
+    if user is None or not user.password_hash or not user.is_active or not ok:
         return None
     return user
 
@@ -296,7 +296,7 @@ def by_token(session: Session, token: str) -> User | None:
         return None
     user, token_id, stored, last_used = _detached(row[:_N]), *row[_N:]
     # The lookup is by hash already; compare_digest keeps the final check constant-time.
-    if not user.active or not hmac.compare_digest(stored, digest):
+    if not user.is_active or not hmac.compare_digest(stored, digest):
         return None
     now = utcnow()
     if last_used is None or now - last_used >= TOKEN_TOUCH_EVERY:

@@ -137,8 +137,11 @@ def test_unit_kind_change_and_article_delete(client, db, make_user, project):
     assert client.post(f"/admin/articles/{art.id}/delete", data={"csrf_token": token, "confirm": "yes"}).status_code == 302
     db.rollback()
     db.expire_all()
-    assert db.scalar(select(func.count()).select_from(Article)) == 0
-    assert db.scalar(select(func.count()).select_from(Sentence)) == 0
+    # a soft delete: hidden from the project (its page, queue and exports), kept until purged
+    assert db.scalar(select(func.count()).select_from(Article).where(Article.project_id == project.id)) == 0
+    assert db.scalar(select(func.count()).select_from(Sentence).where(Sentence.project_id == project.id)) == 0
+    assert db.get(Article, art.id) is not None
+    assert "Nothing deleted" not in client.get("/admin/deleted").get_data(as_text=True)
 
 
 def test_admin_lists_paginate(client, db, make_user, project):

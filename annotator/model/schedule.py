@@ -43,7 +43,7 @@ def enqueue_due(session: Session) -> list[str]:
     """Queue a training for every project with `model_every` new labels since its last one.
     Returns their slugs."""
     queued = []
-    for project in session.scalars(select(Project).order_by(Project.id)).all():
+    for project in session.scalars(select(Project).where(Project.deleted_at.is_(None)).order_by(Project.id)).all():
         every = settings(project)["model_every"]
         if not every:
             continue

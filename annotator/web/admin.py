@@ -9,7 +9,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import account_links, controls, events, export, ingest, jobs, projects, scheme_templates, users
-from ..articles import add_articles, delete_article, set_kind, set_lang
+from .. import deletion
+from ..articles import add_articles, set_kind, set_lang
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
 from ..labels import COLOURS, SchemeError, validate_scheme
@@ -19,8 +20,8 @@ from ..review.intervals import describe
 from ..unit_repair import RepairError, live_units, merge_units, split_unit
 from .page_data import (article_summary, link_row, project_detail, project_summary, token_row,
                         user_row)
-from .view_helpers import (export_args, export_download, get_session, hand_over, int_arg, page,
-                           page_arg, roles_required)
+from .view_helpers import (event_filters, export_args, export_download, get_session, hand_over, int_arg,
+                           page, page_arg, roles_required)
 from .forms import (KindForm, LangForm, PostForm, ResetLinkForm, SignOutForm, UploadForm, UserEditForm,
                     UserForm)
 from .setup_forms import MAX_LEXICON_ROWS, LexiconForm, ProjectForm, row_error
@@ -42,7 +43,7 @@ def _project(slug: str) -> Project:
 def index():
     session = get_session()
     counts = dict(session.execute(select(Article.project_id, func.count()).group_by(Article.project_id)).all())
-    rows = session.scalars(select(Project).order_by(Project.name)).all()
+    rows = session.scalars(select(Project).where(Project.deleted_at.is_(None)).order_by(Project.name)).all()
     return page("admin/index.html", {"projects": [
         {**project_summary(p), "articles": counts.get(p.id, 0)} for p in rows]})
 
@@ -475,9 +476,72 @@ def remove_article(article_id: int):
     if not form.validate_on_submit() or request.form.get("confirm") != "yes":
         abort(400, "Tick the confirmation box to delete an article.")
     slug = session.get(Project, art.project_id).slug
-    delete_article(session, art)
-    flash("Article deleted with its sentences and labels.", "info")
+    try:
+        deletion.delete_article(session, art)
+    except deletion.DeletionError as err:
+        session.rollback()
+        abort(409, str(err))
+    session.commit()
+    flash("Article deleted: hidden with its sentences and labels; an admin can restore it "
+          "from the Deleted page.", "info")
     return redirect(url_for("admin.project", slug=slug))
+
+
+@bp.post("/projects/<slug>/delete")
+@roles_required("admin")
+def remove_project(slug: str):
+    session = get_session()
+    project = _project(slug)
+    if not PostForm().validate_on_submit() or request.form.get("confirm") != "yes":
+        abort(400, "Tick the confirmation box to delete a project.")
+    deletion.delete_project(session, project)
+    session.commit()
+    flash(f"Project {slug} deleted: hidden everywhere; restore it from the Deleted page.", "info")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/users/<int:user_id>/delete")
+@roles_required("admin")
+def remove_user(user_id: int):
+    session = get_session()
+    u = session.get(User, user_id)
+    if u is None:
+        abort(404, "No such user.")
+    if not PostForm().validate_on_submit() or request.form.get("confirm") != "yes":
+        abort(400, "Tick the confirmation box to delete a user.")
+    try:
+        deletion.delete_user(session, u, current_user)
+    except deletion.DeletionError as err:
+        session.rollback()
+        abort(409, str(err))
+    session.commit()
+    flash(f"User {u.username} deleted: signed out, tokens revoked; restore them from the Deleted page.", "info")
+    return redirect(url_for("admin.users_page"))
+
+
+@bp.get("/deleted")
+@roles_required("admin")
+def deleted_page():
+    """What was deleted and can be restored (or purged with `annotator purge`)."""
+    rows = [d.as_dict() for d in deletion.listed(get_session())]
+    return page("admin/deleted.html", {"deleted": rows}, post=PostForm())
+
+
+@bp.post("/deleted/<what>/<int:ident>/restore")
+@roles_required("admin")
+def restore(what: str, ident: int):
+    session = get_session()
+    if not PostForm().validate_on_submit():
+        abort(400, "The form expired; reload the page.")
+    try:
+        deletion.restore(session, what, ident)
+    except deletion.DeletionError as err:
+        session.rollback()
+        flash(f"Not restored: {err}", "error")
+        return redirect(url_for("admin.deleted_page"))
+    session.commit()
+    flash(f"Restored {what} {ident}.", "info")
+    return redirect(url_for("admin.deleted_page"))
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -602,3 +666,16 @@ def revoke_user_token(user_id: int, token_id: int):
         session.commit()
         flash("Token revoked.", "info")
     return redirect(url_for("admin.user", user_id=u.id))
+
+
+@bp.get("/events")
+@roles_required("admin")
+def events_page():
+    """The event log, newest first, with filters (project, actor, kind, since, until) and
+    keyset pages (?before=ID); /api/v1/events answers the same."""
+    session = get_session()
+    filters, before, limit = event_filters(session)
+    rows, nxt = events.listing(session, filters, before, limit)
+    args = {k: v for k, v in request.args.items() if k in ("project", "actor", "kind", "since", "until") and v}
+    return page("admin/events.html", {"events": rows, "next": nxt, "filters": args,
+                                      "kinds": list(events.KINDS)})
