@@ -57,6 +57,9 @@ def _start() -> None:
 
 
 def _acting():
+    """The API's user (a bearer token's) or the signed-in one."""
+    if g.get("api_user") is not None:
+        return g.api_user
     return current_user if current_user and current_user.is_authenticated else None
 
 
