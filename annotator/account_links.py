@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from . import users
+from . import events, projects, users
 from .db import begin_write
 from .mail import Mailer
 from .models import AccountLink, Project, User, utcnow
@@ -245,7 +245,7 @@ def accept_invite(session: Session, token: str, password: str, username: str | N
     user = users.create_user(session, name, link.role or "annotator")
     user.password_hash, user.email, link.user_id = digest, link.email, user.id
     for project in session.scalars(select(Project).where(Project.id.in_(link.project_ids or []))):
-        project.members.append(user)
+        projects.set_members(session, project, [*project.members, user])
     session.flush()
     users.note_sign_in(session, user, now)
     return user
@@ -262,6 +262,7 @@ def use_reset(session: Session, token: str, password: str, *, revoke_tokens: boo
     link = _claim(session, RESET, token, now)
     user = session.get(User, link.user_id, populate_existing=True)
     user.password_hash = digest
+    events.user_change(session, user, "update", after={"password": "changed by a reset link"})
     users.end_sessions(session, user, tokens=revoke_tokens)
     users.note_sign_in(session, user, now)
     session.flush()

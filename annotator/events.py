@@ -81,8 +81,9 @@ def label(session: Session, sentence_id: int, user_id: int, action: str, label_=
     if project_id is None:
         project_id = _project_of(session, sentence_id)
     after = None if action == "delete" else {"label": label_, "spans": spans or [], "comment": comment}
-    record(session, "label", action, target, project_id=project_id,
-           before=last_after(session, "label", target), after=after)
+    # A label is created only where there is none (never, or deleted): nothing to look up.
+    before = None if action == "create" else last_after(session, "label", target)
+    record(session, "label", action, target, project_id=project_id, before=before, after=after)
 
 
 def _project_of(session: Session, sentence_id: int) -> int | None:

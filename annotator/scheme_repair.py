@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from .access import require
 from .db import begin_write
+from . import events
 from .labelling import record_history
 from .labels import label_ids
 from .models import (Adjudication, AdjudicationHistory, Annotation, ControlItem, Project, User,

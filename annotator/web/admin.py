@@ -561,9 +561,10 @@ def users_page():
             session.rollback()
             flash(str(err), "error")
     n = page_arg()
-    rows = session.scalars(select(User).order_by(User.username)
+    live = User.deleted_at.is_(None)  # the deleted are on the Deleted page
+    rows = session.scalars(select(User).where(live).order_by(User.username)
                            .limit(PER_PAGE).offset((n - 1) * PER_PAGE)).all()
-    total = session.scalar(select(func.count()).select_from(User))
+    total = session.scalar(select(func.count()).select_from(User).where(live))
     # A generated password is in the answer to the request that created it, and never again.
     return page("admin/users.html", {"users": [user_row(u) for u in rows], "created": created,
                                      "total": total, "page": n,
