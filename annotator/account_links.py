@@ -245,7 +245,10 @@ def accept_invite(session: Session, token: str, password: str, username: str | N
     user = users.create_user(session, name, link.role or "annotator")
     user.password_hash, user.email, link.user_id = digest, link.email, user.id
     for project in session.scalars(select(Project).where(Project.id.in_(link.project_ids or []))):
-        projects.set_members(session, project, [*project.members, user])
+        # A project without a member list is open to every annotator, the invitee included:
+        # listing them there would close it to everyone else.
+        if project.has_members:
+            projects.set_members(session, project, [*project.members, user])
     session.flush()
     users.note_sign_in(session, user, now)
     return user

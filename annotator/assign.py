@@ -1,8 +1,9 @@
 """Which sentence an annotator gets next (no Flask import).
 
 Rules: each body sentence should receive `overlap` (k) labels from different annotators. An
-annotator gets the first open sentence, in reading order, that they have not labelled, staying
-in the article they are working on so its context stays coherent. A served sentence is leased
+annotator gets the first open sentence, in the project's queue order, that they have not
+labelled; in reading order (the default) staying in the article they are working on so its
+context stays coherent, in the model's orders (model/queue.py) by the rank it gave. A served sentence is leased
 to them so that two annotators do not fill the last slot twice; an expired lease counts for
 nothing. Skipped sentences come back at the end of that annotator's own queue. Quality-control
 items are interleaved at the project's control rate. The order depends only on the stored state.
@@ -99,8 +100,10 @@ def _walks(fenced: bool) -> dict:
             select(S.c.id)
             .where(open_, not_skipped, S.c.article_id == _CURRENT_ARTICLE.scalar_subquery(), _FREE)
             .order_by(S.c.position).limit(_LIMIT)),
+        # queue_pos is 0 throughout in reading order; other orders rank sentences first
+        # (model/queue.py).
         "pick": (select(S.c.id).where(open_, not_skipped, _FREE)
-                 .order_by(S.c.article_id, S.c.position).limit(_LIMIT)),
+                 .order_by(S.c.queue_pos, S.c.article_id, S.c.position).limit(_LIMIT)),
         "pick_skipped": (
             select(S.c.id).join(K, and_(K.c.sentence_id == S.c.id, K.c.user_id == _uid))
             .where(open_, _FREE).order_by(K.c.at, K.c.id).limit(_LIMIT)),
@@ -152,17 +155,20 @@ def _pg_claims():
 _PG = _pg_claims()
 
 
-def _pg_claim(conn, params: dict, lease: dict, exclude: set[int]) -> int | None:
-    """Pick, lock and lease the first free sentence (PostgreSQL); None if there is none."""
+def _pg_claim(conn, params: dict, lease: dict, exclude: set[int], ranked: bool) -> int | None:
+    """Pick, lock and lease the first free sentence (PostgreSQL); None if there is none.
+    `ranked`: the project's queue order is not reading order, so there is no article to
+    finish first."""
+    walks_ = ("pick_except",) if ranked else ("pick_in_article_except", "pick_except")
     while True:
         if exclude:  # one walk after the other, passing over `exclude`
             sid = None
-            for name in ("pick_in_article_except", "pick_except"):
+            for name in walks_:
                 sid = conn.execute(_PG[name], {**params, "ex": list(exclude)}).scalar()
                 if sid is not None:
                     break
         else:
-            sid = conn.execute(_PG["pick_first"], params).scalar()
+            sid = conn.execute(_PG["pick" if ranked else "pick_first"], params).scalar()
         if sid is None:
             return None
         args = {**lease, "sid": sid, "now": params["now"], "k": params["k"]}
@@ -226,11 +232,13 @@ def _first_free(conn, name: str, params: dict, exclude: set[int]) -> int | None:
     return None
 
 
-def _pick(conn, params: dict, exclude: set[int]) -> int | None:
-    # First in the article of the user's latest label, then anywhere, then what they skipped.
-    found = _first_free(conn, "pick_in_article", params, exclude)
-    if found is not None:
-        return found
+def _pick(conn, params: dict, exclude: set[int], ranked: bool) -> int | None:
+    # In reading order, first in the article of the user's latest label; then the first in the
+    # queue order; then what they skipped.
+    if not ranked:
+        found = _first_free(conn, "pick_in_article", params, exclude)
+        if found is not None:
+            return found
     found = _first_free(conn, "pick", params, exclude)
     if found is not None:
         return found
@@ -293,11 +301,12 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
         lease = {"uid": user.id, "pid": project.id,
                  "exp": now + timedelta(minutes=cfg["lease_minutes"])}
         postgres = conn.dialect.name != "sqlite"
+        ranked = cfg["order"] != "reading"
         while len(picked) < count:
             sid = _control_due(session, project, user, cfg["control_rate"], chosen)
             if sid is None and conn.dialect.name == "postgresql":
                 tried = set(chosen)
-                sid = _pg_claim(conn, params, lease, tried)
+                sid = _pg_claim(conn, params, lease, tried, ranked)
                 if sid is not None:
                     picked.append(sid)
                     chosen.add(sid)
@@ -306,7 +315,7 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
                 chosen |= tried
                 sid = _first_free(conn, "pick_skipped", params, chosen)
             elif sid is None:
-                sid = _pick(conn, params, chosen)
+                sid = _pick(conn, params, chosen, ranked)
             if sid is None:
                 break
             if postgres:

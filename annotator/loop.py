@@ -20,7 +20,7 @@ from . import assign, controls, labelling, progress, projects, sentences
 from .access import Refused, require
 from .hints.lexicon import DEFAULT_LEXICON
 from .hints.matcher import Matcher
-from .models import Project, Sentence
+from .models import Article, Project, Sentence
 from .projects import ProjectRef
 from .timestamps import iso_utc
 
@@ -89,7 +89,8 @@ def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> d
     together (on PostgreSQL each transaction is two more round trips)."""
     ahead = max(0, min(ahead, MAX_AHEAD))
     picked = assign.lease_next(session, project, user, 1 + ahead, commit=False)
-    views = sentences.views(session, picked, hints_for(project))
+    views = sentences.views(session, picked, hints_for(project),
+                            sentences.window(projects.settings(project)))
     body = {"sentence": views[0] if views else None,
             "progress": progress.of_user(session, project, user, max_age=PROGRESS_MAX_AGE),
             "upcoming": views[1:]}
@@ -101,7 +102,8 @@ def revisit(session: Session, project: ProjectRef, user, sentence_id: int) -> di
     """Going back: a sentence the user labelled or holds, as next_batch shows it, with their
     label ("mine"), the sentence they labelled before it ("back") and the one they labelled
     after it ("forward"; None: forward is their next sentence); Refused otherwise."""
-    view = sentences.view(session, sentence_id, hints_for(project))
+    view = sentences.view(session, sentence_id, hints_for(project),
+                          sentences.window(projects.settings(project)))
     if view is None or _project_of(session, sentence_id) != project.id:
         raise Refused("not_found", "No such sentence in this project.")
     mine = sentences.own_annotation(session, sentence_id, user)
@@ -111,6 +113,14 @@ def revisit(session: Session, project: ProjectRef, user, sentence_id: int) -> di
             "progress": progress.of_user(session, project, user),
             "back": sentences.previous(session, project, user, mine),
             "forward": sentences.following(session, project, user, mine) if mine else None}
+
+
+def article(session: Session, project: ProjectRef, user, article_id: int) -> dict:
+    """The whole article for the annotate page's article view (sentences.article: blocks of
+    units, the user's own labels); Refused unless it is an article of this project."""
+    if session.scalar(select(Article.project_id).where(Article.id == article_id)) != project.id:
+        raise Refused("not_found", f"No article {article_id} in this project.")
+    return sentences.article(session, article_id, user)
 
 
 def _project_of(session: Session, sentence_id: int) -> int | None:

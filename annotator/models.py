@@ -213,8 +213,10 @@ class Sentence(Base):
     __tablename__ = "sentences"
     __table_args__ = (
         UniqueConstraint("article_id", "position"),
-        # The assignment query walks a project's open sentences in reading order.
-        Index("ix_sentences_queue", "project_id", "full", "kind", "article_id", "position"),
+        # The assignment query walks a project's open sentences by queue_pos (all 0 in
+        # reading order), then in reading order.
+        Index("ix_sentences_queue", "project_id", "full", "kind", "queue_pos", "article_id",
+              "position"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -231,6 +233,9 @@ class Sentence(Base):
     full: Mapped[bool] = mapped_column(Boolean, default=False)  # n_labels >= project overlap
     # Cut by segment's length cap, not at a sentence boundary: shown to admins, who may repair it.
     long: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Place in the project's queue order (model/queue.py): ranked sentences -n..-1 come first
+    # (lowest first), the rest 0; all 0 in reading order.
+    queue_pos: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     article: Mapped[Article] = relationship(back_populates="sentences")
 

@@ -16,6 +16,7 @@ from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
 from .models import (Adjudication, Annotation, AnnotationHistory, ControlItem, GuidelinesVersion,
                      Project, ProjectMember, Sentence, User)
 from .review.intervals import MIN_ITEMS
+from .sentences import CONTEXT, CONTEXT_UNITS, MAX_CONTEXT
 from .timestamps import iso_utc
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -33,7 +34,11 @@ DEFAULT_SETTINGS: dict = {
     "pseudonymous": False,        # dataset cards name annotators as A1, A2, ...
     "model_every": 200,           # the worker trains the project model after this many new labels (0: never)
     "min_items_per_annotator": MIN_ITEMS,  # per-annotator figures on fewer items: too few to judge
+    "order": "reading",           # the queue order (QUEUE_ORDERS; model/queue.py)
+    "context_unit": "sentences",  # the annotate page's focused view: context in sentences or paragraphs
+    "context_size": CONTEXT,      # ... this many on each side of the sentence
 }
+QUEUE_ORDERS = ("reading", "random", "uncertainty", "uncertainty_diversity")
 
 
 # What the settings form shows for each setting: its label and help text. ("spans" is set per
@@ -61,8 +66,21 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
                                 "fewer items are marked too few to judge (1 to 100000)."),
     "model_every": ("Train the model every ... new labels", "`annotator worker` trains the "
                     "project model again after this many new labels (0: only on demand)."),
+    "order": ("Queue order", "Which sentence annotators get next: reading (the articles in "
+              "order), random, uncertainty (the project model's least certain first) or "
+              "uncertainty_diversity (least certain, keeping near-duplicates apart). The model "
+              "orders need a trained model and are refreshed after every training."),
+    "context_unit": ("Context shown around a sentence", "The annotate page's focused view shows "
+                     "the sentence with this much of its article around it: whole sentences, or "
+                     "paragraphs (the rest of the sentence's own paragraph and whole paragraphs "
+                     "beside it, with their headings). The article view (key A) always shows "
+                     "the whole article."),
+    "context_size": ("Context size", f"How many sentences or paragraphs the focused view shows "
+                     f"on each side of the sentence (0 to {MAX_CONTEXT}; 0 with paragraphs: the "
+                     "sentence's own paragraph only)."),
 }
-SETTING_CHOICES: dict[str, tuple[str, ...]] = {"aggregation": ("majority", "dawid_skene")}
+SETTING_CHOICES: dict[str, tuple[str, ...]] = {"aggregation": ("majority", "dawid_skene"),
+                                               "order": QUEUE_ORDERS, "context_unit": CONTEXT_UNITS}
 
 
 class ProjectError(ValueError):
@@ -102,9 +120,12 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
                 raise ProjectError("settings.min_items_per_annotator: a whole number of items "
                                    "from 1 to 100000")
-        elif key == "aggregation":
-            if value not in SETTING_CHOICES["aggregation"]:
-                raise ProjectError("settings.aggregation: majority or dawid_skene")
+        elif key in SETTING_CHOICES:
+            if value not in SETTING_CHOICES[key]:
+                raise ProjectError(f"settings.{key}: one of {', '.join(SETTING_CHOICES[key])}")
+        elif key == "context_size":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CONTEXT:
+                raise ProjectError(f"settings.context_size: a whole number from 0 to {MAX_CONTEXT}")
         elif not isinstance(value, bool):
             raise ProjectError(f"settings.{key}: true or false")
         out[key] = value

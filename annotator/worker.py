@@ -22,7 +22,8 @@ from .model.errors import TooFewLabels
 log = logging.getLogger(__name__)
 
 # kind -> handler(session, job) -> result (a JSON-able dict)
-HANDLERS: dict[str, Callable] = {schedule.TRAIN: schedule.train_job}
+HANDLERS: dict[str, Callable] = {schedule.TRAIN: schedule.train_job,
+                                 schedule.REORDER: schedule.reorder_job}
 # Errors a handler raises for a reason a person can act on: kept as their message alone.
 EXPECTED = (TooFewLabels, LookupError)
 

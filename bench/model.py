@@ -15,8 +15,11 @@ Measures, on this machine:
 * the pickled model's size, and calibration: the expected calibration error (10 bins of the
   top probability) of out-of-fold probabilities on the real corpus (no variants).
 
+* ordering a queue of `--predict` sentences by `uncertainty_diversity`
+  (model.ordering.rank), given their probabilities and features.
+
 Goals (issue 19): training on 10,000 labelled sentences under 5 s, predictions for 100,000
-under 10 s, on 2 cores. Prints the figures and writes them to docs/benchmarks.md between
+under 10 s, ordering 100,000 under 1 s, on 2 cores. Prints the figures and writes them to docs/benchmarks.md between
 <!-- bench:model --> and <!-- /bench:model -->.
 """
 from __future__ import annotations
@@ -36,12 +39,14 @@ for extra in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(extra))
 
 import numpy as np  # noqa: E402
+from scipy import sparse  # noqa: E402
 from sklearn.model_selection import StratifiedKFold, cross_val_predict  # noqa: E402
 
 from annotator.hints.lexicon import DEFAULT_LEXICON  # noqa: E402
 from annotator.labels import DEFAULT_LABELS, label_ids  # noqa: E402
 from annotator.model import training  # noqa: E402
 from annotator.model.features import build_pipeline  # noqa: E402
+from annotator.model.ordering import model_features, rank  # noqa: E402
 from annotator.model.predictions import CHUNK  # noqa: E402
 from model_corpus import corpus  # noqa: E402
 
@@ -95,6 +100,15 @@ def main(argv=None) -> int:
     for lo in range(0, len(unseen), CHUNK):
         fitted.pipeline.predict_proba(unseen[lo:lo + CHUNK])
     predict_s, predict_cpu = time.perf_counter() - started, time.process_time() - cpu
+    # Ordering the queue (annotator.model.ordering): from the model's probabilities and
+    # features of every sentence (what a prediction computes anyway), the queue positions.
+    proba = np.vstack([fitted.pipeline.predict_proba(unseen[lo:lo + CHUNK])
+                       for lo in range(0, len(unseen), CHUNK)])
+    feats = sparse.vstack([model_features(fitted.pipeline, unseen[lo:lo + CHUNK])
+                           for lo in range(0, len(unseen), CHUNK)], format="csr")
+    started, cpu = time.perf_counter(), time.process_time()
+    rank("uncertainty_diversity", len(unseen), proba, feats)
+    order_s, order_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     real_t, real_y = corpus()
     cv = StratifiedKFold(5, shuffle=True, random_state=training.SEED)
@@ -107,6 +121,8 @@ def main(argv=None) -> int:
         ("training, {:,} labelled sentences (5-fold CV + final fit)".format(args.train),
          f"{train_s:.2f} s ({train_cpu:.2f} s CPU, both threads)", "< 5 s"),
         ("predictions, {:,} sentences".format(args.predict), f"{predict_s:.2f} s ({predict_cpu:.2f} s CPU)", "< 10 s"),
+        ("ordering a queue of {:,} sentences, `uncertainty_diversity` (from their probabilities and features)".format(args.predict),
+         f"{order_s:.2f} s ({order_cpu:.2f} s CPU)", "< 1 s"),
         ("pickled model", f"{size / 1e6:.1f} MB", ""),
         (f"cross-validated macro-F1, the {len(real_t)} corpus sentences", f"{real.macro_f1:.3f}", ""),
         ("expected calibration error, out-of-fold, corpus", f"{calibration:.3f}", ""),

@@ -67,9 +67,10 @@ def _accept(url, app, password="a-good-password", username=None, confirm=None, *
 
 def test_an_invite_presets_role_and_projects_and_works_once(app, admin, db, project):
     client, csrf = admin
-    projects.create_project(db, "closed", "Closed")
+    otto = users.create_user(db, "otto", "annotator", "password123")
+    projects.create_project(db, "closed", "Closed", members=[otto])
     db.commit()
-    resp = _invite(client, csrf, "nina", role="reviewer", projects_=["closed"])
+    resp = _invite(client, csrf, "nina", role="reviewer", projects_=["closed", "news"])
     (url,) = _links(resp.get_data(as_text=True))
     assert url.startswith("http://localhost/invite/")
     invitee, done = _accept(url, app)
@@ -77,18 +78,19 @@ def test_an_invite_presets_role_and_projects_and_works_once(app, admin, db, proj
     db.rollback()
     nina = users.by_name(db, "nina")
     assert nina.role == "reviewer" and nina.last_active_at is not None
-    assert [m.username for m in projects.by_slug(db, "closed").members] == ["nina"]
-    assert projects.by_slug(db, "news").members == []  # only the preset project
+    assert sorted(m.username for m in projects.by_slug(db, "closed").members) == ["nina", "otto"]
+    # An open project (no member list) stays open to everyone: nina is not listed there.
+    assert projects.by_slug(db, "news").members == []
     assert invitee.get("/projects/closed/guidelines").status_code == 200  # signed in, member
     # Used: the link is gone, for a page view as for a second form post.
     again, resp = _accept(url, app, password="another-password")
     assert resp.status_code == 404 and account_links.INVALID in resp.get_data(as_text=True)
     assert again.post(_path(url), data={"csrf_token": csrf_token(again), "password": "x" * 9,
                                          "confirm": "x" * 9}).status_code == 404
-    assert _count(db, User) == 2
+    assert _count(db, User) == 3
     listed = client.get("/admin/invites?format=json").get_json()["invites"]
-    assert [(i["username"], i["status"], i["account"], i["projects"]) for i in listed] == \
-        [("nina", "used", "nina", ["closed"])]
+    assert [(i["username"], i["status"], i["account"], sorted(i["projects"])) for i in listed] == \
+        [("nina", "used", "nina", ["closed", "news"])]
     assert "url" not in listed[0] and url.rsplit("/", 1)[1] not in str(listed)  # never in a list
 
 
@@ -172,6 +174,8 @@ def test_revoking_an_invite_from_the_page(app, admin, db):
 
 def test_bulk_invites_from_a_pasted_list(app, admin, db, project):
     client, csrf = admin
+    project.members.append(users.create_user(db, "otto", "annotator", "password123"))
+    db.commit()  # a project with a member list: the invitees join it
     resp = _invite(client, csrf, "ann1\n\n  ann2  \nann3@example.org\n", projects_=["news"])
     links = _links(resp.get_data(as_text=True))
     assert len(links) == 3 and len(set(links)) == 3
@@ -180,7 +184,7 @@ def test_bulk_invites_from_a_pasted_list(app, admin, db, project):
         _, done = _accept(url, app, username=None if name else "ann3")
         assert done.status_code == 302
     db.rollback()
-    assert sorted(m.username for m in projects.by_slug(db, "news").members) == ["ann1", "ann2", "ann3"]
+    assert sorted(m.username for m in projects.by_slug(db, "news").members) == ["ann1", "ann2", "ann3", "otto"]
 
 
 @pytest.mark.parametrize("people, line, says", [

@@ -16,6 +16,7 @@ from ..projects import settings
 from .store import label_count, train
 
 TRAIN = "train_model"
+REORDER = "reorder_queue"
 CHECK_EVERY = 30.0  # seconds between the worker's looks at the label counts
 
 
@@ -23,6 +24,11 @@ def enqueue_training(session: Session, project: Project, reason: str = "asked") 
     """Queue a training of the project's model (or return the one queued already)."""
     return jobs.enqueue(session, TRAIN, project.id,
                         {"label_count": label_count(session, project.id), "reason": reason})
+
+
+def enqueue_reorder(session: Session, project: Project) -> tuple[Job, bool]:
+    """Queue a reordering of the project's queue (its `order` changed); the worker ranks it."""
+    return jobs.enqueue(session, REORDER, project.id, {"order": settings(project)["order"]})
 
 
 def _last_count(session: Session, project_id: int) -> int | None:
@@ -57,11 +63,33 @@ def enqueue_due(session: Session) -> list[str]:
     return queued
 
 
-def train_job(session: Session, job: Job) -> dict:
-    """The worker's handler of TRAIN jobs."""
+def _project(session: Session, job: Job) -> Project:
     project = session.get(Project, job.project_id)
     if project is None:
         raise LookupError(f"project {job.project_id} no longer exists")
+    return project
+
+
+def train_job(session: Session, job: Job) -> dict:
+    """The worker's handler of TRAIN jobs: trains, then ranks the queue anew where the
+    project's order follows the model."""
+    project = _project(session, job)
     mv = train(session, project)
-    return {"version": mv.version, "macro_f1": mv.macro_f1, "n_labels": mv.n_labels,
-            "folds": mv.folds}
+    out = {"version": mv.version, "macro_f1": mv.macro_f1, "n_labels": mv.n_labels,
+           "folds": mv.folds}
+    if settings(project)["order"] != "reading":
+        out["queue"] = _reorder(session, project)
+    return out
+
+
+def reorder_job(session: Session, job: Job) -> dict:
+    """The worker's handler of REORDER jobs."""
+    return _reorder(session, _project(session, job))
+
+
+def _reorder(session: Session, project: Project) -> dict:
+    # Here, not at the top: the queue's ranking needs scikit-learn and scipy, which load in the
+    # worker only, never in a web process that merely queues the job.
+    from .queue import reorder
+
+    return reorder(session, project)

@@ -226,9 +226,15 @@ def _bootstrap(C: np.ndarray, n: int, seed: int) -> tuple[tuple[float, float] | 
     rng = np.random.default_rng(seed)
     total = int(freq.sum())
     W = rng.multinomial(total, freq / total, size=int(n)).astype(np.float64)  # n x P
-    n_c = W @ pats  # n x k, integral
-    tot = W @ pm
-    trace = W @ ptrace
+    return _resampled_interval(W, pats, pm, ptrace)
+
+
+def _resampled_interval(W: np.ndarray, n_cg: np.ndarray, tot_g: np.ndarray,
+                        trace_g: np.ndarray) -> tuple[tuple[float, float] | None, str | None]:
+    """Percentile interval of alpha over resamples given as weights ``W`` (resamples x groups)
+    of groups (count patterns, or clusters) with their label totals, value totals and
+    agreeing-pair sums."""
+    n_c, tot, trace = W @ n_cg, W @ tot_g, W @ trace_g
     de = tot * tot - (n_c * n_c).sum(axis=1)
     ok = de > 0
     if not ok.any():
@@ -264,14 +270,7 @@ def _cluster_bootstrap(C: np.ndarray, clusters: np.ndarray, n: int,
     tot_g, trace_g = np.bincount(g, weights=m, minlength=G), np.bincount(g, weights=ptrace, minlength=G)
     rng = np.random.default_rng(seed)
     W = rng.multinomial(G, np.full(G, 1.0 / G), size=int(n)).astype(np.float64)  # n x G
-    n_c, tot, trace = W @ n_cg, W @ tot_g, W @ trace_g
-    de = tot * tot - (n_c * n_c).sum(axis=1)
-    ok = de > 0
-    if not ok.any():
-        return None, "no bootstrap resample has more than one label"
-    a = 1.0 - (tot[ok] - 1) * (tot[ok] - trace[ok]) / de[ok]
-    lo, hi = np.percentile(a, [2.5, 97.5])
-    return (float(lo), float(hi)), None
+    return _resampled_interval(W, n_cg, tot_g, trace_g)
 
 
 def _patterns(Cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

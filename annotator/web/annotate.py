@@ -12,6 +12,7 @@ from markupsafe import Markup
 from .. import ingest, loop, progress, projects, sentences
 from ..access import Refused, allowed
 from ..labelling import AnnotationError
+from ..labels import colours as label_colours
 from ..guidelines import render_markdown
 from .page_data import project_summary
 from .view_helpers import get_session, int_arg, page, project_for
@@ -61,6 +62,8 @@ def annotate(slug: str):
         return page("done.html", shown, project=project)
     return page("annotate.html", shown, project=project, s=s,
                 pieces=sentences.mark(s["text"], s["hints"]),
+                context=sentences.context_groups(s["context"]),
+                colours=label_colours(project.labels),
                 shown_at=int(time.time() * 1000), settings=projects.settings(project),
                 revisiting=wanted is not None)
 

@@ -325,6 +325,14 @@ def next_sentence(slug: str):
     return jsonify(loop.next_batch(session, project, user, request.args.get("ahead", 0, type=int)))
 
 
+@bp.get("/projects/<slug>/articles/<int:article_id>")
+def article_text(slug: str, article_id: int):
+    """The whole article as the annotate page's article view shows it, with your labels."""
+    session, user = get_session(), _user()
+    project = loop.project_for(session, slug, user)
+    return jsonify(loop.article(session, project, user, article_id))
+
+
 @bp.route("/sentences/<int:sentence_id>/annotation", methods=["GET", "PUT", "DELETE"])
 @locks_own_writes
 def annotation(sentence_id: int):

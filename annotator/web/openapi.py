@@ -5,6 +5,8 @@ from .. import scheme_templates
 
 _err = {"$ref": "#/components/responses/Error"}
 _nullable_str = {"type": ["string", "null"]}
+_strings = {"type": "array", "items": {"type": "string"}}
+_bools = {"type": "array", "items": {"type": "boolean"}}
 _nullable_num = {"type": ["number", "null"]}
 
 
@@ -99,7 +101,15 @@ SPEC: dict = {
                              "text": {"type": "string"}, "kind": {"type": "string"},
                              "context": {"type": "object", "required": ["before", "after"], "properties": {
                                  "before": {"type": "array", "items": {"type": "string"}},
-                                 "after": {"type": "array", "items": {"type": "string"}}}},
+                                 "after": {"type": "array", "items": {"type": "string"}},
+                                 "window": {"type": "object", "properties": {
+                                     "unit": {"enum": ["sentences", "paragraphs"]},
+                                     "size": {"type": "integer"}}},
+                                 "kinds": {"type": "object", "properties": {
+                                     "before": _strings, "after": _strings}},
+                                 "breaks": {"type": "object", "properties": {
+                                     "before": _bools, "after": _bools,
+                                     "sentence": {"type": "boolean"}}}}},
                              "hints": {"type": "array", "items": {"$ref": "#/components/schemas/Hint"}}}},
             "Project": {"type": "object", "required": ["slug", "name", "overlap", "labels", "can_annotate"],
                         "properties": {"slug": {"type": "string"}, "name": {"type": "string"},
@@ -204,6 +214,28 @@ SPEC: dict = {
                     "sentence": {"oneOf": [{"$ref": "#/components/schemas/Sentence"}, {"type": "null"}]},
                     "progress": {"$ref": "#/components/schemas/Progress"},
                     "upcoming": {"type": "array", "items": {"$ref": "#/components/schemas/Sentence"}}}}),
+                "401": _err, "403": _err, "404": _err}}},
+        "/projects/{slug}/articles/{id}": {"get": {
+            "summary": "The whole article for the article view: its paragraphs and headings "
+                       "(blocks of units) and your labels on its sentences",
+            "parameters": [_slug, _aid],
+            "responses": {
+                "200": _json({"type": "object", "required": ["article_id", "title", "blocks", "mine"],
+                              "properties": {
+                                  "article_id": {"type": "integer"}, "title": {"type": "string"},
+                                  "blocks": {"type": "array", "items": {
+                                      "type": "object", "required": ["kind", "units"], "properties": {
+                                          "kind": {"enum": ["paragraph", "heading", "boilerplate"]},
+                                          "units": {"type": "array", "items": {
+                                              "type": "object",
+                                              "required": ["id", "position", "text", "kind"],
+                                              "properties": {
+                                                  "id": {"type": "integer"},
+                                                  "position": {"type": "integer"},
+                                                  "text": {"type": "string"},
+                                                  "kind": {"type": "string"}}}}}}},
+                                  "mine": {"type": "object", "additionalProperties": {
+                                      "type": "string"}}}}),
                 "401": _err, "403": _err, "404": _err}}},
         "/sentences/{id}/annotation": {
             "parameters": [_sid],

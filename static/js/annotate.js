@@ -31,7 +31,7 @@
     } else spanKeys[b.dataset.key] = b.dataset.span;
   }
   const freeKey = (k) => (byKey[k] ? null : k);
-  const voiceKey = freeKey("v"), removeKey = freeKey("x"), unlabelKey = freeKey("u");
+  const voiceKey = freeKey("v"), removeKey = freeKey("x"), unlabelKey = freeKey("u"), viewKey = freeKey("a");
   if (!unlabelKey && unlabelButton) { unlabelButton.removeAttribute("aria-keyshortcuts"); unlabelButton.querySelector("kbd").remove(); }
   let csrf = cfg.csrf;
 
@@ -54,6 +54,7 @@
   const skipFence = new Map(); // sentence id -> fetches older than this still see it held
   let progress = null, fetching = null, fetchSeq = 0, waitTimer = 0;
   let stall = null;        // why no sentence is shown: "offline" | "auth" | "done"
+  const views = textViews(); // the focused and the article view (article_view.js)
   let flushing = false, retryMs = 1000, retryTimer = 0, authLost = false, authTimer = 0;
 
   // --- the outbox: localStorage (shared by this user's tabs), memory if storage is refused ---
@@ -235,6 +236,7 @@
         if (fence !== undefined && (fence === Infinity || seq <= fence)) continue;
         queue.push({ s, mine: null });
         seen.add(s.id);
+        if (views) views.prefetch(s.article_id);
       }
       drawProgress();
       return "ok";
@@ -455,6 +457,26 @@
     el.replaceChildren(...texts.map((t) => { const p = document.createElement("p"); p.textContent = t; return p; }));
   }
 
+  // The two views of the text (article_view.js); without that script, the context as before.
+  function textViews() {
+    if (!window.annotatorViews) return null;
+    const toggle = $("view-toggle");
+    if (!viewKey && toggle) { toggle.removeAttribute("aria-keyshortcuts"); toggle.querySelector("kbd").remove(); }
+    return window.annotatorViews({
+      root, sentenceEl, beforeEl: $("before"), afterEl: $("after"), articleEl: $("article"), toggleEl: toggle,
+      colours: Object.fromEntries(buttons.map((b) => [b.value, Number((b.className.match(/label-(\d+)/) || [0, 1])[1])])),
+      names, storageKey: "annotator:view:" + cfg.user,
+      getJson: (path) => call("GET", "/projects/" + encodeURIComponent(cfg.slug) + path).then((r) => (r.status === 200 ? r.data : null)),
+      // This tab's last word on a label beats the one the server sent with the article.
+      labelOf: (id, stored) => (latest.has(id) ? (latest.get(id) ? latest.get(id).label : null) : stored || null),
+    });
+  }
+
+  function drawText(s) {
+    if (views) views.draw(s);
+    else { paragraphs($("before"), s ? s.context.before : []); paragraphs($("after"), s ? s.context.after : []); }
+  }
+
   // meta: {revisit, bk, fwd} (see `here`); how: "push" | "replace" the URL's history entry, or
   // null when following the URL (the browser's own Back and Forward).
   function draw(s, mine, draft, meta, how) {
@@ -471,11 +493,10 @@
     sel = null;
     lastSpan = spans[spans.length - 1] || null;
     $("article-title").textContent = s.article_title;
-    paragraphs($("before"), s.context.before);
-    paragraphs($("after"), s.context.after);
     sentenceEl.dataset.id = s.id;
     renderSentence();
     renderSpans();
+    drawText(s);
     if (spansOn) note(spans.length ? "" : "Evidence: drag over words, or press Shift+→ to select words.");
     $("sentence-id").value = s.id;
     comment.value = mine && mine.comment ? mine.comment : "";
@@ -532,8 +553,7 @@
     root.classList.add("waiting");
     sentenceEl.dataset.id = "";
     sentenceEl.textContent = text;
-    paragraphs($("before"), []);
-    paragraphs($("after"), []);
+    drawText(null);
     if (spanList) spanList.replaceChildren();
     showMine();
   }
@@ -722,6 +742,7 @@
     else if (key === "s") skip();
     else if (key === "c") comment.focus();
     else if (key === "?") help.showModal();
+    else if (views && viewKey && key === viewKey) views.toggle();
     else if (unlabelKey && key === unlabelKey) unlabel();
     else if (key === "Backspace") back("push");
     else if (key === "ArrowLeft" && !sel && !(ev.shiftKey && spansOn)) back("push");

@@ -8,7 +8,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from annotator import account_links, ingest, projects, users
+from annotator import account_links, ingest, projects, releases, users
 from annotator.articles import add_articles
 from annotator.labels import DEFAULT_LABELS
 from annotator.models import Article
@@ -135,7 +135,8 @@ def test_touch_screens_get_touch_hints_instead_of_key_hints(browser, server):
 
 
 # GET routes that are not pages: files, JSON, downloads.
-NOT_PAGES = {"static", "annotate.session_state", "admin.download", "ops.healthz", "ops.metrics"}
+NOT_PAGES = {"static", "annotate.session_state", "admin.download", "ops.healthz", "ops.metrics",
+             "review.release_file"}
 
 
 def test_no_page_scrolls_sideways_at_390px(browser, server):
@@ -152,6 +153,8 @@ def test_no_page_scrolls_sideways_at_390px(browser, server):
         invite = account_links.create_invites(s, ["newcomer-phone"])[0].token
         reset = account_links.create_reset(s, users.by_name(s, "alice")).token
         s.commit()
+        for name in ("r1", "r2"):  # the releases page and a diff between two
+            releases.create(s, projects.by_slug(s, "demo"), name, server.app.config["RELEASES_DIR"])
     values = {"slug": "demo", "article_id": article, "user_id": alice}
     tokens = {"links.invite": invite, "links.reset": reset}
     with server.app.test_request_context():
@@ -161,7 +164,8 @@ def test_no_page_scrolls_sideways_at_390px(browser, server):
                   if "GET" in r.methods and not r.rule.startswith("/api/")
                   and r.endpoint not in NOT_PAGES}
     extra = ["/projects/tiny/annotate", "/projects/demo/review?hints=1",
-             "/projects/demo/disagreements?resolved=1", "/projects/nope/review", "/admin/users/999999"]
+             "/projects/demo/disagreements?resolved=1", "/projects/nope/review", "/admin/users/999999",
+             "/projects/demo/releases/diff?a=r1&b=r2"]
     widths, pages_seen, violations, why_no_axe = {}, set(), {}, axe_available()
     for user in (None, "alice", "reviewer", "admin"):
         ctx = phone(browser, touch=True)

@@ -1,13 +1,13 @@
 """events: an append-only log of every change, and soft deletes (issue 20 items 1 and 2)
 
 Revision ID: 0014_events
-Revises: 0015_guidelines_text
+Revises: 0017_queue_priority
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_events"
-down_revision = "0015_guidelines_text"
+down_revision = "0017_queue_priority"
 branch_labels = None
 depends_on = None
 
