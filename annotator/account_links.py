@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from . import users
+from . import events, projects, users
 from .db import begin_write
 from .mail import Mailer
 from .models import AccountLink, Project, User, utcnow
@@ -172,7 +172,7 @@ def create_reset(session: Session, user: User, *, hours: int = 24,
     reset links of theirs stop working: only the newest is valid."""
     now = now or utcnow()
     hours = _valid_for(hours, MAX_HOURS, "hours")
-    if not user.active:
+    if not user.is_active:
         raise LinkError("user: deactivated accounts get no reset link (activate it first)")
     begin_write(session)
     session.execute(update(AccountLink).where(AccountLink.kind == RESET,
@@ -209,7 +209,7 @@ def find(session: Session, kind: str, token: str, now: datetime | None = None) -
         return None
     if kind == RESET:
         user = session.get(User, link.user_id)
-        if user is None or not user.active:
+        if user is None or not user.is_active:
             return None
     return link
 
@@ -248,7 +248,7 @@ def accept_invite(session: Session, token: str, password: str, username: str | N
         # A project without a member list is open to every annotator, the invitee included:
         # listing them there would close it to everyone else.
         if project.has_members:
-            project.members.append(user)
+            projects.set_members(session, project, [*project.members, user])
     session.flush()
     users.note_sign_in(session, user, now)
     return user
@@ -265,6 +265,7 @@ def use_reset(session: Session, token: str, password: str, *, revoke_tokens: boo
     link = _claim(session, RESET, token, now)
     user = session.get(User, link.user_id, populate_existing=True)
     user.password_hash = digest
+    events.user_change(session, user, "update", after={"password": "changed by a reset link"})
     users.end_sessions(session, user, tokens=revoke_tokens)
     users.note_sign_in(session, user, now)
     session.flush()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from . import events
 from .db import begin_write, refresh_statistics
 from .ingest import ArticleIn
 from .ingest.language import LANG_RE, article_lang
@@ -104,6 +105,7 @@ def add_articles(session: Session, project: Project, articles: list[ArticleIn],
                      "start": u.start, "end": u.end, "text": u.text, "kind": u.kind,
                      "long": u.long, "n_labels": 0, "full": False}
                     for i, u in enumerate(units)])
+            events.imported(session, row)
             report.added.append(row.id)
             report.sentences += len(units)
         session.commit()
@@ -146,6 +148,7 @@ def set_kind(session: Session, sentence: Sentence, kind: str) -> None:
         raise ValueError(f"sentence: unit {sentence.id} was replaced by a segmentation repair")
     begin_write(session)
     sentence.kind = kind
+    events.units(session, sentence.project_id, [sentence], "update")
     if kind != "body":
         session.execute(delete(ControlItem).where(ControlItem.sentence_id == sentence.id))
     session.commit()

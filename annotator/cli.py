@@ -19,6 +19,7 @@ from .ingest import stream
 from .access import Refused
 from .articles import add_articles, set_lang
 from .backup import BackupError, backup
+from .cli_provenance import COMMANDS as provenance_commands
 from .db import alembic_config, upgrade
 from .demo import load_demo
 from .export.annotation_import import import_annotations
@@ -679,7 +680,7 @@ def worker_cmd(once, poll):
 COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd,
             import_annotations_cmd, export_cmd, release_cmd, diff_cmd, repair_labels_cmd,
             stats_cmd, merge_units_cmd, split_unit_cmd, set_lang_cmd, token_cmd, invite_cmd,
-            reset_link_cmd, serve_cmd, backup_cmd, model_cmd, worker_cmd]
+            reset_link_cmd, serve_cmd, backup_cmd, model_cmd, worker_cmd, *provenance_commands]
 
 
 def register(app) -> None:

@@ -100,7 +100,7 @@ def annotator_progress(session: Session, project: Project) -> list[dict]:
     control = _control_hits(session, project)
     # Annotators with labels here, plus the members (or every annotator) who have none yet.
     by_id = {uid: (name, n, last) for uid, name, n, last in rows}
-    candidates = session.scalars(select(User).where(User.role == "annotator", User.active.is_(True))).all()
+    candidates = session.scalars(select(User).where(User.role == "annotator", User.active.is_(True), User.deleted_at.is_(None))).all()
     for u in candidates:
         if u.id not in by_id and is_member(project, u):
             by_id[u.id] = (u.username, 0, None)

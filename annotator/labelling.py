@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import assign
+from . import assign, events
 from .db import begin_write
 from .labels import SchemeError, validate_spans
 from .models import Annotation, AnnotationHistory, Lease, Project, Sentence, Skip, User, utcnow
@@ -126,6 +126,7 @@ def record_history(session: Session, sentence_id: int, user_id: int, action: str
     session.connection().execute(_HISTORY, {"sentence_id": sentence_id, "user_id": user_id, "action": action,
                                "label": label, "spans": spans, "comment": comment,
                                "at": at or utcnow()})
+    events.label(session, sentence_id, user_id, action, label, spans, comment)
 
 
 def count_labels(session: Session, sentence_id: int, delta: int, overlap: int) -> None:
@@ -246,6 +247,7 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
                                            "seconds": data.seconds, "hints_shown": data.hints_shown,
                                            "now": now, "k": project.overlap}).scalar()
         if new_id is not None:
+            events.label(session, sentence.id, user.id, "create", data.label, data.spans, data.comment, project.id)
             _touch(conn, user, now)
             session.commit()
             _saved("created")

@@ -50,6 +50,8 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Where invites and resets are mailed (when SMTP is configured); set from an invite.
     email: Mapped[str | None] = mapped_column(String(254))
+    # A soft delete (annotator.deletion): hidden and signed out until restored or purged.
+    deleted_at: Mapped[datetime | None]
 
     # Flask-Login protocol, kept here so the model needs no Flask import.
     @property
@@ -58,7 +60,7 @@ class User(Base):
 
     @property
     def is_active(self) -> bool:
-        return self.active
+        return self.active and self.deleted_at is None
 
     @property
     def is_anonymous(self) -> bool:
@@ -146,6 +148,7 @@ class Project(Base):
     # Set on the hidden project a streamed import stages its articles under (staged_import):
     # the project they go to when the import is published. Listings leave such projects out.
     staging_for: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    deleted_at: Mapped[datetime | None]  # a soft delete (annotator.deletion)
 
     members: Mapped[list[User]] = relationship(secondary="project_members", lazy="selectin")
 
@@ -202,6 +205,7 @@ class Article(Base):
     topic: Mapped[str | None] = mapped_column(String(200))
     lang: Mapped[str | None] = mapped_column(String(35))  # a language tag, as imported
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]  # a soft delete (annotator.deletion)
 
     sentences: Mapped[list[Sentence]] = relationship(
         back_populates="article", order_by="Sentence.position",
@@ -417,3 +421,28 @@ class Release(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     path: Mapped[str] = mapped_column(Text)                # the release's folder
     manifest: Mapped[dict] = mapped_column(JSON)           # files, record counts, skipped kinds
+
+
+class Event(Base):
+    """Append-only log of every change to what a project holds and who may touch it
+    (annotator.events): labels, gold, unit kinds and segmentation, schemes, guidelines,
+    lexicons, members, settings, users, tokens, and the soft deletes. Ids are stored as plain
+    numbers, never foreign keys, so that no delete can cascade a row of it away."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_project", "project_id", "id"),
+                      Index("ix_events_actor", "actor_id", "id"),
+                      Index("ix_events_kind", "kind", "id"),
+                      Index("ix_events_target", "kind", "target"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)   # None: the command line
+    actor: Mapped[str | None] = mapped_column(String(64))   # the name then
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    project_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))           # events.KINDS
+    action: Mapped[str] = mapped_column(String(10))         # create | update | delete | restore | purge
+    target: Mapped[str] = mapped_column(String(64))         # what changed, e.g. "12/3" (sentence/user)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)

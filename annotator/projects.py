@@ -7,10 +7,11 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import Text, bindparam, cast, exists, func, select, union, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from . import scheme_templates
+from . import events, scheme_templates
 from .access import allowed
+from .db import begin_write
 from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
 from .models import (Adjudication, Annotation, AnnotationHistory, ControlItem, GuidelinesVersion,
                      Project, ProjectMember, Sentence, User)
@@ -144,8 +145,15 @@ def check_overlap(overlap) -> int:
     return overlap
 
 
+# The projects people see and work in: neither deleted (annotator.deletion) nor the hidden
+# project a streamed import stages its articles under (staged_import).
+LIVE = Project.staging_for.is_(None) & Project.deleted_at.is_(None)
+
+
 def by_slug(session: Session, slug: str) -> Project | None:
-    return session.scalar(select(Project).where(Project.slug == slug, Project.staging_for.is_(None)))
+    """The project named `slug`, unless it was deleted (annotator.deletion) or is an import's
+    staging project."""
+    return session.scalar(select(Project).where(Project.slug == slug, LIVE))
 
 
 def create_project(session: Session, slug: str, name: str | None = None, *, overlap: int = 2,
@@ -155,8 +163,9 @@ def create_project(session: Session, slug: str, name: str | None = None, *, over
     """A new project. `template` (scheme_templates) gives the labels and settings it starts
     from; `labels` and `settings_` given as well win over the template's."""
     slug = check_slug(slug)
-    if by_slug(session, slug) is not None:
-        raise ProjectError(f"slug: a project {slug!r} exists already")
+    if session.scalar(select(Project.deleted_at.is_not(None)).where(Project.slug == slug)) is not None:
+        raise ProjectError(f"slug: a project {slug!r} exists already (perhaps deleted: restore "
+                           "or purge it)")
     try:
         start = scheme_templates.template(template or scheme_templates.DEFAULT_TEMPLATE)
         scheme = validate_scheme(labels if labels is not None else start["labels"])
@@ -170,8 +179,96 @@ def create_project(session: Session, slug: str, name: str | None = None, *, over
                       members=list(members or []))
     session.add(project)
     session.flush()
+    events.record(session, "project", "create", project.id, project_id=project.id,
+                  after={**state(project), "guidelines": guidelines or ""})
     set_guidelines(session, project, guidelines)
     return project
+
+
+def state(project: Project) -> dict:
+    """What an admin edits of a project, by part (events.PROJECT_KINDS): what the event log
+    keeps before and after, and what a stale form is compared with."""
+    return {"name": project.name, "overlap": project.overlap, "labels": project.labels,
+            "settings": project.settings, "guidelines": project.guidelines,
+            "members": sorted(m.username for m in project.members),
+            "lexicon": project.lexicon, "slug": project.slug}
+
+
+EDITABLE = ("name", "overlap", "labels", "settings", "guidelines", "members", "lexicon")
+
+
+def save_edit(session: Session, project: Project, changes: dict, version, members_of=None) -> list[str]:
+    """An admin's save of the project page, the lexicon page or an API update: `version` must
+    be the project's current one (events.StaleVersion otherwise, and nothing is written), and
+    of `changes` only the fields that differ from what is stored are written, so that a field
+    the admin did not touch is never overwritten. `members_of` turns the usernames given
+    into users. Returns the fields written; the caller commits."""
+    begin_write(session)
+    session.execute(select(Project).where(Project.id == project.id).with_for_update()
+                    .execution_options(populate_existing=True))
+    events.check_version(session, events.PROJECT_KINDS, project.id, version)
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ProjectError(f"{unknown[0]}: not a field that can be changed "
+                           f"(one of {', '.join(EDITABLE)})")
+    written = []
+    for key in EDITABLE:
+        if key not in changes:
+            continue
+        value = changes[key]
+        if key == "members":
+            value = sorted({str(n) for n in value or []})
+        elif key == "guidelines":
+            value = value or ""
+        elif key == "settings":
+            value = validate_settings({**(project.settings or {}), **(value or {})}, project.labels)
+        if value == state(project)[key]:
+            continue
+        if key == "name":
+            set_name(session, project, value)
+        elif key == "overlap":
+            set_overlap(session, project, value)
+        elif key == "labels":
+            set_labels(session, project, value)
+        elif key == "settings":
+            set_settings(project, value)
+        elif key == "guidelines":
+            set_guidelines(session, project, value)
+        elif key == "members":
+            set_members(session, project, members_of(value) if members_of else _users(session, value))
+        elif key == "lexicon":
+            set_lexicon(session, project, value)
+        written.append(key)
+    return written
+
+
+def _users(session: Session, names: list[str]) -> list[User]:
+    found = list(session.scalars(select(User).where(User.username.in_(names))))
+    missing = sorted(set(names) - {u.username for u in found})
+    if missing:
+        raise ProjectError(f"members: no user {', '.join(missing)}")
+    return found
+
+
+def set_name(session: Session, project: Project, name: str) -> None:
+    name = (name or project.slug).strip()[:200]
+    events.project_change(session, project, "project", {"name": project.name}, {"name": name})
+    project.name = name
+
+
+def set_members(session: Session, project: Project, members: list[User]) -> None:
+    """Who may see the project (none listed: every annotator)."""
+    before = sorted(m.username for m in project.members)
+    events.project_change(session, project, "members", {"members": before},
+                          {"members": sorted(m.username for m in members)})
+    project.members = list(members)
+
+
+def set_lexicon(session: Session, project: Project, lexicon: dict | None) -> None:
+    """The project's own hint lexicon (validated by the caller); None: the default one."""
+    events.project_change(session, project, "lexicon", {"lexicon": project.lexicon},
+                          {"lexicon": lexicon})
+    project.lexicon = lexicon
 
 
 def guidelines_version(session: Session, project: Project) -> int | None:
@@ -185,6 +282,8 @@ def set_guidelines(session: Session, project: Project, text: str | None) -> int:
     """Give the project these guidelines; a text it has not had just before becomes a new
     version (1, 2, ...), so that exports can say under which one each label was given.
     Returns the current version number. The caller commits."""
+    events.project_change(session, project, "guidelines", {"text": project.guidelines},
+                          {"text": text or ""})
     project.guidelines = text or ""
     return _version(session, project, meaning(project.labels))
 
@@ -289,17 +388,21 @@ def set_labels(session: Session, project: Project, labels: list[dict]) -> None:
             "stored labels use it (exports and statistics name labels by id). Change its "
             "name, description, key, colour or position instead, or create a new project.")
     changed = meaning(scheme) != meaning(project.labels)
+    events.project_change(session, project, "scheme", {"labels": project.labels}, {"labels": scheme})
     project.labels = scheme
     if changed:
         _version(session, project, meaning(scheme))
     spans = (project.settings or {}).get("spans")
     if spans and any(k not in ids for k in spans):
-        project.settings = {**project.settings, "spans": {k: v for k, v in spans.items() if k in ids}}
+        set_settings(project, {**project.settings, "spans": {k: v for k, v in spans.items() if k in ids}})
 
 
 def set_settings(project: Project, values: dict) -> None:
     """Replace the project's settings with `values` (validate_settings: all or nothing)."""
-    project.settings = validate_settings(values, project.labels)
+    values = validate_settings(values, project.labels)
+    events.project_change(object_session(project), project, "settings",
+                          {"settings": project.settings}, {"settings": values})
+    project.settings = values
 
 
 def is_member(project: Project, user: User) -> bool:
@@ -308,7 +411,7 @@ def is_member(project: Project, user: User) -> bool:
 
 
 def visible_projects(session: Session, user: User) -> list[Project]:
-    projects = session.scalars(select(Project).where(Project.staging_for.is_(None))
+    projects = session.scalars(select(Project).where(LIVE)
                                .order_by(Project.name)).all()
     return [p for p in projects if allowed(user, "see", p)]
 
@@ -353,7 +456,8 @@ def make_ref(values, user_id: int) -> ProjectRef:
                       bool(has_members), bool(listed), user_id)
 
 
-_REF_BY_SLUG = select(*ref_columns(bindparam("uid"))).where(_P.c.slug == bindparam("slug"))
+_REF_BY_SLUG = select(*ref_columns(bindparam("uid"))).where(_P.c.slug == bindparam("slug"),
+                                                            _P.c.deleted_at.is_(None))
 
 
 def ref_by_slug(session: Session, slug: str, user) -> ProjectRef | None:
@@ -364,6 +468,8 @@ def ref_by_slug(session: Session, slug: str, user) -> ProjectRef | None:
 
 def set_overlap(session: Session, project: Project, overlap: int) -> None:
     """Change k and recompute which sentences are full."""
-    project.overlap = check_overlap(overlap)
+    overlap = check_overlap(overlap)
+    events.project_change(session, project, "project", {"overlap": project.overlap}, {"overlap": overlap})
+    project.overlap = overlap
     session.execute(update(Sentence).where(Sentence.project_id == project.id)
                     .values(full=Sentence.n_labels >= project.overlap))

@@ -123,6 +123,15 @@ def create(session: Session, project: Project, name: str, directory: str | Path,
     return release
 
 
+def export_all(session: Session, project: Project, folder: str | Path) -> dict:
+    """Every export kind that applies to the project, as canonical JSON lines in `folder`
+    (made here): what `annotator purge` writes before it removes anything. Returns per file
+    its record count and SHA-256."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=False)
+    return _write_kinds(session, project, folder)[1]
+
+
 def _write_kinds(session: Session, project: Project, folder: Path):
     """Every kind that applies, as canonical JSON lines; the content hash over all of them,
     and per file its record count and SHA-256."""

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from .access import require
 from .db import begin_write
+from . import events
 from .labelling import record_history
 from .labels import label_ids
 from .models import (Adjudication, AdjudicationHistory, Annotation, ControlItem, Project, User,
@@ -71,6 +72,7 @@ def map_stray(session: Session, project: Project, mapping: dict[str, str], admin
                     Adjudication.project_id == project.id, Adjudication.label == old)):
                 session.add(AdjudicationHistory(sentence_id=adj.sentence_id, reviewer_id=admin.id,
                                                 action="update", label=new, note=adj.note, at=now))
+                events.gold(session, project.id, adj.sentence_id, "update", new, adj.note, actor=admin)
                 adj.label, adj.updated_at = new, now
                 changed["gold"] += 1
             changed["controls"] += session.execute(

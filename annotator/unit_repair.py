@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import progress
+from . import events, progress
 from .access import require
 from .db import begin_write
 from .labelling import count_labels, record_history
@@ -140,6 +140,8 @@ def _replace(session: Session, project: Project, article: Article, units: list[S
         note = (f"segmentation repair by {user.username}: unit {verb} "
                 f"{', '.join(map(str, created))}")
         moved = sum(_retire(session, project, s, note) for s in old)
+        events.units(session, project.id, new, actor=user)
+        events.units(session, project.id, old + (order[first + len(new):] if len(new) != len(old) else []), "update", actor=user)
         session.commit()
     except BaseException:
         session.rollback()

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import events
 from .db import begin_write
 from .models import ROLES, ApiToken, SignInFailure, User, utcnow
 
@@ -64,6 +65,7 @@ def create_user(session: Session, username: str, role: str = "annotator",
                 password_hash=None if password is None else hash_password(password))
     session.add(user)
     session.flush()
+    events.user_change(session, user, "create")
     return user
 
 
@@ -79,11 +81,12 @@ def set_password(session: Session, user: User, password: str, tokens: bool = Fal
     digest = hash_password(password)
     begin_write(session)
     user.password_hash = digest
+    events.user_change(session, user, "update", after={"password": "changed"})
     end_sessions(session, user, tokens=tokens)
 
 
 def change_account(session: Session, user_id: int, acting: User, role: str, active: bool,
-                   password: str | None = None) -> User:
+                   password: str | None = None, version=None) -> User:
     """An admin's edit of an account. A new password or a deactivation ends every session of
     the user and revokes their tokens: neither reactivation nor the old password brings any
     back. Nobody takes away their own admin role or deactivates themselves."""
@@ -92,13 +95,19 @@ def change_account(session: Session, user_id: int, acting: User, role: str, acti
         raise AccountError("You cannot take away your own admin role or deactivate yourself.")
     digest = hash_password(password) if password else None
     begin_write(session)
-    user = session.get(User, user_id, populate_existing=True)
+    user = session.get(User, user_id, populate_existing=True, with_for_update=True)
     if user is None:
         raise AccountError("No such user.")
+    if version is not None:  # a form or an API update: refused if made from a stale copy
+        events.check_version(session, ("user",), user.id, version)
     deactivated = user.active and not active
+    before = events.user_state(user)
     user.role, user.active = role, bool(active)
     if digest is not None:
         user.password_hash = digest
+    after = {**events.user_state(user), **({"password": "changed"} if digest else {})}
+    if after != before:
+        events.user_change(session, user, "update", before, after)
     if digest is not None or deactivated:
         end_sessions(session, user, tokens=True)
     return user
@@ -111,9 +120,11 @@ def end_sessions(session: Session, user: User, tokens: bool = False) -> None:
     session.execute(update(User).where(User.id == user.id)
                     .values(session_version=User.session_version + 1))
     if tokens:
-        session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
-                                               ApiToken.revoked_at.is_(None))
-                        .values(revoked_at=utcnow()))
+        revoked = session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                                         ApiToken.revoked_at.is_(None))
+                                  .values(revoked_at=utcnow())).rowcount
+        if revoked:
+            events.token_change(session, user.id, "all", "delete")
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -121,7 +132,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     user = by_name(session, (username or "").strip())
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     ok = check_password_hash(stored, password or "")
-    if user is None or not user.password_hash or not user.active or not ok:
+    if user is None or not user.password_hash or not user.is_active or not ok:
         return None
     return user
 
@@ -237,6 +248,7 @@ def create_token(session: Session, user: User, name: str = "") -> tuple[ApiToken
                    prefix=token[:12])
     session.add(row)
     session.flush()
+    events.token_change(session, user.id, row.id, "create", row.name)
     return row, token
 
 
@@ -284,7 +296,7 @@ def by_token(session: Session, token: str) -> User | None:
         return None
     user, token_id, stored, last_used = _detached(row[:_N]), *row[_N:]
     # The lookup is by hash already; compare_digest keeps the final check constant-time.
-    if not user.active or not hmac.compare_digest(stored, digest):
+    if not user.is_active or not hmac.compare_digest(stored, digest):
         return None
     now = utcnow()
     if last_used is None or now - last_used >= TOKEN_TOUCH_EVERY:
@@ -298,4 +310,5 @@ def revoke_token(session: Session, user: User, token_id: int) -> bool:
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         return False
     row.revoked_at = utcnow()
+    events.token_change(session, user.id, row.id, "delete", row.name)
     return True

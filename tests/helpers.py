@@ -62,3 +62,10 @@ def form_values(client, path: str, form_id: str) -> dict:
     JavaScript sends them (lxml: ticked boxes only, each select's chosen option)."""
     html = client.get(path).get_data(as_text=True)
     return dict(lxml.html.fromstring(html).get_element_by_id(form_id).form_values())
+
+
+def form_version(client, path: str) -> str:
+    """The version (events.version_of) that the edit form at `path` carries as drawn: what a
+    browser posts back, so that a save from a stale page is refused."""
+    html = client.get(path).get_data(as_text=True)
+    return lxml.html.fromstring(html).xpath("//input[@name='version']/@value")[0]

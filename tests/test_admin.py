@@ -10,7 +10,7 @@ from annotator import assign, ingest, labelling, projects
 from annotator.articles import add_articles
 from annotator.models import Article, Project, Sentence, User
 from annotator.labelling import LabelInput
-from helpers import form_values, login
+from helpers import form_values, form_version, login
 
 
 def _scheme_file(body: str):
@@ -42,6 +42,7 @@ def test_create_and_edit_project(client, db, make_user):
     scheme = [{"id": "yes", "name": "Yes", "key": "y"}, {"id": "no", "name": "No", "key": "n"}]
     resp = client.post("/admin/projects/p1/edit", data={
         "csrf_token": token, "slug": "p1", "name": "P one", "overlap": "2", "members": "",
+        "version": form_version(client, "/admin/projects/p1/edit"),
         "guidelines": "", "scheme_file": _scheme_file(json.dumps({"labels": scheme}))})
     assert resp.status_code == 302
     db.rollback()
@@ -76,6 +77,7 @@ def test_used_labels_cannot_be_removed(client, db, make_user, project):
     labelling.save(db, project, assign.next_sentence(db, project, u), u, LabelInput("neutral_fact"))
     resp = client.post("/admin/projects/news/edit", data={
         "csrf_token": token, "slug": "news", "name": "News", "overlap": "2",
+        "version": form_version(client, "/admin/projects/news/edit"),
         "scheme_file": _scheme_file('{"labels": [{"id": "a", "key": "1"}, {"id": "b", "key": "2"}]}')},
         follow_redirects=True)
     assert "cannot be removed or get a new id" in resp.get_data(as_text=True)
@@ -106,7 +108,8 @@ def test_users_create_deactivate_reset(client, db, make_user):
     db.rollback()
     db.expire_all()
     u = db.scalar(select(User).where(User.username == "newbie"))
-    resp = client.post(f"/admin/users/{u.id}", data={"csrf_token": token, "role": "reviewer", "active": "", "password": "another-password"})
+    resp = client.post(f"/admin/users/{u.id}", data={"csrf_token": token, "role": "reviewer", "active": "", "password": "another-password",
+                                                     "version": form_version(client, f"/admin/users/{u.id}")})
     assert resp.status_code == 302
     db.rollback()
     db.expire_all()
@@ -134,8 +137,11 @@ def test_unit_kind_change_and_article_delete(client, db, make_user, project):
     assert client.post(f"/admin/articles/{art.id}/delete", data={"csrf_token": token, "confirm": "yes"}).status_code == 302
     db.rollback()
     db.expire_all()
-    assert db.scalar(select(func.count()).select_from(Article)) == 0
-    assert db.scalar(select(func.count()).select_from(Sentence)) == 0
+    # a soft delete: hidden from the project (its page, queue and exports), kept until purged
+    assert db.scalar(select(func.count()).select_from(Article).where(Article.project_id == project.id)) == 0
+    assert db.scalar(select(func.count()).select_from(Sentence).where(Sentence.project_id == project.id)) == 0
+    assert db.get(Article, art.id) is not None
+    assert "Nothing deleted" not in client.get("/admin/deleted").get_data(as_text=True)
 
 
 def test_admin_lists_paginate(client, db, make_user, project):

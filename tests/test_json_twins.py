@@ -83,6 +83,8 @@ def pages(app, world) -> dict:
                           [(ANNOTATOR, {"article_id": world["article"]}, 403),
                            (ADMIN, {"article_id": 10**6}, 404)]),
         "admin.users_page": (ADMIN, {}, [(ANNOTATOR, {}, 403), (REVIEWER, {}, 403)]),
+        "admin.events_page": (ADMIN, {}, [(ANNOTATOR, {}, 403), (REVIEWER, {}, 403)]),
+        "admin.deleted_page": (ADMIN, {}, [(ANNOTATOR, {}, 403), (REVIEWER, {}, 403)]),
         "admin.user": (ADMIN, {"user_id": world["people"][ANNOTATOR].id},
                        [(ANNOTATOR, {"user_id": world["people"][ANNOTATOR].id}, 403),
                         (ADMIN, {"user_id": 10**6}, 404)]),

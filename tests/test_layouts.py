@@ -12,7 +12,7 @@ from annotator.review.aggregation import agreed_spans
 from annotator.models import Article, Sentence
 from annotator.review.stats import hint_quality
 from annotator.labelling import LabelInput
-from helpers import login
+from helpers import form_version, login
 
 ARTICLE = {"title": "Clashes in the valley", "url": "https://example.org/a", "source": "Daily Wire Service",
            "topic": "border conflict", "published": "2026-11-20", "id": "ext-1",
@@ -131,14 +131,16 @@ def test_lexicon_page(client, db, make_user, project):
     assert page.status_code == 200 and "Contested term" in page.get_data(as_text=True)
     lex = {"version": 1, "cues": ["said"], "contested_terms": [{"term": "regime", "counterparts": ["government"]}]}
     resp = client.post("/admin/projects/news/lexicon", data={
-        "csrf_token": token, "file": (io.BytesIO(json.dumps(lex).encode()), "lexicon.json")})
+        "csrf_token": token, "file": (io.BytesIO(json.dumps(lex).encode()), "lexicon.json"),
+        "version": form_version(client, "/admin/projects/news/lexicon")})
     assert resp.status_code == 302
     db.rollback()
     from annotator.models import Project
 
     assert db.scalar(select(Project.lexicon).where(Project.id == project.id))["cues"] == ["said"]
     bad = client.post("/admin/projects/news/lexicon", data={
-        "csrf_token": token, "file": (io.BytesIO(b'{"cues": 5}'), "lexicon.json")}, follow_redirects=True)
+        "csrf_token": token, "file": (io.BytesIO(b'{"cues": 5}'), "lexicon.json"),
+        "version": form_version(client, "/admin/projects/news/lexicon")}, follow_redirects=True)
     assert "Lexicon not saved" in bad.get_data(as_text=True)
     dl = client.get("/admin/projects/news/lexicon?download=1")
     assert json.loads(dl.get_data(as_text=True))["cues"] == ["said"]

@@ -15,7 +15,7 @@ from annotator import assign, labelling, projects, scheme_templates, users
 from annotator.hints.lexicon import DEFAULT_LEXICON, validate_lexicon
 from annotator.labelling import LabelInput
 from annotator.models import Project
-from helpers import form_values, login
+from helpers import form_values, form_version, login
 
 
 def _admin(client, make_user):
@@ -182,14 +182,16 @@ def test_lexicon_table_round_trip_and_edit(client, db, make_user, project):
     assert fresh(db, "news").lexicon == DEFAULT_LEXICON
     # Remove the first cue, add a contested term with counterparts in a blank row
     values.update({"entries-0-remove": "y", f"entries-{n}-entry_type": "contested",
-                   f"entries-{n}-term": "hardliners", f"entries-{n}-counterparts": "government, administration"})
+                   f"entries-{n}-term": "hardliners", f"entries-{n}-counterparts": "government, administration",
+                   "version": form_version(client, "/admin/projects/news/lexicon")})
     assert post(client, "/admin/projects/news/lexicon", values).status_code == 302
     lex = fresh(db, "news").lexicon
     assert lex == validate_lexicon(lex)
     assert lex["cues"] == DEFAULT_LEXICON["cues"][1:]
     assert lex["contested_terms"][-1] == {"term": "hardliners", "counterparts": ["government", "administration"]}
     # A bad entry names its row; nothing is saved
-    values.update({f"entries-{n + 1}-term": "bad", f"entries-{n + 1}-not_before": "* ..."})
+    values.update({f"entries-{n + 1}-term": "bad", f"entries-{n + 1}-not_before": "* ...",
+                   "version": form_version(client, "/admin/projects/news/lexicon")})
     text = post(client, "/admin/projects/news/lexicon", values).get_data(as_text=True)
     assert f"row {n + 2}, not_before[0]" in text
     assert fresh(db, "news").lexicon == lex

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from helpers import csrf_token, login
+from helpers import csrf_token, form_version, login
 
 
 def _copy(app, client):
@@ -75,7 +75,8 @@ def test_a_new_password_ends_sessions_and_revokes_tokens(app, client, make_user)
     csrf = login(client, "boss")
     alice_id = _user_id(client, "alice")
     resp = client.post(f"/admin/users/{alice_id}", data={
-        "csrf_token": csrf, "role": "annotator", "active": "y", "password": "a-new-password-1"})
+        "csrf_token": csrf, "role": "annotator", "active": "y", "password": "a-new-password-1",
+        "version": form_version(client, f"/admin/users/{alice_id}")})
     assert resp.status_code == 302
     assert not _signed_in(alice)
     assert not _api_ok(app.test_client(), token)
@@ -90,10 +91,12 @@ def test_deactivation_ends_sessions_for_good(app, client, make_user):
     token = _token(alice, login(alice, "alice"))
     csrf = login(client, "boss")
     uid = _user_id(client, "alice")
-    client.post(f"/admin/users/{uid}", data={"csrf_token": csrf, "role": "annotator"})
+    client.post(f"/admin/users/{uid}", data={"csrf_token": csrf, "role": "annotator",
+                                             "version": form_version(client, f"/admin/users/{uid}")})
     assert not _signed_in(alice) and not _api_ok(alice, token)
     # Reactivated: the old session and token stay dead; signing in again works.
-    client.post(f"/admin/users/{uid}", data={"csrf_token": csrf, "role": "annotator", "active": "y"})
+    client.post(f"/admin/users/{uid}", data={"csrf_token": csrf, "role": "annotator", "active": "y",
+                                             "version": form_version(client, f"/admin/users/{uid}")})
     assert not _signed_in(alice) and not _api_ok(alice, token)
     login(alice, "alice")
     assert _signed_in(alice)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from .. import jobs
 from ..models import Job, ModelVersion, Project
-from ..projects import settings
+from ..projects import LIVE, settings
 from .store import label_count, train
 
 TRAIN = "train_model"
@@ -49,7 +49,7 @@ def enqueue_due(session: Session) -> list[str]:
     """Queue a training for every project with `model_every` new labels since its last one.
     Returns their slugs."""
     queued = []
-    for project in session.scalars(select(Project).where(Project.staging_for.is_(None)).order_by(Project.id)).all():
+    for project in session.scalars(select(Project).where(LIVE).order_by(Project.id)).all():
         every = settings(project)["model_every"]
         if not every:
             continue

@@ -18,6 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import events
 from ..access import require
 from ..db import begin_write
 from ..labels import label_ids
@@ -70,6 +71,7 @@ def _history(session: Session, sentence_id: int, reviewer_id: int, action: str,
     session.add(AdjudicationHistory(
         sentence_id=sentence_id, reviewer_id=reviewer_id, action=action,
         label=adj.label if adj else None, note=adj.note if adj else None))
+    events.gold(session, None, sentence_id, action, adj.label if adj else None, adj.note if adj else None)
 
 
 def set_gold(session: Session, project: Project, sentence: Sentence, reviewer: User, label: str,

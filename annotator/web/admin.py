@@ -10,9 +10,10 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import account_links, controls, export, ingest, job_kinds, jobs, projects, scheme_templates, users
+from .. import (account_links, controls, deletion, events, export, ingest, job_kinds, jobs, projects,
+               scheme_templates, users)
 from ..ingest import stream
-from ..articles import add_articles, delete_article, set_kind, set_lang
+from ..articles import add_articles, set_kind, set_lang
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
 from ..labels import COLOURS, SchemeError, validate_scheme
@@ -22,8 +23,8 @@ from ..review.intervals import describe
 from ..unit_repair import RepairError, live_units, merge_units, split_unit
 from .page_data import (article_summary, link_row, project_detail, project_summary, token_row,
                         user_row)
-from .view_helpers import (export_args, export_download, get_session, hand_over, int_arg, page,
-                           page_arg, roles_required)
+from .view_helpers import (event_filters, export_args, export_download, get_session, hand_over, int_arg,
+                           page, page_arg, roles_required)
 from .forms import (KindForm, LangForm, PostForm, ResetLinkForm, SignOutForm, UploadForm, UserEditForm,
                     UserForm)
 from .setup_forms import MAX_LEXICON_ROWS, LexiconForm, ProjectForm, row_error
@@ -45,13 +46,17 @@ def _project(slug: str) -> Project:
 def index():
     session = get_session()
     counts = dict(session.execute(select(Article.project_id, func.count()).group_by(Article.project_id)).all())
-    rows = session.scalars(select(Project).where(Project.staging_for.is_(None)).order_by(Project.name)).all()
+    rows = session.scalars(select(Project).where(projects.LIVE).order_by(Project.name)).all()
     return page("admin/index.html", {"projects": [
         {**project_summary(p), "articles": counts.get(p.id, 0)} for p in rows]})
 
 
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in (text or "").split(",") if n.strip()]
+
+
 def _members(session, text: str) -> list[User]:
-    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    names = _names(text)
     found = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
     missing = [n for n in names if n not in found]
     if missing:
@@ -144,7 +149,8 @@ def edit_project(slug: str):
     if request.method == "GET":
         form = ProjectForm(data={"slug": project.slug, "name": project.name,
                                  "overlap": project.overlap, "guidelines": project.guidelines,
-                                 "members": ", ".join(m.username for m in project.members)})
+                                 "members": ", ".join(m.username for m in project.members),
+                                 "version": _version(project)})
         form.fill(validate_scheme(project.labels), projects.settings(project), used)
     elif (form := ProjectForm()).validate_on_submit():
         try:
@@ -152,32 +158,49 @@ def edit_project(slug: str):
                 raise projects.ProjectError("slug: cannot be changed (scripts and exports use it)")
             upload = _scheme_upload(form)
             labels = upload.get("labels") if upload is not None else (_rows_scheme(form) or [])
-            if labels is not None:
-                projects.set_labels(session, project, labels)
             if upload is not None:
-                values = {**(project.settings or {}), **upload.get("settings", {})}
+                values = upload.get("settings", {})
             else:
-                values = form.settings_values(project.settings or {}, project.labels)
+                values = form.settings_values(project.settings or {}, labels or project.labels)
             order_before = projects.settings(project)["order"]
-            projects.set_settings(project, values)
+            changes = {"name": form.name.data.strip(), "guidelines": form.guidelines.data,
+                       "overlap": projects.check_overlap(form.overlap.data),
+                       "members": _names(form.members.data), "settings": values}
+            if labels is not None:
+                changes["labels"] = labels
+            written = projects.save_edit(session, project, changes, form.version.data)
             reorder = projects.settings(project)["order"] != order_before
-            overlap = projects.check_overlap(form.overlap.data)
-            if overlap != project.overlap:
-                projects.set_overlap(session, project, overlap)
-            project.name = form.name.data.strip()
-            projects.set_guidelines(session, project, form.guidelines.data)
-            project.members = _members(session, form.members.data)
             session.commit()
             if reorder:  # the worker ranks the queue (jobs.enqueue commits on its own)
                 schedule.enqueue_reorder(session, project)
-            flash("Saved.", "info")
+            flash(f"Saved: {', '.join(written)}." if written else "Nothing changed.", "info")
             return redirect(url_for("admin.project", slug=project.slug))
+        except events.StaleVersion as err:
+            session.rollback()
+            return _conflict("admin/project_form.html", form, err, {
+                "project": project_detail(project), "used_label_ids": sorted(used),
+                "settings_help": _settings_help(), "colours": COLOURS})
         except projects.ProjectError as err:
             session.rollback()
             flash(str(err), "error")
     return page("admin/project_form.html", {
         "project": project_detail(project), "used_label_ids": sorted(used),
         "settings_help": _settings_help(), "colours": COLOURS}, form=form)
+
+
+def _version(project: Project) -> int:
+    return events.version_of(get_session(), events.PROJECT_KINDS, project.id)
+
+
+def _conflict(template: str, form, err, data: dict):
+    """A stale save (events.StaleVersion): the form again as the admin filled it in, with
+    what others changed since and the current version, so that saving again is a choice
+    made knowing those changes. 409, as in the API."""
+    form.version.data = str(err.version)
+    flash("Not saved: this page changed since you opened it (see below). Saving again "
+          "replaces those changes with what you see here.", "error")
+    return page(template, {**data, "conflict": {"version": err.version, "changes": err.changes}},
+                status=409, form=form)
 
 
 @bp.route("/projects/<slug>", methods=["GET", "POST"])
@@ -499,19 +522,26 @@ def lexicon(slug: str):
     form = LexiconForm()
     if request.method == "GET":
         form.fill(current)
+        form.version.data = str(_version(project))
     elif form.validate_on_submit():
         rows: dict = {"cues": [], "contested_terms": []}
         try:
             if request.form.get("action") == "reset":
-                project.lexicon = None
+                value = None
             else:
                 posted = _upload(form.file, "file")
                 if posted is None:
                     posted, rows = form.lexicon()
-                project.lexicon = validate_lexicon(posted)
+                value = validate_lexicon(posted)
+            projects.save_edit(session, project, {"lexicon": value}, form.version.data)
             session.commit()
             flash("Lexicon saved. New hints apply from the next sentence served.", "info")
             return redirect(url_for("admin.lexicon", slug=slug))
+        except events.StaleVersion as err:
+            session.rollback()
+            return _conflict("admin/lexicon.html", form, err, {
+                "project": project_summary(project), "custom": project.lexicon is not None,
+                "lexicon": current})
         except ValueError as err:  # ProjectError from the upload is a ValueError too
             session.rollback()
             flash(f"Lexicon not saved: {row_error(str(err), rows)}", "error")
@@ -544,9 +574,72 @@ def remove_article(article_id: int):
     if not form.validate_on_submit() or request.form.get("confirm") != "yes":
         abort(400, "Tick the confirmation box to delete an article.")
     slug = session.get(Project, art.project_id).slug
-    delete_article(session, art)
-    flash("Article deleted with its sentences and labels.", "info")
+    try:
+        deletion.delete_article(session, art)
+    except deletion.DeletionError as err:
+        session.rollback()
+        abort(409, str(err))
+    session.commit()
+    flash("Article deleted: hidden with its sentences and labels; an admin can restore it "
+          "from the Deleted page.", "info")
     return redirect(url_for("admin.project", slug=slug))
+
+
+@bp.post("/projects/<slug>/delete")
+@roles_required("admin")
+def remove_project(slug: str):
+    session = get_session()
+    project = _project(slug)
+    if not PostForm().validate_on_submit() or request.form.get("confirm") != "yes":
+        abort(400, "Tick the confirmation box to delete a project.")
+    deletion.delete_project(session, project)
+    session.commit()
+    flash(f"Project {slug} deleted: hidden everywhere; restore it from the Deleted page.", "info")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/users/<int:user_id>/delete")
+@roles_required("admin")
+def remove_user(user_id: int):
+    session = get_session()
+    u = session.get(User, user_id)
+    if u is None:
+        abort(404, "No such user.")
+    if not PostForm().validate_on_submit() or request.form.get("confirm") != "yes":
+        abort(400, "Tick the confirmation box to delete a user.")
+    try:
+        deletion.delete_user(session, u, current_user)
+    except deletion.DeletionError as err:
+        session.rollback()
+        abort(409, str(err))
+    session.commit()
+    flash(f"User {u.username} deleted: signed out, tokens revoked; restore them from the Deleted page.", "info")
+    return redirect(url_for("admin.users_page"))
+
+
+@bp.get("/deleted")
+@roles_required("admin")
+def deleted_page():
+    """What was deleted and can be restored (or purged with `annotator purge`)."""
+    rows = [d.as_dict() for d in deletion.listed(get_session())]
+    return page("admin/deleted.html", {"deleted": rows}, post=PostForm())
+
+
+@bp.post("/deleted/<what>/<int:ident>/restore")
+@roles_required("admin")
+def restore(what: str, ident: int):
+    session = get_session()
+    if not PostForm().validate_on_submit():
+        abort(400, "The form expired; reload the page.")
+    try:
+        deletion.restore(session, what, ident)
+    except deletion.DeletionError as err:
+        session.rollback()
+        flash(f"Not restored: {err}", "error")
+        return redirect(url_for("admin.deleted_page"))
+    session.commit()
+    flash(f"Restored {what} {ident}.", "info")
+    return redirect(url_for("admin.deleted_page"))
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -566,9 +659,10 @@ def users_page():
             session.rollback()
             flash(str(err), "error")
     n = page_arg()
-    rows = session.scalars(select(User).order_by(User.username)
+    live = User.deleted_at.is_(None)  # the deleted are on the Deleted page
+    rows = session.scalars(select(User).where(live).order_by(User.username)
                            .limit(PER_PAGE).offset((n - 1) * PER_PAGE)).all()
-    total = session.scalar(select(func.count()).select_from(User))
+    total = session.scalar(select(func.count()).select_from(User).where(live))
     # A generated password is in the answer to the request that created it, and never again.
     return page("admin/users.html", {"users": [user_row(u) for u in rows], "created": created,
                                      "total": total, "page": n,
@@ -584,20 +678,30 @@ def user(user_id: int):
     if u is None:
         abort(404, "No such user.")
     form = UserEditForm(obj=u)
+    if request.method == "GET":
+        form.version.data = str(events.version_of(session, ("user",), u.id))
     if form.validate_on_submit():
         try:
             users.change_account(session, u.id, current_user, form.role.data,
-                                 bool(form.active.data), form.password.data or None)
+                                 bool(form.active.data), form.password.data or None,
+                                 version=form.version.data or "")
             session.commit()
             flash("Saved.", "info")
             return redirect(url_for("admin.users_page"))
+        except events.StaleVersion as err:
+            session.rollback()
+            form.version.data = str(err.version)
+            flash("Not saved: this account changed since you opened the page (see below). "
+                  "Saving again replaces those changes with what you see here.", "error")
+            resp = _user_page(session, u, form, conflict={"version": err.version, "changes": err.changes})
+            return resp[0], 409
         except users.AccountError as err:
             session.rollback()
             flash(str(err), "error")
     return _user_page(session, u, form)
 
 
-def _user_page(session, u: User, form, reset_link: dict | None = None):
+def _user_page(session, u: User, form, reset_link: dict | None = None, conflict: dict | None = None):
     """The user's admin page; a reset link just made is in this answer alone."""
     tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == u.id)
                              .order_by(ApiToken.id.desc())).all()
@@ -605,7 +709,7 @@ def _user_page(session, u: User, form, reset_link: dict | None = None):
     return page("admin/user.html", {"user": {**user_row(u), "email": u.email},
                                     "tokens": [token_row(t) for t in tokens],
                                     "reset_links": [link_row(r, {}, {}) for r in resets],
-                                    "reset_link": reset_link},
+                                    "reset_link": reset_link, "conflict": conflict},
                 form=form, post=PostForm(), sign_out=SignOutForm())
 
 
@@ -661,3 +765,16 @@ def revoke_user_token(user_id: int, token_id: int):
         session.commit()
         flash("Token revoked.", "info")
     return redirect(url_for("admin.user", user_id=u.id))
+
+
+@bp.get("/events")
+@roles_required("admin")
+def events_page():
+    """The event log, newest first, with filters (project, actor, kind, since, until) and
+    keyset pages (?before=ID); /api/v1/events answers the same."""
+    session = get_session()
+    filters, before, limit = event_filters(session)
+    rows, nxt = events.listing(session, filters, before, limit)
+    args = {k: v for k, v in request.args.items() if k in ("project", "actor", "kind", "since", "until") and v}
+    return page("admin/events.html", {"events": rows, "next": nxt, "filters": args,
+                                      "kinds": list(events.KINDS)})

@@ -7,17 +7,19 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .. import account_links, controls, export, ingest, jobs, loop, progress, projects, users
+from .. import account_links, controls, deletion, events, export, ingest, jobs, loop, progress, projects, users
 from ..access import Refused, allowed, require
+from ..hints.lexicon import validate_lexicon
 from ..articles import add_articles
 from ..labelling import CONFLICTS, AnnotationError
 from ..model import schedule, store as model_store
-from ..models import Article, Project
+from ..models import Article, Project, User
 from ..unit_repair import Repair, RepairError, merge_units, split_unit
 from ..review import adjudication
 from ..review.adjudication import AdjudicationError
 from ..review.stats import project_stats
-from .view_helpers import export_args, export_download, get_session, hand_over, queue_args, stats_filters
+from .view_helpers import (event_filters, export_args, export_download, get_session, hand_over, queue_args,
+                           stats_filters)
 from .errors import error_response
 from .extensions import csrf, locks_own_writes
 from .openapi import SPEC
@@ -161,6 +163,113 @@ def create_project():
 def _project_json(p, user) -> dict:
     return {"slug": p.slug, "name": p.name, "overlap": p.overlap, "labels": p.labels,
             "can_annotate": allowed(user, "annotate", p)}
+
+
+# ------------------------------------------------- versioned updates (issue 20 item 2): ETag / If-Match
+
+def _etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+def _if_match() -> str:
+    """The version an update was made from: its If-Match header ("v12" or v12). Required, so
+    that no script can overwrite a change it never saw (428 without one)."""
+    given = request.headers.get("If-Match", "").strip()
+    if not given:
+        raise ApiError(428, "version_required", 'If-Match: the ETag of the GET this update was '
+                                                'made from, e.g. If-Match: "v12"')
+    return given.removeprefix("W/").strip('"').removeprefix("v")
+
+
+def _stale(err: events.StaleVersion):
+    resp = jsonify({"error": {"code": "version_conflict", "message": str(err)},
+                    "version": err.version, "changes": err.changes})
+    resp.headers["ETag"] = _etag(err.version)
+    return resp, 409
+
+
+@bp.get("/projects/<slug>")
+def project_settings(slug: str):
+    """A project as an admin edits it, with its version as the ETag."""
+    _admin()
+    session = get_session()
+    p = _project(slug, "admin")
+    resp = jsonify(projects.state(p))
+    resp.headers["ETag"] = _etag(events.version_of(session, events.PROJECT_KINDS, p.id))
+    return resp
+
+
+@bp.patch("/projects/<slug>")
+def update_project(slug: str):
+    """Change some of name, overlap, labels, settings, guidelines, members (usernames) and
+    lexicon; If-Match must carry the current ETag (409 with the changes since otherwise).
+    Only fields given and different from what is stored are written."""
+    _admin()
+    session, data = get_session(), _body()
+    p = _project(slug, "admin")
+    version = _if_match()
+    try:
+        if data.get("lexicon") is not None:
+            data["lexicon"] = validate_lexicon(data["lexicon"])
+        written = projects.save_edit(session, p, data, version)
+    except events.StaleVersion as err:
+        session.rollback()
+        return _stale(err)
+    except ValueError as err:  # ProjectError and the lexicon's refusals
+        session.rollback()
+        raise ApiError(400, "invalid_project", str(err)) from None
+    session.commit()
+    resp = jsonify({**projects.state(p), "written": written})
+    resp.headers["ETag"] = _etag(events.version_of(session, events.PROJECT_KINDS, p.id))
+    return resp
+
+
+@bp.get("/users/<int:user_id>")
+def user_account(user_id: int):
+    _admin()
+    session = get_session()
+    u = session.get(User, user_id)
+    if u is None:
+        raise ApiError(404, "not_found", "No such user.")
+    resp = jsonify({"id": u.id, **events.user_state(u)})
+    resp.headers["ETag"] = _etag(events.version_of(session, ("user",), u.id))
+    return resp
+
+
+@bp.patch("/users/<int:user_id>")
+def update_user(user_id: int):
+    """Change a user's role and/or active flag; If-Match as for projects."""
+    _admin()
+    session, data = get_session(), _body()
+    u = session.get(User, user_id)
+    if u is None:
+        raise ApiError(404, "not_found", "No such user.")
+    version = _if_match()
+    role, active = data.get("role", u.role), data.get("active", u.active)
+    if not isinstance(active, bool) or not isinstance(role, str):
+        raise ApiError(400, "invalid_user", "role: a string; active: true or false")
+    try:
+        u = users.change_account(session, u.id, _user(), role, active, version=version)
+    except events.StaleVersion as err:
+        session.rollback()
+        return _stale(err)
+    except users.AccountError as err:
+        session.rollback()
+        raise ApiError(400, "invalid_user", str(err)) from None
+    session.commit()
+    resp = jsonify({"id": u.id, **events.user_state(u)})
+    resp.headers["ETag"] = _etag(events.version_of(session, ("user",), u.id))
+    return resp
+
+
+@bp.get("/events")
+def list_events():
+    """The event log, newest first (admins): ?project=SLUG&actor=NAME&kind=K&since=&until=
+    (ISO dates) and ?before=ID for the next page (the answer's "next")."""
+    _admin()
+    filters, before, limit = event_filters(get_session())
+    rows, nxt = events.listing(get_session(), filters, before, limit)
+    return jsonify({"events": rows, "next": nxt})
 
 
 @bp.post("/users")
@@ -386,3 +495,63 @@ def train_model(slug: str):
     project = _project(slug, "admin")
     job, created = schedule.enqueue_training(get_session(), project)
     return jsonify({"job": jobs.as_dict(job), "queued": created}), 202
+
+
+# --------------------------------------------------- soft deletes and restores (issue 20 item 1)
+
+@bp.delete("/projects/<slug>")
+def delete_project(slug: str):
+    """Soft-delete a project (admins): hidden everywhere until restored."""
+    _admin()
+    session = get_session()
+    deletion.delete_project(session, _project(slug, "admin"))
+    session.commit()
+    return jsonify({"deleted": "project", "slug": slug})
+
+
+@bp.delete("/articles/<int:article_id>")
+def delete_article(article_id: int):
+    _admin()
+    session = get_session()
+    try:
+        deletion.delete_article(session, _article(article_id))
+    except deletion.DeletionError as err:
+        session.rollback()
+        raise ApiError(409, "deleted_already", str(err)) from None
+    session.commit()
+    return jsonify({"deleted": "article", "id": article_id})
+
+
+@bp.delete("/users/<int:user_id>")
+def delete_user(user_id: int):
+    _admin()
+    session = get_session()
+    u = session.get(User, user_id)
+    if u is None:
+        raise ApiError(404, "not_found", "No such user.")
+    try:
+        deletion.delete_user(session, u, _user())
+    except deletion.DeletionError as err:
+        session.rollback()
+        raise ApiError(409, "not_deleted", str(err)) from None
+    session.commit()
+    return jsonify({"deleted": "user", "id": user_id})
+
+
+@bp.get("/deleted")
+def deleted():
+    _admin()
+    return jsonify({"deleted": [d.as_dict() for d in deletion.listed(get_session())]})
+
+
+@bp.post("/deleted/<what>/<int:ident>/restore")
+def restore(what: str, ident: int):
+    _admin()
+    session = get_session()
+    try:
+        deletion.restore(session, what, ident)
+    except deletion.DeletionError as err:
+        session.rollback()
+        raise ApiError(409, "not_restored", str(err)) from None
+    session.commit()
+    return jsonify({"restored": what, "id": ident})

@@ -73,7 +73,7 @@ def load_user(user_id: str):
     if not uid.isdigit() or len(uid) > 18:
         return None
     user = users.signed_in(get_session(), int(uid))
-    if user is None or not user.active or fingerprint != user.session_fingerprint():
+    if user is None or not user.is_active or fingerprint != user.session_fingerprint():
         return None
     return user
 

@@ -79,6 +79,7 @@ class UserForm(PageForm):
 class UserEditForm(PageForm):
     role = SelectField("Role", choices=list(ROLES))
     active = BooleanField("Active")
+    version = HiddenField()  # events.version_of when the form was loaded: a stale save is refused
     password = PasswordField("New password (empty: keep)", validators=[Optional(), Length(max=200)])
     submit = SubmitField("Save")
 

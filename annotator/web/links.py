@@ -7,7 +7,7 @@ from flask import session as cookie_session
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
-from .. import account_links, users
+from .. import account_links, projects, users
 from ..models import AccountLink, Project
 from .extensions import locks_own_writes
 from .forms import InviteForm, NewPasswordForm, PostForm
@@ -24,7 +24,7 @@ PER_PAGE = 50
 def invites():
     """Invites one by one or from a pasted list (all or none); each new link is shown once."""
     session = get_session()
-    slugs = list(session.scalars(select(Project.slug).where(Project.staging_for.is_(None)).order_by(Project.slug)))
+    slugs = list(session.scalars(select(Project.slug).where(projects.LIVE).order_by(Project.slug)))
     form = InviteForm()
     form.projects.choices = slugs
     if request.method == "GET":

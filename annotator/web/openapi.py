@@ -38,6 +38,32 @@ def _repair(summary: str, body: dict) -> dict:
                      "responses": {"200": _repaired, "400": _err, "401": _err, "403": _err,
                                    "404": _err}}}
 
+_uid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"},
+        "description": "user id"}
+_if_match = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+             "description": 'The ETag of the GET the update was made from, e.g. "v12"'}
+_etag_header = {"ETag": {"description": 'The version, e.g. "v12": send it back as If-Match',
+                         "schema": {"type": "string"}}}
+_stale = _json({"type": "object", "required": ["error", "version", "changes"], "properties": {
+    "error": {"type": "object"}, "version": {"type": "integer"},
+    "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},
+    "Stale: changed since the version given (nothing was written); the changes since")
+_project_state = {"type": "object", "required": ["slug", "name", "overlap", "labels", "settings",
+                                                 "guidelines", "members", "lexicon"]}
+_user_state = {"type": "object", "required": ["id", "username", "role", "active"]}
+
+
+def _versioned(schema: dict) -> dict:
+    return {**_json(schema), "headers": _etag_header}
+
+
+def _deleted(what: str, params: list) -> dict:
+    return {"summary": f"Soft-delete the {what} (admins): hidden everywhere until restored; only "
+                       "`annotator purge` removes it", "parameters": params,
+            "responses": {"200": _json({"type": "object", "required": ["deleted"]}),
+                          "401": _err, "403": _err, "404": _err, "409": _err}}
+
+
 SPEC: dict = {
     "openapi": "3.1.0",
     "info": {"title": "annotator API", "version": "1",
@@ -49,6 +75,13 @@ SPEC: dict = {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "responses": {"Error": _json({"$ref": "#/components/schemas/Error"}, "Error")},
         "schemas": {
+            "Event": {"type": "object", "required": [
+                "id", "at", "actor_id", "actor", "request_id", "project_id", "kind", "action",
+                "target", "before", "after"], "properties": {
+                "id": {"type": "integer"}, "at": {"type": "string"},
+                "actor_id": {"type": ["integer", "null"]}, "actor": _nullable_str,
+                "request_id": _nullable_str, "project_id": {"type": ["integer", "null"]},
+                "kind": {"type": "string"}, "action": {"type": "string"}, "target": {"type": "string"}}},
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                 "type": "object", "required": ["code", "message"],
                 "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
@@ -320,6 +353,55 @@ SPEC: dict = {
                      "responses": {"202": _json({"type": "object", "required": ["job", "queued"], "properties": {
                          "job": {"$ref": "#/components/schemas/Job"}, "queued": {"type": "boolean"}}},
                          "Accepted"), "401": _err, "403": _err, "404": _err}}},
+        "/projects/{slug}": {
+            "parameters": [_slug],
+            "get": {"summary": "The project as an admin edits it; its version in the ETag",
+                    "responses": {"200": _versioned(_project_state), "401": _err, "403": _err, "404": _err}},
+            "patch": {"summary": "Change some fields (admins); If-Match required. Only fields given "
+                                 "and different from what is stored are written",
+                      "parameters": [_if_match],
+                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                          "type": "object", "additionalProperties": False, "properties": {
+                              "name": {"type": "string"}, "overlap": {"type": "integer"},
+                              "labels": {"type": "array"}, "settings": {"type": "object"},
+                              "guidelines": {"type": ["string", "null"]},
+                              "members": {"type": "array", "items": {"type": "string"}},
+                              "lexicon": {"type": ["object", "null"]}}}}}},
+                      "responses": {"200": _versioned(_project_state), "400": _err, "401": _err,
+                                    "403": _err, "404": _err, "409": _stale, "428": _err}},
+            "delete": _deleted("project", [])},
+        "/users/{id}": {
+            "parameters": [_uid],
+            "get": {"summary": "A user account (admins); its version in the ETag",
+                    "responses": {"200": _versioned(_user_state), "401": _err, "403": _err, "404": _err}},
+            "patch": {"summary": "Change role and/or active (admins); If-Match required",
+                      "parameters": [_if_match],
+                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                          "type": "object", "additionalProperties": False, "properties": {
+                              "role": {"enum": ["admin", "reviewer", "annotator"]},
+                              "active": {"type": "boolean"}}}}}},
+                      "responses": {"200": _versioned(_user_state), "400": _err, "401": _err,
+                                    "403": _err, "404": _err, "409": _stale, "428": _err}},
+            "delete": _deleted("user", [])},
+        "/articles/{id}": {"delete": _deleted("article", [_aid])},
+        "/events": {"get": {
+            "summary": "The event log, newest first (admins); filters and keyset pages (before=next)",
+            "parameters": [{"name": n, "in": "query", "schema": {"type": t}} for n, t in (
+                ("project", "string"), ("actor", "string"), ("kind", "string"), ("since", "string"),
+                ("until", "string"), ("before", "integer"), ("limit", "integer"))],
+            "responses": {"200": _json({"type": "object", "required": ["events", "next"], "properties": {
+                "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+                "next": {"type": ["integer", "null"]}}}), "400": _err, "401": _err, "403": _err}}},
+        "/deleted": {"get": {
+            "summary": "What was deleted and can be restored (admins)",
+            "responses": {"200": _json({"type": "object", "required": ["deleted"]}), "401": _err,
+                          "403": _err}}},
+        "/deleted/{what}/{id}/restore": {"post": {
+            "summary": "Restore a deleted article, project or user (admins)",
+            "parameters": [{"name": "what", "in": "path", "required": True,
+                            "schema": {"enum": ["article", "project", "user"]}}, _sid],
+            "responses": {"200": _json({"type": "object", "required": ["restored", "id"]}),
+                          "401": _err, "403": _err, "404": _err, "409": _err}}},
         "/articles/{id}/units/merge": _repair(
             "Merge two adjacent units of an article (admins); labels on them move to history",
             {"type": "object", "required": ["first", "second"], "properties": {

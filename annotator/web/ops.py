@@ -18,11 +18,12 @@ import uuid
 from functools import cache
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask_login import current_user
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy import text
 
 from .. import db as dbmod
-from .. import labelling
+from .. import events, labelling
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger("annotator.requests")
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.before_request(_start)
     app.after_request(_finish)
+    app.teardown_request(lambda _exc: events.bind(None, None))
     if app.config.get("LOG_REQUESTS") and not log.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter("{asctime}{levelname}{message}", style="{",
@@ -50,6 +52,15 @@ def _start() -> None:
     g.request_started = time.perf_counter()
     given = request.headers.get("X-Request-Id", "")
     g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+    # The event log's writer reads these (no Flask in the domain): who acts, under which id.
+    events.bind(g.request_id, _acting)
+
+
+def _acting():
+    """The API's user (a bearer token's) or the signed-in one."""
+    if g.get("api_user") is not None:
+        return g.api_user
+    return current_user if current_user and current_user.is_authenticated else None
 
 
 def _finish(response):

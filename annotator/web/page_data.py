@@ -21,6 +21,8 @@ def project_detail(project: Project) -> dict:
 
 
 def user_status(user: User) -> str:
+    if user.deleted_at is not None:
+        return "deleted"
     if not user.active:
         return "deactivated"
     return "active" if user.password_hash else "no password yet"

@@ -81,6 +81,7 @@ class ProjectForm(PageForm):
     settings = FormField(SettingsForm)
     scheme_file = FileField("…or upload the scheme and settings as JSON "
                             "({\"labels\": [...], \"settings\": {...}}; replaces the rows above)")
+    version = HiddenField()  # events.version_of when the form was loaded: a stale save is refused
     submit = SubmitField("Save")
 
     def fill(self, labels: list[dict], settings: dict, used: set[str] = frozenset()) -> None:
@@ -162,6 +163,7 @@ class LexiconForm(PageForm):
     description = TextAreaField("Description", validators=[Optional()])
     entries = FieldList(FormField(LexiconRow), max_entries=MAX_LEXICON_ROWS)
     file = FileField("…or upload a JSON file (replaces the table)")
+    version = HiddenField()  # events.version_of when the form was loaded: a stale save is refused
 
     def fill(self, lexicon: dict) -> None:
         self.description.data = lexicon.get("description", "")

@@ -3,13 +3,14 @@ the user may see, and the query arguments several pages read (ids, pages, review
 sign-in `next`)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 
-from .. import account_links, export, mail, projects
+from .. import account_links, events, export, mail, projects, users
 from ..access import allowed
 from ..labels import label_ids
 from ..ingest.language import LANG_RE
@@ -19,7 +20,7 @@ from ..review.queue_filters import FilterError, parse, parse_seen
 from .errors import InputError, wants_json
 from .extensions import get_session
 
-__all__ = ["get_session", "page", "roles_required", "project_for", "safe_next", "export_args", "export_download",
+__all__ = ["get_session", "page", "roles_required", "project_for", "safe_next", "export_args", "export_download", "event_filters",
            "int_arg", "page_arg", "stats_filters", "hand_over", "queue_args"]
 
 
@@ -135,6 +136,42 @@ def stats_filters() -> dict:
     if args.get("until"):
         out["until"] = args["until"]
     return out
+
+
+def _moment(name: str) -> datetime | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.removesuffix("Z"))
+    except ValueError:
+        raise InputError("invalid_filter", f"{name}: a date or time such as 2026-05-01 or "
+                                           f"2026-05-01T12:00 (UTC), got {value[:40]!r}") from None
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def event_filters(session) -> tuple[events.Filters, int | None, int]:
+    """The event log's filters from the query, for the page and the API alike: project (slug),
+    actor (username), kind, since / until (UTC), before (an event id: keyset pagination) and
+    limit (1 to 500); a 400 names a bad one."""
+    args = request.args
+    project_id = actor_id = None
+    if args.get("project"):
+        p = projects.by_slug(session, args["project"])
+        if p is None:
+            raise InputError("invalid_filter", f"project: no project {args['project'][:64]!r}")
+        project_id = p.id
+    if args.get("actor"):
+        u = users.by_name(session, args["actor"])
+        if u is None:
+            raise InputError("invalid_filter", f"actor: no user {args['actor'][:64]!r}")
+        actor_id = u.id
+    kind = args.get("kind") or None
+    if kind is not None and kind not in events.KINDS:
+        raise InputError("invalid_filter", f"kind: one of {', '.join(events.KINDS)}")
+    before = int_arg(args.get("before"))
+    limit = max(1, min(int_arg(args.get("limit"), 50), 500))
+    return events.Filters(project_id, actor_id, kind, _moment("since"), _moment("until")), before, limit
 
 
 def hand_over(new: account_links.NewLink, project_names=()) -> dict:
