@@ -8,7 +8,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from annotator import account_links, ingest, projects, releases, users
+from annotator import account_links, ingest, job_kinds, projects, releases, users
 from annotator.articles import add_articles
 from annotator.labels import DEFAULT_LABELS
 from annotator.models import Article
@@ -136,7 +136,7 @@ def test_touch_screens_get_touch_hints_instead_of_key_hints(browser, server):
 
 # GET routes that are not pages: files, JSON, downloads.
 NOT_PAGES = {"static", "annotate.session_state", "admin.download", "ops.healthz", "ops.metrics",
-             "review.release_file"}
+             "review.release_file", "admin.job_download"}
 
 
 def test_no_page_scrolls_sideways_at_390px(browser, server):
@@ -155,7 +155,8 @@ def test_no_page_scrolls_sideways_at_390px(browser, server):
         s.commit()
         for name in ("r1", "r2"):  # the releases page and a diff between two
             releases.create(s, projects.by_slug(s, "demo"), name, server.app.config["RELEASES_DIR"])
-    values = {"slug": "demo", "article_id": article, "user_id": alice}
+        job = job_kinds.enqueue_stats(s, projects.by_slug(s, "demo")).id  # a job's page
+    values = {"slug": "demo", "article_id": article, "user_id": alice, "job_id": job}
     tokens = {"links.invite": invite, "links.reset": reset}
     with server.app.test_request_context():
         routes = {r.endpoint: url_for(r.endpoint, **{a: tokens[r.endpoint] if a == "token" else values[a]
