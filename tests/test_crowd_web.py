@@ -41,10 +41,14 @@ def test_a_participant_enters_labels_their_quota_and_gets_the_code(app, client, 
     projects.create_project(db, "other")
     db.commit()
     assert client.get("/projects/other/annotate").status_code == 403
+    twin = client.get("/crowd/study/finish?format=json").get_json()
+    assert (twin["state"], twin["code"]) == ("finished", None)
     resp = client.post("/crowd/study/finish", data={"csrf_token": csrf})
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "C0DE" in page
     assert 'href="https://app.prolific.com/x?cc=C0DE"' in page
+    twin = client.get("/crowd/study/finish?format=json").get_json()
+    assert (twin["state"], twin["code"]) == ("completed", "C0DE")
     db.expire_all()
     assert all(db.get(Sentence, i).n_labels == 1 for i in got)
     # The admins' page, its JSON twin and CSV.
