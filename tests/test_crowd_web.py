@@ -35,6 +35,7 @@ def test_a_participant_enters_labels_their_quota_and_gets_the_code(app, client, 
     path = "/crowd/study/prolific?PROLIFIC_PID=abc123&STUDY_ID=s1&SESSION_ID=x1"
     got, csrf = _participant_labels(client, path, STUDY["crowd_quota"])
     assert len(got) == STUDY["crowd_quota"]  # the quota stops the queue
+    assert 'href="/crowd/study/finish"' in client.get("/projects/study/annotate").get_data(as_text=True)
     # Not counted before completion.
     assert all(db.get(Sentence, i).n_labels == 0 for i in got)
     # Other projects stay closed to the participant.
