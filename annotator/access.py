@@ -15,13 +15,17 @@ def allowed(user, action: str, project=None) -> bool:
 
     Admins may do anything. Reviewers and admins review every project. Annotators annotate
     where they are listed as members or where the project lists none (open to all). A reviewer
-    sees everyone's labels, so annotates only where explicitly listed. An inactive or anonymous
-    user may do nothing."""
+    sees everyone's labels, so annotates only where explicitly listed. A crowd participant
+    (crowd.py) sees and annotates the one project of their study and nothing else. An inactive
+    or anonymous user may do nothing."""
     if action not in ACTIONS:
         raise ValueError(f"action: one of {', '.join(ACTIONS)} (got {action!r})")
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     role = user.role
+    if role == "participant":
+        return (action in ("see", "annotate") and project is not None
+                and project.id == user.study_project_id)
     if action == "admin" or role == "admin":
         return role == "admin"
     if action == "review":

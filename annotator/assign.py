@@ -279,11 +279,12 @@ def held(session: Session, project: Project, user: User, now=None) -> list[int]:
 
 
 def lease_next(session: Session, project: Project, user: User, count: int = 1,
-               now=None, commit: bool = True) -> list[int]:
+               now=None, commit: bool = True, until=None) -> list[int]:
     """Ids of up to `count` sentences for the user, each leased to them: first those leased to
     them here already, then new ones. Commits the leases (with commit=False the caller commits,
     after reading what it shows in the same transaction). `project` and `user` need only `id`
-    (and the project `overlap` and `settings`)."""
+    (and the project `overlap` and `settings`). `until`: when new leases lapse, instead of the
+    project's lease time (a crowd participant's session deadline, crowd.py)."""
     now = now or utcnow()
     cfg = settings(project)
     begin_write(session)
@@ -299,7 +300,7 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
     chosen = set(picked)
     if len(picked) < count:
         lease = {"uid": user.id, "pid": project.id,
-                 "exp": now + timedelta(minutes=cfg["lease_minutes"])}
+                 "exp": until or now + timedelta(minutes=cfg["lease_minutes"])}
         postgres = conn.dialect.name != "sqlite"
         ranked = cfg["order"] != "reading"
         while len(picked) < count:

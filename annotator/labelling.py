@@ -196,12 +196,13 @@ def _pg_create():
         list(_HISTORY_KEYS),
         select(sid, uid, literal("create", String), label, spans, comment, now).where(made)
     ).cte("history")
-    delta = literal(1, Integer)
+    delta = bindparam("delta", type_=Integer)
     count = (update(_S).where(_S.c.id == sid, made)
              .values(n_labels=_S.c.n_labels + delta,
                      full=_S.c.n_labels + delta >= bindparam("k", type_=Integer))
              .cte("counted"))
-    unlease = delete(_L).where(_L.c.sentence_id == sid, _L.c.user_id == uid, made).cte("unlease")
+    unlease = delete(_L).where(_L.c.sentence_id == sid, _L.c.user_id == uid, made,
+                               bindparam("delta", type_=Integer) > 0).cte("unlease")
     unskip = delete(_K).where(_K.c.sentence_id == sid, _K.c.user_id == uid, made).cte("unskip")
     return select(ins.c.id).add_cte(history, count, unlease, unskip)
 
@@ -235,6 +236,9 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
     detached snapshot of the stored row."""
     begin_write(session)
     conn = session.connection()
+    # A crowd participant's label counts toward overlap only once they complete, and their
+    # lease keeps the slot until then (crowd.py: complete counts, a lapsed session frees).
+    delta = 0 if getattr(user, "role", None) == "participant" else 1
     data = validate(Scheme(*conn.execute(_SCHEME, {"pid": project.id}).one()), sentence, data)
     key = {"sid": sentence.id, "uid": user.id}
     values = {"sentence_id": sentence.id, "user_id": user.id, "project_id": project.id,
@@ -245,7 +249,8 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
         new_id = conn.execute(_PG_CREATE, {**key, "pid": project.id, "label": data.label,
                                            "spans": data.spans, "comment": data.comment,
                                            "seconds": data.seconds, "hints_shown": data.hints_shown,
-                                           "now": now, "k": project.overlap}).scalar()
+                                           "now": now, "k": project.overlap,
+                                           "delta": delta}).scalar()
         if new_id is not None:
             events.label(session, sentence.id, user.id, "create", data.label, data.spans, data.comment, project.id)
             _touch(conn, user, now)
@@ -264,7 +269,8 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
             new_id = _insert_label(session, conn, {**values, "created_at": now, "updated_at": now})
             if new_id is None:
                 continue  # the same annotator's twin request won the race: treat ours as a change
-            count_labels(session, sentence.id, 1, project.overlap)
+            if delta:
+                count_labels(session, sentence.id, delta, project.overlap)
             ann = Annotation(id=new_id, **values, created_at=now, updated_at=now)
             outcome = "created"
         else:
@@ -287,7 +293,7 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
         if outcome != "unchanged":
             record_history(session, sentence.id, user.id, outcome[:-1], ann.label, ann.spans,
                            ann.comment, now)
-        if leased:
+        if leased and delta:
             conn.execute(_UNLEASE, key)
         if skipped:
             conn.execute(_UNSKIP, key)
@@ -337,8 +343,11 @@ def remove(session: Session, project: Project, sentence: Sentence, user: User,
     if gone != 1:
         session.commit()
         return False
-    count_labels(session, sentence.id, -1, project.overlap)
     record_history(session, sentence.id, user.id, "delete")
+    if getattr(user, "role", None) == "participant":
+        session.commit()  # never counted, and their lease was kept (save): nothing to free
+        return True
+    count_labels(session, sentence.id, -1, project.overlap)
     if hold:
         assign.hold(session, project, user, sentence.id)
     session.commit()

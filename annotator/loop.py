@@ -16,7 +16,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from . import assign, controls, labelling, progress, projects, sentences
+from . import assign, controls, crowd, labelling, progress, projects, sentences
 from .access import Refused, require
 from .hints.lexicon import DEFAULT_LEXICON
 from .hints.matcher import Matcher
@@ -88,7 +88,10 @@ def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> d
     the same views the page shows. One transaction: the leases, then what is shown, committed
     together (on PostgreSQL each transaction is two more round trips)."""
     ahead = max(0, min(ahead, MAX_AHEAD))
-    picked = assign.lease_next(session, project, user, 1 + ahead, commit=False)
+    if getattr(user, "role", None) == "participant":  # quota and deadline (crowd.py)
+        picked = crowd.next_ids(session, project, user, 1 + ahead, commit=False)
+    else:
+        picked = assign.lease_next(session, project, user, 1 + ahead, commit=False)
     views = sentences.views(session, picked, hints_for(project),
                             sentences.window(projects.settings(project)))
     body = {"sentence": views[0] if views else None,

@@ -52,6 +52,8 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     # A soft delete (annotator.deletion): hidden and signed out until restored or purged.
     deleted_at: Mapped[datetime | None]
+    # A crowd participant (role "participant", crowd.py) is bound to this one project.
+    study_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
 
     # Flask-Login protocol, kept here so the model needs no Flask import.
     @property
@@ -296,6 +298,27 @@ class Lease(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime]
+
+
+class Participation(Base):
+    """A crowd participant's session in a study (crowd.py): who they are on the platform, when
+    their time is up, and whether they completed (only then do their labels count)."""
+
+    __tablename__ = "participations"
+    __table_args__ = (UniqueConstraint("project_id", "platform", "participant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))          # prolific | mturk
+    participant: Mapped[str] = mapped_column(String(128))      # PROLIFIC_PID | workerId
+    study: Mapped[str | None] = mapped_column(String(128))     # STUDY_ID | hitId
+    session_ref: Mapped[str | None] = mapped_column(String(128))  # SESSION_ID | assignmentId
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | completed | returned
+    finished_at: Mapped[datetime | None]
+    code: Mapped[str | None] = mapped_column(String(64))
 
 
 class Skip(Base):

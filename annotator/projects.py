@@ -37,6 +37,15 @@ DEFAULT_SETTINGS: dict = {
     "order": "reading",           # the queue order (QUEUE_ORDERS; model/queue.py)
     "context_unit": "sentences",  # the annotate page's focused view: context in sentences or paragraphs
     "context_size": CONTEXT,      # ... this many on each side of the sentence
+    # Crowd studies (crowd.py): entry by /crowd/SLUG/prolific or /crowd/SLUG/mturk
+    "crowd": False,               # participants may enter from a crowd platform
+    "crowd_quota": 20,            # sentences per participant
+    "crowd_minutes": 60,          # a participant's session time; then their held sentences return
+    "crowd_fail_policy": "warn",  # below min_control_accuracy on control items: warn | stop
+    "crowd_min_controls": 2,      # control answers before the fail policy applies
+    "crowd_completion_code": "",  # the code the platform expects on completion
+    "crowd_returned_code": "",    # the code given when the checks failed (stop policy)
+    "crowd_redirect": "",         # the platform's completion URL; {code} becomes the code
 }
 QUEUE_ORDERS = ("reading", "random", "uncertainty", "uncertainty_diversity")
 
@@ -78,9 +87,30 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "context_size": ("Context size", f"How many sentences or paragraphs the focused view shows "
                      f"on each side of the sentence (0 to {MAX_CONTEXT}; 0 with paragraphs: the "
                      "sentence's own paragraph only)."),
+    "crowd": ("Crowd study", "Participants may enter from Prolific or MTurk by the entry URL "
+              "shown on the participants page, without a password, bound to this project."),
+    "crowd_quota": ("Sentences per participant", "A participant may complete after labelling "
+                    "this many sentences (1 to 10000)."),
+    "crowd_minutes": ("Session time (minutes)", "A participant's time from entry (1 to 1440). "
+                      "The sentences they hold return to the pool when it is up, and their "
+                      "labels never count unless they complete in time."),
+    "crowd_fail_policy": ("When control checks fail", "warn: tell the participant and go on; "
+                          "stop: end the session with the returned code."),
+    "crowd_min_controls": ("Control answers before judging", "The fail policy applies once a "
+                           "participant answered this many control items (1 to 100)."),
+    "crowd_completion_code": ("Completion code", "Given to a participant who completes; the "
+                              "platform's completion code (letters, digits, '-', '_')."),
+    "crowd_returned_code": ("Returned code", "Given when the stop policy ends a session."),
+    "crowd_redirect": ("Redirect after completion", "The platform's completion URL, e.g. "
+                       "https://app.prolific.com/submissions/complete?cc={code}; empty: show "
+                       "the code only."),
 }
 SETTING_CHOICES: dict[str, tuple[str, ...]] = {"aggregation": ("majority", "dawid_skene"),
+                                               "crowd_fail_policy": ("warn", "stop"),
                                                "order": QUEUE_ORDERS, "context_unit": CONTEXT_UNITS}
+
+
+_WHOLE = {"crowd_quota": (1, 10_000), "crowd_minutes": (1, 24 * 60), "crowd_min_controls": (1, 100)}
 
 
 class ProjectError(ValueError):
@@ -126,6 +156,16 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
         elif key == "context_size":
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CONTEXT:
                 raise ProjectError(f"settings.context_size: a whole number from 0 to {MAX_CONTEXT}")
+        elif key in _WHOLE:
+            low, high = _WHOLE[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ProjectError(f"settings.{key}: a whole number from {low} to {high}")
+        elif key in ("crowd_completion_code", "crowd_returned_code"):
+            if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{0,64}", value):
+                raise ProjectError(f"settings.{key}: up to 64 letters, digits, '-' or '_'")
+        elif key == "crowd_redirect":
+            if not isinstance(value, str) or (value and not re.fullmatch(r"https?://\S{1,500}", value)):
+                raise ProjectError("settings.crowd_redirect: an http(s) URL, or empty")
         elif not isinstance(value, bool):
             raise ProjectError(f"settings.{key}: true or false")
         out[key] = value

@@ -24,6 +24,8 @@ from helpers import csrf_token, login
 FORMS_ONLY = {"auth.login", "auth.logout", "auth.password", "admin.new_project"}
 NOT_PAGES = {"admin.download": "a JSONL download",
              "admin.job_download": "a finished export job's file",
+             "crowd.finish": "a crowd participant's page (no password to sign in here): its "
+                             "twin is tested in test_crowd_web.py",
              "review.release_file": "a file of a release, as it was written",
              "annotate.session_state": "JSON for the annotate page's script, never HTML",
              "ops.healthz": "JSON for a load balancer, never HTML",
@@ -41,6 +43,7 @@ def world(app, db, project, make_user):
         (ANNOTATOR, "annotator"), ("ben", "annotator"), (OUTSIDER, "annotator"),
         (REVIEWER, "reviewer"), (ADMIN, "admin"))}
     projects.create_project(db, "closed", "Closed", members=[people[ANNOTATOR]])
+    projects.create_project(db, "crowd", "Crowd", settings_={"crowd": True})
     db.commit()
     body = db.scalars(select(Sentence).where(Sentence.project_id == project.id,
                                              Sentence.kind == "body").order_by(Sentence.id)).all()
@@ -97,6 +100,11 @@ def pages(app, world) -> dict:
         "links.reset": (ANONYMOUS, {"token": world["reset"]},
                         [(ANONYMOUS, {"token": world["invite"]}, 404),
                          (ANNOTATOR, {"token": "x" * 43}, 404)]),
+        "crowd.entry": (ANONYMOUS, {"slug": "crowd", "platform": "prolific"},
+                        [(ANONYMOUS, {"slug": "news", "platform": "prolific"}, 404),
+                         (ANONYMOUS, {"slug": "crowd", "platform": "other"}, 404)]),
+        "crowd.participants": (ADMIN, slug, [(ANNOTATOR, slug, 403), (REVIEWER, slug, 403),
+                                             (ADMIN, missing, 404)]),
         "review.dashboard": (REVIEWER, slug, review_refused),
         "review.disagreements": (REVIEWER, slug, review_refused),
         "review.releases_page": (REVIEWER, slug, review_refused),

@@ -1,0 +1,81 @@
+"""Crowd studies over HTTP: entry with consent, quota through the annotate API, finish with
+the code and redirect, the admins' participants page, its CSV and JSON twin."""
+from __future__ import annotations
+
+import csv
+import io
+
+from annotator import projects
+from annotator.models import Sentence
+from helpers import CSRF_RE, login
+
+from test_crowd import STUDY, _study
+
+
+def _participant_labels(client, path, n):
+    html = client.get(path).get_data(as_text=True)
+    assert "I agree" in html
+    token = CSRF_RE.search(html).group(1)
+    resp = client.post(path, data={"csrf_token": token})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/projects/study/annotate")
+    csrf = CSRF_RE.search(client.get("/crowd/study/finish").get_data(as_text=True)).group(1)
+    got = []
+    for _ in range(n + 1):
+        sent = client.get("/api/v1/projects/study/next").get_json()["sentence"]
+        if sent is None:
+            break
+        assert client.put(f"/api/v1/sentences/{sent['id']}/annotation", json={"label": "neutral_fact"},
+                          headers={"X-CSRFToken": csrf}).status_code == 201
+        got.append(sent["id"])
+    return got, csrf
+
+
+def test_a_participant_enters_labels_their_quota_and_gets_the_code(app, client, db, make_user):
+    p = _study(db, overlap=2)
+    path = "/crowd/study/prolific?PROLIFIC_PID=abc123&STUDY_ID=s1&SESSION_ID=x1"
+    got, csrf = _participant_labels(client, path, STUDY["crowd_quota"])
+    assert len(got) == STUDY["crowd_quota"]  # the quota stops the queue
+    assert 'href="/crowd/study/finish"' in client.get("/projects/study/annotate").get_data(as_text=True)
+    # Not counted before completion.
+    assert all(db.get(Sentence, i).n_labels == 0 for i in got)
+    # Other projects stay closed to the participant.
+    projects.create_project(db, "other")
+    db.commit()
+    assert client.get("/projects/other/annotate").status_code == 403
+    twin = client.get("/crowd/study/finish?format=json").get_json()
+    assert (twin["state"], twin["code"]) == ("finished", None)
+    resp = client.post("/crowd/study/finish", data={"csrf_token": csrf})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "C0DE" in page
+    assert 'href="https://app.prolific.com/x?cc=C0DE"' in page
+    twin = client.get("/crowd/study/finish?format=json").get_json()
+    assert (twin["state"], twin["code"]) == ("completed", "C0DE")
+    db.expire_all()
+    assert all(db.get(Sentence, i).n_labels == 1 for i in got)
+    # The admins' page, its JSON twin and CSV.
+    client.get("/logout")
+    make_user("boss", "admin")
+    login(client, "boss")
+    twin = client.get("/admin/projects/study/participants?format=json").get_json()
+    [row] = twin["participants"]
+    assert (row["participant"], row["status"], row["items"], row["code"]) == ("abc123", "completed", 4, "C0DE")
+    assert "PROLIFIC_PID" in twin["entry_urls"]["prolific"]
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/admin/projects/study/participants?format=csv").get_data(as_text=True))))
+    assert rows[0]["status"] == "completed" and rows[0]["items"] == "4"
+
+
+def test_no_code_before_the_quota_and_bad_entries_refused(client, db):
+    _study(db)
+    got, csrf = _participant_labels(client, "/crowd/study/mturk?workerId=W1&hitId=H&assignmentId=A", 1)
+    resp = client.post("/crowd/study/finish", data={"csrf_token": csrf})
+    assert resp.status_code == 400 and "C0DE" not in resp.get_data(as_text=True)
+    assert client.get("/crowd/nosuch/prolific?PROLIFIC_PID=a").status_code == 404
+    assert client.get("/crowd/study/other?x=1").status_code == 404
+
+
+def test_participants_page_is_for_admins(client, db, make_user):
+    _study(db)
+    make_user("ann")
+    login(client, "ann")
+    assert client.get("/admin/projects/study/participants").status_code == 403
