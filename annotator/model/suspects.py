@@ -91,9 +91,9 @@ def iter_suspects(session: Session, project: Project) -> Iterator[dict]:
     suspect first: sentence_id, label (given), predicted, score (the margin), model_version,
     article_lang."""
     flags = latest_flags(session, project)
-    langs = dict(session.execute(
+    langs = {sid: lang for sid, lang in session.execute(
         select(Sentence.id, Article.lang).join(Article, Article.id == Sentence.article_id)
-        .where(Sentence.id.in_(list(flags))))) if flags else {}
+        .where(Sentence.id.in_(list(flags))))} if flags else {}
     for sid, f in sorted(flags.items(), key=lambda kv: (-kv[1].score, kv[0])):
         yield {"sentence_id": sid, "label": f.label, "predicted": f.predicted, "score": f.score,
                "model_version": f.model_version, "article_lang": langs.get(sid)}
