@@ -62,9 +62,14 @@ def test_out_of_fold_probabilities_are_scikit_learns_own():
     assert fitted.oof_proba.sum(axis=1) == pytest.approx(np.ones(len(y)))
 
 
-@pytest.mark.parametrize("flip", [flip_random, pytest.param(flip_systematic, marks=pytest.mark.xfail(
-    strict=True, reason="0.32 at seed 0: the model misses loaded words it has not met"))],
-    ids=["random", "systematic"])
+# Systematic flips do not meet the goal yet: 0.31 at seed 0 (bench/suspects.py: 0.28-0.46 over
+# 5 seeds); clean contested sentences whose loaded word the model has not met rank as high as
+# the planted errors. Strict: the day it passes, this mark must go.
+UNMET = pytest.mark.xfail(strict=True, reason="systematic flips: precision below 0.5 (docs/model.md)")
+
+
+@pytest.mark.parametrize("flip", [flip_random, pytest.param(flip_systematic, marks=UNMET)],
+                         ids=["random", "systematic"])
 def test_planted_errors_lead_the_flags(flip):
     """5% of the corpus's labels flipped (at random, or contested_framing -> neutral_fact):
     at least half of the top 5% flagged are planted errors (bench/suspects.py: more seeds)."""
