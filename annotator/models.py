@@ -401,6 +401,22 @@ class ModelVersion(Base):
     pipeline: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class ModelSuspect(Base):
+    """A final label that a model version's out-of-fold probabilities flag as a suspected
+    error (annotator.model.suspects): written with the version, never changed."""
+
+    __tablename__ = "model_suspects"
+    __table_args__ = (UniqueConstraint("model_version_id", "sentence_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id", ondelete="CASCADE"))
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(40))       # the final label trained on
+    predicted: Mapped[str] = mapped_column(String(40))   # the most probable other label
+    score: Mapped[float] = mapped_column(Float)          # margin: p(predicted) - p(label)
+    probabilities: Mapped[dict] = mapped_column(JSON)    # label -> out-of-fold probability
+
+
 JOB_STATES = ("queued", "running", "done", "failed")
 
 

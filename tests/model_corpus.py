@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select
 
 from annotator import ingest, labelling, projects
@@ -51,3 +52,38 @@ def labelled_project(db, annotator, slug: str = "m", n: int | None = None):
         truth[s.id] = by_text[s.text]
         labelling.save(db, p, s, annotator, LabelInput(by_text[s.text]), held_only=False)
     return p, truth
+
+
+# ------------------------------------------------------------------ planted label errors
+# (for tests/test_suspects.py and bench/suspects.py)
+
+def flip_random(labels: list[str], share: float, seed: int) -> tuple[list[str], set[int]]:
+    """`labels` with round(share * n) of them, drawn at random, changed to another label drawn
+    at random; and the positions changed."""
+    rng = np.random.default_rng(seed)
+    scheme = sorted(set(labels))
+    chosen = rng.choice(len(labels), round(share * len(labels)), replace=False)
+    noisy = list(labels)
+    for i in chosen.tolist():
+        noisy[i] = str(rng.choice([label for label in scheme if label != labels[i]]))
+    return noisy, set(chosen.tolist())
+
+
+def flip_systematic(labels: list[str], share: float, seed: int, source: str = "contested_framing",
+                    target: str = "neutral_fact") -> tuple[list[str], set[int]]:
+    """`labels` with round(share * n) of them, all `source` labels drawn at random, changed to
+    `target` (an annotator who misses loaded words); and the positions changed."""
+    rng = np.random.default_rng(seed)
+    pool = [i for i, label in enumerate(labels) if label == source]
+    chosen = rng.choice(pool, round(share * len(labels)), replace=False)
+    noisy = list(labels)
+    for i in chosen.tolist():
+        noisy[i] = target
+    return noisy, set(chosen.tolist())
+
+
+def precision_at_top(ranked, planted: set[int], n: int, share: float) -> float:
+    """Share of planted errors among the first round(share * n) positions of `ranked` (the
+    flagged positions, most suspect first; fewer where fewer are flagged)."""
+    top = list(ranked[: round(share * n)])
+    return sum(i in planted for i in top) / len(top) if top else 0.0

@@ -13,7 +13,7 @@ from annotator.labelling import LabelInput
 from annotator.models import Article
 
 # Kinds made from labels; `predictions` needs a trained model (tests/test_model.py).
-LABEL_KINDS = [k for k in export.KINDS if k != "predictions"]
+LABEL_KINDS = [k for k in export.KINDS if k not in ("predictions", "suspects")]
 
 
 def _label_some(db, project, users):

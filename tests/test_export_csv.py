@@ -20,7 +20,7 @@ from annotator.models import Sentence
 from helpers import login
 
 # Kinds made from labels; `predictions` needs a trained model (tests/test_model.py).
-LABEL_KINDS = [k for k in export.KINDS if k != "predictions"]
+LABEL_KINDS = [k for k in export.KINDS if k not in ("predictions", "suspects")]
 
 # The first sentence starts with a formula, as a hostile scraped page might.
 ARTICLE = {"title": "=HYPERLINK(\"http://evil.example\")", "url": "https://example.org/a",

@@ -14,7 +14,7 @@ from annotator.review.adjudication import set_gold
 from helpers import login
 
 # Kinds made from labels; `predictions` needs a trained model (tests/test_model.py).
-LABEL_KINDS = [k for k in export.KINDS if k != "predictions"]
+LABEL_KINDS = [k for k in export.KINDS if k not in ("predictions", "suspects")]
 
 ARTICLE = {"title": "Talks", "lang": "en", "id": "t-1",
            "text": "The ministry said talks would resume.\n\nThe occupiers shelled the town.\n\nIt rained."}

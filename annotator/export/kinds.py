@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from ..db import plan_for_every_row
 from ..labels import DEFAULT_LABELS, label_ids
 from ..model.predictions import iter_predictions, no_model
+from ..model.suspects import iter_suspects
+from ..model.suspects import unavailable as suspects_unavailable
 from ..models import Project
 from ..review.adjudication import project_final_labels
 from ..review.sentence_records import iter_sentences
@@ -85,8 +87,14 @@ REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
          {"sentence_id": _I, "label": _S, "probabilities": {l: _F for l in label_ids(DEFAULT_LABELS)},
           "model_version": _I, "article_lang": _S},
          iter_predictions, unavailable=no_model),
+    # Final labels the newest model flags as suspected errors (model/suspects.py), most
+    # suspect first; score = the model's margin against the given label.
+    Kind("suspects",
+         {"sentence_id": _I, "label": _S, "predicted": _S, "score": _F, "model_version": _I,
+          "article_lang": _S},
+         iter_suspects, unavailable=suspects_unavailable),
 )}
-KINDS = tuple(REGISTRY)  # annotations sentences gold spans babe semeval predictions
+KINDS = tuple(REGISTRY)  # annotations sentences gold spans babe semeval predictions suspects
 FIELDS: dict[str, dict] = {name: kind.fields for name, kind in REGISTRY.items()}
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..db import begin_write
 from ..hints.lexicon import lexicon_of
 from ..labels import label_ids
-from ..models import Annotation, ModelVersion, Project
+from ..models import Annotation, ModelSuspect, ModelVersion, Project
 from ..timestamps import iso_utc
 
 if TYPE_CHECKING:
@@ -32,8 +32,10 @@ def label_count(session: Session, project_id: int) -> int:
                           .where(Annotation.project_id == project_id)) or 0
 
 
-def save(session: Session, project: Project, fitted: Fitted, labels_then: int) -> ModelVersion:
-    """Store a fitted model as the project's next version and commit."""
+def save(session: Session, project: Project, fitted: Fitted, labels_then: int,
+         suspects: list[dict] = ()) -> ModelVersion:
+    """Store a fitted model as the project's next version, with its suspected label errors
+    (suspects.rows_of), and commit."""
     blob = pickle.dumps(fitted.pipeline, protocol=pickle.HIGHEST_PROTOCOL)
     begin_write(session)
     for _attempt in range(3):
@@ -46,6 +48,8 @@ def save(session: Session, project: Project, fitted: Fitted, labels_then: int) -
         try:
             with session.begin_nested():
                 session.add(mv)
+                session.flush()
+                session.add_all(ModelSuspect(model_version_id=mv.id, **row) for row in suspects)
                 session.flush()
         except IntegrityError:
             continue  # another worker stored this number first (PostgreSQL): take the next
@@ -86,9 +90,11 @@ def train(session: Session, project: Project) -> ModelVersion:
     from_count = label_count(session, project.id)
     # Here, not at the top: scikit-learn (0.8 s, 100 MiB) loads in the process that trains,
     # never in a web worker that only shows the versions.
-    from .training import fit, training_data
+    from .suspects import confident_errors, rows_of
+    from .training import fit, training_records
 
-    texts, y = training_data(session, project)
+    texts, y, ids = training_records(session, project)
     session.commit()  # nothing written: ends the read transaction before the long fit
     fitted = fit(texts, y, label_ids(project.labels), lexicon_of(project))
-    return save(session, project, fitted, from_count)
+    found = confident_errors(y, fitted.oof_proba, fitted.labels)
+    return save(session, project, fitted, from_count, rows_of(found, ids, y))

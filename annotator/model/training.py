@@ -19,13 +19,11 @@ from sklearn.model_selection import StratifiedKFold, cross_validate
 from sklearn.pipeline import Pipeline
 
 from ..review.adjudication import project_final_labels
-from .errors import TooFewLabels
+from .errors import TooFewLabels, too_few
 from .features import Counts, classifier
 
 FOLDS = 5
 SEED = 0
-MIN_LABELS = 20      # final labels in all
-MIN_PER_LABEL = 2    # of every label of the scheme (stratified folds need two of each)
 CV_THREADS = 2       # folds fitted side by side (scipy's sparse products release the GIL)
 
 
@@ -38,27 +36,31 @@ class Fitted:
     per_label_f1: dict      # label -> mean over the folds of its F1
     n_labels: int
     seconds: float
+    oof_proba: np.ndarray   # n x k out-of-fold probabilities (columns in `labels` order)
 
 
 def training_data(session, project) -> tuple[list[str], list[str]]:
     """(sentences, final labels) of the project, in reading order."""
-    texts, labels = [], []
+    texts, labels, _ids = training_records(session, project)
+    return texts, labels
+
+
+def training_records(session, project) -> tuple[list[str], list[str], list[int]]:
+    """(sentences, final labels, sentence ids) of the project, in reading order."""
+    texts, labels, ids = [], [], []
     for rec in project_final_labels(session, project):
         texts.append(rec["text"])
         labels.append(rec["label"])
-    return texts, labels
+        ids.append(rec["sentence_id"])
+    return texts, labels, ids
 
 
 def check_counts(y: list[str], scheme: list[str]) -> int:
     """The number of folds for these labels; TooFewLabels with the counts where too few."""
     counts = Counter(y)
-    few = [f"{label} {counts.get(label, 0)}" for label in scheme if counts.get(label, 0) < MIN_PER_LABEL]
-    if len(y) < MIN_LABELS or few:
-        have = ", ".join(f"{label} {counts.get(label, 0)}" for label in scheme)
-        raise TooFewLabels(
-            f"too few final labels to train a model: {len(y)} ({have}); a model needs at least "
-            f"{MIN_LABELS} in all and {MIN_PER_LABEL} of every label (gather more labels, or "
-            f"adjudicate disagreements)")
+    why = too_few(counts, scheme)
+    if why:
+        raise TooFewLabels(why)
     return min(FOLDS, min(counts[label] for label in scheme))
 
 
@@ -77,7 +79,9 @@ def fit(texts: list[str], y: list[str], scheme: list[str], lexicon: dict | None 
     The counts step learns nothing, so it runs once for all sentences; what is fitted (the
     TF-IDF weighting and the classifier) is refitted per fold. The scores are those of
     cross_val_score(build_pipeline(lexicon), texts, y, cv=StratifiedKFold(k, shuffle=True,
-    random_state=seed), scoring="f1_macro"); tests/test_model.py checks it."""
+    random_state=seed), scoring="f1_macro"); tests/test_model.py checks it. The same folds'
+    models give every label its out-of-fold probabilities (`oof_proba`, what
+    model/suspects.py judges the labels by) at no extra fit."""
     started = time.perf_counter()
     k = check_counts(y, scheme)
     counts = Counts(lexicon)
@@ -85,10 +89,17 @@ def fit(texts: list[str], y: list[str], scheme: list[str], lexicon: dict | None 
     y_arr = np.asarray(y, dtype=object)
     cv = StratifiedKFold(k, shuffle=True, random_state=seed)
     with parallel_config(backend="threading", n_jobs=CV_THREADS):
-        res = cross_validate(classifier(seed), X, y_arr, cv=cv, scoring=fold_scores(scheme))
+        res = cross_validate(classifier(seed), X, y_arr, cv=cv, scoring=fold_scores(scheme),
+                             return_estimator=True, return_indices=True)
     final = classifier(seed).fit(X, y_arr)
     pipeline = Pipeline([("counts", counts), *final.steps])
-    return Fitted(pipeline=pipeline, labels=[str(c) for c in pipeline.classes_], folds=k,
+    classes = [str(c) for c in pipeline.classes_]
+    oof = np.zeros((len(y), len(classes)))
+    for est, test in zip(res["estimator"], res["indices"]["test"]):
+        # every training fold holds every label (k <= the rarest label's count), so each fold
+        # model's columns are the final model's
+        oof[test] = est.predict_proba(X[test])
+    return Fitted(pipeline=pipeline, labels=classes, folds=k, oof_proba=oof,
                   macro_f1=float(np.mean(res["test_macro_f1"])),
                   per_label_f1={label: float(np.mean(res[f"test_f1_{i}"]))
                                 for i, label in enumerate(scheme)},

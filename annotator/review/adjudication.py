@@ -22,6 +22,7 @@ from .. import events
 from ..access import require
 from ..db import begin_write
 from ..labels import label_ids
+from ..model.flagged import REASON, Flag, latest_flags
 from ..models import (Adjudication, AdjudicationHistory, Annotation, Article, ControlItem, Project,
                       Sentence, User, utcnow)
 from ..projects import settings
@@ -169,17 +170,21 @@ def _gold_json(adj: Adjudication | None, reviewer: str | None = None) -> dict | 
 def disagreements(session: Session, project: Project, page: int = 1, per_page: int = 20,
                   include_resolved: bool = False, filters: QueueFilters | None = None,
                   seen: tuple[int, ...] = (), reveal: bool = False) -> dict:
-    """Sentences whose annotators disagree, most disputed first.
+    """Sentences whose annotators disagree, and those whose label the project model flags as a
+    suspected error (model/suspects.py), most disputed first.
 
     Order: the lowest majority share first (a 1-1 tie is 0.5, 2-1 is 0.667), then the most
-    annotators, then reading order. Sentences with a gold label are left out unless
-    ``include_resolved``; so are those `filters` (queue_filters) leave out and the ``seen``
-    ids (a client's look-ahead asks for what it does not hold yet). Annotators are shown by
+    annotators, then the most suspect (the model's margin), then reading order. Sentences with
+    a gold label are left out unless ``include_resolved``; so are those `filters`
+    (queue_filters) leave out and the ``seen`` ids (a client's look-ahead asks for what it does
+    not hold yet). Annotators are shown by
     pseudonym ("A1") unless ``reveal``. Returns ``{"total", "page", "per_page", "pages",
     "names_shown", "filters", "items"}``; each item has the sentence fields of the export plus
     ``annotations`` (annotator, label, spans, comment, updated_at), ``annotators``,
     ``majority``, ``agreement``, ``context`` (before, after), ``gold`` (label, note, reviewer,
-    created_at, updated_at, or null) and ``history``.
+    created_at, updated_at, or null), ``history``, ``reasons`` ("disagreement", "suspected
+    error") and ``suspect`` (the model's label, predicted, score, probabilities and
+    model_version, or null); the filter ``reason`` keeps one reason's sentences.
     """
     filters = filters or QueueFilters()
     per_page = max(1, min(int(per_page), 200))
@@ -190,6 +195,10 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     n = counts.sum(axis=1)
     top, share = majority(lm.M, k)
     disputed = (n >= 2) & ((counts > 0).sum(axis=1) >= 2)
+    flags = latest_flags(session, project)
+    suspect, margin = _suspects(lm, top, flags)
+    disagree = disputed.copy()
+    disputed = {"disagreement": disagree, "suspect": suspect}.get(filters.reason, disagree | suspect)
     names = pseudonyms(session, project)
     if filters.pair:
         a, b = (lm.labels.index(x) for x in filters.pair)
@@ -210,7 +219,7 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     if (filters.articles or filters.outlet or filters.text) and idx.size:
         idx = idx[np.isin(lm.sentence_ids[idx], _matching(session, project, filters))]
     # Units are in reading order already: their index is the last sort key.
-    order = idx[np.lexsort((idx, -n[idx], share[idx]))]
+    order = idx[np.lexsort((idx, -margin[idx], -n[idx], share[idx]))]
     total = int(order.size)
     pages = max(1, math.ceil(total / per_page))
     chosen = order[(page - 1) * per_page: page * per_page]
@@ -239,10 +248,26 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
                 "annotations": anns[sid], "annotators": int(n[u]),
                 "majority": lm.labels[top[u]] if top[u] >= 0 else None,
                 "agreement": float(share[u]),
-                "context": context(session, s), "gold": gold.get(sid), "history": hist[sid]})
+                "context": context(session, s), "gold": gold.get(sid), "history": hist[sid],
+                "reasons": ["disagreement"] * bool(disagree[u]) + [REASON] * bool(suspect[u]),
+                "suspect": flags[sid].as_dict() if suspect[u] else None})
             items.append(rec)
     return {"total": total, "page": page, "per_page": per_page, "pages": pages,
             "names_shown": bool(reveal), "filters": filters.as_dict(), "items": items}
+
+
+def _suspects(lm, top: np.ndarray, flags: dict[int, Flag]) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: whether the newest model flags it while its majority label is still the label
+    the model judged (new labels or a changed gold label since may have settled it), and the
+    model's margin there (0 elsewhere)."""
+    mask = np.zeros(len(lm.sentence_ids), dtype=bool)
+    margin = np.zeros(len(lm.sentence_ids))
+    if flags:
+        for u in np.flatnonzero(np.isin(lm.sentence_ids, np.fromiter(flags, dtype=np.int64))):
+            f = flags[int(lm.sentence_ids[u])]
+            if top[u] >= 0 and lm.labels[top[u]] == f.label:
+                mask[u], margin[u] = True, f.score
+    return mask, margin
 
 
 def _matching(session: Session, project: Project, filters: QueueFilters) -> np.ndarray:

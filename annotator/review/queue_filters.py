@@ -3,7 +3,9 @@
 One parser for the page, its JSON twin and the API: the query arguments ``article`` (repeatable
 article ids), ``pair`` (two label ids, ``a,b``: the sentence has at least one label of each),
 ``annotator`` (a pseudonym such as ``A2``, or a username), ``outlet`` (the article's source) and
-``q`` (text the sentence contains, case-insensitive).
+``q`` (text the sentence contains, case-insensitive) and ``reason`` (``disagreement``: annotators
+disagree; ``suspect``: the project model flags the final label as a suspected error; either
+when not given).
 
 Pseudonyms: the queue shows annotators as ``A1``, ``A2``, ... so that a reviewer weighs the
 labels, not who gave them. ``A1`` is the project's annotator with the lowest account id among
@@ -20,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from ..models import MAX_ID, Annotation, Project, User
 
-KEYS = ("article", "pair", "annotator", "outlet", "q")
+KEYS = ("article", "pair", "annotator", "outlet", "q", "reason")
+REASONS = ("disagreement", "suspect")
 MAX_TEXT = 200
 MAX_SEEN = 5000
 
@@ -36,20 +39,23 @@ class QueueFilters:
     annotator: str | None = None
     outlet: str | None = None
     text: str | None = None
+    reason: str | None = None   # one of REASONS, or None for both
 
     def query(self) -> list[tuple[str, str]]:
         """The filters as query pairs, as `parse` reads them (for links that keep them)."""
         out = [("article", str(a)) for a in self.articles]
         if self.pair:
             out.append(("pair", ",".join(self.pair)))
-        for key, value in (("annotator", self.annotator), ("outlet", self.outlet), ("q", self.text)):
+        for key, value in (("annotator", self.annotator), ("outlet", self.outlet), ("q", self.text),
+                           ("reason", self.reason)):
             if value:
                 out.append((key, value))
         return out
 
     def as_dict(self) -> dict:
         return {"article": list(self.articles), "pair": ",".join(self.pair) if self.pair else None,
-                "annotator": self.annotator, "outlet": self.outlet, "q": self.text}
+                "annotator": self.annotator, "outlet": self.outlet, "q": self.text,
+                "reason": self.reason}
 
     def active(self) -> bool:
         return bool(self.query())
@@ -82,8 +88,11 @@ def parse(args: Mapping[str, list[str]], labels: list[str]) -> QueueFilters:
             raise FilterError(f"pair: two different label ids separated by a comma, from "
                               f"{', '.join(labels)}")
         pair = tuple(sorted(parts, key=labels.index))
+    reason = _one(args, "reason")
+    if reason is not None and reason not in REASONS:
+        raise FilterError(f"reason: one of {', '.join(REASONS)}")
     return QueueFilters(tuple(sorted(set(articles))), pair, _one(args, "annotator"),
-                        _one(args, "outlet"), _one(args, "q"))
+                        _one(args, "outlet"), _one(args, "q"), reason)
 
 
 def parse_seen(raw: str | None) -> tuple[int, ...]:

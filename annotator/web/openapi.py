@@ -271,6 +271,8 @@ SPEC: dict = {
                     ("pair", "two label ids, a,b: sentences with both labels"),
                     ("annotator", "a pseudonym (A1) or username: sentences they labelled"),
                     ("outlet", "the article's source"), ("q", "text in the sentence"),
+                    ("reason", "disagreement | suspect (the model flags the final label as a "
+                               "suspected error); both when absent"),
                     ("resolved", "1: include sentences with a gold label"),
                     ("names", "1: annotators' names instead of pseudonyms"),
                     ("seen", "sentence ids to leave out, comma-separated (look-ahead)"),
@@ -323,7 +325,7 @@ SPEC: dict = {
                        "why in the X-Export-Empty header, a kind that cannot apply is a 409",
             "parameters": [_slug, {"name": "kind", "in": "query", "required": False,
                                    "schema": {"enum": ["annotations", "sentences", "gold", "spans", "babe", "semeval",
-                                                       "predictions"]}},
+                                                       "predictions", "suspects"]}},
                            {"name": "format", "in": "query", "required": False,
                             "schema": {"enum": ["jsonl", "csv"]}},
                            {"name": "bom", "in": "query", "required": False,

@@ -134,6 +134,13 @@
       " · " + (pos + 1) + " of " + Math.max(initial.total, items.length);
     $("adj-meta").textContent = it.annotators + " annotators · agreement " + Math.round(it.agreement * 100) +
       "% · " + (it.majority ? "majority: " + (names[it.majority] || it.majority) : "tie");
+    // A label the model flags (reason "suspected error"): what it prefers, and its probabilities.
+    const sus = it.suspect, susEl = $("adj-suspect");
+    susEl.hidden = !sus;
+    susEl.textContent = sus ? "Suspected error: the model (version " + sus.model_version +
+      ", out of fold) finds “" + (names[sus.predicted] || sus.predicted) + "” more plausible than “" +
+      (names[sus.label] || sus.label) + "” · " + Object.entries(sus.probabilities)
+        .map(([l, p]) => (names[l] || l) + " " + p.toFixed(2)).join(" · ") : "";
     paragraphs($("adj-before"), it.context.before);
     paragraphs($("adj-after"), it.context.after);
     sentenceEl.textContent = it.text;

@@ -1,0 +1,46 @@
+"""The suspected label errors the project's newest model flagged, as stored with it (no Flask
+import, no scikit-learn): what the review queue and the `suspects` export read.
+
+model/suspects.py finds them when a model is trained; this module only reads them, so the
+review package can import it without loading the training (or its import of the review)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import ModelSuspect, ModelVersion, Project
+
+REASON = "suspected error"  # the queue's word for an item the model flags
+
+
+@dataclass(frozen=True)
+class Flag:
+    label: str              # the final label the model was trained on
+    predicted: str          # the label the model finds more plausible
+    score: float            # margin: p(predicted) - p(label), out of fold; higher = more suspect
+    probabilities: dict     # label -> out-of-fold probability
+    model_version: int
+
+    def as_dict(self) -> dict:
+        return {"label": self.label, "predicted": self.predicted, "score": self.score,
+                "probabilities": self.probabilities, "model_version": self.model_version}
+
+
+def latest_version(session: Session, project: Project) -> tuple[int, int] | None:
+    """(id, version) of the project's newest model, or None."""
+    row = session.execute(select(ModelVersion.id, ModelVersion.version)
+                          .where(ModelVersion.project_id == project.id)
+                          .order_by(ModelVersion.version.desc()).limit(1)).first()
+    return (row.id, row.version) if row else None
+
+
+def latest_flags(session: Session, project: Project) -> dict[int, Flag]:
+    """sentence id -> Flag, from the project's newest model (empty without one)."""
+    found = latest_version(session, project)
+    if found is None:
+        return {}
+    mv_id, version = found
+    return {r.sentence_id: Flag(r.label, r.predicted, r.score, r.probabilities, version)
+            for r in session.scalars(select(ModelSuspect).where(ModelSuspect.model_version_id == mv_id))}
