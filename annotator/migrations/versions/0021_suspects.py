@@ -1,14 +1,14 @@
 """model_suspects: the final labels each model version flags as suspected errors (issue 19
 item 3)
 
-Revision ID: 0016_suspects
-Revises: 0018_jobs
+Revision ID: 0021_suspects
+Revises: 0020_crowd
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_suspects"
-down_revision = "0018_jobs"
+revision = "0021_suspects"
+down_revision = "0020_crowd"
 branch_labels = None
 depends_on = None
 
