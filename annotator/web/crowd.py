@@ -9,8 +9,10 @@ import io
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask import session as cookie_session
 from flask_login import current_user, login_required, login_user
+from markupsafe import Markup
 
 from .. import crowd, projects
+from ..guidelines import render_markdown
 from ..timestamps import iso_utc
 from .forms import PostForm
 from .view_helpers import get_session, page, project_for
@@ -50,7 +52,8 @@ def entry(slug: str, platform: str):
         cookie_session.clear()  # nothing of a previous user's session carries over
         login_user(user)
         return redirect(url_for("annotate.annotate", slug=project.slug))
-    return page("crowd/consent.html", data, 400 if form.errors else 200, form=form)
+    return page("crowd/consent.html", data, 400 if form.errors else 200, form=form,
+                instructions=Markup(render_markdown(data["guidelines"])))
 
 
 @bp.route("/crowd/<slug>/finish", methods=["GET", "POST"])

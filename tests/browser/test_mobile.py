@@ -156,7 +156,11 @@ def test_no_page_scrolls_sideways_at_390px(browser, server):
         for name in ("r1", "r2"):  # the releases page and a diff between two
             releases.create(s, projects.by_slug(s, "demo"), name, server.app.config["RELEASES_DIR"])
         job = job_kinds.enqueue_stats(s, projects.by_slug(s, "demo")).id  # a job's page
-    values = {"slug": "demo", "article_id": article, "user_id": alice, "job_id": job}
+        demo = projects.by_slug(s, "demo")  # a crowd study's entry page
+        projects.set_settings(demo, {**(demo.settings or {}), "crowd": True})
+        s.commit()
+    values = {"slug": "demo", "article_id": article, "user_id": alice, "job_id": job,
+              "platform": "prolific"}
     tokens = {"links.invite": invite, "links.reset": reset}
     with server.app.test_request_context():
         routes = {r.endpoint: url_for(r.endpoint, **{a: tokens[r.endpoint] if a == "token" else values[a]
@@ -166,7 +170,8 @@ def test_no_page_scrolls_sideways_at_390px(browser, server):
                   and r.endpoint not in NOT_PAGES}
     extra = ["/projects/tiny/annotate", "/projects/demo/review?hints=1",
              "/projects/demo/disagreements?resolved=1", "/projects/nope/review", "/admin/users/999999",
-             "/projects/demo/releases/diff?a=r1&b=r2"]
+             "/projects/demo/releases/diff?a=r1&b=r2",
+             "/crowd/demo/prolific?PROLIFIC_PID=phone1&STUDY_ID=s1&SESSION_ID=x1"]
     widths, pages_seen, violations, why_no_axe = {}, set(), {}, axe_available()
     for user in (None, "alice", "reviewer", "admin"):
         ctx = phone(browser, touch=True)
