@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import exists, func, select
@@ -34,6 +35,7 @@ from .aggregation import dawid_skene, majority
 from .matrix import label_matrix
 from .queue_filters import QueueFilters, pseudonyms, resolve_annotator
 from .sentence_records import CHUNK
+from .versioned import cached
 
 MAX_NOTE = 2000
 METHODS = ("majority", "dawid_skene")
@@ -189,40 +191,16 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     filters = filters or QueueFilters()
     per_page = max(1, min(int(per_page), 200))
     page = max(1, int(page))
-    lm = label_matrix(session, project)
-    k = len(lm.labels)
-    counts = agreement.label_counts(lm.M, k)
-    n = counts.sum(axis=1)
-    top, share = majority(lm.M, k)
-    disputed = (n >= 2) & ((counts > 0).sum(axis=1) >= 2)
-    flags = latest_flags(session, project)
-    suspect, margin = _suspects(lm, top, flags)
-    disagree = disputed.copy()
-    disputed = {"disagreement": disagree, "suspect": suspect}.get(filters.reason, disagree | suspect)
-    names = pseudonyms(session, project)
-    if filters.pair:
-        a, b = (lm.labels.index(x) for x in filters.pair)
-        disputed &= (counts[:, a] > 0) & (counts[:, b] > 0)
-    if filters.annotator:
-        who = resolve_annotator(filters.annotator, names)
-        if who in lm.annotators:
-            disputed &= lm.M[:, lm.annotators.index(who)] >= 0
-        else:
-            disputed[:] = False
-    idx = np.flatnonzero(disputed)
-    if not include_resolved and idx.size:
-        resolved = np.fromiter(session.scalars(select(Adjudication.sentence_id).where(
-            Adjudication.project_id == project.id)), dtype=np.int64)
-        idx = idx[~np.isin(lm.sentence_ids[idx], resolved)]
-    if seen and idx.size:
-        idx = idx[~np.isin(lm.sentence_ids[idx], np.asarray(seen, dtype=np.int64))]
-    if (filters.articles or filters.outlet or filters.text) and idx.size:
-        idx = idx[np.isin(lm.sentence_ids[idx], _matching(session, project, filters))]
-    # Units are in reading order already: their index is the last sort key.
-    order = idx[np.lexsort((idx, -margin[idx], -n[idx], share[idx]))]
+    q = cached(session, project, "queue", (filters, bool(include_resolved)),
+               lambda: _ordered(session, project, filters, include_resolved))
+    order = q.order
+    if seen and order.size:
+        order = order[~np.isin(q.sentence_ids[order], np.asarray(seen, dtype=np.int64))]
     total = int(order.size)
     pages = max(1, math.ceil(total / per_page))
     chosen = order[(page - 1) * per_page: page * per_page]
+    lm, n, top, share, disagree, suspect, flags, names = (
+        q.lm, q.n, q.top, q.share, q.disagree, q.suspect, q.flags, q.names)
     ids = [int(i) for i in lm.sentence_ids[chosen]]
     items = []
     if ids:
@@ -254,6 +232,57 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
             items.append(rec)
     return {"total": total, "page": page, "per_page": per_page, "pages": pages,
             "names_shown": bool(reveal), "filters": filters.as_dict(), "items": items}
+
+
+@dataclass(frozen=True)
+class _Queue:
+    """The queue's whole order and what its items show, kept per data version."""
+    order: np.ndarray         # unit indices, most disputed first
+    sentence_ids: np.ndarray
+    lm: object
+    n: np.ndarray
+    top: np.ndarray
+    share: np.ndarray
+    disagree: np.ndarray
+    suspect: np.ndarray
+    flags: dict
+    names: dict
+
+
+def _ordered(session: Session, project: Project, filters: QueueFilters,
+             include_resolved: bool) -> _Queue:
+    """Every queued unit in queue order: read from all label rows, so computed once per
+    project data version (review/versioned.py) and then paged by slicing."""
+    lm = label_matrix(session, project)
+    k = len(lm.labels)
+    counts = agreement.label_counts(lm.M, k)
+    n = counts.sum(axis=1)
+    top, share = majority(lm.M, k)
+    disputed = (n >= 2) & ((counts > 0).sum(axis=1) >= 2)
+    flags = latest_flags(session, project)
+    suspect, margin = _suspects(lm, top, flags)
+    disagree = disputed.copy()
+    disputed = {"disagreement": disagree, "suspect": suspect}.get(filters.reason, disagree | suspect)
+    names = pseudonyms(session, project)
+    if filters.pair:
+        a, b = (lm.labels.index(x) for x in filters.pair)
+        disputed &= (counts[:, a] > 0) & (counts[:, b] > 0)
+    if filters.annotator:
+        who = resolve_annotator(filters.annotator, names)
+        if who in lm.annotators:
+            disputed &= lm.M[:, lm.annotators.index(who)] >= 0
+        else:
+            disputed[:] = False
+    idx = np.flatnonzero(disputed)
+    if not include_resolved and idx.size:
+        resolved = np.fromiter(session.scalars(select(Adjudication.sentence_id).where(
+            Adjudication.project_id == project.id)), dtype=np.int64)
+        idx = idx[~np.isin(lm.sentence_ids[idx], resolved)]
+    if (filters.articles or filters.outlet or filters.text) and idx.size:
+        idx = idx[np.isin(lm.sentence_ids[idx], _matching(session, project, filters))]
+    # Units are in reading order already: their index is the last sort key.
+    order = idx[np.lexsort((idx, -margin[idx], -n[idx], share[idx]))]
+    return _Queue(order, lm.sentence_ids, lm, n, top, share, disagree, suspect, flags, names)
 
 
 def _suspects(lm, top: np.ndarray, flags: dict[int, Flag]) -> tuple[np.ndarray, np.ndarray]:
