@@ -3,6 +3,11 @@ recomputed after every change that moves them, and paging the queue neither skip
 a sentence, ties included. Speed itself is measured by bench/scale.py, not here."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from annotator import ingest
+from annotator.articles import add_articles
+from annotator.models import Article
 from annotator.review import adjudication
 from helpers import login
 from test_review import A, C, N, add_body_sentences, label, labelled, team  # noqa: F401  (fixtures)
@@ -75,3 +80,23 @@ def test_paging_the_queue_skips_and_repeats_nothing_with_ties(db, project, team,
     walked = _walk(db, project, 3)
     assert sorted(walked) == sorted(whole) and len(walked) == len(set(walked))
     assert walked.index(extra[0].id) > walked.index(extra[1].id)
+
+
+def test_the_article_list_pages_by_key_without_skips_or_repeats(db, client, project, team):
+    for i in range(45):
+        add_articles(db, project, ingest.parse_file(f"a{i}.txt", f"Title {i}\nBody {i} here.".encode()),
+                     f"a{i}.txt")
+    want = list(db.scalars(select(Article.id).where(Article.project_id == project.id).order_by(Article.id)))
+    assert len(want) > 40
+    login(client, "boss")
+    got, after, by_number = [], None, []
+    for n in range(1, 10):
+        q = client.get(f"/admin/projects/news?format=json&page={n}").get_json()
+        by_number += [a["id"] for a in q["articles"]]
+        url = "/admin/projects/news?format=json" + (f"&after={after}" if after else "")
+        data = client.get(url).get_json()
+        got += [a["id"] for a in data["articles"]]
+        after = data["next_after"]
+        if after is None:
+            break
+    assert got == want == by_number
