@@ -199,9 +199,9 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     total = int(order.size)
     pages = max(1, math.ceil(total / per_page))
     chosen = order[(page - 1) * per_page: page * per_page]
-    lm, n, top, share, disagree, suspect, flags, names = (
-        q.lm, q.n, q.top, q.share, q.disagree, q.suspect, q.flags, q.names)
-    ids = [int(i) for i in lm.sentence_ids[chosen]]
+    labels, n, top, share, disagree, suspect, flags, names = (
+        q.labels, q.n, q.top, q.share, q.disagree, q.suspect, q.flags, q.names)
+    ids = [int(i) for i in q.sentence_ids[chosen]]
     items = []
     if ids:
         rows = {s.id: (s, aid, ext, title) for s, aid, ext, title in session.execute(
@@ -224,7 +224,7 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
                                      s.end, s.text), "kind": s.kind}
             rec.update({
                 "annotations": anns[sid], "annotators": int(n[u]),
-                "majority": lm.labels[top[u]] if top[u] >= 0 else None,
+                "majority": labels[top[u]] if top[u] >= 0 else None,
                 "agreement": float(share[u]),
                 "context": context(session, s), "gold": gold.get(sid), "history": hist[sid],
                 "reasons": ["disagreement"] * bool(disagree[u]) + [REASON] * bool(suspect[u]),
@@ -236,10 +236,11 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
 
 @dataclass(frozen=True)
 class _Queue:
-    """The queue's whole order and what its items show, kept per data version."""
+    """The queue's whole order and what its items show, kept per data version (per-unit
+    arrays only: the label matrix itself is not kept)."""
     order: np.ndarray         # unit indices, most disputed first
     sentence_ids: np.ndarray
-    lm: object
+    labels: list
     n: np.ndarray
     top: np.ndarray
     share: np.ndarray
@@ -282,7 +283,7 @@ def _ordered(session: Session, project: Project, filters: QueueFilters,
         idx = idx[np.isin(lm.sentence_ids[idx], _matching(session, project, filters))]
     # Units are in reading order already: their index is the last sort key.
     order = idx[np.lexsort((idx, -margin[idx], -n[idx], share[idx]))]
-    return _Queue(order, lm.sentence_ids, lm, n, top, share, disagree, suspect, flags, names)
+    return _Queue(order, lm.sentence_ids, lm.labels, n, top, share, disagree, suspect, flags, names)
 
 
 def _suspects(lm, top: np.ndarray, flags: dict[int, Flag]) -> tuple[np.ndarray, np.ndarray]:

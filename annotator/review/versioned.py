@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ..models import Event, ModelVersion, Project
 
 T = TypeVar("T")
-MAX_ENTRIES = 64
+MAX_ENTRIES = 32  # a queue's entry holds a few arrays over the project's units
 
 _E, _MV = Event.__table__, ModelVersion.__table__
 _entries: OrderedDict[tuple, object] = OrderedDict()
