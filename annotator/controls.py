@@ -17,6 +17,7 @@ from .db import begin_write
 from .models import Annotation, ControlItem, Project, Sentence, User
 from .projects import is_member, settings
 from .review.intervals import figure
+from .review.versioned import cached
 
 
 class ControlError(ValueError):
@@ -87,7 +88,13 @@ def own_work(session: Session, project: Project, user: User) -> dict:
 
 
 def annotator_progress(session: Session, project: Project) -> list[dict]:
-    """One row per annotator who may work here or has labels here."""
+    """One row per annotator who may work here or has labels here. It reads every label's
+    time, so it is kept per project data version (review/versioned.py): the admin's progress
+    page recomputes it only after a change."""
+    return cached(session, project, "progress", None, lambda: _annotator_progress(session, project))
+
+
+def _annotator_progress(session: Session, project: Project) -> list[dict]:
     cfg = settings(project)
     rows = session.execute(
         select(User.id, User.username, func.count(Annotation.id), func.max(Annotation.updated_at))

@@ -10,6 +10,7 @@ from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from annotator import create_app, progress
+from annotator.review import versioned
 from annotator.db import make_engine, upgrade
 from annotator.models import Base
 from helpers import SAMPLE
@@ -70,6 +71,7 @@ def _wipe(engine) -> None:
 def app(database_url, clean_engine, tmp_path):
     _wipe(clean_engine)
     progress.forget()  # totals kept in this process belong to the wiped database
+    versioned.forget()  # so do the review figures kept per data version
     (tmp_path / "instance").mkdir()
     app = create_app({"TESTING": True, "DATABASE_URL": database_url,
                       "INSTANCE_PATH": str(tmp_path / "instance"),

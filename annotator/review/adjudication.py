@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import exists, func, select
@@ -34,6 +35,7 @@ from .aggregation import dawid_skene, majority
 from .matrix import label_matrix
 from .queue_filters import QueueFilters, pseudonyms, resolve_annotator
 from .sentence_records import CHUNK
+from .versioned import cached
 
 MAX_NOTE = 2000
 METHODS = ("majority", "dawid_skene")
@@ -189,6 +191,69 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     filters = filters or QueueFilters()
     per_page = max(1, min(int(per_page), 200))
     page = max(1, int(page))
+    q = cached(session, project, "queue", (filters, bool(include_resolved)),
+               lambda: _ordered(session, project, filters, include_resolved))
+    order = q.order
+    if seen and order.size:
+        order = order[~np.isin(q.sentence_ids[order], np.asarray(seen, dtype=np.int64))]
+    total = int(order.size)
+    pages = max(1, math.ceil(total / per_page))
+    chosen = order[(page - 1) * per_page: page * per_page]
+    labels, n, top, share, disagree, suspect, flags, names = (
+        q.labels, q.n, q.top, q.share, q.disagree, q.suspect, q.flags, q.names)
+    ids = [int(i) for i in q.sentence_ids[chosen]]
+    items = []
+    if ids:
+        rows = {s.id: (s, aid, ext, title) for s, aid, ext, title in session.execute(
+            select(Sentence, Article.id, Article.external_id, Article.title)
+            .join(Article, Article.id == Sentence.article_id).where(Sentence.id.in_(ids)))}
+        anns: dict[int, list[dict]] = {i: [] for i in ids}
+        for a, name in session.execute(
+                select(Annotation, User.username).join(User, User.id == Annotation.user_id)
+                .where(Annotation.sentence_id.in_(ids)).order_by(User.id)):
+            shown = name if reveal else names.get(name, name)
+            anns[a.sentence_id].append({"annotator": shown, "label": a.label, "spans": a.spans or [],
+                                        "comment": a.comment, "updated_at": iso_utc(a.updated_at)})
+        gold = {adj.sentence_id: _gold_json(adj, name) for adj, name in session.execute(
+            select(Adjudication, User.username).join(User, User.id == Adjudication.reviewer_id)
+            .where(Adjudication.sentence_id.in_(ids)))}
+        hist = history(session, ids)
+        for u, sid in zip(chosen.tolist(), ids):
+            s, aid, ext, title = rows[sid]
+            rec = {**sentence_fields(project.slug, aid, ext, title, s.id, s.position, s.start,
+                                     s.end, s.text), "kind": s.kind}
+            rec.update({
+                "annotations": anns[sid], "annotators": int(n[u]),
+                "majority": labels[top[u]] if top[u] >= 0 else None,
+                "agreement": float(share[u]),
+                "context": context(session, s), "gold": gold.get(sid), "history": hist[sid],
+                "reasons": ["disagreement"] * bool(disagree[u]) + [REASON] * bool(suspect[u]),
+                "suspect": flags[sid].as_dict() if suspect[u] else None})
+            items.append(rec)
+    return {"total": total, "page": page, "per_page": per_page, "pages": pages,
+            "names_shown": bool(reveal), "filters": filters.as_dict(), "items": items}
+
+
+@dataclass(frozen=True)
+class _Queue:
+    """The queue's whole order and what its items show, kept per data version (per-unit
+    arrays only: the label matrix itself is not kept)."""
+    order: np.ndarray         # unit indices, most disputed first
+    sentence_ids: np.ndarray
+    labels: list
+    n: np.ndarray
+    top: np.ndarray
+    share: np.ndarray
+    disagree: np.ndarray
+    suspect: np.ndarray
+    flags: dict
+    names: dict
+
+
+def _ordered(session: Session, project: Project, filters: QueueFilters,
+             include_resolved: bool) -> _Queue:
+    """Every queued unit in queue order: read from all label rows, so computed once per
+    project data version (review/versioned.py) and then paged by slicing."""
     lm = label_matrix(session, project)
     k = len(lm.labels)
     counts = agreement.label_counts(lm.M, k)
@@ -214,46 +279,11 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
         resolved = np.fromiter(session.scalars(select(Adjudication.sentence_id).where(
             Adjudication.project_id == project.id)), dtype=np.int64)
         idx = idx[~np.isin(lm.sentence_ids[idx], resolved)]
-    if seen and idx.size:
-        idx = idx[~np.isin(lm.sentence_ids[idx], np.asarray(seen, dtype=np.int64))]
     if (filters.articles or filters.outlet or filters.text) and idx.size:
         idx = idx[np.isin(lm.sentence_ids[idx], _matching(session, project, filters))]
     # Units are in reading order already: their index is the last sort key.
     order = idx[np.lexsort((idx, -margin[idx], -n[idx], share[idx]))]
-    total = int(order.size)
-    pages = max(1, math.ceil(total / per_page))
-    chosen = order[(page - 1) * per_page: page * per_page]
-    ids = [int(i) for i in lm.sentence_ids[chosen]]
-    items = []
-    if ids:
-        rows = {s.id: (s, aid, ext, title) for s, aid, ext, title in session.execute(
-            select(Sentence, Article.id, Article.external_id, Article.title)
-            .join(Article, Article.id == Sentence.article_id).where(Sentence.id.in_(ids)))}
-        anns: dict[int, list[dict]] = {i: [] for i in ids}
-        for a, name in session.execute(
-                select(Annotation, User.username).join(User, User.id == Annotation.user_id)
-                .where(Annotation.sentence_id.in_(ids)).order_by(User.id)):
-            shown = name if reveal else names.get(name, name)
-            anns[a.sentence_id].append({"annotator": shown, "label": a.label, "spans": a.spans or [],
-                                        "comment": a.comment, "updated_at": iso_utc(a.updated_at)})
-        gold = {adj.sentence_id: _gold_json(adj, name) for adj, name in session.execute(
-            select(Adjudication, User.username).join(User, User.id == Adjudication.reviewer_id)
-            .where(Adjudication.sentence_id.in_(ids)))}
-        hist = history(session, ids)
-        for u, sid in zip(chosen.tolist(), ids):
-            s, aid, ext, title = rows[sid]
-            rec = {**sentence_fields(project.slug, aid, ext, title, s.id, s.position, s.start,
-                                     s.end, s.text), "kind": s.kind}
-            rec.update({
-                "annotations": anns[sid], "annotators": int(n[u]),
-                "majority": lm.labels[top[u]] if top[u] >= 0 else None,
-                "agreement": float(share[u]),
-                "context": context(session, s), "gold": gold.get(sid), "history": hist[sid],
-                "reasons": ["disagreement"] * bool(disagree[u]) + [REASON] * bool(suspect[u]),
-                "suspect": flags[sid].as_dict() if suspect[u] else None})
-            items.append(rec)
-    return {"total": total, "page": page, "per_page": per_page, "pages": pages,
-            "names_shown": bool(reveal), "filters": filters.as_dict(), "items": items}
+    return _Queue(order, lm.sentence_ids, lm.labels, n, top, share, disagree, suspect, flags, names)
 
 
 def _suspects(lm, top: np.ndarray, flags: dict[int, Flag]) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,7 @@ from .groups import alpha_with_interval, by_language
 from .intervals import judged, wilson
 from .matrix import LabelMatrix, label_matrix, matrix_of, rows
 from .sentence_records import iter_sentences
+from .versioned import cached, frozen
 from .span_agreement import span_agreement
 
 _EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
@@ -186,6 +187,17 @@ def review_figures(session: Session, project: Project, **filters) -> dict:
             "spans": span_agreement(session, project, **filters),
             "by_guidelines": alpha_by_version(session, project, **filters),
             "by_language": by_language(session, project, **filters)}
+
+
+def dashboard(session: Session, project: Project, **filters) -> dict:
+    """The dashboard's figures, ``{"stats", "figures", "outlets"}``: computed from all rows
+    once per project data version and filters (review/versioned.py), so a view costs a few
+    index probes while nothing has changed."""
+    def compute():
+        return {"stats": project_stats(session, project, **filters),
+                "figures": review_figures(session, project, **filters),
+                "outlets": by_outlet(session, project)}
+    return cached(session, project, "dashboard", frozen(filters), compute)
 
 
 def _over_time(recs, lm: LabelMatrix, max_points: int = 20, min_batch: int = 25) -> dict:

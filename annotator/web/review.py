@@ -25,7 +25,7 @@ from ..labels import colours as label_colours
 from ..review.intervals import describe
 from ..models import Annotation, Article, Sentence, User
 from ..projects import settings
-from ..review.stats import by_outlet, hint_quality, project_stats, review_figures
+from ..review.stats import dashboard as dashboard_figures, hint_quality
 from .errors import InputError, wants_json
 from .forms import ReleaseForm
 from .page_data import project_summary, release_row
@@ -81,12 +81,11 @@ def dashboard(slug: str):
     project = project_for(slug, current_user, "review")
     filters = stats_filters()
     try:
-        stats = project_stats(session, project, **filters)
-        extra = review_figures(session, project, **filters)
+        kept = dashboard_figures(session, project, **filters)
     except ValueError as err:
         abort(400, str(err))
+    stats, extra, outlets = kept["stats"], kept["figures"], kept["outlets"]
     ds, timeline = extra["dawid_skene"], extra["over_time"]
-    outlets = by_outlet(session, project)
     # Hint quality walks every sentence: computed when asked for.
     hints = hint_quality(session, project) if request.args.get("hints") == "1" else None
     cfg = settings(project)
