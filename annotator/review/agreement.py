@@ -205,6 +205,19 @@ def _alpha(C: np.ndarray) -> tuple[float | None, str | None]:
     return _alpha_from(Cp.sum(axis=0), trace)
 
 
+def _resamplable(C: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """The pairable units' counts and value totals, and why alpha cannot be resampled (no
+    resamples asked for, nothing pairable, one label only), or None."""
+    if n <= 0:
+        return C, C, "bootstrap disabled"
+    Cp, m = _pairable(C)
+    if len(m) == 0:
+        return Cp, m, _NO_PAIRABLE
+    if int(Cp.sum(axis=0).max()) == int(m.sum()):
+        return Cp, m, _ONE_LABEL
+    return Cp, m, None
+
+
 def _bootstrap(C: np.ndarray, n: int, seed: int) -> tuple[tuple[float, float] | None, str | None]:
     """Percentile interval of nominal alpha over ``n`` bootstrap resamples of pairable units.
 
@@ -213,13 +226,9 @@ def _bootstrap(C: np.ndarray, n: int, seed: int) -> tuple[tuple[float, float] | 
     replacement is therefore drawing the pattern frequencies from Multinomial(N, observed
     shares): no row is touched and the cost does not grow with N.
     """
-    if n <= 0:
-        return None, "bootstrap disabled"
-    Cp, m = _pairable(C)
-    if len(m) == 0:
-        return None, _NO_PAIRABLE
-    if int(Cp.sum(axis=0).max()) == int(m.sum()):
-        return None, _ONE_LABEL
+    Cp, m, why = _resamplable(C, n)
+    if why:
+        return None, why
     pats, freq = _patterns(Cp)
     pm = pats.sum(axis=1)
     ptrace = (pats * (pats - 1)).sum(axis=1) / (pm - 1)
@@ -253,13 +262,9 @@ def _cluster_bootstrap(C: np.ndarray, clusters: np.ndarray, n: int,
     As in _bootstrap, alpha depends on units only through three sums; here they are summed
     per cluster first, and a resample draws cluster frequencies from Multinomial(G, 1/G).
     """
-    if n <= 0:
-        return None, "bootstrap disabled"
-    Cp, m = _pairable(C)
-    if len(m) == 0:
-        return None, _NO_PAIRABLE
-    if int(Cp.sum(axis=0).max()) == int(m.sum()):
-        return None, _ONE_LABEL
+    Cp, m, why = _resamplable(C, n)
+    if why:
+        return None, why
     g = np.unique(np.asarray(clusters)[C.sum(axis=1) >= 2], return_inverse=True)[1]
     G = int(g.max()) + 1
     if G < 2:
