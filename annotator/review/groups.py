@@ -49,15 +49,17 @@ def _articles(session: Session, project: Project) -> dict[int, tuple[str, str]]:
                 .where(Article.project_id == project.id))}
 
 
-def by_language(session: Session, project: Project, **filters) -> dict:
+def by_language(session: Session, project: Project, recs: list | None = None, **filters) -> dict:
     """{"agreement": {lang: alpha_with_interval}, "rates": [{"outlet", "lang", "articles",
     "annotations", "labels": {label: {"share", "ci95"}}}]}: agreement per language, and the
     share of each label among the labels given to an outlet's sentences in one language (every
-    annotator's label counts), each with a 95% interval over the group's articles."""
+    annotator's label counts), each with a 95% interval over the group's articles. `recs`:
+    (sentence, annotator, label, article) rows of matrix.rows, where the caller has them."""
     labels = label_ids(project.labels)
     index = {lab: i for i, lab in enumerate(labels)}
     articles = _articles(session, project)
-    recs = rows(session, project, Sentence.article_id, **filters)
+    if recs is None:
+        recs = rows(session, project, Sentence.article_id, **filters)
     per_lang: dict[str, list] = {}
     counts: dict[tuple[str, str], dict[int, np.ndarray]] = {}
     for sid, who, label, aid in recs:

@@ -155,18 +155,21 @@ def agreement_over_time(session: Session, project: Project, max_points: int = 20
     return _over_time(recs, lm, max_points, min_batch)
 
 
-def alpha_by_version(session: Session, project: Project, **filters) -> list[dict]:
+def alpha_by_version(session: Session, project: Project, recs: list | None = None,
+                     **filters) -> list[dict]:
     """Alpha per guidelines version (projects.set_guidelines): each label counts under the
     version in force when it was last given, and a sentence is compared on the labels given
     under the same version. [{"version", "from" (ISO time), "annotations", "units" (pairable),
-    "alpha", "alpha_ci95" (over articles, as the headline)}], oldest first."""
+    "alpha", "alpha_ci95" (over articles, as the headline)}], oldest first. `recs`: rows()
+    with (updated_at, article_id), where the caller has read them already."""
     versions = session.execute(select(GuidelinesVersion.version, GuidelinesVersion.created_at)
                                .where(GuidelinesVersion.project_id == project.id)
                                .order_by(GuidelinesVersion.version)).all()
     if not versions:
         return []
     starts = [at for _, at in versions]
-    recs = rows(session, project, Annotation.updated_at, Sentence.article_id, **filters)
+    if recs is None:
+        recs = rows(session, project, Annotation.updated_at, Sentence.article_id, **filters)
     by_version: dict[int, list] = {}
     for sid, who, label, at, article in recs:
         i = max(bisect_right(starts, at), 1) - 1  # a label older than version 1: version 1
@@ -178,15 +181,17 @@ def alpha_by_version(session: Session, project: Project, **filters) -> list[dict
 
 
 def review_figures(session: Session, project: Project, **filters) -> dict:
-    """The dashboard's Dawid–Skene estimates and agreement over time, from one read of the
-    label rows, and span agreement: ``{"dawid_skene": ..., "over_time": ..., "spans": ...}``."""
-    recs = rows(session, project, Annotation.updated_at, **filters)
+    """The dashboard's Dawid–Skene estimates, agreement over time, per guidelines version and
+    per language, from one read of the label rows; and span agreement, which reads the
+    sentences' text and spans: ``{"dawid_skene", "over_time", "spans", "by_guidelines",
+    "by_language"}``."""
+    recs = rows(session, project, Annotation.updated_at, Sentence.article_id, **filters)
     lm = matrix_of(recs, label_ids(project.labels))
     return {"dawid_skene": annotator_accuracy(session, project, lm=lm),
             "over_time": _over_time(recs, lm),
             "spans": span_agreement(session, project, **filters),
-            "by_guidelines": alpha_by_version(session, project, **filters),
-            "by_language": by_language(session, project, **filters)}
+            "by_guidelines": alpha_by_version(session, project, recs),
+            "by_language": by_language(session, project, [(r[0], r[1], r[2], r[4]) for r in recs])}
 
 
 def dashboard(session: Session, project: Project, **filters) -> dict:
