@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench clean translations messages language
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,31 @@ $(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.run-deps
 
-install: $(VENV)/.run-deps
+# The interface's gettext catalogues (docs/translating.md): the .mo files are compiled, never
+# committed; the editable install compiles them too (setup.py), this keeps them in step with
+# each .po file after that.
+CATALOGUES := annotator/translations
+MO := $(patsubst %.po,%.mo,$(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po))
 
-run: $(VENV)/.run-deps
+$(CATALOGUES)/%/LC_MESSAGES/messages.mo: $(CATALOGUES)/%/LC_MESSAGES/messages.po | $(VENV)/.run-deps
+	$(BIN)/pybabel -q compile -l $* -i $< -o $@
+
+translations: $(MO)
+
+# After marking new strings: extract them into messages.pot and merge them into every .po.
+messages: $(VENV)/.run-deps
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+	  --project annotator -o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel -q update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching \
+	  --ignore-obsolete
+
+# A new interface language: make language LANG=fr, then translate its messages.po.
+language: $(VENV)/.run-deps
+	$(BIN)/pybabel init -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) -l $(LANG)
+
+install: $(VENV)/.run-deps translations
+
+run: $(VENV)/.run-deps translations
 	$(BIN)/annotator init
 	$(BIN)/annotator demo
 	@echo
@@ -30,10 +52,10 @@ run: $(VENV)/.run-deps
 	@echo
 	$(BIN)/annotator serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev-deps
+test: $(VENV)/.dev-deps translations
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.dev-deps
+bench: $(VENV)/.dev-deps translations
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

@@ -23,12 +23,12 @@ def create_app(config: dict | None = None):
     from flask import Flask
 
     from .cli import register
-    from .web import blueprints, errors, extensions, headers, input_checks, ops
+    from .web import blueprints, errors, extensions, headers, i18n, input_checks, ops
 
     app = Flask(__name__, instance_path=conf.instance_path(config), instance_relative_config=True,
                 template_folder=_asset_dir("templates"), static_folder=_asset_dir("static"))
     conf.configure(app, config)
-    for part in (extensions, ops, input_checks, headers, errors, blueprints):
+    for part in (extensions, i18n, ops, input_checks, headers, errors, blueprints):
         part.init_app(app)
     register(app)
     return app

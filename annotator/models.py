@@ -54,6 +54,9 @@ class User(Base):
     deleted_at: Mapped[datetime | None]
     # A crowd participant (role "participant", crowd.py) is bound to this one project.
     study_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    # The interface language the user chose (a catalogue's tag: en, ru, ar ...); None: the
+    # browser's Accept-Language, else English (web/i18n.py).
+    locale: Mapped[str | None] = mapped_column(String(35))
 
     # Flask-Login protocol, kept here so the model needs no Flask import.
     @property
@@ -141,6 +144,9 @@ class Project(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     guidelines: Mapped[str] = mapped_column(Text, default="")
+    # The guidelines in other languages, {language tag: Markdown}; `guidelines` is the default
+    # text, shown where the reader's language has none (projects.guidelines_for).
+    guidelines_translations: Mapped[dict | None] = mapped_column(JSON)
     overlap: Mapped[int] = mapped_column(Integer, default=2)
     labels: Mapped[list] = mapped_column(JSON)
     # spans mode, lease minutes, gold rate ... see annotator.projects.DEFAULT_SETTINGS

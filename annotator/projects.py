@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import Text, bindparam, cast, exists, func, select, union, update
 from sqlalchemy.orm import Session, object_session
 
-from . import events, scheme_templates
+from . import events, languages, scheme_templates
 from .access import allowed
 from .db import begin_write
 from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
@@ -230,11 +231,13 @@ def state(project: Project) -> dict:
     keeps before and after, and what a stale form is compared with."""
     return {"name": project.name, "overlap": project.overlap, "labels": project.labels,
             "settings": project.settings, "guidelines": project.guidelines,
+            "guidelines_translations": project.guidelines_translations or {},
             "members": sorted(m.username for m in project.members),
             "lexicon": project.lexicon, "slug": project.slug}
 
 
-EDITABLE = ("name", "overlap", "labels", "settings", "guidelines", "members", "lexicon")
+EDITABLE = ("name", "overlap", "labels", "settings", "guidelines", "guidelines_translations",
+            "members", "lexicon")
 
 
 def save_edit(session: Session, project: Project, changes: dict, version, members_of=None) -> list[str]:
@@ -260,6 +263,8 @@ def save_edit(session: Session, project: Project, changes: dict, version, member
             value = sorted({str(n) for n in value or []})
         elif key == "guidelines":
             value = value or ""
+        elif key == "guidelines_translations":
+            value = check_translations(value)
         elif key == "settings":
             value = validate_settings({**(project.settings or {}), **(value or {})}, project.labels)
         if value == state(project)[key]:
@@ -274,6 +279,8 @@ def save_edit(session: Session, project: Project, changes: dict, version, member
             set_settings(project, value)
         elif key == "guidelines":
             set_guidelines(session, project, value)
+        elif key == "guidelines_translations":
+            set_guidelines_translations(session, project, value)
         elif key == "members":
             set_members(session, project, members_of(value) if members_of else _users(session, value))
         elif key == "lexicon":
@@ -328,6 +335,49 @@ def set_guidelines(session: Session, project: Project, text: str | None) -> int:
     return _version(session, project, meaning(project.labels))
 
 
+def check_translations(value) -> dict[str, str]:
+    """The guidelines in other languages as stored: {language tag: Markdown}, empty texts
+    left out. ProjectError names the field and the language that is wrong."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ProjectError("guidelines_translations: an object {language tag: Markdown text}")
+    out: dict[str, str] = {}
+    for tag, text in value.items():
+        try:
+            norm = languages.check_language_tag(tag, "guidelines_translations")
+        except ValueError as err:
+            raise ProjectError(str(err)) from None
+        if text is not None and not isinstance(text, str):
+            raise ProjectError(f"guidelines_translations.{norm}: a Markdown text (a string)")
+        if norm in out:
+            raise ProjectError(f"guidelines_translations: {norm} is given twice")
+        if text and text.strip():
+            out[norm] = text
+    return dict(sorted(out.items()))
+
+
+def set_guidelines_translations(session: Session, project: Project, translations: dict) -> int:
+    """Give the project its guidelines in other languages ({tag: Markdown}, checked by
+    check_translations); a change makes a new guidelines version, as a change of the default
+    text does. Returns the current version number. The caller commits."""
+    translations = check_translations(translations)
+    before = project.guidelines_translations or {}
+    events.project_change(session, project, "guidelines", {"translations": before},
+                          {"translations": translations})
+    project.guidelines_translations = translations or None
+    return _version(session, project, meaning(project.labels))
+
+
+def guidelines_for(project: Project, wanted: list[str | None]) -> tuple[str | None, str]:
+    """The guidelines a reader sees: the text in the first of their languages (`wanted`, most
+    preferred first) that the project has one in, else the default text. Returns (its language
+    tag, or None for the default text; the Markdown)."""
+    translations = project.guidelines_translations or {}
+    lang = languages.pick(translations, wanted)
+    return (lang, translations[lang]) if lang else (None, project.guidelines or "")
+
+
 def meaning(labels: list[dict]) -> list[dict]:
     """What a label scheme says, as a guidelines version keeps it: ids, names, descriptions
     (keys, colours and order only change how the page looks)."""
@@ -337,7 +387,7 @@ def meaning(labels: list[dict]) -> list[dict]:
 
 def _version(session: Session, project: Project, labels: list[dict]) -> int:
     """The current version number; a new one if the text or the labels' meaning changed."""
-    digest = hashlib.sha256(project.guidelines.encode()).hexdigest()
+    digest = _digest(project)
     last = session.execute(select(GuidelinesVersion.version, GuidelinesVersion.digest,
                                   GuidelinesVersion.labels)
                            .where(GuidelinesVersion.project_id == project.id)
@@ -350,6 +400,16 @@ def _version(session: Session, project: Project, labels: list[dict]) -> int:
                                   text=project.guidelines, labels=labels))
     session.flush()
     return version
+
+
+def _digest(project: Project) -> str:
+    """SHA-256 of the guidelines: of the default text alone while there are no translations
+    (as versions stored before them were), else of the text and its translations."""
+    if not project.guidelines_translations:
+        return hashlib.sha256(project.guidelines.encode()).hexdigest()
+    both = json.dumps({"": project.guidelines, **project.guidelines_translations},
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(both.encode()).hexdigest()
 
 
 def guidelines_news(session: Session, project: Project, user: User) -> dict | None:

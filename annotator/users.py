@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import events
+from . import events, languages
 from .db import begin_write
 from .models import ROLES, ApiToken, SignInFailure, User, utcnow
 
@@ -111,6 +111,18 @@ def change_account(session: Session, user_id: int, acting: User, role: str, acti
     if digest is not None or deactivated:
         end_sessions(session, user, tokens=True)
     return user
+
+
+def set_locale(session: Session, user_id: int, locale) -> str | None:
+    """The user's interface language (one of languages.interface_languages(); None or "":
+    the browser's). AccountError names the field otherwise. The caller commits."""
+    try:
+        locale = languages.check_interface_language(locale)
+    except ValueError as err:
+        raise AccountError(str(err)) from None
+    begin_write(session)
+    session.execute(update(User).where(User.id == user_id).values(locale=locale))
+    return locale
 
 
 def end_sessions(session: Session, user: User, tokens: bool = False) -> None:

@@ -1,0 +1,58 @@
+"""The interface's language (Flask-Babel): the user's choice, else the browser's
+Accept-Language, else English; and what every template needs to say it (<html lang dir>).
+
+The catalogues are annotator/translations/LANG/LC_MESSAGES/messages.po, compiled to .mo when
+the package is built or installed (setup.py, `make translations`); see docs/translating.md.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, get_locale, gettext as _
+from flask_login import current_user
+
+from .. import languages
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The user's own choice, else the best of the browser's languages we have, else English."""
+    if not has_request_context():
+        return languages.DEFAULT
+    if "ui_locale" not in g:
+        chosen = getattr(current_user, "locale", None) if current_user else None
+        if chosen not in languages.interface_languages():
+            chosen = request.accept_languages.best_match(languages.interface_languages(),
+                                                         languages.DEFAULT)
+        g.ui_locale = chosen
+    return g.ui_locale
+
+
+def reader_languages() -> list[str]:
+    """The reader's languages, most preferred first, for texts written per language (the
+    guidelines): the interface's language, then the browser's Accept-Language in its order."""
+    if not has_request_context():
+        return [languages.DEFAULT]
+    return [select_locale(), *(tag for tag, _q in request.accept_languages)]
+
+
+def _template_globals() -> dict:
+    tag = str(get_locale() or languages.DEFAULT).replace("_", "-")
+    return {"ui_lang": tag, "ui_dir": "rtl" if languages.is_rtl(tag) else "ltr",
+            "role_names": {"admin": _("admin"), "reviewer": _("reviewer"),
+                           "annotator": _("annotator"), "participant": _("participant")},
+            # The annotate page's evidence spans, their voice and the hints' kinds.
+            "span_names": {"source": _("Source"), "cue": _("Cue"), "content": _("Content"),
+                           "framing_term": _("Framing term")},
+            "span_words": {"source": _("source"), "cue": _("cue"), "content": _("content"),
+                           "framing_term": _("framing term")},
+            "voice_names": {"author": _("author"), "attributed": _("attributed")},
+            "hint_names": {"cue": _("cue"), "source": _("source"),
+                           "contested_term": _("contested term")}}
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", languages.DEFAULT)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(languages.TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(_template_globals)
