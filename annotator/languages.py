@@ -34,6 +34,7 @@ def _locale(tag: str) -> Locale | None:
         return None
 
 
+@lru_cache(maxsize=64)
 def native_name(tag: str) -> str:
     """The language's name in itself ("Русский", "العربية"), else the tag."""
     loc = _locale(tag)
@@ -41,6 +42,7 @@ def native_name(tag: str) -> str:
     return (name[:1].upper() + name[1:]) if name else tag
 
 
+@lru_cache(maxsize=64)
 def is_rtl(tag: str | None) -> bool:
     """Whether the language is written right to left (Arabic, Hebrew, Persian, Urdu ...)."""
     loc = _locale(tag) if tag else None

@@ -5,15 +5,17 @@ import math
 import time
 
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from .. import controls, ingest, loop, progress, projects, sentences
+from .. import controls, ingest, languages, loop, progress, projects, sentences
 from ..access import Refused, allowed
 from ..labelling import AnnotationError
 from ..labels import colours as label_colours
 from ..guidelines import render_markdown
+from .i18n import reader_languages, script_strings, select_locale
 from .page_data import project_summary
 from .view_helpers import get_session, int_arg, page, project_for
 from .errors import InputError, error_response
@@ -47,7 +49,10 @@ def my_work():
     session, user = get_session(), current_user._get_current_object()
     rows = [{**project_summary(p), **controls.own_work(session, p, user)}
             for p in projects.visible_projects(session, user) if allowed(user, "annotate", p)]
-    return page("me.html", {"user": user.username, "projects": rows})
+    return page("me.html", {"user": user.username, "projects": rows,
+                            "locale": user.locale, "ui_language": select_locale(),
+                            "languages": [{"tag": tag, "name": languages.native_name(tag)}
+                                          for tag in languages.interface_languages()]})
 
 
 @bp.route("/projects/<slug>/annotate", methods=["GET", "POST"])
@@ -76,7 +81,7 @@ def annotate(slug: str):
                 context=sentences.context_groups(s["context"]),
                 colours=label_colours(project.labels),
                 shown_at=int(time.time() * 1000), settings=projects.settings(project),
-                revisiting=wanted is not None)
+                revisiting=wanted is not None, ui_strings=script_strings())
 
 
 def _seconds_since(shown_at: str | None) -> float | None:
@@ -96,7 +101,7 @@ def _submit(session, project, user):
     form = request.form
     project_, sentence = loop.sentence_for(session, int_arg(form.get("sentence_id"), -1), user)
     if project_.id != project.id:
-        abort(404, "No such sentence in this project.")
+        abort(404, _("No such sentence in this project."))
     target = url_for("annotate.annotate", slug=project.slug)
     if form.get("action") == "skip":
         loop.skip(session, project, sentence, user)
@@ -124,13 +129,13 @@ def _submit(session, project, user):
             "hints_shown": [h["term"] for h in hints(sentence.text)] if hints else None})
     except AnnotationError as err:
         if err.code == "invalid_spans" and not spans:
-            flash(f"{err}; marking evidence spans needs JavaScript.", "error")
+            flash(_("%(error)s; marking evidence spans needs JavaScript.", error=err), "error")
             return redirect(url_for("annotate.annotate", slug=project.slug, sentence=sentence.id))
         abort(409 if err.code in ("not_leased", "not_queued") else 400, str(err))
     feedback = body.get("feedback")
     if feedback:
-        flash(f"Known answer for the last sentence: {feedback['label']}. {feedback['explanation']}",
-              "info")
+        flash(_("Known answer for the last sentence: %(label)s. %(explanation)s",
+                label=feedback["label"], explanation=feedback["explanation"]), "info")
     return redirect(target)
 
 
@@ -152,7 +157,9 @@ def session_state():
 def guidelines(slug: str):
     """The guidelines; with ?since=N, what changed since version N as well."""
     project = project_for(slug, current_user, "see")
-    data = {"project": project_summary(project), "guidelines": project.guidelines or "",
+    lang, text = projects.guidelines_for(project, reader_languages())
+    data = {"project": project_summary(project), "guidelines": text, "guidelines_lang": lang,
+            "guidelines_dir": ("rtl" if languages.is_rtl(lang) else "ltr") if lang else None,
             "version": projects.guidelines_version(get_session(), project), "changes": None}
     since = request.args.get("since")
     if since is not None:

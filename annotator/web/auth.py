@@ -7,12 +7,15 @@ from datetime import timedelta
 from flask import (Blueprint, current_app, flash, make_response, redirect, render_template,
                    request, url_for)
 from flask import session as cookie_session
+from flask_babel import force_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from .. import users
 from ..models import ApiToken, User
 from .page_data import token_row
+from .errors import InputError, wants_json
+from .i18n import select_locale
 from .view_helpers import get_session, page, safe_next
 from .forms import LoginForm, PasswordForm, PostForm, TokenForm
 from .extensions import locks_own_writes
@@ -37,8 +40,8 @@ def _begin_sign_in(username: str) -> users.SignInAttempt:
 
 
 def _too_many(wait: int, template: str, form):
-    flash(f"Too many failed sign-ins: please wait {math.ceil(wait / 60)} minute(s) "
-          "and try again.", "error")
+    flash(_("Too many failed sign-ins: please wait %(minutes)d minute(s) and try again.",
+            minutes=math.ceil(wait / 60)), "error")
     resp = make_response(render_template(template, form=form), 429)
     resp.headers["Retry-After"] = str(wait)
     return resp
@@ -63,7 +66,7 @@ def login():
             login_user(user)
             return redirect(safe_next(request.args.get("next"), url_for("annotate.index")))
         # One message for every failure, so the form does not reveal which usernames exist.
-        flash("Unknown username or wrong password.", "error")
+        flash(_("Unknown username or wrong password."), "error")
         return render_template("login.html", form=form), 401
     return render_template("login.html", form=form)
 
@@ -81,7 +84,7 @@ def logout():
                 session.commit()
             logout_user()
             cookie_session.clear()
-            flash("You are signed out.", "info")
+            flash(_("You are signed out."), "info")
             return redirect(url_for("auth.login"))
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
@@ -103,7 +106,7 @@ def password():
         if attempt.wait is not None:
             return _too_many(attempt.wait, "password.html", form)
         if users.authenticate(session, user.username, form.current.data) is None:
-            flash("The current password is wrong.", "error")
+            flash(_("The current password is wrong."), "error")
             return render_template("password.html", form=form), 401
         users.sign_in_succeeded(session, attempt, user)
         session.commit()
@@ -117,7 +120,7 @@ def password():
         session.refresh(user)  # the new session version, for this session's cookie
         cookie_session.clear()
         login_user(user)
-        flash("Your password is changed; your other sessions are signed out.", "info")
+        flash(_("Your password is changed; your other sessions are signed out."), "info")
         return redirect(url_for("annotate.index"))
     return render_template("password.html", form=form), 400 if form.errors else 200
 
@@ -146,5 +149,27 @@ def revoke_token(token_id: int):
         session = get_session()
         if users.revoke_token(session, current_user, token_id):
             session.commit()
-            flash("Token revoked.", "info")
+            flash(_("Token revoked."), "info")
     return redirect(url_for("auth.tokens"))
+
+
+@bp.post("/me/language")
+@login_required
+def language():
+    """The user's interface language (the form on /me; a JSON body {"locale": "ru"} too):
+    one of the catalogues' languages, or empty for the browser's Accept-Language."""
+    # CSRF: checked for every POST by CSRFProtect (the form's field or the X-CSRFToken header).
+    body = request.get_json(silent=True) if request.is_json else None
+    chosen = body.get("locale") if isinstance(body, dict) else request.form.get("locale", "")
+    session = get_session()
+    try:
+        locale = users.set_locale(session, current_user.id, chosen)
+    except users.AccountError as err:
+        raise InputError("invalid_locale", str(err)) from None
+    session.commit()
+    if wants_json():
+        return {"locale": locale}
+    # Said in the language just chosen (the request's own was picked before the change).
+    with force_locale(locale or select_locale()):
+        flash(_("Your interface language is saved."), "info")
+    return redirect(url_for("annotate.my_work"))

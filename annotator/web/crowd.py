@@ -8,13 +8,15 @@ import io
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask import session as cookie_session
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
 
-from .. import crowd, projects
+from .. import crowd, languages, projects
 from ..guidelines import render_markdown
 from ..timestamps import iso_utc
 from .forms import PostForm
+from .i18n import reader_languages
 from .view_helpers import get_session, page, project_for
 
 bp = Blueprint("crowd", __name__)
@@ -29,6 +31,13 @@ def _study(slug: str):
     return project
 
 
+def _guidelines(project) -> dict:
+    """The instructions in the participant's language where the project has them."""
+    lang, text = projects.guidelines_for(project, reader_languages())
+    return {"guidelines": text, "guidelines_lang": lang,
+            "guidelines_dir": ("rtl" if languages.is_rtl(lang) else "ltr") if lang else None}
+
+
 @bp.route("/crowd/<slug>/<platform>", methods=["GET", "POST"])
 def entry(slug: str, platform: str):
     """Consent and instructions first; agreeing enters (or resumes) the participant."""
@@ -40,7 +49,7 @@ def entry(slug: str, platform: str):
     cfg = crowd.study(project)
     data = {"project": {"slug": project.slug, "name": project.name}, "platform": platform,
             "ids": ids, "quota": cfg.quota, "minutes": cfg.minutes,
-            "guidelines": project.guidelines or ""}
+            **_guidelines(project)}
     form = PostForm()
     if form.validate_on_submit():
         try:
@@ -64,7 +73,7 @@ def finish(slug: str):
     project = project_for(slug, current_user)
     part = crowd.of_user(session, current_user)
     if part is None or part.project_id != project.id:
-        abort(404, "You are not a participant of this study.")
+        abort(404, _("You are not a participant of this study."))
     form = PostForm()
     error = None
     if form.validate_on_submit():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, HiddenField, IntegerField, MultipleFileField, PasswordField,
@@ -21,11 +22,11 @@ class PageForm(FlaskForm):
 
 
 class LoginForm(PageForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)],
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
-    submit = SubmitField("Sign in")
+    submit = SubmitField(_l("Sign in"))
 
 
 class PostForm(PageForm):
@@ -37,22 +38,22 @@ class SignOutForm(PageForm):
 
 
 class PasswordForm(PageForm):
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)],
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)],
                             render_kw={"autocomplete": "current-password"})
-    new = PasswordField("New password (at least 8 characters)",
+    new = PasswordField(_l("New password (at least 8 characters)"),
                         validators=[DataRequired(), Length(min=8, max=200)],
                         render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("New password again",
+    confirm = PasswordField(_l("New password again"),
                             validators=[DataRequired(), Length(max=200),
-                                        EqualTo("new", "The two new passwords differ.")],
+                                        EqualTo("new", _l("The two new passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
-    revoke_tokens = BooleanField("Also revoke my API tokens", default=True)
-    submit = SubmitField("Change password")
+    revoke_tokens = BooleanField(_l("Also revoke my API tokens"), default=True)
+    submit = SubmitField(_l("Change password"))
 
 
 class TokenForm(PageForm):
-    name = StringField("Token name", validators=[Optional(), Length(max=100)])
-    submit = SubmitField("Create token")
+    name = StringField(_l("Token name"), validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("Create token"))
 
 
 class UploadForm(PageForm):
@@ -102,17 +103,17 @@ class ResetLinkForm(PageForm):
 class NewPasswordForm(PageForm):
     """An invitee's or a reset link's new password (the username where the invite leaves it
     to them)."""
-    username = StringField("Username", validators=[Optional(), Length(max=64)],
+    username = StringField(_l("Username"), validators=[Optional(), Length(max=64)],
                            render_kw={"autocomplete": "username"})
-    password = PasswordField("Password (at least 8 characters)",
+    password = PasswordField(_l("Password (at least 8 characters)"),
                              validators=[DataRequired(), Length(max=200)],  # users.check_password
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Password again",
+    confirm = PasswordField(_l("Password again"),
                             validators=[DataRequired(), Length(max=200),
-                                        EqualTo("password", "The two passwords differ.")],
+                                        EqualTo("password", _l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
-    revoke_tokens = BooleanField("Also revoke my API tokens", default=True)
-    submit = SubmitField("Save and sign in")
+    revoke_tokens = BooleanField(_l("Also revoke my API tokens"), default=True)
+    submit = SubmitField(_l("Save and sign in"))
 
 
 class KindForm(PageForm):

@@ -6,7 +6,11 @@ the package is built or installed (setup.py, `make translations`); see docs/tran
 """
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.extract import extract
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale, gettext as _
 from flask_login import current_user
 
@@ -36,9 +40,39 @@ def reader_languages() -> list[str]:
     return [select_locale(), *(tag for tag, _q in request.accept_languages)]
 
 
+# The scripts whose words the page passes them (#ui-strings), and the functions they call on
+# those words; babel.cfg extracts the same calls into the catalogue.
+SCRIPTS = ("js/annotate.js", "js/article_view.js")
+JS_KEYWORDS = {"tr": None, "trNodes": None}
+
+
+@lru_cache(maxsize=4)
+def _script_messages(static_folder: str) -> tuple[str, ...]:
+    """The texts the scripts pass to tr() and trNodes(), read from the scripts themselves once,
+    so that no list of them is kept by hand."""
+    found: list[str] = []
+    for name in SCRIPTS:
+        with (Path(static_folder) / name).open("rb") as f:
+            found += [msg for _line, msg, _comments, _context in extract("javascript", f, JS_KEYWORDS)
+                      if isinstance(msg, str)]
+    return tuple(dict.fromkeys(found))
+
+
+def script_strings() -> dict[str, str]:
+    """{English text: its translation} for the annotate page's scripts, in the request's
+    language; texts that stay as they are left out (the scripts fall back to the English)."""
+    out = {}
+    for msg in _script_messages(current_app.static_folder):
+        said = _(msg)
+        if said != msg:
+            out[msg] = said
+    return out
+
+
 def _template_globals() -> dict:
     tag = str(get_locale() or languages.DEFAULT).replace("_", "-")
     return {"ui_lang": tag, "ui_dir": "rtl" if languages.is_rtl(tag) else "ltr",
+            "ui_language_name": languages.native_name(tag),
             "role_names": {"admin": _("admin"), "reviewer": _("reviewer"),
                            "annotator": _("annotator"), "participant": _("participant")},
             # The annotate page's evidence spans, their voice and the hints' kinds.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask import session as cookie_session
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
@@ -42,7 +43,7 @@ def invites():
         else:
             # Mailed after the commit: no SMTP round trip holds the write lock.
             created = [hand_over(new, form.projects.data) for new in made]
-            flash(f"{len(created)} invite(s) created.", "info")
+            flash(_("%(num)d invite(s) created.", num=len(created)), "info")
     n = page_arg()
     rows = account_links.listed(session, account_links.INVITE, limit=PER_PAGE,
                                 offset=(n - 1) * PER_PAGE)
@@ -63,7 +64,7 @@ def revoke(link_id: int):
         abort(404, "No such link.")
     if PostForm().validate_on_submit() and account_links.revoke(session, link_id):
         session.commit()
-        flash("Link revoked.", "info")
+        flash(_("Link revoked."), "info")
     if link.kind == account_links.RESET:
         return redirect(url_for("admin.user", user_id=link.user_id))
     return redirect(url_for("links.invites"))
@@ -73,7 +74,7 @@ def _open(kind: str, token: str):
     """The open link, else the one answer for every other case (unknown, used, expired...)."""
     link = account_links.find(get_session(), kind, token)
     if link is None:
-        abort(404, account_links.INVALID)
+        abort(404, _("This link is invalid or expired."))
     return link
 
 
@@ -103,12 +104,12 @@ def invite(token: str):
             session.commit()
         except account_links.LinkInvalid:
             session.rollback()
-            abort(404, account_links.INVALID)
+            abort(404, _("This link is invalid or expired."))
         except users.AccountError as err:
             session.rollback()
             flash(str(err), "error")
             return page("invite.html", data, 400, form=form)
-        return _signed_in_as(user, f"Welcome, {user.username}: you are signed in.")
+        return _signed_in_as(user, _("Welcome, %(user)s: you are signed in.", user=user.username))
     return page("invite.html", data, 400 if form.errors else 200, form=form)
 
 
@@ -128,10 +129,10 @@ def reset(token: str):
             session.commit()
         except account_links.LinkInvalid:
             session.rollback()
-            abort(404, account_links.INVALID)
+            abort(404, _("This link is invalid or expired."))
         except users.AccountError as err:
             session.rollback()
             flash(str(err), "error")
             return page("reset.html", data, 400, form=form)
-        return _signed_in_as(user, "Your password is changed; your other sessions are signed out.")
+        return _signed_in_as(user, _("Your password is changed; your other sessions are signed out."))
     return page("reset.html", data, 400 if form.errors else 200, form=form)

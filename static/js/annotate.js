@@ -21,7 +21,16 @@
   const modes = Object.fromEntries(buttons.map((b) => [b.value, b.dataset.spans || "optional"]));
   const names = Object.fromEntries(buttons.map((b) => [b.value, b.querySelector(".name").textContent]));
   const spansOn = !!spanTools && buttons.some((b) => modes[b.value] !== "off");
-  const SPAN_NAMES = { source: "source", cue: "cue", content: "content", framing_term: "framing term" };
+  // The page's words in the interface's language: the template's #ui-strings, from the gettext
+  // catalogue (web/i18n.py, JS_MESSAGES); English where one is missing. %(name)s takes vars.name.
+  const UI = JSON.parse(($("ui-strings") || {}).textContent || "{}");
+  const tr = (text, vars) => (UI[text] || text).replace(/%\((\w+)\)s/g, (m, k) => (vars && k in vars ? vars[k] : m));
+  // ... with elements (a <kbd>, a <strong>) for some of the %(name)s.
+  const trNodes = (text, parts) => (UI[text] || text).split(/(%\(\w+\)s)/).filter(Boolean)
+    .map((piece) => { const m = /^%\((\w+)\)s$/.exec(piece); return m && m[1] in parts ? parts[m[1]] : piece; });
+  const SPAN_NAMES = { source: tr("source"), cue: tr("cue"), content: tr("content"), framing_term: tr("framing term") };
+  const VOICES = { author: tr("author"), attributed: tr("attributed") };
+  const HINTS = { cue: tr("cue"), source: tr("source"), contested_term: tr("contested term") };
   // Evidence keys; a project's label key with the same letter wins (the button still works).
   const spanKeys = {};
   for (const b of spanTools ? spanTools.querySelectorAll("[data-span]") : []) {
@@ -75,6 +84,7 @@
   function say(text, kind) {
     status.textContent = text || "";
     status.className = "status" + (kind ? " " + kind : "");
+    delete status.dataset.session; // set while it tells of a lost or renewed session
   }
 
   async function call(method, path, body) {
@@ -117,7 +127,7 @@
   }
 
   function retryLater(text, kind) {
-    say(text + " Retrying in " + Math.round(retryMs / 1000) + " s.", kind);
+    say(text + " " + tr("Retrying in %(seconds)s s.", { seconds: Math.round(retryMs / 1000) }), kind);
     retryButton.hidden = false;
     clearTimeout(retryTimer);
     retryTimer = setTimeout(flush, retryMs);
@@ -138,7 +148,7 @@
         try {
           res = await send(item);
         } catch (e) {
-          retryLater("Offline: " + pending.length + " unsaved change(s) kept in this browser.", "offline");
+          retryLater(tr("Offline: %(n)s unsaved change(s) kept in this browser.", { n: pending.length }), "offline");
           return;
         }
         if (res.status === 401) { lostSession(); return; }
@@ -148,12 +158,12 @@
           return;
         }
         if (res.status >= 500 || res.status === 429 || res.status === 408) {
-          retryLater("The server did not store " + pending.length + " change(s) yet (error " + res.status + ").", "pending");
+          retryLater(tr("The server did not store %(n)s change(s) yet (error %(status)s).", { n: pending.length, status: res.status }), "pending");
           return;
         }
         if (res.status >= 400) {
-          const msg = res.data && res.data.error ? res.data.error.message : "error " + res.status;
-          say("The label of sentence " + item.id + " was refused: " + msg, "error");
+          const msg = res.data && res.data.error ? res.data.error.message : tr("error %(status)s", { status: res.status });
+          say(tr("The label of sentence %(id)s was refused: %(message)s", { id: item.id, message: msg }), "error");
         } else {
           if (res.status === 201 && progress) { progress.done += 1; drawProgress(); }
           if (progress && res.data && (res.data.deleted === true || res.data.unlabelled === true)) {
@@ -161,7 +171,7 @@
             drawProgress();
           }
           const fb = res.data && res.data.feedback;
-          if (fb) say("Known answer for that sentence: " + (names[fb.label] || fb.label) + ". " + fb.explanation);
+          if (fb) say(tr("Known answer for that sentence: %(label)s. %(explanation)s", { label: names[fb.label] || fb.label, explanation: fb.explanation }));
           if (item.type === "skip") skipFence.set(item.id, fetchSeq);
         }
         reloadOutbox();
@@ -170,7 +180,7 @@
         retryMs = 1000;
       }
       retryButton.hidden = true;
-      if (/offline|pending/.test(status.className) || /expired|Signed in again/.test(status.textContent)) say("All labels saved.");
+      if (/offline|pending/.test(status.className) || status.dataset.session) say(tr("All labels saved."));
       if (stall === "done") reloadFrontier(); // the server shows what is next, or "All done"
       else if (stall && !current) advance();
     } finally {
@@ -184,12 +194,12 @@
     retryButton.hidden = true;
     status.textContent = "";
     status.className = "status error";
-    status.append("Your session has expired. " + pending.length +
-      " unsaved change(s) are kept in this browser and will be sent after you ");
+    status.dataset.session = "lost";
+    status.append(tr("Your session has expired. %(n)s unsaved change(s) are kept in this browser and will be sent after you", { n: pending.length }) + " ");
     const a = document.createElement("a");
     a.href = cfg.login;
-    a.textContent = "sign in again";
-    status.append(a, " (here or in another tab).");
+    a.textContent = tr("sign in again");
+    status.append(a, " " + tr("(here or in another tab)."));
     clearInterval(authTimer);
     authTimer = setInterval(() => { if (!document.hidden) renewSession(true); }, 5000);
   }
@@ -202,15 +212,16 @@
       data = await res.json();
     } catch (e) { return false; }
     if (data.username !== cfg.user) {
-      say("You are signed in as " + data.username + ": the " + pending.length + " change(s) made by " +
-        cfg.user + " wait in this browser until " + cfg.user + " signs in again.", "error");
+      say(tr("You are signed in as %(other)s: the %(n)s change(s) made by %(user)s wait in this browser until %(user)s signs in again.",
+        { other: data.username, n: pending.length, user: cfg.user }), "error");
       return false;
     }
     csrf = data.csrf_token;
     if (thenFlush && authLost) {
       authLost = false;
       clearInterval(authTimer);
-      say("Signed in again: sending your labels…", "pending");
+      say(tr("Signed in again: sending your labels…"), "pending");
+      status.dataset.session = "renewed";
       flush();
     }
     return true;
@@ -302,7 +313,7 @@
       while (wi < words.length && words[wi].e <= a) wi++;
       if (wi < words.length && words[wi].s <= a && b <= words[wi].e) { cls.push("w"); el.dataset.w = wi; }
       const h = hints.find((x) => x.s <= a && b <= x.e);
-      if (h) { cls.push("hint", h.type); el.title = "hint: " + h.type.replace("_", " "); }
+      if (h) { cls.push("hint", h.type); el.title = tr("hint: %(kind)s", { kind: HINTS[h.type] || h.type.replace("_", " ") }); }
       for (const sp of spans) {
         if (sp.s <= a && b <= sp.e) cls.push("sp-" + sp.label, sp.label === "framing_term" ? "v-" + (sp.voice || "author") : "");
       }
@@ -331,8 +342,8 @@
         const v = document.createElement("button");
         v.type = "button";
         v.className = "chip-voice small";
-        v.textContent = "voice: " + (sp.voice || "author");
-        v.setAttribute("aria-label", v.textContent + " (framing term " + quote(sp) + "; press to switch)");
+        v.textContent = tr("voice: %(voice)s", { voice: VOICES[sp.voice || "author"] || sp.voice });
+        v.setAttribute("aria-label", v.textContent + " " + tr("(framing term %(text)s; press to switch)", { text: quote(sp) }));
         v.addEventListener("click", () => toggleVoice(sp));
         li.append(v, " ");
       }
@@ -340,7 +351,7 @@
       x.type = "button";
       x.className = "chip-x small";
       x.textContent = "×";
-      x.setAttribute("aria-label", "Remove " + SPAN_NAMES[sp.label] + " " + quote(sp));
+      x.setAttribute("aria-label", tr("Remove %(span)s %(text)s", { span: SPAN_NAMES[sp.label], text: quote(sp) }));
       x.addEventListener("click", () => { removeSpans([sp]); });
       li.append(x);
       return li;
@@ -353,14 +364,14 @@
     sel = { a, h };
     renderSentence();
     const keys = Object.keys(spanKeys).map((k) => k.toUpperCase() + " " + SPAN_NAMES[spanKeys[k]]).join(", ");
-    note("Selected " + quote(selRange()) + (keys ? ": press " + keys + "; Esc clears." : "."));
+    note(tr("Selected %(text)s", { text: quote(selRange()) }) + (keys ? tr(": press %(keys)s; Esc clears.", { keys }) : "."));
   }
 
   function clearSel(quiet) {
     if (!sel) return;
     sel = null;
     renderSentence();
-    if (!quiet) note("Selection cleared.");
+    if (!quiet) note(tr("Selection cleared."));
   }
 
   function moveSel(step, extend) {
@@ -372,7 +383,7 @@
 
   function mark(label) {
     const r = selRange();
-    if (!r) { note("Select words first: drag over them, or press Shift+→."); return; }
+    if (!r) { note(tr("Select words first: drag over them, or press Shift+→.")); return; }
     let sp = spans.find((x) => x.s === r.s && x.e === r.e && x.label === label);
     if (!sp) {
       sp = { s: r.s, e: r.e, label, voice: label === "framing_term" ? "author" : undefined };
@@ -382,16 +393,16 @@
     sel = null;
     renderSentence();
     renderSpans();
-    note("Marked " + SPAN_NAMES[label] + " " + quote(sp) + (label === "framing_term" && voiceKey ? "; V switches its voice." : "."));
+    note(tr("Marked %(span)s %(text)s", { span: SPAN_NAMES[label], text: quote(sp) }) + (label === "framing_term" && voiceKey ? tr("; V switches its voice.") : "."));
   }
 
   function removeSpans(list) {
-    if (!list.length) { note("No evidence span to remove."); return; }
+    if (!list.length) { note(tr("No evidence span to remove.")); return; }
     spans = spans.filter((x) => !list.includes(x));
     if (list.includes(lastSpan)) lastSpan = spans[spans.length - 1] || null;
     renderSentence();
     renderSpans();
-    note("Removed " + list.map((x) => SPAN_NAMES[x.label] + " " + quote(x)).join(", ") + ".");
+    note(tr("Removed %(spans)s.", { spans: list.map((x) => SPAN_NAMES[x.label] + " " + quote(x)).join(", ") }));
   }
 
   function removeKeyed() {
@@ -407,12 +418,12 @@
       sp = (r && framing.find((x) => x.s < r.e && r.s < x.e)) ||
         (lastSpan && lastSpan.label === "framing_term" ? lastSpan : framing[framing.length - 1]);
     }
-    if (!sp) { note("No framing term to switch: mark one with F first."); return; }
+    if (!sp) { note(tr("No framing term to switch: mark one with F first.")); return; }
     sp.voice = sp.voice === "attributed" ? "author" : "attributed";
     lastSpan = sp;
     renderSentence();
     renderSpans();
-    note("Framing term " + quote(sp) + ": voice " + sp.voice + ".");
+    note(tr("Framing term %(text)s: voice %(voice)s.", { text: quote(sp), voice: VOICES[sp.voice] || sp.voice }));
   }
 
   // Mouse: a drag over the sentence selects whole words; a click selects one (Shift+click extends).
@@ -465,7 +476,7 @@
     return window.annotatorViews({
       root, sentenceEl, beforeEl: $("before"), afterEl: $("after"), articleEl: $("article"), toggleEl: toggle,
       colours: Object.fromEntries(buttons.map((b) => [b.value, Number((b.className.match(/label-(\d+)/) || [0, 1])[1])])),
-      names, storageKey: "annotator:view:" + cfg.user,
+      names, tr, storageKey: "annotator:view:" + cfg.user,
       getJson: (path) => call("GET", "/projects/" + encodeURIComponent(cfg.slug) + path).then((r) => (r.status === 200 ? r.data : null)),
       // This tab's last word on a label beats the one the server sent with the article.
       labelOf: (id, stored) => (latest.has(id) ? (latest.get(id) ? latest.get(id).label : null) : stored || null),
@@ -497,7 +508,7 @@
     renderSentence();
     renderSpans();
     drawText(s);
-    if (spansOn) note(spans.length ? "" : "Evidence: drag over words, or press Shift+→ to select words.");
+    if (spansOn) note(spans.length ? "" : tr("Evidence: drag over words, or press Shift+→ to select words."));
     $("sentence-id").value = s.id;
     comment.value = mine && mine.comment ? mine.comment : "";
     root.classList.remove("waiting");
@@ -515,11 +526,14 @@
       if (currentLabel) {
         const name = document.createElement("strong");
         name.textContent = names[currentLabel.label] || currentLabel.label;
-        revisitNote.replaceChildren("You labelled this: ", name, ". Press a label to change it, ",
-          ...(unlabelKey ? [k("U"), " to remove it, "] : []), k("S"), " to skip it, ", k("→"), " to go forward.");
+        revisitNote.replaceChildren(...(unlabelKey
+          ? trNodes("You labelled this: %(label)s. Press a label to change it, %(u)s to remove it, %(s)s to skip it, %(forward)s to go forward.",
+            { label: name, u: k("U"), s: k("S"), forward: k("→") })
+          : trNodes("You labelled this: %(label)s. Press a label to change it, %(s)s to skip it, %(forward)s to go forward.",
+            { label: name, s: k("S"), forward: k("→") })));
       } else {
-        revisitNote.replaceChildren("Revisiting: you have not labelled this sentence. Press a label to give one, ",
-          k("S"), " to skip it, ", k("→"), " to go forward.");
+        revisitNote.replaceChildren(...trNodes("Revisiting: you have not labelled this sentence. Press a label to give one, %(s)s to skip it, %(forward)s to go forward.",
+          { s: k("S"), forward: k("→") }));
       }
     }
     if (unlabelButton) unlabelButton.hidden = !currentLabel;
@@ -563,14 +577,14 @@
   async function advance(how) {
     if (queue.length < 2) fetchMore();
     if (queue.length) { drawNext(how || "push"); return; }
-    waiting("Loading the next sentence…");
+    waiting(tr("Loading the next sentence…"));
     const got = await fetchMore();
     if (current) return; // Back was pressed meanwhile
     if (queue.length) { drawNext(how || "push"); return; }
-    if (got === "auth") { stall = "auth"; waiting("Sign in again to get more sentences; your labels are kept."); return; }
+    if (got === "auth") { stall = "auth"; waiting(tr("Sign in again to get more sentences; your labels are kept.")); return; }
     if (got !== "ok") {
       stall = "offline";
-      waiting("Waiting for the server to send the next sentence… Your labels are kept in this browser.");
+      waiting(tr("Waiting for the server to send the next sentence… Your labels are kept in this browser."));
       clearTimeout(waitTimer);
       waitTimer = setTimeout(advance, Math.min(retryMs, 5000));
       return;
@@ -578,7 +592,7 @@
     // Nothing left: reload once every change is stored, and the server says what is next.
     stall = "done";
     if (!pending.length && !authLost) { reloadFrontier(); return; }
-    waiting("All sentences done here; " + pending.length + " change(s) still to be saved…");
+    waiting(tr("All sentences done here; %(n)s change(s) still to be saved…", { n: pending.length }));
     flush();
   }
 
@@ -601,7 +615,7 @@
     } catch (e) { /* offline: see below */ }
     loading = false;
     if (!data || !data.sentence) {
-      say("Sentence " + id + " could not be loaded; try again when the server answers.", "error");
+      say(tr("Sentence %(id)s could not be loaded; try again when the server answers.", { id }), "error");
       if (forward) advance(how);                        // the frontier instead
       else if (queue.length && queue[0].back) queue.shift(); // stay where we were
       return;
@@ -620,13 +634,13 @@
     const mode = modes[labelId] || "optional";
     let out = spansForApi();
     if (mode === "required" && !out.length) {
-      say("“" + names[labelId] + "” needs evidence in this project: select words and mark them " +
-        "(source, cue, content or framing term) before choosing the label.", "error");
-      note("Select words: drag over them, or press Shift+→.");
+      say(tr("“%(label)s” needs evidence in this project: select words and mark them (source, cue, content or framing term) before choosing the label.",
+        { label: names[labelId] }), "error");
+      note(tr("Select words: drag over them, or press Shift+→."));
       return;
     }
     if (mode === "off" && out.length) {
-      say("“" + names[labelId] + "” takes no evidence spans in this project; " + out.length + " span(s) not saved.");
+      say(tr("“%(label)s” takes no evidence spans in this project; %(n)s span(s) not saved.", { label: names[labelId], n: out.length }));
       out = [];
     } else if (/error/.test(status.className) && !authLost) say("");
     const body = { label: labelId, spans: out, comment: comment.value.trim() || null,
@@ -652,7 +666,7 @@
     latest.set(current.id, null);
     enqueue({ type: "skip", id: current.id });
     if (revisiting) {
-      say("Skipped: the sentence comes back at the end of your queue" + (from.mine ? ", without your label." : "."));
+      say(from.mine ? tr("Skipped: the sentence comes back at the end of your queue, without your label.") : tr("Skipped: the sentence comes back at the end of your queue."));
       moveOn(from, "push");
     } else advance("push");
   }
@@ -667,7 +681,7 @@
     revisiting = true;
     showMine();
     syncUrl("replace");
-    say("Label removed (the history keeps it). Press a label to give a new one, or S to skip.");
+    say(tr("Label removed (the history keeps it). Press a label to give a new one, or S to skip."));
   }
 
   function backId() {

@@ -10,11 +10,13 @@
   "use strict";
 
   // opts: {root, sentenceEl, beforeEl, afterEl, articleEl, toggleEl, getJson(path), labelOf(id,
-  // stored), colours {label id: palette number}, names {label id: name}, storageKey}
+  // stored), colours {label id: palette number}, names {label id: name}, tr(text): text in the
+  // page's language, storageKey}
   const KEEP = 12; // articles kept in memory
 
   window.annotatorViews = function (opts) {
     const { sentenceEl, beforeEl, afterEl, articleEl, toggleEl } = opts;
+    const tr = opts.tr || ((text) => text); // the page's words in its language (annotate.js)
     const cache = new Map();    // article id -> the API's article, or a promise of it
     let mode = "focused";
     let shown = null;           // the sentence drawn (the API's sentence object)
@@ -82,7 +84,7 @@
       const chip = document.createElement("span");
       chip.className = "own-chip chip-" + (opts.colours[label] || 1);
       chip.textContent = opts.names[label] || label;
-      chip.title = "Your label";
+      chip.title = tr("Your label");
       el.append(chip);
     }
 
@@ -147,7 +149,7 @@
       if (ready) scrollToSentence();
       if (toggleEl) {
         toggleEl.setAttribute("aria-pressed", String(mode === "article"));
-        toggleEl.querySelector(".view-name").textContent = mode === "article" ? "Sentence and context" : "Whole article";
+        toggleEl.querySelector(".view-name").textContent = tr(mode === "article" ? "Sentence and context" : "Whole article");
       }
     }
 
