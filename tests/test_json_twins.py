@@ -81,6 +81,7 @@ def pages(app, world) -> dict:
         "admin.project": (ADMIN, slug, admin_refused),
         "admin.edit_project": (ADMIN, slug, admin_refused),
         "admin.lexicon": (ADMIN, slug, admin_refused),
+        "admin.project_guidelines": (ADMIN, slug, admin_refused),
         "admin.progress": (ADMIN, slug, admin_refused),
         "admin.article": (ADMIN, {"article_id": world["article"]},
                           [(ANNOTATOR, {"article_id": world["article"]}, 403),

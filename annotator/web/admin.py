@@ -10,8 +10,8 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import (account_links, controls, deletion, events, export, ingest, job_kinds, jobs, projects,
-               scheme_templates, users)
+from .. import (account_links, controls, deletion, events, export, ingest, job_kinds, jobs, languages,
+               projects, scheme_templates, users)
 from ..ingest import stream
 from ..articles import add_articles, set_kind, set_lang
 from ..hints.lexicon import lexicon_of, validate_lexicon
@@ -186,6 +186,66 @@ def edit_project(slug: str):
     return page("admin/project_form.html", {
         "project": project_detail(project), "used_label_ids": sorted(used),
         "settings_help": _settings_help(), "colours": COLOURS}, form=form)
+
+
+@bp.route("/projects/<slug>/guidelines", methods=["GET", "POST"])
+@roles_required("admin")
+def project_guidelines(slug: str):
+    """The guidelines per language: the default text (edited with the project) and one text per
+    language tag; an annotator sees the one in their language, else the default. The form
+    posts rows lang-N / text-N (an empty text removes a language) and the version it was
+    loaded at (a stale save is refused, 409)."""
+    session = get_session()
+    project = _project(slug)
+    status = 200
+    if request.method == "POST":
+        try:
+            texts = _guideline_rows(request.form)
+            written = projects.save_edit(session, project, {"guidelines_translations": texts},
+                                         request.form.get("version"))
+            session.commit()
+            flash("Saved: the guidelines in " + (", ".join(sorted(texts)) or "no other language")
+                  + "." if written else "Nothing changed.", "info")
+            return redirect(url_for("admin.project_guidelines", slug=project.slug))
+        except events.StaleVersion:
+            session.rollback()
+            flash("Not saved: the guidelines changed since you opened this page. Reload it and "
+                  "make your change again.", "error")
+            status = 409
+        except projects.ProjectError as err:
+            session.rollback()
+            flash(str(err), "error")
+            status = 400
+    translations = project.guidelines_translations or {}
+    return page("admin/guidelines.html", {
+        "project": project_summary(project), "default": project.guidelines or "",
+        "translations": translations,
+        "version": projects.guidelines_version(session, project),
+        "interface_languages": [{"tag": t, "name": languages.native_name(t)}
+                                for t in languages.interface_languages()]},
+        status, form_version=_version(project))
+
+
+def _guideline_rows(form) -> dict[str, str]:
+    """{language tag: text} from the rows lang-N, text-N; ProjectError names the row."""
+    texts: dict[str, str] = {}
+    rows = sorted({k.split("-", 1)[1] for k in form if k.startswith(("lang-", "text-"))},
+                  key=lambda n: (len(n), n))
+    for n in rows:
+        tag, text = form.get(f"lang-{n}", "").strip(), form.get(f"text-{n}", "")
+        if not tag and not text.strip():
+            continue
+        if not tag:
+            raise projects.ProjectError(f"lang-{n}: the language of the text in row {n} "
+                                        "(a tag such as ru, ar or pt-BR)")
+        try:
+            tag = languages.check_language_tag(tag, f"lang-{n}")
+        except ValueError as err:
+            raise projects.ProjectError(str(err)) from None
+        if tag in texts:
+            raise projects.ProjectError(f"lang-{n}: {tag} is given twice")
+        texts[tag] = text
+    return texts
 
 
 def _version(project: Project) -> int:

@@ -26,8 +26,11 @@ def select_locale() -> str:
     if "ui_locale" not in g:
         chosen = getattr(current_user, "locale", None) if current_user else None
         if chosen not in languages.interface_languages():
-            chosen = request.accept_languages.best_match(languages.interface_languages(),
-                                                         languages.DEFAULT)
+            # The browser's languages by preference, each matched by tag, then by language
+            # (werkzeug's best_match would take "en;q=0.3" over "ar-EG" for lack of "ar-EG").
+            offered = {tag: tag for tag in languages.interface_languages()}
+            chosen = languages.pick(offered, [tag for tag, q in request.accept_languages if q > 0]) \
+                or languages.DEFAULT
         g.ui_locale = chosen
     return g.ui_locale
 

@@ -367,6 +367,11 @@ SPEC: dict = {
                               "name": {"type": "string"}, "overlap": {"type": "integer"},
                               "labels": {"type": "array"}, "settings": {"type": "object"},
                               "guidelines": {"type": ["string", "null"]},
+                              "guidelines_translations": {
+                                  "type": ["object", "null"],
+                                  "additionalProperties": {"type": ["string", "null"]},
+                                  "description": "{language tag: Markdown}: the guidelines in "
+                                                 "other languages (empty text: removed)"},
                               "members": {"type": "array", "items": {"type": "string"}},
                               "lexicon": {"type": ["object", "null"]}}}}}},
                       "responses": {"200": _versioned(_project_state), "400": _err, "401": _err,

@@ -149,7 +149,7 @@
       if (ready) scrollToSentence();
       if (toggleEl) {
         toggleEl.setAttribute("aria-pressed", String(mode === "article"));
-        toggleEl.querySelector(".view-name").textContent = tr(mode === "article" ? "Sentence and context" : "Whole article");
+        toggleEl.querySelector(".view-name").textContent = mode === "article" ? tr("Sentence and context") : tr("Whole article");
       }
     }
 
