@@ -1,0 +1,38 @@
+"""The interface in Arabic in a real browser (issue 22 item 5): the choice on /me, the page
+drawn right to left, and the annotate page's script speaking the language of the page."""
+from __future__ import annotations
+
+from e2e import shown_id, wait_id_change, wait_saved
+
+
+def test_arabic_choice_turns_the_annotate_page_and_its_script_arabic(server, page, login):
+    login(page, "bob", "/me")
+    page.select_option("#locale", "ar")
+    page.locator(".language-form button[type=submit]").click()
+    page.wait_for_url(server.url + "/me")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("html").get_attribute("lang") == "ar"
+    assert page.locator("h1").inner_text() == "عملك"
+    assert "حُفظت لغة الواجهة." in page.locator(".flashes").inner_text()
+
+    page.goto(server.url + "/projects/demo/annotate")
+    first = shown_id(page)
+    assert page.locator("#skip").inner_text().split() == ["S", "تخطَّ"]
+    # The script's own messages: a skip, then Back, drawn by annotate.js without a reload.
+    page.keyboard.press("s")
+    wait_id_change(page, first)
+    assert page.locator("#status").inner_text() == "تُخطّيت: تعود الجملة في آخر قائمتك."
+    second = shown_id(page)
+    page.keyboard.press("1")
+    wait_id_change(page, second)
+    wait_saved(page)
+    page.keyboard.press("Backspace")
+    page.wait_for_function(f"() => document.querySelector('#sentence').dataset.id == '{second}'")
+    note = page.locator("#revisit")
+    assert note.is_visible()
+    text = note.inner_text()
+    assert text.startswith("وسمتَ هذه:") and "للتقدم" in text
+    assert note.locator("kbd").all_inner_texts()[-2:] == ["S", "→"]  # the keys stay keys
+    # The browser asks for English (Chromium's en-US): the user's choice wins.
+    assert page.evaluate("() => navigator.language").startswith("en")
+    assert page.evaluate("() => document.documentElement.dir") == "rtl"
