@@ -33,7 +33,7 @@ translations: $(MO)
 
 # After marking new strings: extract them into messages.pot and merge them into every .po.
 messages: $(VENV)/.run-deps
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k tr -k trNodes --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -k tr -k trNodes --no-location --sort-output \
 	  --project annotator -o $(CATALOGUES)/messages.pot .
 	$(BIN)/pybabel -q update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching \
 	  --ignore-obsolete

@@ -57,6 +57,10 @@ def test_sign_in_page_follows_accept_language_with_rtl_for_arabic(client):
     assert html.get("lang") == "ar" and html.get("dir") == "rtl"
     assert _doc(page).xpath("//h1")[0].text_content() == "تسجيل الدخول"
 
+    # Sent to sign in from a page: told so in the browser's language.
+    resp = client.get("/me", headers={"Accept-Language": "ru"}, follow_redirects=True)
+    assert "Войдите, чтобы продолжить." in _text(resp)
+
     # A language without a catalogue: English, left to right.
     page = client.get("/login", headers={"Accept-Language": "de-DE,fr;q=0.8"})
     html = _doc(page).xpath("/html")[0]
@@ -278,7 +282,7 @@ def _extracted() -> set:
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-                "tr": None, "trNodes": None}
+                "N_": None, "tr": None, "trNodes": None}
     return {msg for _file, _line, msg, _comments, _ctx in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords)}
 

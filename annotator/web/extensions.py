@@ -3,6 +3,7 @@ each request."""
 from __future__ import annotations
 
 from flask import Flask, abort, current_app, g, request
+from flask_babel import gettext
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from flask_login import LoginManager
@@ -22,6 +23,11 @@ class _PagesLogin(LoginManager):
         if wants_json():
             abort(401, "Sign in to see this page.")
         return super().unauthorized()
+
+
+def N_(text: str) -> str:
+    """Marks a string for the catalogue that is translated later, where it is shown."""
+    return text
 
 
 csrf = CSRFProtect()
@@ -55,7 +61,8 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.session_interface = _CookieSessions()
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = N_("Please sign in to continue.")
+    login_manager.localize_callback = gettext  # flashed in the page's language (web/i18n.py)
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
 
