@@ -333,3 +333,20 @@ def test_interface_languages_come_from_the_catalogues():
     assert languages.interface_languages() == ("en", "ar", "ru")
     assert languages.is_rtl("ar") and languages.is_rtl("he") and not languages.is_rtl("ru")
     assert languages.native_name("ru") == "Русский" and languages.native_name("ar") == "العربية"
+
+
+def test_no_view_rebinds_the_gettext_name():
+    """`_` is gettext in the web layer: a function that assigns to it (`x, _ = ...`) makes every
+    `_("...")` in it an UnboundLocalError, a 500 found only on that path."""
+    import ast
+
+    bad = []
+    for path in sorted((ROOT / "annotator" / "web").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        if not any(isinstance(n, ast.ImportFrom) and any(a.asname == "_" for a in n.names)
+                   for n in tree.body):
+            continue  # `_` is no gettext there
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+                bad.append(f"{path.name}:{node.lineno}")
+    assert bad == []

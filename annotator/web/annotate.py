@@ -123,7 +123,7 @@ def _submit(session, project, user):
         spans = None
     hints = loop.hints_for(project)
     try:
-        body, _ = loop.label(session, project, sentence, user, {
+        body, _lease = loop.label(session, project, sentence, user, {
             "label": label, "spans": spans, "comment": form.get("comment") or None,
             "seconds": seconds,
             "hints_shown": [h["term"] for h in hints(sentence.text)] if hints else None})

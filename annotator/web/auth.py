@@ -132,7 +132,7 @@ def tokens():
     form, revoke = TokenForm(), PostForm()
     new_token = None
     if form.validate_on_submit():
-        _, new_token = users.create_token(session, current_user, form.name.data or "")
+        _token, new_token = users.create_token(session, current_user, form.name.data or "")
         session.commit()
     rows = session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
                            .order_by(ApiToken.id.desc())).all()
