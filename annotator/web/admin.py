@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, send_file, url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -123,7 +124,7 @@ def new_project():
                 members=_members(session, form.members.data), settings_=values,
                 template=form.template.data)
             session.commit()
-            flash(f"Project {p.slug} created.", "info")
+            flash(_("Project %(slug)s created.", slug=p.slug), "info")
             return redirect(url_for("admin.project", slug=p.slug))
         except projects.ProjectError as err:
             session.rollback()
@@ -173,7 +174,7 @@ def edit_project(slug: str):
             session.commit()
             if reorder:  # the worker ranks the queue (jobs.enqueue commits on its own)
                 schedule.enqueue_reorder(session, project)
-            flash(f"Saved: {', '.join(written)}." if written else "Nothing changed.", "info")
+            flash(_("Saved: %(fields)s.", fields=", ".join(written)) if written else _("Nothing changed."), "info")
             return redirect(url_for("admin.project", slug=project.slug))
         except events.StaleVersion as err:
             session.rollback()
@@ -204,13 +205,14 @@ def project_guidelines(slug: str):
             written = projects.save_edit(session, project, {"guidelines_translations": texts},
                                          request.form.get("version"))
             session.commit()
-            flash("Saved: the guidelines in " + (", ".join(sorted(texts)) or "no other language")
-                  + "." if written else "Nothing changed.", "info")
+            flash((_("Saved: the guidelines in %(languages)s.", languages=", ".join(sorted(texts)))
+                   if texts else _("Saved: the guidelines in no other language."))
+                  if written else _("Nothing changed."), "info")
             return redirect(url_for("admin.project_guidelines", slug=project.slug))
         except events.StaleVersion:
             session.rollback()
-            flash("Not saved: the guidelines changed since you opened this page. Reload it and "
-                  "make your change again.", "error")
+            flash(_("Not saved: the guidelines changed since you opened this page. Reload it and "
+                    "make your change again."), "error")
             status = 409
         except projects.ProjectError as err:
             session.rollback()
@@ -257,8 +259,8 @@ def _conflict(template: str, form, err, data: dict):
     what others changed since and the current version, so that saving again is a choice
     made knowing those changes. 409, as in the API."""
     form.version.data = str(err.version)
-    flash("Not saved: this page changed since you opened it (see below). Saving again "
-          "replaces those changes with what you see here.", "error")
+    flash(_("Not saved: this page changed since you opened it (see below). Saving again "
+            "replaces those changes with what you see here."), "error")
     return page(template, {**data, "conflict": {"version": err.version, "changes": err.changes}},
                 status=409, form=form)
 
@@ -284,11 +286,12 @@ def project(slug: str):
             # Nothing is stored when any file is bad: fix it and upload again.
             for e in errors:
                 flash(e, "error")
-            flash("Nothing was imported.", "error")
+            flash(_("Nothing was imported."), "error")
         else:
             for name, items in parsed:
                 report = add_articles(session, project, items, name)
-                flash(f"{name}: {len(report.added)} article(s), {report.sentences} units imported.", "info")
+                flash(_("%(file)s: %(articles)d article(s), %(units)d units imported.", file=name,
+                        articles=len(report.added), units=report.sentences), "info")
                 for msg in report.skipped:
                     flash(msg, "warning")
             return redirect(url_for("admin.project", slug=slug))
@@ -331,8 +334,8 @@ def _queue_imports(project: Project, big: list, small: list):
     decision); a large upload cannot mix in files that are not streamed."""
     rest = [f.filename for f in small if not _streams(f)]
     if rest:
-        flash(f"{', '.join(rest)}: upload these apart from the large JSONL/CSV files (which are "
-              "imported in the background). Nothing was imported.", "error")
+        flash(_("%(files)s: upload these apart from the large JSONL/CSV files (which are "
+                "imported in the background). Nothing was imported.", files=", ".join(rest)), "error")
         return redirect(url_for("admin.project", slug=project.slug))
     folder = Path(current_app.config["IMPORT_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -342,7 +345,7 @@ def _queue_imports(project: Project, big: list, small: list):
         path = folder / f"{secrets.token_hex(8)}-{name}"
         f.save(str(path))
         job = job_kinds.enqueue_import(get_session(), project, path, name, remove_after=True)
-        flash(f"{name}: import queued as job {job.id}.", "info")
+        flash(_("%(file)s: import queued as job %(job)s.", file=name, job=job.id), "info")
     return redirect(url_for("admin.job", job_id=job.id))
 
 
@@ -392,7 +395,7 @@ def job(job_id: int):
 @bp.get("/jobs/<int:job_id>/download")
 @roles_required("admin")
 def job_download(job_id: int):
-    row, _ = _job_of(job_id)
+    row, _job = _job_of(job_id)
     if row.kind != job_kinds.EXPORT or row.state != "done":
         abort(404, "This job has no file to download (yet).")
     name = Path(row.result["file"]).name  # under EXPORT_DIR only, whatever the row says
@@ -422,8 +425,8 @@ def train_model(slug: str):
     if not PostForm().validate_on_submit():
         abort(400, "The form expired; reload the page.")
     job, created = schedule.enqueue_training(get_session(), project)
-    flash(f"Training queued as job {job.id}; `annotator worker` runs it." if created else
-          f"A training is queued already (job {job.id}).", "info")
+    flash(_("Training queued as job %(job)s; `annotator worker` runs it.", job=job.id) if created
+          else _("A training is queued already (job %(job)s).", job=job.id), "info")
     return redirect(url_for("admin.project", slug=slug) + "#model")
 
 
@@ -458,7 +461,7 @@ def article(article_id: int):
             set_kind(session, s, form.kind.data)
         except ValueError as err:
             abort(400, str(err))
-        flash(f"Unit {s.position + 1} is now {s.kind}.", "info")
+        flash(_("Unit %(unit)s is now %(kind)s.", unit=s.position + 1, kind=s.kind), "info")
         return redirect(url_for("admin.article", article_id=art.id) + f"#u{s.id}")
     project = session.get(Project, art.project_id)
     units = live_units(session, art)
@@ -489,7 +492,7 @@ def article_lang(article_id: int):
         set_lang(session, art, form.lang.data)
     except ValueError as err:
         abort(400, str(err))
-    flash(f"The article's language is now {art.lang}.", "info")
+    flash(_("The article's language is now %(lang)s.", lang=art.lang), "info")
     return redirect(url_for("admin.article", article_id=art.id))
 
 
@@ -599,7 +602,7 @@ def lexicon(slug: str):
                 value = validate_lexicon(posted)
             projects.save_edit(session, project, {"lexicon": value}, form.version.data)
             session.commit()
-            flash("Lexicon saved. New hints apply from the next sentence served.", "info")
+            flash(_("Lexicon saved. New hints apply from the next sentence served."), "info")
             return redirect(url_for("admin.lexicon", slug=slug))
         except events.StaleVersion as err:
             session.rollback()
@@ -644,8 +647,8 @@ def remove_article(article_id: int):
         session.rollback()
         abort(409, str(err))
     session.commit()
-    flash("Article deleted: hidden with its sentences and labels; an admin can restore it "
-          "from the Deleted page.", "info")
+    flash(_("Article deleted: hidden with its sentences and labels; an admin can restore it "
+            "from the Deleted page."), "info")
     return redirect(url_for("admin.project", slug=slug))
 
 
@@ -658,7 +661,7 @@ def remove_project(slug: str):
         abort(400, "Tick the confirmation box to delete a project.")
     deletion.delete_project(session, project)
     session.commit()
-    flash(f"Project {slug} deleted: hidden everywhere; restore it from the Deleted page.", "info")
+    flash(_("Project %(slug)s deleted: hidden everywhere; restore it from the Deleted page.", slug=slug), "info")
     return redirect(url_for("admin.index"))
 
 
@@ -677,7 +680,8 @@ def remove_user(user_id: int):
         session.rollback()
         abort(409, str(err))
     session.commit()
-    flash(f"User {u.username} deleted: signed out, tokens revoked; restore them from the Deleted page.", "info")
+    flash(_("User %(user)s deleted: signed out, tokens revoked; restore them from the Deleted page.",
+            user=u.username), "info")
     return redirect(url_for("admin.users_page"))
 
 
@@ -750,13 +754,13 @@ def user(user_id: int):
                                  bool(form.active.data), form.password.data or None,
                                  version=form.version.data or "")
             session.commit()
-            flash("Saved.", "info")
+            flash(_("Saved."), "info")
             return redirect(url_for("admin.users_page"))
         except events.StaleVersion as err:
             session.rollback()
             form.version.data = str(err.version)
-            flash("Not saved: this account changed since you opened the page (see below). "
-                  "Saving again replaces those changes with what you see here.", "error")
+            flash(_("Not saved: this account changed since you opened the page (see below). "
+                    "Saving again replaces those changes with what you see here."), "error")
             resp = _user_page(session, u, form, conflict={"version": err.version, "changes": err.changes})
             return resp[0], 409
         except users.AccountError as err:
@@ -813,8 +817,9 @@ def sign_out_user(user_id: int):
     if form.validate_on_submit():
         users.end_sessions(session, u, tokens=bool(form.revoke_tokens.data))
         session.commit()
-        flash(f"{u.username} is signed out everywhere"
-              + (" and their API tokens are revoked." if form.revoke_tokens.data else "."), "info")
+        flash(_("%(user)s is signed out everywhere and their API tokens are revoked.", user=u.username)
+              if form.revoke_tokens.data else _("%(user)s is signed out everywhere.", user=u.username),
+              "info")
     return redirect(url_for("admin.user", user_id=u.id))
 
 
@@ -827,7 +832,7 @@ def revoke_user_token(user_id: int, token_id: int):
         abort(404, "No such user.")
     if PostForm().validate_on_submit() and users.revoke_token(session, u, token_id):
         session.commit()
-        flash("Token revoked.", "info")
+        flash(_("Token revoked."), "info")
     return redirect(url_for("admin.user", user_id=u.id))
 
 

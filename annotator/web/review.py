@@ -12,6 +12,7 @@ import json
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, request,
                    send_from_directory, url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -220,14 +221,15 @@ def adjudicate_sentence(slug: str, sentence_id: int):
     try:
         if form.get("action") == "clear":
             if adjudication.clear_gold(session, project, sentence, reviewer):
-                flash(f"Gold label of sentence {sentence_id} cleared.", "info")
+                flash(_("Gold label of sentence %(id)s cleared.", id=sentence_id), "info")
         else:
             label = form.get("label", "")
             adj, outcome = adjudication.set_gold(session, project, sentence, reviewer, label,
                                                form.get("note"))
             name = {l["id"]: l["name"] for l in project.labels}.get(adj.label, adj.label)
-            flash(f"Sentence {sentence_id}: gold label “{name}” "
-                  f"{'kept' if outcome == 'unchanged' else 'saved'}.", "info")
+            flash(_("Sentence %(id)s: gold label “%(label)s” kept.", id=sentence_id, label=name)
+                  if outcome == "unchanged" else
+                  _("Sentence %(id)s: gold label “%(label)s” saved.", id=sentence_id, label=name), "info")
     except AdjudicationError as err:
         abort(409 if err.code in ("not_queued", "conflict") else 400, str(err))
     target = _queue_url(slug, {**args, "include_resolved": args["include_resolved"]
@@ -270,7 +272,7 @@ def make_release(slug: str):
     except releases.ReleaseError as err:
         flash(str(err), "error")
         return redirect(_releases_url(slug))
-    flash(f"Release {release.name} made: sha256:{release.content_hash}.", "info")
+    flash(_("Release %(name)s made: sha256:%(hash)s.", name=release.name, hash=release.content_hash), "info")
     return redirect(_releases_url(slug))
 
 
