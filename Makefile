@@ -38,9 +38,10 @@ messages: $(VENV)/.run-deps
 	$(BIN)/pybabel -q update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching \
 	  --ignore-obsolete
 
-# A new interface language: make language LANG=fr, then translate its messages.po.
+# A new interface language: make language NEW=fr, then translate its messages.po.
 language: $(VENV)/.run-deps
-	$(BIN)/pybabel init -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) -l $(LANG)
+	@test -n "$(NEW)" || { echo "make language NEW=<language tag>, e.g. NEW=fr" >&2; exit 2; }
+	$(BIN)/pybabel init -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) -l $(NEW)
 
 install: $(VENV)/.run-deps translations
 
