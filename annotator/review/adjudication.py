@@ -28,7 +28,7 @@ from ..models import (Adjudication, AdjudicationHistory, Annotation, Article, Co
                       Sentence, User, utcnow)
 from ..projects import settings
 from ..records import sentence_fields
-from ..sentences import context
+from ..sentences import reading
 from ..timestamps import iso_utc
 from . import agreement
 from .aggregation import dawid_skene, majority
@@ -183,7 +183,8 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     pseudonym ("A1") unless ``reveal``. Returns ``{"total", "page", "per_page", "pages",
     "names_shown", "filters", "items"}``; each item has the sentence fields of the export plus
     ``annotations`` (annotator, label, spans, comment, updated_at), ``annotators``,
-    ``majority``, ``agreement``, ``context`` (before, after), ``gold`` (label, note, reviewer,
+    ``majority``, ``agreement``, ``context`` (before, after, dirs), ``lang``, ``article_dir``,
+    ``title_dir`` and ``dir`` (sentences.reading), ``gold`` (label, note, reviewer,
     created_at, updated_at, or null), ``history``, ``reasons`` ("disagreement", "suspected
     error") and ``suspect`` (the model's label, predicted, score, probabilities and
     model_version, or null); the filter ``reason`` keeps one reason's sentences.
@@ -226,7 +227,7 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
                 "annotations": anns[sid], "annotators": int(n[u]),
                 "majority": labels[top[u]] if top[u] >= 0 else None,
                 "agreement": float(share[u]),
-                "context": context(session, s), "gold": gold.get(sid), "history": hist[sid],
+                **reading(session, s), "gold": gold.get(sid), "history": hist[sid],
                 "reasons": ["disagreement"] * bool(disagree[u]) + [REASON] * bool(suspect[u]),
                 "suspect": flags[sid].as_dict() if suspect[u] else None})
             items.append(rec)

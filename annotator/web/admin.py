@@ -14,6 +14,7 @@ from .. import (account_links, controls, deletion, events, export, ingest, job_k
                scheme_templates, users)
 from ..ingest import stream
 from ..articles import add_articles, set_kind, set_lang
+from ..bidi import lang_dir, text_dir
 from ..hints.lexicon import lexicon_of, validate_lexicon
 from ..access import Refused
 from ..labels import COLOURS, SchemeError, validate_scheme
@@ -405,11 +406,12 @@ def article(article_id: int):
     known = {c.sentence_id: {"label": c.label, "explanation": c.explanation}
              for c in session.scalars(select(ControlItem).where(
                  ControlItem.sentence_id.in_([u.id for u in units])))}
+    adir = lang_dir(art.lang)
     return page("admin/article.html", {
         "article": article_summary(art), "project": project_summary(project),
         "units": [{"id": u.id, "position": u.position, "start": u.start, "end": u.end,
                    "text": u.text, "kind": u.kind, "long": bool(u.long), "labels": u.n_labels,
-                   "control": known.get(u.id)} for u in units]},
+                   "control": known.get(u.id), "dir": text_dir(u.text, adir)} for u in units]},
         lang_form=LangForm(lang=art.lang))
 
 

@@ -73,7 +73,7 @@ def annotate(slug: str):
         return page("done.html", shown, project=project)
     return page("annotate.html", shown, project=project, s=s,
                 pieces=sentences.mark(s["text"], s["hints"]),
-                context=sentences.context_groups(s["context"]),
+                context=sentences.context_groups(s["context"], s["article_dir"]),
                 colours=label_colours(project.labels),
                 shown_at=int(time.time() * 1000), settings=projects.settings(project),
                 revisiting=wanted is not None)
