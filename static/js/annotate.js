@@ -333,8 +333,6 @@
     const d = current && current.dir;
     return d === "rtl" || (d !== "ltr" && getComputedStyle(sentenceEl).direction === "rtl");
   }
-  // In right-to-left text the next word is to the left: Shift+← selects, ← moves on.
-  function selectHint() { return "Evidence: drag over words, or press Shift+" + (rtl() ? "←" : "→") + " to select words."; }
 
   function renderSpans() {
     if (!spanList) return;
@@ -365,7 +363,9 @@
     }));
   }
 
-  function note(text) { if (spanStatus) spanStatus.textContent = text; }
+  // The notes name Shift+→, the next-word key of left-to-right text; in right-to-left text the
+  // next word is to the left, and the key Shift+←.
+  function note(text) { if (spanStatus) spanStatus.textContent = rtl() ? text.replace(/Shift\+→/g, "Shift+←") : text; }
 
   function setSel(a, h) {
     sel = { a, h };
@@ -390,7 +390,7 @@
 
   function mark(label) {
     const r = selRange();
-    if (!r) { note("Select words first: drag over them, or press Shift+" + (rtl() ? "←" : "→") + "."); return; }
+    if (!r) { note("Select words first: drag over them, or press Shift+→."); return; }
     let sp = spans.find((x) => x.s === r.s && x.e === r.e && x.label === label);
     if (!sp) {
       sp = { s: r.s, e: r.e, label, voice: label === "framing_term" ? "author" : undefined };
@@ -520,7 +520,7 @@
     renderSentence();
     renderSpans();
     drawText(s);
-    if (spansOn) note(spans.length ? "" : selectHint());
+    if (spansOn) note(spans.length ? "" : "Evidence: drag over words, or press Shift+→ to select words.");
     $("sentence-id").value = s.id;
     comment.value = mine && mine.comment ? mine.comment : "";
     root.classList.remove("waiting");
@@ -646,7 +646,7 @@
     if (mode === "required" && !out.length) {
       say("“" + names[labelId] + "” needs evidence in this project: select words and mark them " +
         "(source, cue, content or framing term) before choosing the label.", "error");
-      note("Select words: drag over them, or press Shift+" + (rtl() ? "←" : "→") + ".");
+      note("Select words: drag over them, or press Shift+→.");
       return;
     }
     if (mode === "off" && out.length) {
