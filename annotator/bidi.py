@@ -16,11 +16,13 @@ from unicodedata import bidirectional
 
 RTL, LTR = "rtl", "ltr"
 
-# ISO 639 codes of languages written right to left (with the deprecated iw, ji).
+# ISO 639 codes of languages written right to left (with the deprecated iw, ji): every one
+# that CLDR says so of (tests/test_rtl.py checks them against Babel's CLDR data) and a few
+# more that CLDR has no locale for.
 RTL_LANGS = frozenset({
     "ar", "arc", "arz", "apc", "acm", "ary", "aeb", "ajp", "ckb", "dv", "fa", "glk", "he", "iw",
     "ji", "khw", "ks", "lrc", "mzn", "nqo", "pnb", "prs", "ps", "sd", "skr", "syr", "ug", "ur",
-    "yi", "azb", "bal", "bqi", "sdh", "hbo", "jrb"})
+    "yi", "azb", "bal", "bqi", "sdh", "hbo", "jrb", "bgn", "brh", "trw", "rhg"})
 # ISO 15924 scripts written right to left.
 RTL_SCRIPTS = frozenset({"arab", "hebr", "syrc", "thaa", "nkoo", "adlm", "rohg", "samr", "mand",
                          "mend", "yezi", "armi", "phnx", "avst", "sogd", "sarb", "nbat"})
