@@ -100,6 +100,18 @@ def order(page, selector: str, control: str | None = None) -> list[int]:
     return page.evaluate(f"(c) => ({ORDER})([document.querySelector({json.dumps(selector)}), c])", control)
 
 
+def plain_order(page, selector: str) -> list[int]:
+    """The order of the element's words drawn as one plain text node in the same place (its
+    children put back after)."""
+    return page.evaluate(f"""() => {{
+      const el = document.querySelector({json.dumps(selector)}), kids = Array.from(el.childNodes);
+      el.replaceChildren(el.textContent);
+      const got = ({ORDER})([el, null]);
+      el.replaceChildren(...kids);
+      return got;
+    }}""")
+
+
 def stored_spans(page, server, sid: int) -> list[dict]:
     """The user's stored spans of sentence sid, read through the API."""
     res = page.request.get(server.url + f"/api/v1/sentences/{sid}/annotation",
@@ -155,10 +167,17 @@ def check_article(server, page, login, shot, slug, article, marks, partial_latin
     shot(page, screenshot)
     page.keyboard.press("Escape")
 
-    # The article view: the same sentence, the same order, its own isolate in the article.
+    # The article view: the sentence in place, its own isolate in the right-to-left article;
+    # its words in the same order with its highlights as drawn plainly there.
     page.keyboard.press("a")
     page.wait_for_selector("#annotate.article-view #article #sentence")
     assert page.get_attribute("#article", "dir") == "rtl"
+    assert page.eval_on_selector("#article #sentence", "e => getComputedStyle(e).unicodeBidi") == "isolate"
+    assert set(page.eval_on_selector_all("#article .unit", "els => els.map(e => e.dir)")) == {"rtl"}
+    select_words(page, partial_latin, partial_latin, "ArrowLeft")
+    assert order(page, "#article #sentence") == plain_order(page, "#article #sentence")
+    assert order(page, "#article #sentence", ".sel") != plain_order(page, "#article #sentence")
+    page.keyboard.press("Escape")
     page.keyboard.press("a")
     page.wait_for_selector("#annotate:not(.article-view)")
 
