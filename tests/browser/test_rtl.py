@@ -11,7 +11,9 @@ import json
 import re
 
 from annotator.hints.lexicon import validate_lexicon
-from e2e import body_sentences, wait_id_change, wait_saved
+import pytest
+
+from e2e import axe_available, body_sentences, run_axe, wait_id_change, wait_saved
 
 # Words as the guidelines define them (letters and digits, joined by an apostrophe, a period, a
 # comma, an ampersand or a hyphen): Python's \w is letters and digits here (no underscores or
@@ -243,3 +245,41 @@ def test_an_astral_character_before_a_span_does_not_shift_it(server, page, login
     assert text[spans["content"]["start"]:spans["content"]["end"]] == "את הכפר"
     # In UTF-16 the span would start two units later: what a page that did not convert would send.
     assert len(text[:start].encode("utf-16-le")) // 2 == start + 2
+
+    # The review queue's script slices the stored offsets by code point too.
+    from e2e import label_as
+    label_as(server, "bob", {sid: "neutral_fact"}, slug="astral")
+    page.goto(server.url + "/logout")
+    login(page, "reviewer", "/projects/astral/disagreements")
+    page.wait_for_selector("#adjudicate:not([hidden]) #adj-given tr")
+    assert int(page.get_attribute("#sentence", "data-id")) == sid
+    given = page.inner_text("#adj-given")
+    assert "framing term: “שחרר”" in given and "content: “את הכפר”" in given
+
+
+def test_right_to_left_pages_pass_axe(server, page, login):
+    """The annotate page (both views) and the review queue with Arabic text: no serious or
+    critical axe-core violation (lang values, contrast of the highlights, names)."""
+    why = axe_available()
+    if why:
+        pytest.skip(why)
+    from e2e import label_as
+
+    (sid, text), *_ = rtl_project(server, "rtl-axe", ARABIC)
+    ws = words(text)
+    label_as(server, "bob", {sid: "neutral_fact"}, slug="rtl-axe")
+    label_as(server, "carol", {sid: "attributed_claim"}, slug="rtl-axe",
+             spans={sid: [{"start": ws[1][0], "end": ws[2][1], "label": "source"}]})
+    login(page, "alice", "/projects/rtl-axe/annotate")
+    select_words(page, 1, 2, "ArrowLeft")
+    page.keyboard.press("q")
+    assert run_axe(page) == []
+    page.keyboard.press("a")
+    page.wait_for_selector("#annotate.article-view #article #sentence")
+    assert run_axe(page) == []
+    page.goto(server.url + "/logout")
+    login(page, "reviewer", "/projects/rtl-axe/disagreements")
+    page.wait_for_selector("#adjudicate:not([hidden]) #adj-given tr")
+    assert page.get_attribute("#sentence", "dir") == "rtl"
+    assert page.inner_text("#adj-given").count("source: “وكالة Reuters”") == 1
+    assert run_axe(page) == []
