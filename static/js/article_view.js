@@ -86,9 +86,9 @@
       if (!label) return;
       const chip = document.createElement("span");
       chip.className = "own-chip chip-" + (opts.colours[label] || 1);
+      chip.dir = "auto"; // the page's words, isolated from the sentence's direction
       chip.textContent = opts.names[label] || label;
       chip.title = "Your label";
-      chip.dir = "auto"; // the page's words, isolated from the sentence's direction
       el.append(chip);
     }
 
