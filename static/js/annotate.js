@@ -449,6 +449,9 @@
       if (!current || ev.button !== 0) return;
       const ns = window.getSelection();
       if (!ns || !ns.rangeCount || ns.isCollapsed) return;
+      // Shift+click extends the word selection (the click handler below): the browser's own
+      // selection then runs from a caret the redrawn sentence no longer holds.
+      if (ev.shiftKey && sel && sentenceEl.contains(ev.target)) { ns.removeAllRanges(); return; }
       const r = ns.getRangeAt(0);
       if (!r.intersectsNode(sentenceEl)) return;
       const a = sentenceEl.contains(r.startContainer) ? offsetOf(r.startContainer, r.startOffset) : 0;

@@ -283,3 +283,22 @@ def test_right_to_left_pages_pass_axe(server, page, login):
     assert page.get_attribute("#sentence", "dir") == "rtl"
     assert page.inner_text("#adj-given").count("source: “وكالة Reuters”") == 1
     assert run_axe(page) == []
+
+
+def test_mouse_selection_in_right_to_left_text(server, page, login):
+    """A click selects the word under the pointer and Shift+click extends to another, across a
+    change of direction (an Arabic word to a Latin name): the span stored is the words between
+    them in reading order."""
+    (sid, text), *_ = rtl_project(server, "rtl-mouse", ARABIC)
+    ws = words(text)
+    login(page, "alice", f"/projects/rtl-mouse/annotate")
+    page.click("#sentence .w[data-w='1']")  # وكالة
+    assert selected(page) == "وكالة"
+    page.click("#sentence .w[data-w='5']", modifiers=["Shift"])  # Biden, left of it on screen
+    assert selected(page) == text[ws[1][0]:ws[5][1]] == "وكالة Reuters عن Joe Biden"
+    page.keyboard.press("q")
+    page.keyboard.press("1")
+    wait_id_change(page, sid)
+    wait_saved(page)
+    (span,) = stored_spans(page, server, sid)
+    assert (span["label"], text[span["start"]:span["end"]]) == ("source", "وكالة Reuters عن Joe Biden")
