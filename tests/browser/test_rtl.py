@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import re
 
-from annotator.hints.lexicon import validate_lexicon
 import pytest
 
-from e2e import axe_available, body_sentences, run_axe, wait_id_change, wait_saved
+from annotator import ingest, projects
+from annotator.articles import add_articles
+from annotator.hints.lexicon import validate_lexicon
+from e2e import axe_available, body_sentences, label_as, run_axe, wait_id_change, wait_saved
 
 # Words as the guidelines define them (letters and digits, joined by an apostrophe, a period, a
 # comma, an ampersand or a hyphen): Python's \w is letters and digits here (no underscores or
@@ -67,9 +69,6 @@ PLAIN = """() => {
 
 def rtl_project(server, slug: str, article: dict) -> list[tuple[int, str]]:
     """A project with an Arabic and Hebrew lexicon and one article (JSONL, with its lang)."""
-    from annotator import ingest, projects
-    from annotator.articles import add_articles
-
     with server.session() as s:
         project = projects.create_project(s, slug, slug.upper(), overlap=2)
         projects.set_lexicon(s, project, validate_lexicon(LEXICON))
@@ -247,7 +246,6 @@ def test_an_astral_character_before_a_span_does_not_shift_it(server, page, login
     assert len(text[:start].encode("utf-16-le")) // 2 == start + 2
 
     # The review queue's script slices the stored offsets by code point too.
-    from e2e import label_as
     label_as(server, "bob", {sid: "neutral_fact"}, slug="astral")
     page.goto(server.url + "/logout")
     login(page, "reviewer", "/projects/astral/disagreements")
@@ -263,8 +261,6 @@ def test_right_to_left_pages_pass_axe(server, page, login):
     why = axe_available()
     if why:
         pytest.skip(why)
-    from e2e import label_as
-
     (sid, text), *_ = rtl_project(server, "rtl-axe", ARABIC)
     ws = words(text)
     label_as(server, "bob", {sid: "neutral_fact"}, slug="rtl-axe")
@@ -291,7 +287,7 @@ def test_mouse_selection_in_right_to_left_text(server, page, login):
     them in reading order."""
     (sid, text), *_ = rtl_project(server, "rtl-mouse", ARABIC)
     ws = words(text)
-    login(page, "alice", f"/projects/rtl-mouse/annotate")
+    login(page, "alice", "/projects/rtl-mouse/annotate")
     page.click("#sentence .w[data-w='1']")  # وكالة
     assert selected(page) == "وكالة"
     page.click("#sentence .w[data-w='5']", modifiers=["Shift"])  # Biden, left of it on screen
