@@ -5,8 +5,11 @@ an astral character before a span, through the API, the export and the review pa
 tests/browser/test_rtl.py checks the drawing in Chromium."""
 from __future__ import annotations
 
+import itertools
 import json
+import random
 import re
+import unicodedata
 
 import pytest
 
@@ -159,3 +162,27 @@ def test_admin_article_page_isolates_each_unit(db, client, arabic):
     html = client.get(f"/admin/articles/{units[0].article_id}").get_data(as_text=True)
     assert f'<bdi dir="ltr" lang="ar">{units[1].text}</bdi>' in html
     assert f'<bdi dir="rtl" lang="ar">{units[0].text}</bdi>'.replace('"تحرير"', "&#34;تحرير&#34;") in html
+
+
+def _first_strong_reference(text: str, default: str | None) -> str:
+    """text_dir's rule read character by character from unicodedata (the reference)."""
+    kinds = {unicodedata.bidirectional(c) for c in text}
+    rtl, ltr = bool(kinds & {"R", "AL"}), "L" in kinds
+    if rtl != ltr:
+        return "rtl" if rtl else "ltr"
+    first = next(("ltr" if unicodedata.bidirectional(c) == "L" else "rtl" for c in text
+                  if unicodedata.bidirectional(c) in ("L", "R", "AL")), None)
+    return default or first or "ltr"
+
+
+def test_text_dir_agrees_with_a_per_character_reading():
+    """ASCII text takes a shortcut: every printable ASCII string of up to 3 characters, and
+    mixed samples, give what the bidi classes of their characters say."""
+    chars = [chr(c) for c in range(32, 127)] + ["\n", "\t"]
+    samples = ["".join(p) for n in range(3) for p in itertools.product(chars, repeat=n)]
+    rng = random.Random(22)
+    pool = chars + list("قالשלום🙂𠀋é")
+    samples += ["".join(rng.choice(pool) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    for text in samples:
+        for default in (None, "rtl", "ltr"):
+            assert text_dir(text, default) == _first_strong_reference(text, default), (text, default)
