@@ -143,11 +143,12 @@ def _begins(starts: list[bool], k: int, shown: set[int]) -> bool:
 
 @lru_cache(maxsize=16)
 def _views_statement(n: int):
-    """One statement for `n` sentences: their own rows (with the article title). The ids are
+    """One statement for `n` sentences: their own rows (with the article title and language). The ids are
     n plain parameters, so the statement is compiled once per n and cached, where an
     expanding IN list is rendered anew on every call."""
     ids = [bindparam(f"id{i}") for i in range(n)]
-    return (select(_S.c.id, _S.c.article_id, _S.c.position, _S.c.text, _S.c.kind, _ART.c.title)
+    return (select(_S.c.id, _S.c.article_id, _S.c.position, _S.c.text, _S.c.kind, _ART.c.title,
+                   _ART.c.lang)
             .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id.in_(ids)))
 
 
@@ -187,13 +188,14 @@ def views(session: Session, ids: list[int], hints=None,
           context_window: tuple[str, int] = ("sentences", CONTEXT)) -> list[dict]:
     """DESIGN.md's `next` sentence for each id that exists, in the order given: id, article,
     position, text, kind, its context in the project's window (`window`, see `context_of`)
-    and `hints(text)` (None: no hints). Two queries: the sentences, then their articles."""
+    and `hints(text, article language)` (None: no hints). Two queries: the sentences, then
+    their articles."""
     if not ids:
         return []
     rows = session.connection().execute(_views_statement(len(ids)),
                                         {f"id{i}": sid for i, sid in enumerate(ids)})
-    own = {sid: (article_id, position, text, kind, title)
-           for sid, article_id, position, text, kind, title in rows}
+    own = {sid: (article_id, position, text, kind, title, lang)
+           for sid, article_id, position, text, kind, title, lang in rows}
     articles = article_units(session, [v[0] for v in own.values()])
     layout = {aid: ({u["id"]: i for i, u in enumerate(us)},
                     paragraph_starts(text, [(u["start"], u["end"]) for u in us]))
@@ -203,7 +205,7 @@ def views(session: Session, ids: list[int], hints=None,
     for sid in ids:
         if sid not in own:
             continue
-        article_id, pos, text, kind, title = own[sid]
+        article_id, pos, text, kind, title, lang = own[sid]
         index, starts = layout[article_id]
         units = articles[article_id][1]
         ctx = (context_of(units, starts, index[sid], unit, size) if sid in index else
@@ -213,7 +215,7 @@ def views(session: Session, ids: list[int], hints=None,
         out.append({
             "id": sid, "article_id": article_id, "article_title": title, "position": pos,
             "text": text, "kind": kind, "context": ctx,
-            "hints": hints(text) if hints is not None else []})
+            "hints": hints(text, lang) if hints is not None else []})
     return out
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cache
 
 from .attribution import attributions
-from .lexicon import DEFAULT_LEXICON
+from .lexicon import DEFAULT_LEXICON, lexicon_for, lexicon_lang
 from .terms import TermMatcher
 
 
@@ -15,9 +15,17 @@ class Matcher(TermMatcher):
     """A TermMatcher that also marks the source of each attribution (``sources=False``: only
     the lexicon's terms)."""
 
-    def __init__(self, lexicon: dict | None = None, *, sources: bool = True):
-        super().__init__(lexicon)
-        self.sources = sources
+    def __init__(self, lexicon: dict | None = None, *, sources: bool = True,
+                 lang: str | None = None):
+        super().__init__(lexicon, lang)
+        self.sources = sources and lexicon_lang(self.lang) == "en"
+
+    @classmethod
+    def for_article(cls, own: dict | None, article_lang: str | None, **options) -> "Matcher":
+        """The matcher for the sentences of an article in `article_lang` in a project whose own
+        lexicon is `own` (None: none): the lexicon and word shapes lexicon_for chooses."""
+        lexicon, shapes = lexicon_for(own, article_lang)
+        return cls(lexicon, lang=shapes, **options)
 
     def hints(self, sentence: str) -> list[dict]:
         """[{"start", "end", "type": "cue"|"contested_term"|"source", "term"}], sorted by start,

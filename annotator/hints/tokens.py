@@ -14,14 +14,22 @@ _HYPHENS = "-\u2010\u2011\u2012\u2013\u2212\u00ad\ufe63\uff0d"
 _JOIN_RE = re.compile(r"\s+|[" + _HYPHENS + r"]")
 
 
+# Hebrew final letters as their plain forms, Arabic alef maqsura as ya, tatweel dropped: one
+# spelling for a stem whichever letter ends it (folded keys only; offsets come from the text).
+_LETTERS = str.maketrans({"\u05da": "\u05db", "\u05dd": "\u05de", "\u05df": "\u05e0",
+                          "\u05e3": "\u05e4", "\u05e5": "\u05e6", "\u0649": "\u064a",
+                          "\u0640": None})
+
+
 def fold(text: str) -> str:
-    """Lower case without accents ("Régime" -> "regime"); apostrophes become "'"."""
+    """Lower case without accents ("Régime" -> "regime"), Hebrew vowel points or Arabic
+    short vowels; apostrophes become "'"; Hebrew final letters become their plain forms."""
     if text.isascii():
         return text.lower()
     if len(text) == 1 and text in _APOSTROPHES:
         return "'"
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().translate(_LETTERS)
 
 
 def token_spans(text: str) -> list[tuple[int, int, str]]:
@@ -40,16 +48,6 @@ def is_joined(text: str, toks: list, i: int) -> bool:
     if not gap:
         return True  # only possible around an apostrophe token
     return _JOIN_RE.fullmatch(gap) is not None
-
-
-def continues_term(text: str, toks: list, i: int, keys: tuple) -> bool:
-    """Do tokens i+1.. continue a multi-word term whose first word matched token i?"""
-    if i + len(keys) > len(toks):
-        return False
-    for j in range(1, len(keys)):
-        if toks[i + j][2] != keys[j] or not is_joined(text, toks, i + j):
-            return False
-    return True
 
 
 def term_words(text: str) -> list[str]:
