@@ -90,6 +90,34 @@ def merged(base: dict, own: dict) -> dict:
     return out
 
 
+# What the admin's lexicon table does not show; a save from the table keeps it (keep_unshown).
+UNSHOWN_TOP = ("lang", "extends")
+UNSHOWN_ENTRY = ("stem", "concept", "not_forms")
+
+
+def keep_unshown(table: dict, previous: dict) -> dict:
+    """A lexicon edited as a table (without the fields in UNSHOWN_TOP / UNSHOWN_ENTRY) with
+    those fields taken from `previous`: the top-level ones, and each entry's from the previous
+    entry of the same term and section."""
+    out = dict(table)
+    for key in UNSHOWN_TOP:
+        if key in previous and key not in out:
+            out[key] = previous[key]
+    for field in ("cues", "contested_terms"):
+        old = {_key(e): e for e in previous.get(field, []) if isinstance(e, dict)}
+        entries = []
+        for entry in out.get(field, []):
+            before = old.get(_key(entry))
+            if before is not None and any(k in before for k in UNSHOWN_ENTRY):
+                entry = {"term": entry} if isinstance(entry, str) else dict(entry)
+                for key in UNSHOWN_ENTRY:
+                    if key in before and key not in entry:
+                        entry[key] = before[key]
+            entries.append(entry)
+        out[field] = entries
+    return out
+
+
 def _key(entry) -> tuple:
     return tuple(term_words(entry if isinstance(entry, str) else entry["term"]))
 

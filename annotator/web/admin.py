@@ -14,7 +14,7 @@ from .. import (account_links, controls, deletion, events, export, ingest, job_k
                scheme_templates, users)
 from ..ingest import stream
 from ..articles import add_articles, set_kind, set_lang
-from ..hints.lexicon import lexicon_of, validate_lexicon
+from ..hints.lexicon import keep_unshown, lexicon_of, validate_lexicon
 from ..access import Refused
 from ..labels import COLOURS, SchemeError, validate_scheme
 from ..model import schedule, store as model_store
@@ -536,6 +536,7 @@ def lexicon(slug: str):
                 posted = _upload(form.file, "file")
                 if posted is None:
                     posted, rows = form.lexicon()
+                    posted = keep_unshown(posted, current)  # lang, stems, concepts
                 value = validate_lexicon(posted)
             projects.save_edit(session, project, {"lexicon": value}, form.version.data)
             session.commit()
