@@ -12,7 +12,7 @@ import re
 import unicodedata
 from importlib.resources import files
 
-from .concepts import check_concept
+from .concepts import check_concept, links
 from .tokens import context_words, term_words
 
 LEXICON_VERSION = 1
@@ -32,7 +32,22 @@ def _load(lang: str) -> dict:
                       .read_text(encoding="utf-8"))
 
 
-DEFAULT_LEXICONS: dict[str, dict] = {lang: _load(lang) for lang in LANGUAGES}
+def _with_counterparts(lexicons: dict[str, dict]) -> dict[str, dict]:
+    """Each contested term with a concept and no counterparts written gets, as counterparts,
+    the other sides' terms and the neutral wording of its concept in its language."""
+    table = links(lexicons)
+    for lang, lexicon in lexicons.items():
+        for entry in lexicon["contested_terms"]:
+            if entry.get("concept") and not entry.get("counterparts"):
+                concept, side = entry["concept"].split("/")
+                c = table[concept]
+                found = [t for s, v in c["sides"].items() if s != side
+                         for t in v["terms"].get(lang, [])] + c["neutral"].get(lang, [])
+                entry["counterparts"] = list(dict.fromkeys(found))
+    return lexicons
+
+
+DEFAULT_LEXICONS: dict[str, dict] = _with_counterparts({lang: _load(lang) for lang in LANGUAGES})
 DEFAULT_LEXICON: dict = DEFAULT_LEXICONS["en"]
 
 

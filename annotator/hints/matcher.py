@@ -7,7 +7,8 @@ from __future__ import annotations
 from functools import cache
 
 from .attribution import attributions
-from .lexicon import DEFAULT_LEXICON, lexicon_for, lexicon_lang
+from .concepts import explain, links
+from .lexicon import DEFAULT_LEXICON, DEFAULT_LEXICONS, lexicon_for, lexicon_lang
 from .terms import TermMatcher
 
 
@@ -26,6 +27,16 @@ class Matcher(TermMatcher):
         lexicon is `own` (None: none): the lexicon and word shapes lexicon_for chooses."""
         lexicon, shapes = lexicon_for(own, article_lang)
         return cls(lexicon, lang=shapes, **options)
+
+    def explain(self, hint: dict) -> dict | None:
+        """For a contested-term hint that names a concept: the concept, its side, the same side's
+        terms in the other languages ("equivalents"), the other sides' terms ("counterparts",
+        by side and language) and neutral wording (concepts.explain over the default
+        lexicons); None for any other hint."""
+        concept = hint.get("concept")
+        if hint.get("type") != "contested_term" or not concept:
+            return None
+        return explain(concept, lexicon_lang(self.lang), concept_table())
 
     def hints(self, sentence: str) -> list[dict]:
         """[{"start", "end", "type": "cue"|"contested_term"|"source", "term"}], sorted by start,
@@ -50,6 +61,12 @@ class Matcher(TermMatcher):
         if not sources:
             return lexical
         return sorted(lexical + sources, key=lambda h: h["start"])
+
+
+@cache
+def concept_table() -> dict:
+    """concepts.links over the default lexicons of every language, built on first use."""
+    return links(DEFAULT_LEXICONS)
 
 
 @cache

@@ -228,9 +228,12 @@ def _continues(text: str, toks: list, keyed: list, i: int, keys: tuple) -> bool:
 def _analyser(morph, entries: list[dict]) -> Analyser:
     """The stems and exact words of a lexicon's entries under one language's morphology: a
     term word is a stem (its entry's "stem", else the default stem) unless the entry says
-    "inflect": false; variants are exact words."""
+    "inflect": false or it is shorter than the language's shortest stem; a word of a variant
+    is an exact word unless a stem already covers it; not_forms are exact words (so they key to
+    themselves and match nothing)."""
     exact: set[str] = set()
     stems: set[str] = set()
+    variant_words: set[str] = set()
     for data in entries:
         words = term_words(data["term"])
         given = term_words(data["stem"]) if data.get("stem") else None
@@ -240,9 +243,11 @@ def _analyser(morph, entries: list[dict]) -> Analyser:
             else:
                 stems.add(given[n] if given else morph.stem(word))
         for variant in data.get("variants", []):
-            exact.update(term_words(variant))
+            variant_words.update(term_words(variant))
         for form in data.get("not_forms", []):
-            exact.update(term_words(form))  # a word of its own: it keys to itself, no entry's
+            exact.update(term_words(form))
+    first = Analyser(morph, exact, stems)
+    exact |= {w for w in variant_words if first.key(w) == w}
     return Analyser(morph, exact, stems)
 
 

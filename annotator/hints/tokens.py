@@ -7,7 +7,11 @@ import unicodedata
 # A token is a run of word characters (combining accents included), or an apostrophe standing
 # between two word characters ("regime's", "don't", "regime’s"). Everything else separates.
 _APOSTROPHES = "'\u2019\u02bc\u2018`\u00b4\u2032"
-_TOKEN_RE = re.compile(r"[\w\u0300-\u036f]+|(?<=\w)[" + _APOSTROPHES + r"](?=\w)")
+# Combining marks inside a word: Latin/Cyrillic accents, Hebrew points and cantillation, Arabic
+# short vowels (re's \w does not include them, so "שּׁלום" would be cut in two).
+_MARKS = ("\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+          "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed")
+_TOKEN_RE = re.compile(r"[\w" + _MARKS + r"]+|(?<=\w)[" + _APOSTROPHES + r"](?=\w)")
 # What may stand between two words of a multi-word term: whitespace, or one hyphen of any kind
 # (so-called / so called / so‑called / so–called).
 _HYPHENS = "-\u2010\u2011\u2012\u2013\u2212\u00ad\ufe63\uff0d"
