@@ -294,3 +294,39 @@ def test_long_words_and_long_sentences_stay_bounded():
     assert found("tr", f"{word} geldi.", T) == []
     sentence = " ".join(["Окупанти обстріляли Херсон."] * 2000)
     assert len(found("uk", sentence, T)) == 2000
+
+
+def test_labelled_sentences_and_their_scores():
+    """bench/hints_lang.py's data: at least 25 labelled sentences per language, and its score
+    agrees with a count made here by hand from the hints."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "bench" / "hints_lang.py"
+    spec = importlib.util.spec_from_file_location("hints_lang_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for lang in LANGUAGES:
+        rows = bench.load(lang)
+        assert len(rows) >= 25, lang
+        assert {label for label, _ in rows} == set(bench.LABELS), lang
+        got = bench.score(lang, rows)
+        m = Matcher.for_article(None, lang)
+        kinds = [({h["type"] for h in m.hints(text)}, label) for label, text in rows]
+        predicted = [label for types, label in kinds if "contested_term" in types]
+        support = sum(label == "contested_framing" for _, label in kinds)
+        right = predicted.count("contested_framing")
+        assert got["contested"]["predicted"] == len(predicted)
+        assert got["contested"]["recall"] == (right / support)
+        assert got["contested"]["precision"] == (right / len(predicted) if predicted else None)
+
+
+def test_a_bad_labelled_file_names_its_line(tmp_path):
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "bench" / "hints_lang.py"
+    spec = importlib.util.spec_from_file_location("hints_lang_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    (tmp_path / "xx.tsv").write_text("label\ttext\nneutral_fact\tFine.\nopinion\tNo.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"xx.tsv:3: expected a label"):
+        bench.load("xx", tmp_path)

@@ -7,6 +7,7 @@ these by :class:`annotator.hints.matcher.Matcher`.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from functools import cache
 
@@ -202,11 +203,18 @@ class TermMatcher:
         if len(found) > 1:
             # longest match wins; on a tie the earlier one
             found.sort(key=lambda f: (f[0] - f[1], f[0]))
+            # kept spans never overlap, so sorted by start they are sorted by end too: a
+            # candidate overlaps a kept span only if it overlaps one of its two neighbours
+            starts: list[int] = []
             kept: list[tuple] = []
             for cand in found:
-                if all(cand[1] <= k[0] or cand[0] >= k[1] for k in kept):
-                    kept.append(cand)
-            kept.sort(key=lambda f: f[0])
+                k = bisect.bisect_left(starts, cand[0])
+                if k > 0 and kept[k - 1][1] > cand[0]:
+                    continue
+                if k < len(kept) and kept[k][0] < cand[1]:
+                    continue
+                starts.insert(k, cand[0])
+                kept.insert(k, cand)
             found = kept
         return [{"start": s, "end": e, "type": entry.type, "term": entry.term}
                 if entry.concept is None else
