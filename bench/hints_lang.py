@@ -89,7 +89,7 @@ def speed(lang: str, rows: list[tuple[str, str]]) -> dict:
             matcher.hints(text)
             best = min(best, time.perf_counter() - t)
         return best
-    return {"per_second": per_second, "ratio": timed(whole, 3) / timed(half, 3)}
+    return {"per_second": per_second, "ratio": timed(whole, 5) / timed(half, 5)}
 
 
 def _pct(x) -> str:

@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import bisect
 from functools import cache
 
 from .attribution import attributions
@@ -47,15 +48,19 @@ class Matcher(TermMatcher):
         if not self.sources or not any(h["type"] == "cue" for h in lexical):
             return lexical
         spans = attributions(sentence, lexical, content=False)
+        # `taken` holds the non-overlapping spans kept so far (lexicon hints, then sources),
+        # sorted by start and so by end: a span overlaps one of them only if it overlaps the
+        # last one starting before its end (bisect, so many sources stay O(n log n))
+        taken = [(h["start"], h["end"]) for h in lexical]
         sources = []
         for span in spans:
             if span["label"] != "source":
                 continue
             s, e = span["start"], span["end"]
-            if any(s < h["end"] and h["start"] < e for h in lexical):
+            k = bisect.bisect_left(taken, (e, -1))
+            if k > 0 and taken[k - 1][1] > s:
                 continue
-            if any(s < h["end"] and h["start"] < e for h in sources):
-                continue
+            taken.insert(k, (s, e))
             sources.append({"start": s, "end": e, "type": "source",
                             "term": " ".join(sentence[s:e].split())})
         if not sources:
