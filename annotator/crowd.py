@@ -132,6 +132,14 @@ def state(session: Session, project, part: Participation, now=None) -> str:
     return "finished" if _labelled(session, part) >= cfg.quota else "active"
 
 
+def participant_state(session: Session, project, user, now=None) -> str | None:
+    """state() of a participant user in this project; None for anyone else."""
+    part = of_user(session, user)
+    if part is None or part.project_id != project.id:
+        return None
+    return state(session, project, part, now)
+
+
 def warned(session: Session, project, part: Participation) -> bool:
     """Under the warn policy: has the participant fallen below the lowest control accuracy?"""
     answered, right = controls(session, part)
@@ -142,11 +150,20 @@ def warned(session: Session, project, part: Participation) -> bool:
 def next_ids(session: Session, project, user, count: int = 1, now=None, commit: bool = True) -> list[int]:
     """The participant's next sentences through the one claim path (assign.lease_next),
     capped by the quota and leased until their deadline; [] once they may not go on."""
-    from_ = of_user(session, user)
+    begin_write(session)
+    from_ = session.scalar(select(Participation).where(Participation.user_id == user.id)
+                           .with_for_update())  # one fetch at a time per participant
     if from_ is None or state(session, project, from_, now) != "active":
         return []
-    left = study(project).quota - _labelled(session, from_)
-    return assign.lease_next(session, project, user, min(count, left), now, commit, until=from_.deadline)
+    # The quota counts every sentence taken: labelled, or leased (a participant's leases stay
+    # until the deadline, labelled or not), so a label stored meanwhile changes nothing here.
+    taken = session.scalar(select(func.count()).select_from(
+        select(Lease.sentence_id).where(Lease.user_id == user.id, Lease.project_id == project.id)
+        .union(select(Annotation.sentence_id).where(Annotation.user_id == user.id,
+                                                    Annotation.project_id == project.id))
+        .subquery()))
+    return assign.lease_next(session, project, user, count, now, commit, until=from_.deadline,
+                             fresh=study(project).quota - taken)
 
 
 def complete(session: Session, project, part: Participation, now=None) -> str:
