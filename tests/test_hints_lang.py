@@ -11,6 +11,7 @@ from annotator.hints.lexicon import (DEFAULT_LEXICONS, LANGUAGES, keep_unshown, 
 from annotator.hints.matcher import Matcher
 from annotator.hints.morphology import MORPHOLOGIES
 from annotator.hints.tokens import fold
+from helpers import load_bench
 
 MATCHERS = {lang: Matcher(lex) for lang, lex in DEFAULT_LEXICONS.items()}
 
@@ -299,12 +300,7 @@ def test_long_words_and_long_sentences_stay_bounded():
 def test_labelled_sentences_and_their_scores():
     """bench/hints_lang.py's data: at least 25 labelled sentences per language, and its score
     agrees with a count made here by hand from the hints."""
-    import importlib.util
-    from pathlib import Path
-    path = Path(__file__).resolve().parent.parent / "bench" / "hints_lang.py"
-    spec = importlib.util.spec_from_file_location("hints_lang_bench", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench("hints_lang")
     for lang in LANGUAGES:
         rows = bench.load(lang)
         assert len(rows) >= 25, lang
@@ -321,12 +317,7 @@ def test_labelled_sentences_and_their_scores():
 
 
 def test_a_bad_labelled_file_names_its_line(tmp_path):
-    import importlib.util
-    from pathlib import Path
-    path = Path(__file__).resolve().parent.parent / "bench" / "hints_lang.py"
-    spec = importlib.util.spec_from_file_location("hints_lang_bench", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench("hints_lang")
     (tmp_path / "xx.tsv").write_text("label\ttext\nneutral_fact\tFine.\nopinion\tNo.\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"xx.tsv:3: expected a label"):
         bench.load("xx", tmp_path)
