@@ -59,11 +59,6 @@ def lexicon_lang(tag: str | None) -> str:
     return primary if primary in DEFAULT_LEXICONS else FALLBACK_LANG
 
 
-def default_lexicon(tag: str | None) -> dict:
-    """The default lexicon of a language tag (see lexicon_lang)."""
-    return DEFAULT_LEXICONS[lexicon_lang(tag)]
-
-
 def lexicon_of(project) -> dict:
     """The lexicon a project edits on its lexicon page: its own, else the English default.
     The lexicon an article's sentences are matched with is lexicon_for(...)."""
