@@ -164,7 +164,7 @@ def _begins(starts: list[bool], k: int, shown: set[int]) -> bool:
 
 @lru_cache(maxsize=16)
 def _views_statement(n: int):
-    """One statement for `n` sentences: their own rows (with the article title). The ids are
+    """One statement for `n` sentences: their own rows (with the article title and language). The ids are
     n plain parameters, so the statement is compiled once per n and cached, where an
     expanding IN list is rendered anew on every call."""
     ids = [bindparam(f"id{i}") for i in range(n)]
@@ -209,9 +209,9 @@ def views(session: Session, ids: list[int], hints=None,
           context_window: tuple[str, int] = ("sentences", CONTEXT)) -> list[dict]:
     """DESIGN.md's `next` sentence for each id that exists, in the order given: id, article,
     position, text, kind, its context in the project's window (`window`, see `context_of`;
-    with `dirs`, each context text's direction), `hints(text)` (None: no hints) and the
-    `directions` (lang, article_dir, title_dir, dir). Two queries: the sentences, then their
-    articles."""
+    with `dirs`, each context text's direction), `hints(text, article language)` (None: no
+    hints) and the `directions` (lang, article_dir, title_dir, dir). Two queries: the
+    sentences, then their articles."""
     if not ids:
         return []
     rows = session.connection().execute(_views_statement(len(ids)),
@@ -239,7 +239,7 @@ def views(session: Session, ids: list[int], hints=None,
         out.append({
             "id": sid, "article_id": article_id, "article_title": title, "position": pos,
             "text": text, "kind": kind, "context": ctx,
-            "hints": hints(text) if hints is not None else [],
+            "hints": hints(text, lang) if hints is not None else [],
             **directions(lang, title, text)})
     return out
 

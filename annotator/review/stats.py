@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from ..hints.evaluation import hint_quality as evaluate_hints
-from ..hints.lexicon import lexicon_of
+from ..hints.lexicon import lexicon_lang
 from ..hints.matcher import Matcher
 from ..labels import label_ids
 from ..models import (Adjudication, Annotation, Article, ControlItem, GuidelinesVersion, Project,
@@ -44,11 +44,15 @@ def project_stats(session: Session, project: Project, **filters) -> dict:
 def hint_quality(session: Session, project: Project) -> dict:
     """Precision, recall and F1 of the project's hints against the human majority and spans,
     so that the lexicon can be tuned with evidence (see docs/hints.md)."""
-    matcher = Matcher(lexicon_of(project))
+    matchers: dict[str, Matcher] = {}  # one per lexicon language (hints.lexicon.lexicon_for)
     items = []
     for rec in iter_sentences(session, project):
         if rec["kind"] != "body" or not rec["annotations"] or rec["control"]:
             continue
+        lang = lexicon_lang(rec["article_lang"])
+        matcher = matchers.get(lang)
+        if matcher is None:
+            matcher = matchers[lang] = Matcher.for_article(project.lexicon, lang)
         label = rec["gold"] or rec["majority"]
         spans = agreed_spans([a["spans"] for a in rec["annotations"] if a["label"] == label]) \
             if label else None

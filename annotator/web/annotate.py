@@ -121,7 +121,7 @@ def _submit(session, project, user):
         body, _ = loop.label(session, project, sentence, user, {
             "label": label, "spans": spans, "comment": form.get("comment") or None,
             "seconds": seconds,
-            "hints_shown": [h["term"] for h in hints(sentence.text)] if hints else None})
+            "hints_shown": [h["term"] for h in hints(sentence.text, sentence.lang)] if hints else None})
     except AnnotationError as err:
         if err.code == "invalid_spans" and not spans:
             flash(f"{err}; marking evidence spans needs JavaScript.", "error")
