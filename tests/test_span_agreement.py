@@ -136,3 +136,18 @@ def test_unitizing_alpha_is_one_on_identical_spans_and_falls_with_shifted_bounda
     split = [[{"start": 4, "end": 9, "label": "source"}, {"start": 7, "end": 12, "label": "source"},
               {"start": 0, "end": 40, "label": "cue"}]] + same[:2]
     assert float(u_alpha(unitizing_terms(40, split, "source"))[0]) == pytest.approx(1.0)
+
+
+def test_resampled_sums_are_bootstrap_sums_of_n_rows_in_small_chunks():
+    from annotator.review.intervals import resampled_sums
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(2.0, 1.5, size=101)
+    values = np.c_[np.ones_like(x), x]
+    sums = resampled_sums(values, resamples=4000, seed=1, chunk=7)
+    assert np.all(sums[:, 0] == len(x))  # every resample takes exactly n rows
+    # Multinomial(n, 1/n) weights: mean n * mean(x), variance n * (population variance of x)
+    assert sums[:, 1].mean() == pytest.approx(x.sum(), abs=4 * np.sqrt(len(x) * x.var() / 4000))
+    assert sums[:, 1].var() == pytest.approx(len(x) * x.var(), rel=0.1)
+    # the same draws whatever the chunk size is not promised; the same seed gives the same sums
+    assert np.array_equal(resampled_sums(values, 50, seed=9, chunk=7), resampled_sums(values, 50, seed=9, chunk=7))

@@ -23,9 +23,11 @@ type are merged first, since uα needs each annotator's units to be disjoint.
 """
 from __future__ import annotations
 
+import json
 from itertools import combinations
 
 import numpy as np
+from sqlalchemy import Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..hints.tokens import token_spans
@@ -115,36 +117,62 @@ def u_alpha(terms: np.ndarray) -> np.ndarray:
 def span_agreement(session: Session, project: Project, span_types=None,
                    resamples: int = intervals.RESAMPLES, seed: int = intervals.SEED,
                    **filters) -> dict:
-    """{span type: {"f1", "f1_ci95", "u_alpha", "u_alpha_ci95", "sentences", "compared"}} over the project's body
-    sentences with two or more counted labels (matrix.rows, with the dashboard's filters):
-    "compared" counts those,
-    "sentences" those where some annotator marked the type; f1 is None where none did."""
+    """{span type: {"f1", "f1_ci95", "u_alpha", "u_alpha_ci95", "sentences", "compared"}} over
+    the project's body sentences with two or more counted labels (matrix.rows, with the
+    dashboard's filters): "compared" counts those, "sentences" those where some annotator
+    marked the type; f1 and u_alpha are None where none did.
+
+    Most labels carry no span, so the rows bring each sentence's length and the spans as text
+    (parsed only where not empty); a sentence's text is read only where someone marked a span,
+    and a sentence where nobody marked a type adds its uα terms without a loop over its
+    annotators (each of the m has one gap of the whole length)."""
     types = list(span_types or SPAN_LABELS)
-    by_sentence: dict[int, tuple[str, list]] = {}
-    for sid, _, _, text, spans in rows(session, project, Sentence.text, Annotation.spans, **filters):
-        by_sentence.setdefault(sid, (text, []))[1].append(spans or [])
-    units = [(t, s) for t, s in by_sentence.values() if len(s) >= 2]
+    as_text = (cast if session.get_bind().dialect.name == "postgresql" else type_coerce)
+    by_sentence: dict[int, list] = {}  # sid -> [length, m, [spans of each annotator]]
+    for sid, _, _, length, raw in rows(session, project, func.length(Sentence.text),
+                                       as_text(Annotation.spans, Text), **filters):
+        entry = by_sentence.setdefault(sid, [length or 0, 0, []])
+        entry[1] += 1
+        entry[2].append(json.loads(raw) if raw and raw not in ("[]", "null") else [])
+    units = [(sid, e) for sid, e in by_sentence.items() if e[1] >= 2]
+    texts = _texts(session, [sid for sid, e in units if any(e[2])])
     out = {}
     for span_type in types:
-        counts = np.array([pair_counts(t, s, span_type) for t, s in units], dtype=np.float64)
-        counts = counts[counts[:, 1] > 0] if len(counts) else counts.reshape(0, 2)
-        n = len(counts)
-        f1 = ci = None
+        marked = [(sid, e) for sid, e in units
+                  if any(sp.get("label") == span_type for spans in e[2] for sp in spans)]
+        counts = np.array([pair_counts(texts[sid], e[2], span_type) for sid, e in marked],
+                          dtype=np.float64).reshape(-1, 2)
+        n = len(marked)
+        f1 = ci = ua = ua_ci = None
         if n:
             both, either = counts.sum(axis=0)
             f1 = float(both / either)
+            # uα over every compared sentence: agreeing on "nothing here" counts too
+            ids = {sid for sid, _ in marked}
+            terms = np.array([unitizing_terms(e[0], e[2], span_type) if sid in ids else
+                              e[1] * e[0] * _ALL_GAP for sid, e in units])
+            value = float(u_alpha(terms.sum(axis=0))[0])
+            ua = value if np.isfinite(value) else None
             if resamples > 0:
                 W = intervals.resample_weights(np.ones(n), resamples, seed)
                 ci = intervals.percentile_interval((W @ counts[:, 0]) / (W @ counts[:, 1]))
-        ua = ua_ci = None
-        if n:  # uα over every compared sentence: agreeing on "nothing here" counts too
-            terms = np.array([unitizing_terms(len(t), s, span_type) for t, s in units])
-            value = float(u_alpha(terms.sum(axis=0))[0])
-            ua = value if np.isfinite(value) else None
-            if ua is not None and resamples > 0:
-                W = intervals.resample_weights(np.ones(len(units)), resamples, seed)
-                ua_ci = intervals.percentile_interval(u_alpha(W @ terms))
+                if ua is not None:
+                    ua_ci = intervals.percentile_interval(
+                        u_alpha(intervals.resampled_sums(terms, resamples, seed)))
         out[span_type] = {"f1": f1, "f1_ci95": None if ci is None else list(ci),
                           "u_alpha": ua, "u_alpha_ci95": None if ua_ci is None else list(ua_ci),
                           "sentences": n, "compared": len(units)}
+    return out
+
+
+# unitizing_terms of a sentence of length 1 and one annotator where nobody marked the type
+# (times m x length): l.., agreement, no units, the gaps' length, no squares, the gaps' sum.
+_ALL_GAP = np.array([1.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+
+
+def _texts(session: Session, ids: list[int], chunk: int = 5000) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for lo in range(0, len(ids), chunk):
+        out.update(session.execute(select(Sentence.id, Sentence.text)
+                                   .where(Sentence.id.in_(ids[lo:lo + chunk]))).all())
     return out
