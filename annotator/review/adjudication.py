@@ -69,12 +69,23 @@ def _clean_note(note) -> str | None:
     return note.strip()[:MAX_NOTE] or None
 
 
+def record_gold_history(session: Session, sentence_id: int, reviewer: User | int, action: str,
+                        label: str | None, note: str | None, at=None,
+                        project_id: int | None = None) -> None:
+    """The one way a gold label's change is kept: a row of its append-only history and an
+    event (set_gold, clear_gold, scheme_repair.map_stray)."""
+    reviewer_id = reviewer if isinstance(reviewer, int) else reviewer.id
+    session.add(AdjudicationHistory(sentence_id=sentence_id, reviewer_id=reviewer_id,
+                                    action=action, label=label, note=note,
+                                    **({"at": at} if at is not None else {})))
+    events.gold(session, project_id, sentence_id, action, label, note,
+                actor=None if isinstance(reviewer, int) else reviewer)
+
+
 def _history(session: Session, sentence_id: int, reviewer_id: int, action: str,
              adj: Adjudication | None) -> None:
-    session.add(AdjudicationHistory(
-        sentence_id=sentence_id, reviewer_id=reviewer_id, action=action,
-        label=adj.label if adj else None, note=adj.note if adj else None))
-    events.gold(session, None, sentence_id, action, adj.label if adj else None, adj.note if adj else None)
+    record_gold_history(session, sentence_id, reviewer_id, action,
+                        adj.label if adj else None, adj.note if adj else None)
 
 
 def set_gold(session: Session, project: Project, sentence: Sentence, reviewer: User, label: str,
