@@ -83,6 +83,11 @@ def enter(session: Session, project: Project, platform: str, params: dict, now=N
         Participation.project_id == project.id, Participation.platform == platform,
         Participation.participant == ids[0]))
     if found is not None:
+        # Resuming needs the platform's session id too: a participant id alone (shown in
+        # URLs and screenshots) would let anyone take over someone's session and their code.
+        if found.session_ref and ids[2] != found.session_ref:
+            raise CrowdError("other_session", f"{names[2]}: this is not the session in which "
+                             f"{ids[0]} entered the study; use the link the platform gave you")
         return found
     digest = hashlib.sha256(f"{project.id}:{platform}:{ids[0]}".encode()).hexdigest()[:16]
     user = User(username=f"{platform}-{digest}", role="participant", password_hash=None,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from . import assign, controls, crowd, labelling, progress, projects, sentences
 from .access import Refused, require
-from .hints.lexicon import DEFAULT_LEXICON
+from .hints.lexicon import lexicon_lang
 from .hints.matcher import Matcher
 from .models import Article, Project, Sentence
 from .projects import ProjectRef
@@ -37,6 +37,7 @@ class SentenceRef:
     position: int
     text: str
     kind: str
+    lang: str | None = None  # the article's language: which lexicon its hints use
 
 
 def project_for(session: Session, slug: str, user, action: str = "annotate") -> ProjectRef:
@@ -44,10 +45,11 @@ def project_for(session: Session, slug: str, user, action: str = "annotate") -> 
     return require(user, action, projects.ref_by_slug(session, slug, user), f"No project {slug!r}.")
 
 
-_S, _P = Sentence.__table__, Project.__table__
+_S, _P, _A = Sentence.__table__, Project.__table__, Article.__table__
 _SENTENCE = (select(_S.c.id, _S.c.article_id, _S.c.project_id, _S.c.position, _S.c.text, _S.c.kind,
-                    *projects.ref_columns(bindparam("uid")))
-             .select_from(_S.join(_P, _P.c.id == _S.c.project_id))
+                    _A.c.lang, *projects.ref_columns(bindparam("uid")))
+             .select_from(_S.join(_P, _P.c.id == _S.c.project_id)
+                          .join(_A, _A.c.id == _S.c.article_id))
              .where(_S.c.id == bindparam("sid")))
 
 
@@ -58,28 +60,34 @@ def sentence_for(session: Session, sentence_id: int, user,
     missing = f"No sentence {sentence_id}."
     if row is None:
         raise Refused("not_found", missing)
-    project = require(user, action, projects.make_ref(row[6:], user.id), missing)
-    return project, SentenceRef(*row[:6])
+    project = require(user, action, projects.make_ref(row[7:], user.id), missing)
+    return project, SentenceRef(*row[:7])
+
+
+def matcher(lexicon_json: str | None, lang: str | None = None) -> Matcher:
+    """The compiled hint matcher for a sentence of an article in `lang` in a project whose own
+    lexicon is `lexicon_json` (its JSON text; None: it has none): hints.lexicon.lexicon_for
+    chooses the lexicon (the language's default, the project's own, or both)."""
+    return _matcher(lexicon_json, lexicon_lang(lang))
 
 
 @lru_cache(maxsize=64)
-def matcher(lexicon_json: str | None) -> Matcher:
-    """One compiled hint matcher per lexicon (its JSON text; None: the default lexicon)."""
-    return Matcher(json.loads(lexicon_json) if lexicon_json else DEFAULT_LEXICON)
+def _matcher(lexicon_json: str | None, lang: str) -> Matcher:
+    return Matcher.for_article(json.loads(lexicon_json) if lexicon_json else None, lang)
 
 
 @lru_cache(maxsize=4096)
-def _hints(lexicon_json: str | None, text: str) -> tuple:
+def _hints(lexicon_json: str | None, lang: str | None, text: str) -> tuple:
     # `next` with look-ahead shows the sentences held for the user again and again.
-    return tuple(matcher(lexicon_json).hints(text))
+    return tuple(matcher(lexicon_json, lang).hints(text))
 
 
 def hints_for(project: ProjectRef):
-    """text -> the hints of the project's lexicon (else the default lexicon) for that text;
-    None where the project shows no hints."""
+    """(text, article language) -> the hints for that text (see matcher); None where the
+    project shows no hints. The one path by which a sentence's hints are computed."""
     if not projects.settings(project)["hints"]:
         return None
-    return lambda text: [dict(h) for h in _hints(project.lexicon_json, text)]
+    return lambda text, lang=None: [dict(h) for h in _hints(project.lexicon_json, lang, text)]
 
 
 def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> dict:

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from .access import require
 from .db import begin_write
-from . import events
 from .labelling import record_history
+from .review.adjudication import record_gold_history
 from .labels import label_ids
-from .models import (Adjudication, AdjudicationHistory, Annotation, ControlItem, Project, User,
+from .models import (Adjudication, Annotation, ControlItem, Project, User,
                      utcnow)
 
 # Where a label is stored, and the rows that hold it.
@@ -70,9 +70,8 @@ def map_stray(session: Session, project: Project, mapping: dict[str, str], admin
                 changed["annotations"] += 1
             for adj in session.scalars(select(Adjudication).where(
                     Adjudication.project_id == project.id, Adjudication.label == old)):
-                session.add(AdjudicationHistory(sentence_id=adj.sentence_id, reviewer_id=admin.id,
-                                                action="update", label=new, note=adj.note, at=now))
-                events.gold(session, project.id, adj.sentence_id, "update", new, adj.note, actor=admin)
+                record_gold_history(session, adj.sentence_id, admin, "update", new, adj.note, now,
+                                    project.id)
                 adj.label, adj.updated_at = new, now
                 changed["gold"] += 1
             changed["controls"] += session.execute(

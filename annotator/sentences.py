@@ -7,6 +7,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from .bidi import lang_dir, text_dir
 from .models import Annotation, Article, Project, Sentence, User
 
 CONTEXT = 2  # the default context_size: units (or paragraphs) shown on each side
@@ -96,22 +97,42 @@ def context_of(units: list[dict], starts: list[bool], i: int, unit: str, size: i
             "breaks": {"before": bb, "after": ab, "sentence": _begins(starts, i, visible)}}
 
 
-def context_groups(ctx: dict) -> dict:
+def directions(lang: str | None, title: str, text: str) -> dict:
+    """What a page needs to set `lang` and `dir` on an article's title and on a sentence
+    (bidi.py): the article's language tag, its direction ("auto" when it has no language),
+    the title's and the sentence's."""
+    adir = lang_dir(lang)
+    return {"lang": lang, "article_dir": adir or "auto", "title_dir": text_dir(title or "", adir),
+            "dir": text_dir(text, adir)}
+
+
+def group_dir(dirs: list[str], article_dir: str | None) -> str | None:
+    """The direction of a paragraph of sentences: theirs if they agree, else the article's."""
+    return dirs[0] if dirs and all(d == dirs[0] for d in dirs) else article_dir
+
+
+def context_groups(ctx: dict, article_dir: str | None = None) -> dict:
     """The context of a view as the focused page draws it: each side's texts grouped into
-    paragraphs and headings ({"heading", "texts", "joins"}); `joins` marks the paragraph the
-    sentence itself belongs to (the last one before it, the first one after it).
+    paragraphs and headings ({"heading", "texts", "joins", "dir"}); `joins` marks the paragraph
+    the sentence itself belongs to (the last one before it, the first one after it); `dir` is
+    the paragraph's direction (`group_dir`).
     static/js/article_view.js draws prefetched sentences the same way."""
     breaks, kinds = ctx.get("breaks") or {}, ctx.get("kinds") or {}
+    article_dir = None if article_dir == "auto" else article_dir
     out = {}
     for side in ("before", "after"):
         texts = ctx[side]
         starts = breaks.get(side) or [True] * len(texts)
         ks = kinds.get(side) or ["body"] * len(texts)
+        dirs = (ctx.get("dirs") or {}).get(side) or [text_dir(t, article_dir) for t in texts]
         groups: list[dict] = []
-        for text, begins, kind in zip(texts, starts, ks):
+        for text, begins, kind, d in zip(texts, starts, ks, dirs):
             if begins or not groups or kind == "heading" or groups[-1]["heading"]:
-                groups.append({"heading": kind == "heading", "texts": [], "joins": False})
+                groups.append({"heading": kind == "heading", "texts": [], "joins": False, "dirs": []})
             groups[-1]["texts"].append(text)
+            groups[-1]["dirs"].append(d)
+        for g in groups:
+            g["dir"] = group_dir(g.pop("dirs"), article_dir) or "auto"
         out[side] = groups
     sentence_begins = breaks.get("sentence", True)
     if out["before"] and not sentence_begins and not out["before"][-1]["heading"]:
@@ -143,11 +164,12 @@ def _begins(starts: list[bool], k: int, shown: set[int]) -> bool:
 
 @lru_cache(maxsize=16)
 def _views_statement(n: int):
-    """One statement for `n` sentences: their own rows (with the article title). The ids are
+    """One statement for `n` sentences: their own rows (with the article title and language). The ids are
     n plain parameters, so the statement is compiled once per n and cached, where an
     expanding IN list is rendered anew on every call."""
     ids = [bindparam(f"id{i}") for i in range(n)]
-    return (select(_S.c.id, _S.c.article_id, _S.c.position, _S.c.text, _S.c.kind, _ART.c.title)
+    return (select(_S.c.id, _S.c.article_id, _S.c.position, _S.c.text, _S.c.kind, _ART.c.title,
+                   _ART.c.lang)
             .select_from(_S.join(_ART, _ART.c.id == _S.c.article_id)).where(_S.c.id.in_(ids)))
 
 
@@ -186,14 +208,16 @@ def article_units(session: Session, article_ids) -> dict[int, tuple[str, list[di
 def views(session: Session, ids: list[int], hints=None,
           context_window: tuple[str, int] = ("sentences", CONTEXT)) -> list[dict]:
     """DESIGN.md's `next` sentence for each id that exists, in the order given: id, article,
-    position, text, kind, its context in the project's window (`window`, see `context_of`)
-    and `hints(text)` (None: no hints). Two queries: the sentences, then their articles."""
+    position, text, kind, its context in the project's window (`window`, see `context_of`;
+    with `dirs`, each context text's direction), `hints(text, article language)` (None: no
+    hints) and the `directions` (lang, article_dir, title_dir, dir). Two queries: the
+    sentences, then their articles."""
     if not ids:
         return []
     rows = session.connection().execute(_views_statement(len(ids)),
                                         {f"id{i}": sid for i, sid in enumerate(ids)})
-    own = {sid: (article_id, position, text, kind, title)
-           for sid, article_id, position, text, kind, title in rows}
+    own = {sid: (article_id, position, text, kind, title, lang)
+           for sid, article_id, position, text, kind, title, lang in rows}
     articles = article_units(session, [v[0] for v in own.values()])
     layout = {aid: ({u["id"]: i for i, u in enumerate(us)},
                     paragraph_starts(text, [(u["start"], u["end"]) for u in us]))
@@ -203,17 +227,20 @@ def views(session: Session, ids: list[int], hints=None,
     for sid in ids:
         if sid not in own:
             continue
-        article_id, pos, text, kind, title = own[sid]
+        article_id, pos, text, kind, title, lang = own[sid]
         index, starts = layout[article_id]
         units = articles[article_id][1]
         ctx = (context_of(units, starts, index[sid], unit, size) if sid in index else
                {"before": [], "after": [], "window": {"unit": unit, "size": size},
                 "kinds": {"before": [], "after": []},
                 "breaks": {"before": [], "after": [], "sentence": True}})
+        adir = lang_dir(lang)
+        ctx["dirs"] = {side: [text_dir(t, adir) for t in ctx[side]] for side in ("before", "after")}
         out.append({
             "id": sid, "article_id": article_id, "article_title": title, "position": pos,
             "text": text, "kind": kind, "context": ctx,
-            "hints": hints(text) if hints is not None else []})
+            "hints": hints(text, lang) if hints is not None else [],
+            **directions(lang, title, text)})
     return out
 
 
@@ -224,29 +251,47 @@ def view(session: Session, sentence_id: int, hints=None,
 
 
 def context(session: Session, sentence: Sentence) -> dict:
-    """Up to CONTEXT body or heading units on each side, within the same article: the texts."""
+    """Up to CONTEXT body or heading units on each side, within the same article: the texts
+    and their directions (`dirs`)."""
+    return reading(session, sentence)["context"]
+
+
+def reading(session: Session, sentence: Sentence) -> dict:
+    """What the review pages show around a sentence: its context (`context`) and the
+    `directions` of the sentence and its article."""
     shown = view(session, sentence.id)
-    ctx = shown["context"] if shown else {"before": [], "after": []}
-    return {"before": ctx["before"], "after": ctx["after"]}
+    if not shown:
+        return {"context": {"before": [], "after": [], "dirs": {"before": [], "after": []}},
+                "lang": None, "article_dir": "auto", "title_dir": "auto", "dir": "auto"}
+    ctx = shown["context"]
+    return {"context": {"before": ctx["before"], "after": ctx["after"], "dirs": ctx["dirs"]},
+            **{k: shown[k] for k in ("lang", "article_dir", "title_dir", "dir")}}
 
 
 def article(session: Session, article_id: int, user: User) -> dict | None:
     """The whole article for the article view: id, title, its blocks (`blocks`; each unit with
-    id, position, text and kind) and `mine`, the user's labels on its units (sentence id ->
-    label id). Two queries."""
+    id, position, text, kind and dir, each block with its dir: `group_dir`), `mine`, the
+    user's labels on its units (sentence id -> label id), and its lang, dir and title_dir
+    (`directions`). Two queries."""
     found = article_units(session, [article_id])
     if article_id not in found:
         return None
     text, units = found[article_id]
-    title = session.scalar(select(Article.title).where(Article.id == article_id))
+    title, lang = session.execute(select(Article.title, Article.lang).where(Article.id == article_id)).one()
+    adir = lang_dir(lang)
     mine = dict(session.execute(
         select(Annotation.sentence_id, Annotation.label)
         .join(Sentence, Sentence.id == Annotation.sentence_id)
         .where(Sentence.article_id == article_id, Annotation.user_id == user.id)).all())
-    shaped = [{"kind": b["kind"], "units": [{k: u[k] for k in ("id", "position", "text", "kind")}
-                                           for u in b["units"]]} for b in blocks(text, units)]
+    shaped = []
+    for b in blocks(text, units):
+        us = [{**{k: u[k] for k in ("id", "position", "text", "kind")}, "dir": text_dir(u["text"], adir)}
+              for u in b["units"]]
+        shaped.append({"kind": b["kind"], "dir": group_dir([u["dir"] for u in us], adir) or "auto",
+                       "units": us})
     return {"article_id": article_id, "title": title, "blocks": shaped,
-            "mine": {str(k): v for k, v in mine.items()}}
+            "mine": {str(k): v for k, v in mine.items()},
+            "lang": lang, "dir": adir or "auto", "title_dir": text_dir(title or "", adir)}
 
 
 def mark(text: str, hints: list[dict]) -> list[tuple[str, str | None]]:

@@ -200,9 +200,12 @@ def test_hint_shape_and_offsets():
     assert [(h["type"], h["term"]) for h in hints] == [
         ("source", "Azerbaijan's Defence Ministry"), ("cue", "said"), ("contested_term", "occupied")]
     for h in hints:
-        assert set(h) == {"start", "end", "type", "term"}
+        # a contested term also names its concept and side (concepts.json)
+        assert set(h) == {"start", "end", "type", "term"} | (
+            {"concept"} if h["type"] == "contested_term" else set())
         assert sentence[h["start"]:h["end"]] == {"cue": "said", "contested_term": "occupied"}.get(
             h["type"], "Azerbaijan's Defence Ministry")
+    assert hints[-1]["concept"] == "territory_control/occupation"
     json.dumps(hints)
 
 

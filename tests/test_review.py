@@ -209,9 +209,12 @@ def test_disagreements_ordered_most_disputed_first(db, client, project, team, la
     assert {a["annotator"]: a["label"] for a in named["annotations"]} == {"ann1": A, "ann2": C, "ann3": N}
     assert first["annotations"][1]["comment"] == f"ann2 on {s[3].id}"
     assert first["majority"] is None and first["agreement"] == pytest.approx(1 / 3)
-    assert first["context"] == {"before": [s[1].text, s[2].text], "after": []}  # end of article
+    assert first["context"] == {"before": [s[1].text, s[2].text], "after": [],  # end of article
+                                "dirs": {"before": ["ltr", "ltr"], "after": []}}
     mid = next(it for it in data["items"] if it["sentence_id"] == s[1].id)
-    assert mid["context"] == {"before": [s[0].text], "after": [s[2].text, s[3].text]}
+    assert mid["context"] == {"before": [s[0].text], "after": [s[2].text, s[3].text],
+                              "dirs": {"before": ["ltr"], "after": ["ltr", "ltr"]}}
+    assert first["dir"] == "ltr"
     assert first["gold"] is None and first["text"] == s[3].text
     # paging
     p2 = adjudication.disagreements(db, project, page=2, per_page=2)

@@ -170,3 +170,43 @@ def test_empty_and_undecodable_files_are_named(db, tmp_path, content, message):
         staged_import.import_file(db, p, path)
     assert str(err.value).startswith(message)
     assert db.scalar(select(func.count()).select_from(Article)) == 0
+
+
+def test_annotators_label_while_a_publication_moves_the_rows(app, db, tmp_path, make_user):
+    """The publication's one transaction must not stop label writes in the project (on
+    PostgreSQL it used to hold the project row, which every label write reads FOR SHARE: at
+    1.2M units annotators waited 104 s). Checked at the moment the publication commits."""
+    from sqlalchemy import event, text
+
+    from annotator import assign, labelling
+    from annotator.labelling import LabelInput
+
+    p = projects.create_project(db, "p", "P", overlap=1)
+    db.commit()
+    staged_import.import_file(db, p, _jsonl(tmp_path / "first.jsonl", 3), batch=10)
+    ann = make_user("ann")
+    maker = app.extensions["annotator.sessionmaker"]
+    stored = []
+
+    def label_meanwhile(session):
+        publishing = session.scalar(select(func.count()).select_from(Article)
+                                    .where(Article.project_id == p.id)) > 3  # moved, not committed
+        if session is not db or stored or not publishing:
+            return
+        with maker() as other:
+            if other.get_bind().dialect.name == "postgresql":
+                other.execute(text("SET lock_timeout = '2s'"))  # blocked: LockNotAvailable
+            sentence = assign.next_sentence(other, projects.by_slug(other, "p"), ann)
+            labelling.save(other, projects.by_slug(other, "p"), sentence, ann, LabelInput("neutral_fact"))
+            stored.append(sentence.id)
+
+    second = _jsonl(tmp_path / "second.jsonl", 20, start=100)
+    if db.get_bind().dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer: a label write waits for the publication by design")
+    event.listen(db, "before_commit", label_meanwhile)
+    try:
+        report = staged_import.import_file(db, p, second, batch=50)
+    finally:
+        event.remove(db, "before_commit", label_meanwhile)
+    assert len(report.added) == 20 and len(stored) == 1
+    assert _count(db, Article, p.id) == 23

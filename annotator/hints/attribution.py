@@ -308,12 +308,13 @@ class _Finder:
         self.content = content  # False: sources and cues only (the hints hot path)
         self.toks = _np_tokens(sentence)
         self.spans: list[dict] = []
+        self.seen: set[tuple] = set()  # (start, end, label) of spans: a set, so adding is O(1)
         self.clips: list[int] = []
 
     def add(self, a: int, b: int, label: str) -> None:
-        span = {"start": a, "end": b, "label": label}
-        if span not in self.spans:
-            self.spans.append(span)
+        if (a, b, label) not in self.seen:
+            self.seen.add((a, b, label))
+            self.spans.append({"start": a, "end": b, "label": label})
 
     def add_tokens(self, span: tuple[int, int], label: str) -> int:
         start = self.toks[span[0]].start
@@ -454,8 +455,11 @@ class _Finder:
                     if clipped:
                         span["start"], span["end"] = clipped
         out: list[dict] = []
+        kept: set[tuple] = set()  # clipping may have made two spans equal
         for span in self.spans:
-            if span not in out:
+            key = (span["start"], span["end"], span["label"])
+            if key not in kept:
+                kept.add(key)
                 out.append(span)
         out.sort(key=lambda sp: (sp["start"], sp["end"], sp["label"]))
         return out

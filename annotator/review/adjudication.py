@@ -28,7 +28,7 @@ from ..models import (Adjudication, AdjudicationHistory, Annotation, Article, Co
                       Sentence, User, utcnow)
 from ..projects import settings
 from ..records import sentence_fields
-from ..sentences import context
+from ..sentences import reading
 from ..timestamps import iso_utc
 from . import agreement
 from .aggregation import dawid_skene, majority
@@ -69,12 +69,23 @@ def _clean_note(note) -> str | None:
     return note.strip()[:MAX_NOTE] or None
 
 
+def record_gold_history(session: Session, sentence_id: int, reviewer: User | int, action: str,
+                        label: str | None, note: str | None, at=None,
+                        project_id: int | None = None) -> None:
+    """The one way a gold label's change is kept: a row of its append-only history and an
+    event (set_gold, clear_gold, scheme_repair.map_stray)."""
+    reviewer_id = reviewer if isinstance(reviewer, int) else reviewer.id
+    session.add(AdjudicationHistory(sentence_id=sentence_id, reviewer_id=reviewer_id,
+                                    action=action, label=label, note=note,
+                                    **({"at": at} if at is not None else {})))
+    events.gold(session, project_id, sentence_id, action, label, note,
+                actor=None if isinstance(reviewer, int) else reviewer)
+
+
 def _history(session: Session, sentence_id: int, reviewer_id: int, action: str,
              adj: Adjudication | None) -> None:
-    session.add(AdjudicationHistory(
-        sentence_id=sentence_id, reviewer_id=reviewer_id, action=action,
-        label=adj.label if adj else None, note=adj.note if adj else None))
-    events.gold(session, None, sentence_id, action, adj.label if adj else None, adj.note if adj else None)
+    record_gold_history(session, sentence_id, reviewer_id, action,
+                        adj.label if adj else None, adj.note if adj else None)
 
 
 def set_gold(session: Session, project: Project, sentence: Sentence, reviewer: User, label: str,
@@ -183,7 +194,8 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     pseudonym ("A1") unless ``reveal``. Returns ``{"total", "page", "per_page", "pages",
     "names_shown", "filters", "items"}``; each item has the sentence fields of the export plus
     ``annotations`` (annotator, label, spans, comment, updated_at), ``annotators``,
-    ``majority``, ``agreement``, ``context`` (before, after), ``gold`` (label, note, reviewer,
+    ``majority``, ``agreement``, ``context`` (before, after, dirs), ``lang``, ``article_dir``,
+    ``title_dir`` and ``dir`` (sentences.reading), ``gold`` (label, note, reviewer,
     created_at, updated_at, or null), ``history``, ``reasons`` ("disagreement", "suspected
     error") and ``suspect`` (the model's label, predicted, score, probabilities and
     model_version, or null); the filter ``reason`` keeps one reason's sentences.
@@ -226,7 +238,7 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
                 "annotations": anns[sid], "annotators": int(n[u]),
                 "majority": labels[top[u]] if top[u] >= 0 else None,
                 "agreement": float(share[u]),
-                "context": context(session, s), "gold": gold.get(sid), "history": hist[sid],
+                **reading(session, s), "gold": gold.get(sid), "history": hist[sid],
                 "reasons": ["disagreement"] * bool(disagree[u]) + [REASON] * bool(suspect[u]),
                 "suspect": flags[sid].as_dict() if suspect[u] else None})
             items.append(rec)

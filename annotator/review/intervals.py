@@ -78,6 +78,25 @@ def resample_weights(counts, resamples: int = RESAMPLES, seed: int = SEED) -> np
     return rng.multinomial(n, counts / n, size=int(resamples))
 
 
+def resampled_sums(values, resamples: int = RESAMPLES, seed: int = SEED,
+                   chunk: int = 4096) -> np.ndarray:
+    """``resamples`` x k: the column sums of ``values`` (n x k) over bootstrap resamples of its
+    n rows. Exactly Multinomial(n, 1/n each) weights, drawn a chunk of rows at a time (each
+    chunk's share of every resample by a binomial draw, then spread within the chunk), so
+    memory stays ``resamples`` x ``chunk`` however many rows there are."""
+    values = np.asarray(values, dtype=np.float64)
+    n = len(values)
+    rng = np.random.default_rng(seed)
+    out = np.zeros((int(resamples), values.shape[1]))
+    left = np.full(int(resamples), n, dtype=np.int64)
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        take = rng.binomial(left, (hi - lo) / (n - lo)) if hi < n else left
+        out += rng.multinomial(take, np.full(hi - lo, 1.0 / (hi - lo))) @ values[lo:hi]
+        left = left - take
+    return out
+
+
 Z95 = 1.959963984540054  # the standard normal's 97.5th percentile
 
 

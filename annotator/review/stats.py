@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from ..hints.evaluation import hint_quality as evaluate_hints
-from ..hints.lexicon import lexicon_of
+from ..hints.lexicon import lexicon_lang
 from ..hints.matcher import Matcher
 from ..labels import label_ids
 from ..models import (Adjudication, Annotation, Article, ControlItem, GuidelinesVersion, Project,
@@ -26,7 +26,7 @@ from .groups import alpha_with_interval, by_language
 from .intervals import judged, wilson
 from .matrix import LabelMatrix, label_matrix, matrix_of, rows
 from .sentence_records import iter_sentences
-from .versioned import cached, frozen
+from .versioned import frozen, lasting
 from .span_agreement import span_agreement
 
 _EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
@@ -44,11 +44,15 @@ def project_stats(session: Session, project: Project, **filters) -> dict:
 def hint_quality(session: Session, project: Project) -> dict:
     """Precision, recall and F1 of the project's hints against the human majority and spans,
     so that the lexicon can be tuned with evidence (see docs/hints.md)."""
-    matcher = Matcher(lexicon_of(project))
+    matchers: dict[str, Matcher] = {}  # one per lexicon language (hints.lexicon.lexicon_for)
     items = []
     for rec in iter_sentences(session, project):
         if rec["kind"] != "body" or not rec["annotations"] or rec["control"]:
             continue
+        lang = lexicon_lang(rec["article_lang"])
+        matcher = matchers.get(lang)
+        if matcher is None:
+            matcher = matchers[lang] = Matcher.for_article(project.lexicon, lang)
         label = rec["gold"] or rec["majority"]
         spans = agreed_spans([a["spans"] for a in rec["annotations"] if a["label"] == label]) \
             if label else None
@@ -195,14 +199,17 @@ def review_figures(session: Session, project: Project, **filters) -> dict:
 
 
 def dashboard(session: Session, project: Project, **filters) -> dict:
-    """The dashboard's figures, ``{"stats", "figures", "outlets"}``: computed from all rows
-    once per project data version and filters (review/versioned.py), so a view costs a few
-    index probes while nothing has changed."""
-    def compute():
-        return {"stats": project_stats(session, project, **filters),
-                "figures": review_figures(session, project, **filters),
-                "outlets": by_outlet(session, project)}
-    return cached(session, project, "dashboard", frozen(filters), compute)
+    """The dashboard's figures, ``{"stats", "figures", "outlets", "as_of"}``: computed from all
+    rows once per project data version and filters (review/versioned.py), so a view costs a
+    few index probes while nothing has changed. Where computing them takes long, a view after
+    a change gets the figures last computed (``as_of``: when; None when current) while they
+    are computed anew in the background."""
+    def compute(s: Session, p: Project) -> dict:
+        return {"stats": project_stats(s, p, **filters),
+                "figures": review_figures(s, p, **filters),
+                "outlets": by_outlet(s, p)}
+    value, as_of = lasting(session, project, "dashboard", frozen(filters), compute)
+    return {**value, "as_of": iso_utc(as_of) if as_of else None}
 
 
 def _over_time(recs, lm: LabelMatrix, max_points: int = 20, min_batch: int = 25) -> dict:

@@ -8,20 +8,26 @@ suspects) and the project row's scheme and settings. One index probe each, so a 
 page asks "has anything changed?" in well under a millisecond and recomputes the figures from
 all rows only when it has (issue 21 item 3: the dashboard at 5,000,000 labels).
 
-The cache is per process and bounded; a stale entry can never be served, because its key
-holds the version it was computed at.
+The cache is per process and bounded; a stale entry of `cached` can never be served, because
+its key holds the version it was computed at. `lasting` (the dashboard) may serve one, said
+so, while it recomputes in the background, where computing takes long (a large project).
 """
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
 from collections import OrderedDict
+from datetime import datetime
 from typing import Callable, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Event, ModelVersion, Project
+from ..models import Event, ModelVersion, Project, utcnow
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_ENTRIES = 32  # a queue's entry holds a few arrays over the project's units
@@ -59,10 +65,75 @@ def cached(session: Session, project: Project, name: str, params, compute: Calla
     return value
 
 
+# Figures that take long to compute from all rows are served as last computed while this
+# process recomputes them in a thread: a reviewer's view never waits minutes for them.
+REFRESH_INLINE_SECONDS = 1.0
+_latest: OrderedDict[tuple, tuple] = OrderedDict()  # slot -> (version, value, seconds, computed at)
+_refreshing: set[tuple] = set()
+
+
+def lasting(session: Session, project: Project, name: str, params,
+            compute: Callable[[Session, Project], T]) -> tuple[T, datetime | None]:
+    """(compute(session, project), None) once per data version, as `cached`; except that where
+    the last computation of the same `name` and `params` took REFRESH_INLINE_SECONDS or more,
+    a change gives the figures last computed with the time they were computed at, while a
+    thread of this process computes them anew (on its own session) for the next view."""
+    version = data_version(session, project)
+    slot = (project.id, name, params)
+    with _lock:
+        last = _latest.get(slot)
+        if last is not None:
+            _latest.move_to_end(slot)
+    if last is not None and last[0] == version:
+        return last[1], None
+    if last is not None and last[2] >= REFRESH_INLINE_SECONDS:
+        _refresh_later(session.get_bind(), project.id, slot, compute)
+        return last[1], last[3]
+    return _compute(session, project, slot, version, compute), None
+
+
+def _compute(session, project, slot, version, compute):
+    started = time.perf_counter()
+    value = compute(session, project)
+    with _lock:
+        _latest[slot] = (version, value, time.perf_counter() - started, utcnow())
+        while len(_latest) > MAX_ENTRIES:
+            _latest.popitem(last=False)
+    return value
+
+
+def _refresh_later(engine, project_id: int, slot: tuple, compute) -> None:
+    with _lock:
+        if slot in _refreshing:
+            return
+        _refreshing.add(slot)
+
+    def run():
+        try:
+            with Session(engine) as session:
+                project = session.get(Project, project_id)
+                if project is not None:
+                    _compute(session, project, slot, data_version(session, project), compute)
+        except Exception:  # the next view tries again; the stale figures stay meanwhile
+            log.exception("refreshing %s of project %s failed", slot[1], project_id)
+        finally:
+            with _lock:
+                _refreshing.discard(slot)
+
+    threading.Thread(target=run, name=f"refresh-{slot[1]}-{project_id}", daemon=True).start()
+
+
+def refreshing(project_id: int | None = None) -> bool:
+    """Is a refresh thread running (for this project)?"""
+    with _lock:
+        return any(project_id is None or s[0] == project_id for s in _refreshing)
+
+
 def forget() -> None:
     """Drop every kept entry (tests whose database is wiped under the process)."""
     with _lock:
         _entries.clear()
+        _latest.clear()
 
 
 def frozen(filters: dict) -> tuple:

@@ -15,7 +15,9 @@ from .. import (account_links, controls, deletion, events, export, ingest, job_k
                projects, scheme_templates, users)
 from ..ingest import stream
 from ..articles import add_articles, set_kind, set_lang
-from ..hints.lexicon import lexicon_of, validate_lexicon
+from ..bidi import lang_dir, text_dir
+from ..hints.lexicon import keep_unshown, lexicon_of, validate_lexicon
+from ..hints.matcher import concept_table
 from ..access import Refused
 from ..labels import COLOURS, SchemeError, validate_scheme
 from ..model import schedule, store as model_store
@@ -468,11 +470,12 @@ def article(article_id: int):
     known = {c.sentence_id: {"label": c.label, "explanation": c.explanation}
              for c in session.scalars(select(ControlItem).where(
                  ControlItem.sentence_id.in_([u.id for u in units])))}
+    adir = lang_dir(art.lang)
     return page("admin/article.html", {
         "article": article_summary(art), "project": project_summary(project),
         "units": [{"id": u.id, "position": u.position, "start": u.start, "end": u.end,
                    "text": u.text, "kind": u.kind, "long": bool(u.long), "labels": u.n_labels,
-                   "control": known.get(u.id)} for u in units]},
+                   "control": known.get(u.id), "dir": text_dir(u.text, adir)} for u in units]},
         lang_form=LangForm(lang=art.lang))
 
 
@@ -599,6 +602,7 @@ def lexicon(slug: str):
                 posted = _upload(form.file, "file")
                 if posted is None:
                     posted, rows = form.lexicon()
+                    posted = keep_unshown(posted, current)  # lang, stems, concepts
                 value = validate_lexicon(posted)
             projects.save_edit(session, project, {"lexicon": value}, form.version.data)
             session.commit()
@@ -612,9 +616,11 @@ def lexicon(slug: str):
         except ValueError as err:  # ProjectError from the upload is a ValueError too
             session.rollback()
             flash(f"Lexicon not saved: {row_error(str(err), rows)}", "error")
-    # The table keeps what was posted when it was refused; the JSON is the lexicon in use.
+    # The table keeps what was posted when it was refused; the JSON is the lexicon in use, and
+    # `concepts` each contested concept's terms by side and language (hints/concepts.py).
     return page("admin/lexicon.html", {"project": project_summary(project),
-                                       "custom": project.lexicon is not None, "lexicon": current},
+                                       "custom": project.lexicon is not None, "lexicon": current,
+                                       "concepts": concept_table()},
                 form=form)
 
 

@@ -78,7 +78,7 @@ def annotate(slug: str):
         return page("done.html", shown, project=project)
     return page("annotate.html", shown, project=project, s=s,
                 pieces=sentences.mark(s["text"], s["hints"]),
-                context=sentences.context_groups(s["context"]),
+                context=sentences.context_groups(s["context"], s["article_dir"]),
                 colours=label_colours(project.labels),
                 shown_at=int(time.time() * 1000), settings=projects.settings(project),
                 revisiting=wanted is not None, ui_strings=script_strings())
@@ -126,7 +126,7 @@ def _submit(session, project, user):
         body, _lease = loop.label(session, project, sentence, user, {
             "label": label, "spans": spans, "comment": form.get("comment") or None,
             "seconds": seconds,
-            "hints_shown": [h["term"] for h in hints(sentence.text)] if hints else None})
+            "hints_shown": [h["term"] for h in hints(sentence.text, sentence.lang)] if hints else None})
     except AnnotationError as err:
         if err.code == "invalid_spans" and not spans:
             flash(_("%(error)s; marking evidence spans needs JavaScript.", error=err), "error")

@@ -93,7 +93,7 @@ def dashboard(slug: str):
     data = {"project": project_summary(project), "stats": stats, "dawid_skene": ds,
             "over_time": timeline, "spans": extra["spans"],
             "by_guidelines": extra["by_guidelines"], "by_language": extra["by_language"],
-            "filters": filters, "by_outlet": dict(outlets),
+            "filters": filters, "by_outlet": dict(outlets), "as_of": kept["as_of"],
             "hint_quality": hints,
             "settings": {k: cfg[k] for k in ("aggregation", "gold_threshold",
                                              "min_items_per_annotator")}}

@@ -103,9 +103,19 @@
   }
 
   // --- drawing one sentence ---
-  function paragraphs(el, texts) {
-    el.replaceChildren(...texts.map((t) => { const p = document.createElement("p"); p.textContent = t; return p; }));
+  // Sentence text carries its direction (dir) and language (lang); sentences.reading says which.
+  function paragraphs(el, texts, dirs, lang) {
+    el.replaceChildren(...texts.map((t, i) => {
+      const p = document.createElement("p");
+      p.textContent = t;
+      p.dir = (dirs && dirs[i]) || "auto";
+      if (lang) p.lang = lang;
+      return p;
+    }));
   }
+  // A span's text: its offsets count code points (as Python's do), JavaScript strings UTF-16
+  // units; so an emoji before the span does not shift it.
+  function cpSlice(text, start, end) { return Array.from(text).slice(start, end).join(""); }
   function cell(tag, text, cls) {
     const c = document.createElement(tag);
     if (cls) c.className = cls;
@@ -130,6 +140,7 @@
     root.hidden = false;
     done.hidden = true;
     $("adj-article").textContent = it.article_title;
+    $("adj-article").dir = it.title_dir || "auto";
     $("adj-where").textContent = "· sentence " + (it.position + 1) + " · #" + it.sentence_id +
       " · " + (pos + 1) + " of " + Math.max(initial.total, items.length);
     $("adj-meta").textContent = it.annotators + " annotators · agreement " + Math.round(it.agreement * 100) +
@@ -141,9 +152,12 @@
       ", out of fold) finds “" + (names[sus.predicted] || sus.predicted) + "” more plausible than “" +
       (names[sus.label] || sus.label) + "” · " + Object.entries(sus.probabilities)
         .map(([l, p]) => (names[l] || l) + " " + p.toFixed(2)).join(" · ") : "";
-    paragraphs($("adj-before"), it.context.before);
-    paragraphs($("adj-after"), it.context.after);
+    const dirs = it.context.dirs || {};
+    paragraphs($("adj-before"), it.context.before, dirs.before, it.lang);
+    paragraphs($("adj-after"), it.context.after, dirs.after, it.lang);
     sentenceEl.textContent = it.text;
+    sentenceEl.dir = it.dir || "auto";
+    if (it.lang) sentenceEl.lang = it.lang; else sentenceEl.removeAttribute("lang");
     sentenceEl.dataset.id = String(it.sentence_id);
     const gold = goldOf(it);
     for (const b of buttons) {
@@ -165,7 +179,9 @@
       const ev = document.createElement("td");
       if (a.spans.length) {
         for (const sp of a.spans) {
-          ev.append(cell("span", sp.label.replace(/_/g, " ") + ": “" + it.text.slice(sp.start, sp.end) + "”", "span-chip"), " ");
+          const chip = cell("span", sp.label.replace(/_/g, " ") + ": “", "span-chip");
+          chip.append(cell("bdi", cpSlice(it.text, sp.start, sp.end)), "”");
+          ev.append(chip, " ");
         }
       } else ev.append(cell("span", "—", "muted"));
       tr.append(cell("th", a.annotator), label, ev, cell("td", a.comment || ""));

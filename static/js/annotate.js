@@ -14,6 +14,7 @@
   const $ = (id) => document.getElementById(id);
   const comment = $("comment"), status = $("status"), help = $("help"), retryButton = $("retry");
   const sentenceEl = $("sentence"), backLink = $("back"), spanTools = $("span-tools");
+  const unitEl = sentenceEl.closest("section") || root, titleEl = $("article-title");
   const forwardLink = $("forward"), unlabelButton = $("unlabel"), revisitNote = $("revisit");
   const spanList = $("span-list"), spanStatus = $("span-status");
   const buttons = Array.from(root.querySelectorAll(".label-button"));
@@ -324,9 +325,24 @@
     sentenceEl.replaceChildren(frag);
   }
 
-  function quote(x) {
-    const t = current.text.slice(x.s, x.e);
-    return "“" + (t.length > 70 ? t.slice(0, 67) + "…" : t) + "”";
+  // Sentence text inside the page's own words is bidi-isolated: FSI … PDI in strings (status
+  // notes, aria labels), <bdi> in the chips; so an Arabic or Hebrew quotation never pulls the
+  // quotes and colons of an English (or any) sentence around.
+  function clip(x) {
+    const t = Array.from(current.text.slice(x.s, x.e)); // by code point: never half an emoji
+    return t.length > 70 ? t.slice(0, 67).join("") + "…" : t.join("");
+  }
+  function quote(x) { return "“\u2068" + clip(x) + "\u2069”"; }
+  function quoted(x) {
+    const b = document.createElement("bdi");
+    b.textContent = clip(x);
+    return ["“", b, "”"];
+  }
+
+  // The sentence's writing direction (the server's, else the browser's reading of dir="auto").
+  function rtl() {
+    const d = current && current.dir;
+    return d === "rtl" || (d !== "ltr" && getComputedStyle(sentenceEl).direction === "rtl");
   }
 
   function renderSpans() {
@@ -337,7 +353,7 @@
       const name = document.createElement("span");
       name.className = "chip-name";
       name.textContent = SPAN_NAMES[sp.label];
-      li.append(name, " " + quote(sp) + " ");
+      li.append(name, " ", ...quoted(sp), " ");
       if (sp.label === "framing_term") {
         const v = document.createElement("button");
         v.type = "button";
@@ -358,7 +374,9 @@
     }));
   }
 
-  function note(text) { if (spanStatus) spanStatus.textContent = text; }
+  // The notes name Shift+→, the next-word key of left-to-right text; in right-to-left text the
+  // next word is to the left, and the key Shift+←.
+  function note(text) { if (spanStatus) spanStatus.textContent = rtl() ? text.replace(/Shift\+→/g, "Shift+←") : text; }
 
   function setSel(a, h) {
     sel = { a, h };
@@ -442,6 +460,9 @@
       if (!current || ev.button !== 0) return;
       const ns = window.getSelection();
       if (!ns || !ns.rangeCount || ns.isCollapsed) return;
+      // Shift+click extends the word selection (the click handler below): the browser's own
+      // selection then runs from a caret the redrawn sentence no longer holds.
+      if (ev.shiftKey && sel && sentenceEl.contains(ev.target)) { ns.removeAllRanges(); return; }
       const r = ns.getRangeAt(0);
       if (!r.intersectsNode(sentenceEl)) return;
       const a = sentenceEl.contains(r.startContainer) ? offsetOf(r.startContainer, r.startOffset) : 0;
@@ -503,7 +524,12 @@
     spans = spansFromApi(mine ? mine.spans : draft);
     sel = null;
     lastSpan = spans[spans.length - 1] || null;
-    $("article-title").textContent = s.article_title;
+    titleEl.textContent = s.article_title;
+    // lang and dir: the article's on the text's section, the title's and the sentence's own.
+    if (s.lang) unitEl.lang = s.lang; else unitEl.removeAttribute("lang");
+    unitEl.dir = s.article_dir || "auto";
+    titleEl.dir = s.title_dir || "auto";
+    sentenceEl.dir = s.dir || "auto";
     sentenceEl.dataset.id = s.id;
     renderSentence();
     renderSpans();
@@ -566,6 +592,7 @@
     sel = null;
     root.classList.add("waiting");
     sentenceEl.dataset.id = "";
+    sentenceEl.dir = "auto";
     sentenceEl.textContent = text;
     drawText(null);
     if (spanList) spanList.replaceChildren();
@@ -761,7 +788,9 @@
     else if (key === "Backspace") back("push");
     else if (key === "ArrowLeft" && !sel && !(ev.shiftKey && spansOn)) back("push");
     else if (key === "ArrowRight" && !sel && !ev.shiftKey && revisiting) forward("push");
-    else if (spansOn && current && arrow) moveSel(key === "ArrowRight" ? 1 : -1, ev.shiftKey);
+    // Words are selected in reading order: the arrow that points the way the sentence reads
+    // (→ in left-to-right text, ← in right-to-left) moves to the next word, logically.
+    else if (spansOn && current && arrow) moveSel(key === (rtl() ? "ArrowLeft" : "ArrowRight") ? 1 : -1, ev.shiftKey);
     else if (spansOn && current && sel && (key === "Home" || key === "End")) {
       const i = key === "Home" ? 0 : words.length - 1;
       setSel(ev.shiftKey ? sel.a : i, i);

@@ -27,17 +27,21 @@
     try { if (localStorage.getItem(opts.storageKey) === "article") mode = "article"; } catch (e) { /* no storage */ }
 
     // --- the focused view: the context as paragraphs and headings ---
-    // Groups each side's texts (sentences.context_groups does the same for the page's HTML).
-    function groups(ctx, side) {
+    // Groups each side's texts (sentences.context_groups does the same for the page's HTML),
+    // each group with its direction: its sentences' if they agree, else the article's.
+    function groups(ctx, side, articleDir) {
       const texts = ctx[side] || [];
       const starts = (ctx.breaks && ctx.breaks[side]) || texts.map(() => true);
       const kinds = (ctx.kinds && ctx.kinds[side]) || texts.map(() => "body");
+      const dirs = (ctx.dirs && ctx.dirs[side]) || texts.map(() => "auto");
       const out = [];
       texts.forEach((t, i) => {
         const last = out[out.length - 1];
-        if (starts[i] || !last || kinds[i] === "heading" || last.heading) out.push({ heading: kinds[i] === "heading", texts: [], joins: false });
+        if (starts[i] || !last || kinds[i] === "heading" || last.heading) out.push({ heading: kinds[i] === "heading", texts: [], joins: false, dirs: [] });
         out[out.length - 1].texts.push(t);
+        out[out.length - 1].dirs.push(dirs[i]);
       });
+      for (const g of out) g.dir = g.dirs.every((d) => d === g.dirs[0]) ? g.dirs[0] : articleDir || "auto";
       // The paragraph the sentence belongs to: the last one before it, the first one after it.
       const sentenceBegins = !ctx.breaks || ctx.breaks.sentence !== false;
       if (side === "before" && out.length && !sentenceBegins && !out[out.length - 1].heading) out[out.length - 1].joins = true;
@@ -45,10 +49,11 @@
       return out;
     }
 
-    function drawContext(el, ctx, side) {
-      el.replaceChildren(...(ctx ? groups(ctx, side) : []).map((g) => {
+    function drawContext(el, s, side) {
+      el.replaceChildren(...(s ? groups(s.context, side, s.article_dir) : []).map((g) => {
         const p = document.createElement(g.heading ? "h2" : "p");
         p.className = g.heading ? "ctx-heading" : g.joins ? "joins" : "";
+        p.dir = g.dir;
         p.textContent = g.texts.join(" ");
         return p;
       }));
@@ -83,6 +88,7 @@
       if (!label) return;
       const chip = document.createElement("span");
       chip.className = "own-chip chip-" + (opts.colours[label] || 1);
+      chip.dir = "auto"; // the page's words, isolated from the sentence's direction
       chip.textContent = opts.names[label] || label;
       chip.title = tr("Your label");
       el.append(chip);
@@ -92,14 +98,20 @@
       unitEls.clear();
       parked = null;
       const frag = document.createDocumentFragment();
+      // lang and dir: the article's on the whole, each paragraph's and each sentence's own (a
+      // sentence is an isolate, as the sentence element that stands in for it is).
+      if (data.lang) articleEl.lang = data.lang; else articleEl.removeAttribute("lang");
+      articleEl.dir = data.dir || "auto";
       for (const block of data.blocks) {
         const el = document.createElement(block.kind === "heading" ? "h2" : "div");
         el.className = "art-block art-" + block.kind;
+        el.dir = block.dir || "auto";
         block.units.forEach((u, i) => {
           if (i) el.append(" ");
           const span = document.createElement("span");
           span.className = "unit k-" + u.kind;
           span.dataset.id = u.id;
+          span.dir = u.dir || "auto";
           span.append(u.text);
           mark(span, u.id, data.mine[u.id]);
           unitEls.set(u.id, span);
@@ -156,8 +168,8 @@
     // Draw sentence s (null: none, the page waits) in the view chosen.
     function draw(s) {
       shown = s;
-      drawContext(beforeEl, s && s.context, "before");
-      drawContext(afterEl, s && s.context, "after");
+      drawContext(beforeEl, s, "before");
+      drawContext(afterEl, s, "after");
       if (s && mode === "article" && !(cache.get(s.article_id) && !(cache.get(s.article_id) instanceof Promise))) {
         // Not here yet: the focused view until it is (then only if this sentence is still shown).
         fetchArticle(s.article_id).then(() => { if (shown === s) apply(); });

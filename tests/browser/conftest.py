@@ -50,6 +50,14 @@ def demo_db(tmp_path_factory):
 
 @pytest.fixture
 def server(demo_db, tmp_path):
+    from annotator import progress
+    from annotator.review import versioned
+
+    # What this process keeps per project and data version belongs to the last test's copy of
+    # the database: a project made by two tests has the same id and may have the same version.
+    progress.forget()
+    versioned.forget()
+    versioned.REFRESH_INLINE_SECONDS = float("inf")  # a page after a label shows it (tests/conftest.py)
     db = tmp_path / "app.db"
     copy_db(demo_db, db)
     with LiveServer(db, tmp_path / "instance") as srv:

@@ -141,7 +141,8 @@ def test_a_whole_study_30_participants_6_leave(app, db, browser, make_user):
             p.leave()
         # A leaver coming back after the time limit gets no code.
         back = Participant(browser, srv.url, sorted(leavers)[0])
-        back.page.goto(f"{srv.url}/crowd/study/prolific?PROLIFIC_PID=P{sorted(leavers)[0]:03d}&STUDY_ID=S1&SESSION_ID=X")
+        back.page.goto(f"{srv.url}/crowd/study/prolific?PROLIFIC_PID=P{sorted(leavers)[0]:03d}"
+                       f"&STUDY_ID=S1&SESSION_ID=X{sorted(leavers)[0]:03d}")
         back.page.click("form button[type=submit]")
         back.page.goto(f"{srv.url}/crowd/study/finish")
         assert "The time for this session is up" in back.page.content()
