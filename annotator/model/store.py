@@ -8,14 +8,14 @@ from __future__ import annotations
 import pickle
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import begin_write
 from ..hints.lexicon import lexicon_of
 from ..labels import label_ids
-from ..models import Annotation, ModelSuspect, ModelVersion, Project
+from ..models import Annotation, ModelPrediction, ModelSuspect, ModelVersion, Project
 from ..timestamps import iso_utc
 
 if TYPE_CHECKING:
@@ -33,9 +33,10 @@ def label_count(session: Session, project_id: int) -> int:
 
 
 def save(session: Session, project: Project, fitted: Fitted, labels_then: int,
-         suspects: list[dict] = ()) -> ModelVersion:
+         suspects: list[dict] = (), predictions: list[dict] = ()) -> ModelVersion:
     """Store a fitted model as the project's next version, with its suspected label errors
-    (suspects.rows_of), and commit."""
+    (suspects.rows_of) and its predictions (predictions.stored_rows, which replace the older
+    versions' predictions), and commit."""
     blob = pickle.dumps(fitted.pipeline, protocol=pickle.HIGHEST_PROTOCOL)
     begin_write(session)
     for _attempt in range(3):
@@ -51,6 +52,12 @@ def save(session: Session, project: Project, fitted: Fitted, labels_then: int,
                 session.flush()
                 session.add_all(ModelSuspect(model_version_id=mv.id, **row) for row in suspects)
                 session.flush()
+                if predictions:
+                    session.execute(delete(ModelPrediction).where(
+                        ModelPrediction.project_id == project.id))
+                    session.execute(insert(ModelPrediction), [
+                        {"model_version_id": mv.id, "project_id": project.id, **row}
+                        for row in predictions])
         except IntegrityError:
             continue  # another worker stored this number first (PostgreSQL): take the next
         session.commit()
@@ -90,6 +97,7 @@ def train(session: Session, project: Project) -> ModelVersion:
     from_count = label_count(session, project.id)
     # Here, not at the top: scikit-learn (0.8 s, 100 MiB) loads in the process that trains,
     # never in a web worker that only shows the versions.
+    from .predictions import stored_rows
     from .suspects import confident_errors, rows_of
     from .training import fit, training_records
 
@@ -97,4 +105,7 @@ def train(session: Session, project: Project) -> ModelVersion:
     session.commit()  # nothing written: ends the read transaction before the long fit
     fitted = fit(texts, y, label_ids(project.labels), lexicon_of(project))
     found = confident_errors(y, fitted.oof_proba, fitted.labels)
-    return save(session, project, fitted, from_count, rows_of(found, ids, y))
+    predicted = stored_rows(session, project, fitted.pipeline,
+                            dict(zip(ids, fitted.oof_proba.tolist())))
+    session.commit()  # the read of the sentences, before the write lock
+    return save(session, project, fitted, from_count, rows_of(found, ids, y), predicted)
