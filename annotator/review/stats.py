@@ -21,10 +21,12 @@ from ..projects import settings
 from ..timestamps import iso_utc
 from . import agreement
 from .aggregation import agreed_spans
+from .anchoring import project_anchoring
 from .dawid_skene import dawid_skene, fit_intervals
 from .groups import alpha_with_interval, by_language
 from .intervals import judged, wilson
 from .matrix import LabelMatrix, label_matrix, matrix_of, rows
+from .model_rater import model_vs_humans
 from .sentence_records import iter_sentences
 from .versioned import cached, frozen
 from .span_agreement import span_agreement
@@ -33,12 +35,17 @@ _EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
 
 
 def project_stats(session: Session, project: Project, **filters) -> dict:
-    """The statistics contract; the headline alpha interval resamples whole articles."""
+    """The statistics contract; the headline alpha interval resamples whole articles. With
+    `model` (the project model as one more rater: review/model_rater.py) and `anchoring`
+    (the assistance experiment's arms compared: review/anchoring.py)."""
     labels = label_ids(project.labels)
     recs = rows(session, project, Annotation.seconds, Sentence.article_id, **filters)
     article_of = {r[0]: r[4] for r in recs}
-    return agreement.statistics([r[:4] for r in recs], labels, clusters=article_of,
-                                min_items=settings(project)["min_items_per_annotator"])
+    out = agreement.statistics([r[:4] for r in recs], labels, clusters=article_of,
+                               min_items=settings(project)["min_items_per_annotator"])
+    out["model"] = model_vs_humans(session, project, **filters)
+    out["anchoring"] = project_anchoring(session, project, **filters)
+    return out
 
 
 def hint_quality(session: Session, project: Project) -> dict:
