@@ -160,3 +160,29 @@ def test_training_stores_out_of_fold_predictions(db, make_user):
     classes = [str(c) for c in pipeline.classes_]
     got = np.array([[r.probabilities[c] for c in classes] for r in fresh])
     assert got == pytest.approx(want, abs=1e-6)
+
+
+def test_dashboard_twin_and_cli_show_model_and_anchoring(app, client, db, make_user):
+    import json as _json
+
+    from helpers import login
+
+    p, *_ = _setup(db, make_user, n=60)
+    p.settings = {**(p.settings or {}), "assist": "suggestion", "assist_share": 0.5}
+    db.commit()
+    login(client, "rev")
+    twin = client.get("/projects/r/review?format=json").get_json()
+    assert twin["stats"]["model"] == model_vs_humans(db, p)
+    assert set(twin["stats"]["anchoring"]["arms"]) == {"none", "hints", "suggestion"}
+    html = client.get("/projects/r/review").get_data(as_text=True)
+    assert 'id="calibration"' in html and "Assistance and anchoring" in html
+    assert "<script" not in html.split('id="calibration"')[1].split("</figure>")[0]
+    api = client.get("/api/v1/projects/r/stats").get_json()
+    assert api["model"]["vs_gold"] == twin["stats"]["model"]["vs_gold"]
+    out = app.test_cli_runner().invoke(args=["stats", "r", "--json"])
+    assert out.exit_code == 0, out.output
+    cli = _json.loads(out.output)
+    assert cli["model"]["calibration"] == twin["stats"]["model"]["calibration"]
+    assert cli["anchoring"]["arms"]["hints"]["n"] == twin["stats"]["anchoring"]["arms"]["hints"]["n"]
+    text = app.test_cli_runner().invoke(args=["stats", "r"])
+    assert "alpha with the model as a rater" in text.output and "ECE" in text.output
