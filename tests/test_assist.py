@@ -18,6 +18,7 @@ from annotator.labelling import LabelInput
 from annotator.models import Adjudication, Annotation, ModelPrediction, ModelVersion, Sentence
 from annotator.review.stats import project_stats
 from helpers import login
+from test_api import conforms
 
 LABELS = ("attributed_claim", "contested_framing", "neutral_fact")
 
@@ -195,7 +196,8 @@ def test_blind_no_suggestion_leaks_to_another_arm(client, db, make_user):
         for _ in range(len(sids)):
             html = client.get("/projects/x/annotate").get_data(as_text=True)
             page = client.get("/projects/x/annotate?format=json").get_json()
-            api = client.get("/api/v1/projects/x/next?ahead=10").get_json()
+            resp = client.get("/api/v1/projects/x/next?ahead=10")
+            api = conforms(resp, "/projects/{slug}/next")  # `suggestion` is documented
             if page["sentence"] is None:
                 break
             payloads += [page, api]
