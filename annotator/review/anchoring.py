@@ -151,11 +151,16 @@ def _pair(ci):
     return None if ci is None else [ci[0], ci[1]]
 
 
-def project_anchoring(session: Session, project: Project, **filters) -> dict:
-    """The `anchoring` section of a project's statistics (the dashboard's filters apply)."""
-    recs = rows(session, project, Annotation.assist, Annotation.seconds, **filters)
-    gold = dict(session.execute(select(Adjudication.sentence_id, Adjudication.label)
-                                .where(Adjudication.project_id == project.id)).all())
-    _version, preds = stored_predictions(session, project)
+def project_anchoring(session: Session, project: Project, recs: list | None = None,
+                      stored: tuple | None = None, gold: dict | None = None, **filters) -> dict:
+    """The `anchoring` section of a project's statistics (the dashboard's filters apply).
+    `recs` (rows() with assist and seconds), `stored` (model_rater.stored_predictions) and
+    `gold`: where the caller read them already."""
+    if recs is None:
+        recs = rows(session, project, Annotation.assist, Annotation.seconds, **filters)
+    if gold is None:
+        gold = dict(session.execute(select(Adjudication.sentence_id, Adjudication.label)
+                                    .where(Adjudication.project_id == project.id)).all())
+    _version, preds = stored if stored is not None else stored_predictions(session, project)
     return anchoring([tuple(r) for r in recs], label_ids(project.labels), gold,
                      {s: p[0] for s, p in preds.items()})

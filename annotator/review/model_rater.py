@@ -19,6 +19,8 @@ see, as its cross-validated F1 is. `n_out_of_fold` says how many of the items we
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,17 +35,41 @@ MODEL = ("model",)  # the model's column key in the matrix: no username is a tup
 
 
 def stored_predictions(session: Session, project: Project) -> tuple[int | None, dict]:
-    """(the newest model version, {sentence id: (label, {label: p}, out_of_fold)}), or
-    (None, {}) before any model was trained."""
+    """(the newest model version, {sentence id: (label, out_of_fold)}), or (None, {}) before
+    any model was trained. The probabilities stay in the database (`known_probabilities`)."""
     newest = session.execute(select(ModelVersion.id, ModelVersion.version)
                              .where(ModelVersion.project_id == project.id)
                              .order_by(ModelVersion.version.desc()).limit(1)).first()
     if newest is None:
         return None, {}
     found = session.execute(select(ModelPrediction.sentence_id, ModelPrediction.label,
-                                   ModelPrediction.probabilities, ModelPrediction.out_of_fold)
+                                   ModelPrediction.out_of_fold)
                             .where(ModelPrediction.model_version_id == newest.id)).all()
-    return newest.version, {r[0]: (r[1], r[2], bool(r[3])) for r in found}
+    return newest.version, {r[0]: (r[1], bool(r[2])) for r in found}
+
+
+def known_answers(session: Session, project: Project) -> tuple[dict, dict]:
+    """({sentence id: gold label}, {sentence id: control item's answer})."""
+    gold = dict(session.execute(select(Adjudication.sentence_id, Adjudication.label)
+                                .where(Adjudication.project_id == project.id)).all())
+    controls = dict(session.execute(select(ControlItem.sentence_id, ControlItem.label)
+                                    .where(ControlItem.project_id == project.id)).all())
+    return gold, controls
+
+
+def _top_probability(session: Session, project: Project, version: int,
+                     sentence_ids: set) -> dict[int, float]:
+    """sentence id -> the stored top probability, for the sentences given (gold and control
+    items: the only ones whose probabilities a figure needs)."""
+    stmt = (select(ModelPrediction.sentence_id, ModelPrediction.probabilities)
+            .join(ModelVersion, ModelVersion.id == ModelPrediction.model_version_id)
+            .where(ModelVersion.project_id == project.id, ModelVersion.version == version,
+                   ModelPrediction.sentence_id.in_(sorted(sentence_ids))))
+    out = {}
+    for sid, probs in session.execute(stmt):
+        probs = json.loads(probs) if isinstance(probs, str) else probs
+        out[sid] = max(probs.values())
+    return out
 
 
 def per_label_f1(truth: list[str], predicted: list[str], labels: list[str]) -> dict:
@@ -87,17 +113,21 @@ def calibration(confidence, correct, bins: int = BINS) -> dict:
             "mean_confidence": float(conf.mean()) if len(conf) else None}
 
 
-def model_vs_humans(session: Session, project: Project, **filters) -> dict:
+def model_vs_humans(session: Session, project: Project, recs: list | None = None,
+                    stored: tuple | None = None, known: tuple | None = None, **filters) -> dict:
     """The `model` section of the statistics: {"model_version", "alpha_humans",
     "alpha_with_model", "units", "vs_gold": {"n", "n_out_of_fold", "per_label", "macro_f1"},
     "calibration": {"n", "n_gold", "n_control", "n_out_of_fold", "bins", "ece", ...}};
-    {"model_version": null, "reason"} before a model was trained."""
-    version, preds = stored_predictions(session, project)
+    {"model_version": null, "reason"} before a model was trained. `recs` (rows()), `stored`
+    (stored_predictions) and `known` (known_answers): where the caller read them already."""
+    version, preds = stored if stored is not None else stored_predictions(session, project)
     if version is None:
         return {"model_version": None, "reason": "no model trained yet"}
     labels = label_ids(project.labels)
     k = len(labels)
-    recs = [r[:3] for r in rows(session, project, **filters)]
+    if recs is None:
+        recs = rows(session, project, **filters)
+    recs = [tuple(r[:3]) for r in recs]
     humans = sorted({r[1] for r in recs})
     units = sorted({r[0] for r in recs})
     M, _, _ = agreement.build_matrix(recs, labels, annotators=humans)
@@ -107,22 +137,19 @@ def model_vs_humans(session: Session, project: Project, **filters) -> dict:
     alpha_h = agreement.krippendorff_alpha(M, k) if len(recs) else None
     alpha_m = agreement.krippendorff_alpha(M2, k) if len(recs) else None
 
-    gold = dict(session.execute(select(Adjudication.sentence_id, Adjudication.label)
-                                .where(Adjudication.project_id == project.id)).all())
+    gold, controls = known if known is not None else known_answers(session, project)
     on_gold = [sid for sid in sorted(gold) if sid in preds]
     vs_gold = per_label_f1([gold[s] for s in on_gold], [preds[s][0] for s in on_gold], labels)
-    vs_gold.update(n=len(on_gold), n_out_of_fold=sum(preds[s][2] for s in on_gold))
+    vs_gold.update(n=len(on_gold), n_out_of_fold=sum(preds[s][1] for s in on_gold))
 
-    controls = dict(session.execute(select(ControlItem.sentence_id, ControlItem.label)
-                                    .where(ControlItem.project_id == project.id)).all())
-    known = {**controls, **gold}  # gold wins where a control item was adjudicated too
-    items = [sid for sid in sorted(known) if sid in preds]
-    conf = [max(preds[s][1].values()) for s in items]
-    correct = [preds[s][0] == known[s] for s in items]
-    cal = calibration(conf, correct)
+    answers = {**controls, **gold}  # gold wins where a control item was adjudicated too
+    items = [sid for sid in sorted(answers) if sid in preds]
+    top = _top_probability(session, project, version, set(items)) if items else {}
+    items = [s for s in items if s in top]
+    cal = calibration([top[s] for s in items], [preds[s][0] == answers[s] for s in items])
     cal.update(n_gold=sum(1 for s in items if s in gold),
                n_control=sum(1 for s in items if s not in gold),
-               n_out_of_fold=sum(preds[s][2] for s in items))
+               n_out_of_fold=sum(preds[s][1] for s in items))
     return {"model_version": version, "units": len(units),
             "alpha_humans": None if alpha_h is None else float(alpha_h),
             "alpha_with_model": None if alpha_m is None else float(alpha_m),
