@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from functools import lru_cache
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -66,12 +67,19 @@ def drawn(project_id: int, user_id: int, sentence_id: int, share: float) -> bool
         return False
     block, slot = divmod(sentence_id, BLOCK)
     take = _take(block, share)
-    if take <= 0:
-        return False
+    return take > 0 and _ranks(project_id, user_id, block)[slot] < take
+
+
+@lru_cache(maxsize=8192)
+def _ranks(project_id: int, user_id: int, block: int) -> tuple[int, ...]:
+    """The annotator's permutation of a block: the rank of each of its BLOCK sentences
+    (the look-ahead and the label write ask about the same blocks again and again)."""
     keys = [_key(project_id, user_id, block * BLOCK + j) for j in range(BLOCK)]
-    mine = keys[slot]
-    rank = sum(1 for j, k in enumerate(keys) if k < mine or (k == mine and j < slot))
-    return rank < take
+    order = sorted(range(BLOCK), key=lambda j: (keys[j], j))
+    ranks = [0] * BLOCK
+    for r, j in enumerate(order):
+        ranks[j] = r
+    return tuple(ranks)
 
 
 def arm(cfg: dict, project_id: int, user_id: int, sentence_id: int) -> str:
@@ -92,11 +100,21 @@ _NEWEST = (select(_V.c.id).where(_V.c.project_id == bindparam("pid"))
 def suggestions(session: Session, project_id: int, sentence_ids: list[int]) -> dict[int, str]:
     """sentence id -> the newest model's stored label (model_predictions), for those that have
     one. One query; no model is loaded."""
-    if not sentence_ids:
+    ids = sorted(set(sentence_ids))
+    if not ids:
         return {}
-    stmt = (select(_P.c.sentence_id, _P.c.label)
-            .where(_P.c.model_version_id == _NEWEST, _P.c.sentence_id.in_(sorted(set(sentence_ids)))))
-    return dict(session.connection().execute(stmt, {"pid": project_id}).all())
+    params = {f"s{i}": sid for i, sid in enumerate(ids)}
+    return dict(session.connection().execute(_suggestions_statement(len(ids)),
+                                             {"pid": project_id, **params}).all())
+
+
+@lru_cache(maxsize=16)
+def _suggestions_statement(n: int):
+    """The statement for n sentences, compiled once per n (n plain parameters; an expanding
+    IN list is rendered anew on every call, as in sentences._views_statement)."""
+    return (select(_P.c.sentence_id, _P.c.label)
+            .where(_P.c.model_version_id == _NEWEST,
+                   _P.c.sentence_id.in_([bindparam(f"s{i}") for i in range(n)])))
 
 
 def arms(session: Session, cfg: dict, project_id: int, user_id: int,
