@@ -82,30 +82,34 @@ def main(argv=None) -> int:
     rows = []
     with app.app_context():
         db = Session()
-        p = projects.create_project(db, "b", "B", overlap=3)
-        db.commit()
-        add_articles(db, p, parse_jsonl("b.jsonl", _articles(args.sentences)), "b.jsonl")
-        sids = db.scalars(select(Sentence.id).where(Sentence.project_id == p.id,
-                                                    Sentence.kind == "body")).all()
-        mv = ModelVersion(project_id=p.id, version=1, n_labels=0, label_count=0, folds=5,
-                          macro_f1=0.0, per_label_f1={}, labels=list(LABELS), seconds=0.0,
-                          pipeline=b"")
-        db.add(mv)
-        db.flush()
-        db.execute(insert(ModelPrediction), [
-            {"model_version_id": mv.id, "project_id": p.id, "sentence_id": s,
-             "label": LABELS[s % 3], "probabilities": {l: 1 / 3 for l in LABELS},
-             "out_of_fold": False} for s in sids])
-        db.commit()
-        people = [users.create_user(db, f"u{i}", "annotator", "password123") for i in range(len(SETTINGS))]
-        db.commit()
-        for (name, cfg), user in zip(SETTINGS, people):
-            p.settings = {**(p.settings or {}), **{"assist": "hints", "assist_share": 1.0}, **cfg}
+        refs = []
+        for k, ((name, cfg), i) in enumerate(zip(SETTINGS, range(len(SETTINGS)))):
+            p = projects.create_project(db, f"b{k}", f"B{k}", overlap=3,
+                                        settings_={"assist": "hints", "assist_share": 1.0, **cfg})
             db.commit()
-            ref = loop.project_for(db, "b", user)
-            nexts, labels, q_next, q_label = [], [], [], []
-            batch = loop.next_batch(db, ref, user, ahead=10)  # warm
-            for r in range(args.rounds):
+            add_articles(db, p, parse_jsonl("b.jsonl", _articles(args.sentences)), "b.jsonl")
+            sids = db.scalars(select(Sentence.id).where(Sentence.project_id == p.id,
+                                                        Sentence.kind == "body")).all()
+            mv = ModelVersion(project_id=p.id, version=1, n_labels=0, label_count=0, folds=5,
+                              macro_f1=0.0, per_label_f1={}, labels=list(LABELS), seconds=0.0,
+                              pipeline=b"")
+            db.add(mv)
+            db.flush()
+            db.execute(insert(ModelPrediction), [
+                {"model_version_id": mv.id, "project_id": p.id, "sentence_id": s,
+                 "label": LABELS[s % 3], "probabilities": {l: 1 / 3 for l in LABELS},
+                 "out_of_fold": False} for s in sids])
+            db.commit()
+            user = users.create_user(db, f"u{k}", "annotator", "password123")
+            db.commit()
+            ref = loop.project_for(db, f"b{k}", user)
+            refs.append((name, ref, user, loop.next_batch(db, ref, user, ahead=10)))
+        times = {name: ([], [], [], []) for name, *_ in refs}
+        # the settings take turns, round by round, so that a slower moment of the machine
+        # weighs on all of them alike
+        for r in range(args.rounds):
+            for k, (name, ref, user, batch) in enumerate(refs):
+                nexts, labels, q_next, q_label = times[name]
                 s = batch["sentence"]
                 q0 = queries[0]
                 t0 = time.perf_counter()
@@ -115,10 +119,12 @@ def main(argv=None) -> int:
                 q1 = queries[0]
                 batch = loop.next_batch(db, ref, user, ahead=10)
                 t2 = time.perf_counter()
+                refs[k] = (name, ref, user, batch)
                 labels.append(t1 - t0)
                 nexts.append(t2 - t1)
                 q_label.append(q1 - q0)
                 q_next.append(queries[0] - q1)
+        for name, (nexts, labels, q_next, q_label) in times.items():
             rows.append((name, statistics.median(nexts) * 1000, _p(nexts, 0.95) * 1000,
                          statistics.median(labels) * 1000, _p(labels, 0.95) * 1000,
                          statistics.median(q_next), statistics.median(q_label)))
@@ -136,7 +142,7 @@ def main(argv=None) -> int:
     fitted = training.fit(texts, y, list(LABELS), DEFAULT_LEXICON)
     with app.app_context():
         db = Session()
-        p = projects.by_slug(db, "b")
+        p = projects.by_slug(db, "b0")
         t0 = time.perf_counter()
         predicted = stored_rows(db, p, fitted.pipeline, {})
         t1 = time.perf_counter()
@@ -157,9 +163,10 @@ def main(argv=None) -> int:
               for n, a, b, c, d, e, f in rows]
     text = "\n".join([
         "### Assistance arms in the annotate loop (`bench/assist.py`)", "",
-        f"One process, SQLite file database, a project of {len(predicted):,} body sentences with "
-        f"stored predictions; per setting one annotator, {args.rounds} cycles of `loop.label` then "
-        f"`loop.next_batch(ahead=10)` (the API's label and next). Python "
+        f"One process, SQLite file database, per setting a project of {len(predicted):,} body "
+        f"sentences with stored predictions and one annotator: {args.rounds} cycles of "
+        f"`loop.label` then `loop.next_batch(ahead=10)` (the API's label and next), the settings "
+        f"taking turns round by round. Python "
         f"{platform.python_version()}, {took:.0f} s.", "", *table, "",
         f"What each training adds: the predictions of {len(predicted):,} sentences computed in "
         f"{predict_s:.2f} s and stored in {store_s:.2f} s (one insert under the write lock).", "",
