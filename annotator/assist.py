@@ -93,7 +93,8 @@ def arm(cfg: dict, project_id: int, user_id: int, sentence_id: int) -> str:
 
 
 _P, _V = ModelPrediction.__table__, ModelVersion.__table__
-_NEWEST = (select(_V.c.id).where(_V.c.project_id == bindparam("pid"))
+# the newest version whose predictions are all written (model/store.py, store_predictions)
+_NEWEST = (select(_V.c.id).where(_V.c.project_id == bindparam("pid"), _V.c.predictions_ready)
            .order_by(_V.c.version.desc()).limit(1).scalar_subquery())
 
 

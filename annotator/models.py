@@ -402,6 +402,9 @@ class ModelVersion(Base):
     labels: Mapped[list] = mapped_column(JSON)           # the classes, in the pipeline's order
     seconds: Mapped[float] = mapped_column(Float)        # training time, cross-validation included
     pipeline: Mapped[bytes] = mapped_column(LargeBinary)
+    # All its model_predictions rows are written (in batches, after the version): readers take
+    # the newest version that has them, so they never see a version's predictions half written.
+    predictions_ready: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ModelSuspect(Base):

@@ -86,7 +86,7 @@ def _project(db, slug="x", n=40, overlap=2, **settings_):
 def _store_predictions(db, p, sids, labels):
     """A model version with stored predictions, as training writes them (no model needed)."""
     mv = ModelVersion(project_id=p.id, version=1, n_labels=0, label_count=0, folds=2, macro_f1=0.5,
-                      per_label_f1={}, labels=list(LABELS), seconds=0.0, pipeline=b"")
+                      per_label_f1={}, labels=list(LABELS), seconds=0.0, pipeline=b"", predictions_ready=True)
     db.add(mv)
     db.flush()
     for sid, lab in zip(sids, labels):

@@ -51,7 +51,7 @@ def _setup(db, make_user, n=90, seed=5):
             labelling.save(db, p, db.get(Sentence, s), u, LabelInput(lab), held_only=False)
             labels[(s, u.username)] = lab
     mv = ModelVersion(project_id=p.id, version=1, n_labels=0, label_count=0, folds=2, macro_f1=0.5,
-                      per_label_f1={}, labels=LABELS, seconds=0.0, pipeline=b"")
+                      per_label_f1={}, labels=LABELS, seconds=0.0, pipeline=b"", predictions_ready=True)
     db.add(mv)
     db.flush()
     probs = {}
@@ -186,3 +186,30 @@ def test_dashboard_twin_and_cli_show_model_and_anchoring(app, client, db, make_u
     assert cli["anchoring"]["arms"]["hints"]["n"] == twin["stats"]["anchoring"]["arms"]["hints"]["n"]
     text = app.test_cli_runner().invoke(args=["stats", "r"])
     assert "alpha with the model as a rater" in text.output and "ECE" in text.output
+
+
+def test_readers_keep_the_ready_version_until_the_next_is_whole(db, make_user):
+    """A version whose predictions are still being written (not ready) is not read: the
+    suggestion and the figures stay on the last ready version."""
+    from annotator import assist
+    from annotator.model.store import store_predictions
+
+    p, sids, truth, labels, probs, controls, gold = _setup(db, make_user, n=30)
+    before = assist.suggestions(db, p.id, sids)
+    mv2 = ModelVersion(project_id=p.id, version=2, n_labels=0, label_count=0, folds=2,
+                       macro_f1=0.5, per_label_f1={}, labels=LABELS, seconds=0.0, pipeline=b"")
+    db.add(mv2)
+    db.flush()
+    db.add(ModelPrediction(model_version_id=mv2.id, project_id=p.id, sentence_id=sids[0],
+                           label="neutral_fact", probabilities={l: 1 / 3 for l in LABELS},
+                           out_of_fold=False))
+    db.commit()
+    assert assist.suggestions(db, p.id, sids) == before
+    assert model_vs_humans(db, p)["model_version"] == 1
+    store_predictions(db, p, mv2.id, [{"sentence_id": s, "label": "contested_framing",
+                                       "probabilities": {l: 1 / 3 for l in LABELS},
+                                       "out_of_fold": False} for s in sids[1:]])
+    after = assist.suggestions(db, p.id, sids)
+    assert after == {s: ("neutral_fact" if s == sids[0] else "contested_framing") for s in sids}
+    assert model_vs_humans(db, p)["model_version"] == 2
+    assert db.scalar(select(func.count()).select_from(ModelPrediction)) == len(sids)  # v1's gone

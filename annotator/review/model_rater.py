@@ -35,10 +35,12 @@ MODEL = ("model",)  # the model's column key in the matrix: no username is a tup
 
 
 def stored_predictions(session: Session, project: Project) -> tuple[int | None, dict]:
-    """(the newest model version, {sentence id: (label, out_of_fold)}), or (None, {}) before
-    any model was trained. The probabilities stay in the database (`known_probabilities`)."""
+    """(the newest model version whose predictions are all stored, {sentence id: (label,
+    out_of_fold)}), or (None, {}) before any was. The probabilities stay in the database
+    (`_top_probability` reads those of the items a figure needs)."""
     newest = session.execute(select(ModelVersion.id, ModelVersion.version)
-                             .where(ModelVersion.project_id == project.id)
+                             .where(ModelVersion.project_id == project.id,
+                                    ModelVersion.predictions_ready)
                              .order_by(ModelVersion.version.desc()).limit(1)).first()
     if newest is None:
         return None, {}

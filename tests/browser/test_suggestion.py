@@ -20,7 +20,7 @@ def test_suggestion_outlined_never_pressed(server, page, login):
         p = projects.by_slug(s, "sugg")
         mv = ModelVersion(project_id=p.id, version=1, n_labels=0, label_count=0, folds=2,
                           macro_f1=0.5, per_label_f1={}, labels=list(LABELS), seconds=0.0,
-                          pipeline=b"")
+                          pipeline=b"", predictions_ready=True)
         s.add(mv)
         s.flush()
         s.execute(insert(ModelPrediction), [

@@ -16,6 +16,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("annotations") as batch:
         batch.add_column(sa.Column("assist", sa.String(length=12), nullable=True))
+    with op.batch_alter_table("model_versions") as batch:
+        batch.add_column(sa.Column("predictions_ready", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
     op.create_table(
         "model_predictions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -37,5 +40,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_model_predictions_project_id", table_name="model_predictions")
     op.drop_table("model_predictions")
+    with op.batch_alter_table("model_versions") as batch:
+        batch.drop_column("predictions_ready")
     with op.batch_alter_table("annotations") as batch:
         batch.drop_column("assist")
