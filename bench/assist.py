@@ -17,6 +17,7 @@ the figures and writes them to docs/benchmarks.md between <!-- bench:assist --> 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -170,7 +171,9 @@ def main(argv=None) -> int:
         f"sentences with stored predictions and one annotator: {args.rounds} cycles of "
         f"`loop.label` then `loop.next_batch(ahead=10)` (the API's label and next), the settings "
         f"taking turns round by round. Python "
-        f"{platform.python_version()}, {took:.0f} s.", "", *table, "",
+        f"{platform.python_version()}, {took:.0f} s; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores at the end (a shared machine: compare the rows, not the "
+        f"absolute times).", "", *table, "",
         f"What each training adds: the predictions of {len(predicted):,} sentences computed in "
         f"{predict_s:.2f} s and stored in {store_s:.2f} s, in write transactions of "
         f"{PREDICTION_BATCH:,} rows (a label write waits for one batch at most).", "",
