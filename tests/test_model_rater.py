@@ -213,3 +213,21 @@ def test_readers_keep_the_ready_version_until_the_next_is_whole(db, make_user):
     assert after == {s: ("neutral_fact" if s == sids[0] else "contested_framing") for s in sids}
     assert model_vs_humans(db, p)["model_version"] == 2
     assert db.scalar(select(func.count()).select_from(ModelPrediction)) == len(sids)  # v1's gone
+
+
+def test_dashboard_follows_a_version_once_its_predictions_are_ready(client, db, make_user):
+    from annotator.model.store import store_predictions
+    from helpers import login
+
+    p, sids, *_ = _setup(db, make_user, n=30)
+    login(client, "rev")
+    assert client.get("/projects/r/review?format=json").get_json()["stats"]["model"]["model_version"] == 1
+    mv2 = ModelVersion(project_id=p.id, version=2, n_labels=0, label_count=0, folds=2,
+                       macro_f1=0.5, per_label_f1={}, labels=LABELS, seconds=0.0, pipeline=b"")
+    db.add(mv2)
+    db.commit()
+    assert client.get("/projects/r/review?format=json").get_json()["stats"]["model"]["model_version"] == 1
+    store_predictions(db, p, mv2.id, [{"sentence_id": s, "label": "neutral_fact",
+                                       "probabilities": {l: 1 / 3 for l in LABELS},
+                                       "out_of_fold": False} for s in sids])
+    assert client.get("/projects/r/review?format=json").get_json()["stats"]["model"]["model_version"] == 2
