@@ -28,6 +28,9 @@ run: $(VENV)/.run-deps
 	@echo
 	@echo "  annotator is starting: open http://$(HOST):$(PORT) and sign in with a demo user above."
 	@echo
+	@# The job worker (trainings, large imports and exports, statistics) runs beside the server
+	@# and stops with it.
+	$(BIN)/annotator worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/annotator serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev-deps

@@ -279,12 +279,13 @@ def held(session: Session, project: Project, user: User, now=None) -> list[int]:
 
 
 def lease_next(session: Session, project: Project, user: User, count: int = 1,
-               now=None, commit: bool = True, until=None) -> list[int]:
+               now=None, commit: bool = True, until=None, fresh: int | None = None) -> list[int]:
     """Ids of up to `count` sentences for the user, each leased to them: first those leased to
     them here already, then new ones. Commits the leases (with commit=False the caller commits,
     after reading what it shows in the same transaction). `project` and `user` need only `id`
     (and the project `overlap` and `settings`). `until`: when new leases lapse, instead of the
-    project's lease time (a crowd participant's session deadline, crowd.py)."""
+    project's lease time (a crowd participant's session deadline, crowd.py); `fresh`: at most
+    this many new leases (a participant's quota left, counted under the same lock)."""
     now = now or utcnow()
     cfg = settings(project)
     begin_write(session)
@@ -298,6 +299,8 @@ def lease_next(session: Session, project: Project, user: User, count: int = 1,
             picked.append(sid)
     picked = picked[:count]
     chosen = set(picked)
+    if fresh is not None:
+        count = min(count, len(picked) + max(0, fresh))
     if len(picked) < count:
         lease = {"uid": user.id, "pid": project.id,
                  "exp": until or now + timedelta(minutes=cfg["lease_minutes"])}

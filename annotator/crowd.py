@@ -83,6 +83,11 @@ def enter(session: Session, project: Project, platform: str, params: dict, now=N
         Participation.project_id == project.id, Participation.platform == platform,
         Participation.participant == ids[0]))
     if found is not None:
+        # Resuming needs the platform's session id too: a participant id alone (shown in
+        # URLs and screenshots) would let anyone take over someone's session and their code.
+        if found.session_ref and ids[2] != found.session_ref:
+            raise CrowdError("other_session", f"{names[2]}: this is not the session in which "
+                             f"{ids[0]} entered the study; use the link the platform gave you")
         return found
     digest = hashlib.sha256(f"{project.id}:{platform}:{ids[0]}".encode()).hexdigest()[:16]
     user = User(username=f"{platform}-{digest}", role="participant", password_hash=None,
@@ -132,6 +137,14 @@ def state(session: Session, project, part: Participation, now=None) -> str:
     return "finished" if _labelled(session, part) >= cfg.quota else "active"
 
 
+def participant_state(session: Session, project, user, now=None) -> str | None:
+    """state() of a participant user in this project; None for anyone else."""
+    part = of_user(session, user)
+    if part is None or part.project_id != project.id:
+        return None
+    return state(session, project, part, now)
+
+
 def warned(session: Session, project, part: Participation) -> bool:
     """Under the warn policy: has the participant fallen below the lowest control accuracy?"""
     answered, right = controls(session, part)
@@ -142,11 +155,20 @@ def warned(session: Session, project, part: Participation) -> bool:
 def next_ids(session: Session, project, user, count: int = 1, now=None, commit: bool = True) -> list[int]:
     """The participant's next sentences through the one claim path (assign.lease_next),
     capped by the quota and leased until their deadline; [] once they may not go on."""
-    from_ = of_user(session, user)
+    begin_write(session)
+    from_ = session.scalar(select(Participation).where(Participation.user_id == user.id)
+                           .with_for_update())  # one fetch at a time per participant
     if from_ is None or state(session, project, from_, now) != "active":
         return []
-    left = study(project).quota - _labelled(session, from_)
-    return assign.lease_next(session, project, user, min(count, left), now, commit, until=from_.deadline)
+    # The quota counts every sentence taken: labelled, or leased (a participant's leases stay
+    # until the deadline, labelled or not), so a label stored meanwhile changes nothing here.
+    taken = session.scalar(select(func.count()).select_from(
+        select(Lease.sentence_id).where(Lease.user_id == user.id, Lease.project_id == project.id)
+        .union(select(Annotation.sentence_id).where(Annotation.user_id == user.id,
+                                                    Annotation.project_id == project.id))
+        .subquery()))
+    return assign.lease_next(session, project, user, count, now, commit, until=from_.deadline,
+                             fresh=study(project).quota - taken)
 
 
 def complete(session: Session, project, part: Participation, now=None) -> str:

@@ -125,6 +125,10 @@ def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> d
     body = {"sentence": views[0] if views else None,
             "progress": progress.of_user(session, project, user, max_age=PROGRESS_MAX_AGE),
             "upcoming": views[1:]}
+    if not views and getattr(user, "role", None) == "participant":
+        # Why nothing is shown: quota met (finish), time up, checks failed, or (active) every
+        # free sentence is held by others for now.
+        body["study"] = crowd.participant_state(session, project, user)
     session.commit()
     return body
 

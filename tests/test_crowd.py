@@ -50,6 +50,11 @@ def test_entry_creates_then_resumes_one_participant_bound_to_the_study(db):
     first = _enter(db, p, 1)
     again = _enter(db, p, 1)
     assert first.id == again.id
+    # The participant id alone does not resume someone's session: the session id must match.
+    with pytest.raises(crowd.CrowdError) as err:
+        crowd.enter(db, p, "prolific", {"PROLIFIC_PID": "P1", "STUDY_ID": "S1", "SESSION_ID": "X999"})
+    assert err.value.code == "other_session"
+    db.rollback()
     user = db.get(crowd.User, first.user_id)
     assert user.role == "participant" and user.password_hash is None
     other = projects.create_project(db, "other")

@@ -79,3 +79,37 @@ def test_participants_page_is_for_admins(client, db, make_user):
     make_user("ann")
     login(client, "ann")
     assert client.get("/admin/projects/study/participants").status_code == 403
+
+
+def test_nothing_free_for_now_says_so_and_prefetching_never_passes_the_quota(app, db):
+    from annotator.models import Lease
+
+    _study(db, overlap=1, n_articles=1, n_sent=6)  # quota 4 of 6 sentences
+    first, second = app.test_client(), app.test_client()
+    for c, pid in ((first, "A1"), (second, "B2")):
+        path = f"/crowd/study/prolific?PROLIFIC_PID={pid}&STUDY_ID=s&SESSION_ID=x"
+        token = CSRF_RE.search(c.get(path).get_data(as_text=True)).group(1)
+        assert c.post(path, data={"csrf_token": token}).status_code == 302
+    # The page prefetches far ahead; the quota caps what one participant takes, labelled or held.
+    batch = first.get("/api/v1/projects/study/next?ahead=10").get_json()
+    held = [batch["sentence"]["id"]] + [s["id"] for s in batch["upcoming"]]
+    assert len(held) == 4
+    csrf = CSRF_RE.search(first.get("/crowd/study/finish").get_data(as_text=True)).group(1)
+    for sid in held[:2]:
+        assert first.put(f"/api/v1/sentences/{sid}/annotation", json={"label": "neutral_fact"},
+                         headers={"X-CSRFToken": csrf}).status_code == 201
+        again = first.get("/api/v1/projects/study/next?ahead=10").get_json()
+        assert {s["id"] for s in [again["sentence"], *again["upcoming"]] if s} <= set(held)
+    # The second participant takes the 2 left, then finds nothing free, and is told so.
+    batch = second.get("/api/v1/projects/study/next?ahead=10").get_json()
+    assert len([batch["sentence"], *batch["upcoming"]]) == 2
+    csrf2 = CSRF_RE.search(second.get("/crowd/study/finish").get_data(as_text=True)).group(1)
+    for s in [batch["sentence"], *batch["upcoming"]]:
+        assert second.put(f"/api/v1/sentences/{s['id']}/annotation", json={"label": "neutral_fact"},
+                          headers={"X-CSRFToken": csrf2}).status_code == 201
+    twin = second.get("/projects/study/annotate?format=json").get_json()
+    assert twin["sentence"] is None and twin["study"] == "active"
+    html = second.get("/projects/study/annotate").get_data(as_text=True)
+    assert "Nothing free right now" in html and 'id="crowd-wait"' in html
+    db.rollback()
+    assert db.query(Lease).count() == 6

@@ -24,8 +24,9 @@ from e2e import (PASSWORD, SHOTS, VIEWPORT, LiveServer, browser_missing, build_d
                  copy_db, launch, sign_in)
 
 WHY_NOT = browser_missing()
-# The live servers here always use their own SQLite database, so a run against another
-# database (CI's PostgreSQL pass) would only repeat the same browser tests.
+# The live servers here use their own SQLite database, so a run against another database (CI's
+# PostgreSQL pass) would only repeat the same browser tests; those marked any_database serve the
+# suite's own app (tests/conftest.py) and run on PostgreSQL too.
 if not WHY_NOT and os.environ.get("ANNOTATOR_DATABASE_URL", "").startswith("postgresql"):
     WHY_NOT = "they run on their own SQLite database, already covered by the SQLite run"
 
@@ -35,7 +36,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
-            if WHY_NOT:
+            if WHY_NOT and not (item.get_closest_marker("any_database") and not browser_missing()):
                 item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {WHY_NOT}"))
 
 

@@ -1,7 +1,8 @@
 """A live annotator server and page helpers for the browser tests and bench/browser.py.
 
-The server always uses its own SQLite file (never ANNOTATOR_DATABASE_URL, so a PostgreSQL test
-run does not leak into it) and werkzeug's threaded server on 127.0.0.1 with a free port.
+The server uses its own SQLite file (never ANNOTATOR_DATABASE_URL, so a PostgreSQL test
+run does not leak into it), except for tests marked any_database, which serve the test suite's
+own app on whichever database that run uses, and werkzeug's threaded server on 127.0.0.1 with a free port.
 """
 from __future__ import annotations
 
@@ -72,15 +73,18 @@ def copy_db(src: Path, dst: Path) -> None:
 
 
 class LiveServer:
-    """create_app() on its own SQLite file, served by werkzeug in a thread."""
+    """create_app() on its own SQLite file (or an app already made, on any database: the
+    tests marked any_database), served by werkzeug in a thread."""
 
-    def __init__(self, db_path: Path, instance: Path, **config):
-        instance.mkdir(parents=True, exist_ok=True)
-        self.db_url = sqlite_url(db_path)
-        self.app = create_app({
-            "DATABASE_URL": self.db_url, "INSTANCE_PATH": str(instance),
-            "EXPORT_DIR": str(instance / "export"), "SECRET_KEY": "browser-test-secret",
-            **config})
+    def __init__(self, db_path: Path | None, instance: Path | None, app=None, **config):
+        if app is None:
+            instance.mkdir(parents=True, exist_ok=True)
+            app = create_app({
+                "DATABASE_URL": sqlite_url(db_path), "INSTANCE_PATH": str(instance),
+                "EXPORT_DIR": str(instance / "export"), "SECRET_KEY": "browser-test-secret",
+                **config})
+        self.app = app
+        self.db_url = str(app.config["DATABASE_URL"])
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
