@@ -441,6 +441,25 @@ def _stats_table(s: dict) -> str:
                         ("spans (overlap)", q["spans"])):
             lines.append(f"  {name:<24} {f(v['precision']):>9} {f(v['recall']):>8} {f(v['f1']):>8} "
                          f"{f(v['support']):>8}")
+    m = s.get("model") or {}
+    if m.get("model_version") is not None:
+        cal = m["calibration"]
+        lines += ["", f"  model v{m['model_version']}: alpha with the model as a rater "
+                  f"{f(m['alpha_with_model'])} (humans {f(m['alpha_humans'])}); macro-F1 against "
+                  f"gold {f(m['vs_gold']['macro_f1'])} on {f(m['vs_gold']['n'])}; ECE {f(cal['ece'])} "
+                  f"on {f(cal['n'])} gold and control items"]
+    an = s.get("anchoring") or {}
+    if any(v["n"] for v in an.get("arms", {}).values()):
+        lines += ["", f"  {'arm':<12} {'labels':>8} {'gold':>8} {'majority':>9} {'model':>8} {'median s':>9}"]
+        for arm, v in an["arms"].items():
+            lines.append(f"  {arm:<12} {f(v['n']):>8} {f(v['agreement_with_gold']):>8} "
+                         f"{f(v['agreement_with_majority']):>9} {f(v['agreement_with_model']):>8} "
+                         f"{f(v['median_seconds'], 1):>9}")
+        for d in an["differences"]:
+            ci = d["agreement_with_model_ci95"]
+            lines.append(f"  {d['arm']} - none: with the model {f(d['agreement_with_model'])}"
+                         + (f" [{f(ci[0])}, {f(ci[1])}]" if ci else "")
+                         + f", with gold {f(d['agreement_with_gold'])}")
     if s["cohen_kappa"]:
         lines += ["", f"  {'pair':<41} {'n':>7} {'kappa':>8}"]
         for p in s["cohen_kappa"]:

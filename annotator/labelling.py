@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import assign, events
+from . import assign, assist, events
 from .db import begin_write
 from .labels import SchemeError, validate_spans
 from .models import Annotation, AnnotationHistory, Lease, Project, Sentence, Skip, User, utcnow
@@ -140,12 +140,13 @@ _PROBE = select(select(_A.c.id).where(_A.c.sentence_id == _sid, _A.c.user_id == 
                 exists().where(_L.c.sentence_id == _sid, _L.c.user_id == _uid),
                 exists().where(_K.c.sentence_id == _sid, _K.c.user_id == _uid))
 _MINE = (select(_A.c.id, _A.c.label, _A.c.spans, _A.c.comment, _A.c.seconds, _A.c.hints_shown,
-                _A.c.created_at, _A.c.updated_at)
+                _A.c.assist, _A.c.created_at, _A.c.updated_at)
          .where(_A.c.sentence_id == _sid, _A.c.user_id == _uid))
 _CHANGE = (update(_A).where(_A.c.id == bindparam("aid"))
            .values(label=bindparam("label"), spans=bindparam("spans"),
                    comment=bindparam("comment"), seconds=bindparam("seconds"),
-                   hints_shown=bindparam("hints_shown"), updated_at=bindparam("now")))
+                   hints_shown=bindparam("hints_shown"), assist=bindparam("assist"),
+                   updated_at=bindparam("now")))
 _UNLEASE = delete(_L).where(_L.c.sentence_id == _sid, _L.c.user_id == _uid)
 _UNSKIP = delete(_K).where(_K.c.sentence_id == _sid, _K.c.user_id == _uid)
 # The scheme as stored, read under the write lock (SQLite) or a share lock on the project row
@@ -157,7 +158,7 @@ _TOUCH = update(_U).where(_U.c.id == _uid).values(last_active_at=bindparam("now"
 # users.last_active_at is shown to the minute: write it at most once a minute per user.
 TOUCH_EVERY = timedelta(minutes=1)
 _LABEL_KEYS = ("sentence_id", "user_id", "project_id", "label", "spans", "comment", "seconds",
-               "hints_shown", "created_at", "updated_at")
+               "hints_shown", "assist", "created_at", "updated_at")
 
 
 def _new_label(dialect: str):
@@ -188,7 +189,8 @@ def _pg_create():
         list(_LABEL_KEYS),
         select(sid, uid, bindparam("pid", type_=Integer), label, spans, comment,
                bindparam("seconds", type_=_A.c.seconds.type),
-               bindparam("hints_shown", type_=_A.c.hints_shown.type), now, now).where(held))
+               bindparam("hints_shown", type_=_A.c.hints_shown.type),
+               bindparam("assist", type_=_A.c.assist.type), now, now).where(held))
            .on_conflict_do_nothing(index_elements=[_A.c.sentence_id, _A.c.user_id])
            .returning(_A.c.id).cte("ins"))
     made = select(ins.c.id).exists()
@@ -239,17 +241,21 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
     # A crowd participant's label counts toward overlap only once they complete, and their
     # lease keeps the slot until then (crowd.py: complete counts, a lapsed session frees).
     delta = 0 if getattr(user, "role", None) == "participant" else 1
-    data = validate(Scheme(*conn.execute(_SCHEME, {"pid": project.id}).one()), sentence, data)
+    scheme = Scheme(*conn.execute(_SCHEME, {"pid": project.id}).one())
+    data = validate(scheme, sentence, data)
+    # The arm of the assistance experiment the annotator was shown this sentence in: the same
+    # rule as the view (assist.arms), never taken from the client.
+    arm = assist.arm_of(session, settings(scheme), project.id, user.id, sentence.id)
     key = {"sid": sentence.id, "uid": user.id}
     values = {"sentence_id": sentence.id, "user_id": user.id, "project_id": project.id,
               "label": data.label, "spans": data.spans, "comment": data.comment,
-              "seconds": data.seconds, "hints_shown": data.hints_shown}
+              "seconds": data.seconds, "hints_shown": data.hints_shown, "assist": arm}
     if conn.dialect.name == "postgresql" and held_only:
         now = utcnow()
         new_id = conn.execute(_PG_CREATE, {**key, "pid": project.id, "label": data.label,
                                            "spans": data.spans, "comment": data.comment,
                                            "seconds": data.seconds, "hints_shown": data.hints_shown,
-                                           "now": now, "k": project.overlap,
+                                           "assist": arm, "now": now, "k": project.overlap,
                                            "delta": delta}).scalar()
         if new_id is not None:
             events.label(session, sentence.id, user.id, "create", data.label, data.spans, data.comment, project.id)
@@ -284,10 +290,12 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
                     ann.seconds = round(min((ann.seconds or 0) + data.seconds, MAX_SECONDS), 3)
                 if data.hints_shown is not None:
                     ann.hints_shown = data.hints_shown
+                ann.assist = arm  # the arm of the label as given now
                 ann.updated_at = now
                 conn.execute(_CHANGE, {"aid": ann.id, "label": ann.label, "spans": ann.spans,
                                        "comment": ann.comment, "seconds": ann.seconds,
-                                       "hints_shown": ann.hints_shown, "now": now})
+                                       "hints_shown": ann.hints_shown, "assist": ann.assist,
+                                       "now": now})
                 outcome = "updated"
                 _expire(session, Annotation, ann.id)
         if outcome != "unchanged":

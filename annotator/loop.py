@@ -16,7 +16,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from . import assign, controls, crowd, labelling, progress, projects, sentences
+from . import assign, assist, controls, crowd, labelling, progress, projects, sentences
 from .access import Refused, require
 from .hints.lexicon import lexicon_lang
 from .hints.matcher import Matcher
@@ -90,6 +90,34 @@ def hints_for(project: ProjectRef):
     return lambda text, lang=None: [dict(h) for h in _hints(project.lexicon_json, lang, text)]
 
 
+def assisted(session: Session, project: ProjectRef, user, views: list[dict]) -> list[dict]:
+    """The views as this annotator is shown them under the assistance experiment
+    (assist.arms, the one rule, asked once per sentence): hints only in an assisted arm, and
+    `suggestion` (the model's label, to outline on its button, never to choose) only in the
+    suggestion arm; nothing in a view says which arm it is in."""
+    if not views:
+        return views
+    drawn = assist.arms(session, projects.settings(project), project.id, user.id,
+                        [v["id"] for v in views])
+    for v in views:
+        arm, suggested = drawn[v["id"]]
+        if arm == "none":
+            v["hints"] = []
+        if suggested is not None:
+            v["suggestion"] = suggested
+    return views
+
+
+def hints_shown(session: Session, project: ProjectRef, user, sentence) -> list | None:
+    """The hint terms the annotator was shown on a sentence (the page without JavaScript sends
+    none): None where the project shows no hints, [] in the unassisted arm."""
+    hints = hints_for(project)
+    if hints is None:
+        return None
+    arm = assist.arm_of(session, projects.settings(project), project.id, user.id, sentence.id)
+    return [] if arm == "none" else [h["term"] for h in hints(sentence.text, sentence.lang)]
+
+
 def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> dict:
     """{"sentence": view | None, "progress": {"done", "total"}, "upcoming": [view, ...]}: the
     user's next sentence and up to `ahead` more (0..MAX_AHEAD), each leased to them, with
@@ -100,8 +128,8 @@ def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> d
         picked = crowd.next_ids(session, project, user, 1 + ahead, commit=False)
     else:
         picked = assign.lease_next(session, project, user, 1 + ahead, commit=False)
-    views = sentences.views(session, picked, hints_for(project),
-                            sentences.window(projects.settings(project)))
+    views = assisted(session, project, user, sentences.views(
+        session, picked, hints_for(project), sentences.window(projects.settings(project))))
     body = {"sentence": views[0] if views else None,
             "progress": progress.of_user(session, project, user, max_age=PROGRESS_MAX_AGE),
             "upcoming": views[1:]}
@@ -121,6 +149,7 @@ def revisit(session: Session, project: ProjectRef, user, sentence_id: int) -> di
                           sentences.window(projects.settings(project)))
     if view is None or _project_of(session, sentence_id) != project.id:
         raise Refused("not_found", "No such sentence in this project.")
+    assisted(session, project, user, [view])
     mine = sentences.own_annotation(session, sentence_id, user)
     if mine is None and sentence_id not in assign.held(session, project, user):
         raise Refused("forbidden", "That sentence is not yours to label.")

@@ -270,6 +270,9 @@ class Annotation(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     seconds: Mapped[float | None] = mapped_column(Float)
     hints_shown: Mapped[list | None] = mapped_column(JSON)
+    # The arm of the assistance experiment this label was given in (annotator.assist): none,
+    # hints or suggestion, decided by labelling.save; NULL on labels from before it existed.
+    assist: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -405,6 +408,9 @@ class ModelVersion(Base):
     labels: Mapped[list] = mapped_column(JSON)           # the classes, in the pipeline's order
     seconds: Mapped[float] = mapped_column(Float)        # training time, cross-validation included
     pipeline: Mapped[bytes] = mapped_column(LargeBinary)
+    # All its model_predictions rows are written (in batches, after the version): readers take
+    # the newest version that has them, so they never see a version's predictions half written.
+    predictions_ready: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ModelSuspect(Base):
@@ -421,6 +427,26 @@ class ModelSuspect(Base):
     predicted: Mapped[str] = mapped_column(String(40))   # the most probable other label
     score: Mapped[float] = mapped_column(Float)          # margin: p(predicted) - p(label)
     probabilities: Mapped[dict] = mapped_column(JSON)    # label -> out-of-fold probability
+
+
+class ModelPrediction(Base):
+    """The newest model version's label and probabilities for every body sentence of its
+    project, written with the version (annotator.model.store) so that no web process ever
+    loads scikit-learn: the annotate page's suggestion (annotator.assist) and the model-as-rater
+    figures (annotator.review.model_rater) read these rows. A sentence the model was trained on
+    carries its out-of-fold probabilities (``out_of_fold``: predicted by a fold model that never
+    saw its label); the others the final model's. Older versions' rows are dropped."""
+
+    __tablename__ = "model_predictions"
+    __table_args__ = (UniqueConstraint("model_version_id", "sentence_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    sentence_id: Mapped[int] = mapped_column(ForeignKey("sentences.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(40))       # the most probable label
+    probabilities: Mapped[dict] = mapped_column(JSON)    # label -> probability
+    out_of_fold: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 JOB_STATES = ("queued", "running", "done", "failed")

@@ -36,6 +36,8 @@ DEFAULT_SETTINGS: dict = {
     "model_every": 200,           # the worker trains the project model after this many new labels (0: never)
     "min_items_per_annotator": MIN_ITEMS,  # per-annotator figures on fewer items: too few to judge
     "order": "reading",           # the queue order (QUEUE_ORDERS; model/queue.py)
+    "assist": "hints",            # the assist arm: off | hints | suggestion (annotator/assist.py)
+    "assist_share": 1.0,          # share of (annotator, sentence) pairs in the assist arm; the rest: none
     "context_unit": "sentences",  # the annotate page's focused view: context in sentences or paragraphs
     "context_size": CONTEXT,      # ... this many on each side of the sentence
     # Crowd studies (crowd.py): entry by /crowd/SLUG/prolific or /crowd/SLUG/mturk
@@ -49,6 +51,7 @@ DEFAULT_SETTINGS: dict = {
     "crowd_redirect": "",         # the platform's completion URL; {code} becomes the code
 }
 QUEUE_ORDERS = ("reading", "random", "uncertainty", "uncertainty_diversity")
+ASSIST_MODES = ("off", "hints", "suggestion")
 
 
 # What the settings form shows for each setting: its label and help text. ("spans" is set per
@@ -80,6 +83,14 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
               "order), random, uncertainty (the project model's least certain first) or "
               "uncertainty_diversity (least certain, keeping near-duplicates apart). The model "
               "orders need a trained model and are refreshed after every training."),
+    "assist": ("Assistance", "What the assisted annotators see: off (nothing), hints (the "
+               "lexicon's words highlighted) or suggestion (hints, and the project model's label "
+               "outlined on its button, never chosen for them). Which pairs of annotator and "
+               "sentence are assisted is drawn at random (Assisted share); each label records "
+               "its arm, so the review dashboard can measure what the assistance does."),
+    "assist_share": ("Assisted share", "The share (0 to 1) of each annotator's sentences that "
+                     "get the assistance; the rest get none. 1: everyone is assisted; 0.5: a "
+                     "randomised experiment with two equal arms."),
     "context_unit": ("Context shown around a sentence", "The annotate page's focused view shows "
                      "the sentence with this much of its article around it: whole sentences, or "
                      "paragraphs (the rest of the sentence's own paragraph and whole paragraphs "
@@ -108,7 +119,8 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
 }
 SETTING_CHOICES: dict[str, tuple[str, ...]] = {"aggregation": ("majority", "dawid_skene"),
                                                "crowd_fail_policy": ("warn", "stop"),
-                                               "order": QUEUE_ORDERS, "context_unit": CONTEXT_UNITS}
+                                               "order": QUEUE_ORDERS, "context_unit": CONTEXT_UNITS,
+                                               "assist": ASSIST_MODES}
 
 
 _WHOLE = {"crowd_quota": (1, 10_000), "crowd_minutes": (1, 24 * 60), "crowd_min_controls": (1, 100)}
@@ -136,7 +148,7 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
             if not isinstance(value, dict) or any(k not in ids or v not in SPAN_MODES
                                                   for k, v in value.items()):
                 raise ProjectError("settings.spans: map label ids to off, optional or required")
-        elif key in ("control_rate", "min_control_accuracy", "gold_threshold"):
+        elif key in ("control_rate", "min_control_accuracy", "gold_threshold", "assist_share"):
             if not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise ProjectError(f"settings.{key}: a number from 0 to 1")
             value = float(value)

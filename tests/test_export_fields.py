@@ -31,8 +31,11 @@ def test_hints_shown_and_assist(db, make_user):
     p, (s1, s2, _) = _project(db)
     a = make_user("a")
     labelling.save(db, p, s1, a, LabelInput("attributed_claim", hints_shown=["said"]), held_only=False)
+    p.settings = {**(p.settings or {}), "assist": "off"}
+    db.commit()
     labelling.save(db, p, s2, a, LabelInput("contested_framing"), held_only=False)
     recs = {r["sentence_id"]: r for r in export.records(db, p, "annotations")}
+    # the arm is the one labelling.save drew (assist.arm), whatever the client sent
     assert (recs[s1.id]["hints_shown"], recs[s1.id]["assist"]) == (["said"], "hints")
     assert (recs[s2.id]["hints_shown"], recs[s2.id]["assist"]) == (None, "none")
     assert {r["article_lang"] for r in recs.values()} == {"en"}

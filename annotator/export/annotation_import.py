@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import users
+from ..assist import ARMS
 from ..db import begin_write, refresh_statistics
 from ..ingest import IngestError, decode, json_loads
 from ..models import Annotation, Article, Project, Sentence, User, utcnow
@@ -170,7 +171,10 @@ def import_annotations(session: Session, project: Project, filename: str, data: 
             updated = _time(rec.get("updated_at"), where, "updated_at")
             if created and updated and updated < created:
                 raise ValueError(f"{where}: updated_at is earlier than created_at")
-            parsed.append((s, name, data_in, created, updated))
+            arm = rec.get("assist")
+            if arm is not None and arm not in ARMS:
+                raise ValueError(f"{where}: assist must be one of {', '.join(ARMS)} (got {arm!r})")
+            parsed.append((s, name, data_in, created, updated, arm))
         except (ValueError, AnnotationError) as err:
             msg = str(err)
             raise IngestError(filename, msg.removeprefix(where + ": "), lineno) from None
@@ -190,13 +194,14 @@ def _store(session: Session, project: Project, parsed) -> Report:
             select(Annotation).where(Annotation.project_id == project.id))}
         delta: dict[int, int] = {}
         now = utcnow()
-        for s, name, d, created, updated in parsed:
+        for s, name, d, created, updated, arm in parsed:
             user = people[name]
             ann = existing.get((s.id, user.id))
             if ann is None:
                 ann = Annotation(sentence_id=s.id, user_id=user.id, project_id=project.id,
                                  label=d.label, spans=d.spans, comment=d.comment, seconds=d.seconds,
-                                 hints_shown=d.hints_shown, created_at=created or updated or now,
+                                 hints_shown=d.hints_shown, assist=arm,
+                                 created_at=created or updated or now,
                                  updated_at=updated or created or now)
                 session.add(ann)
                 delta[s.id] = delta.get(s.id, 0) + 1
@@ -215,6 +220,8 @@ def _store(session: Session, project: Project, parsed) -> Report:
                     ann.seconds = d.seconds
                 if d.hints_shown is not None:
                     ann.hints_shown = d.hints_shown
+                if arm is not None:
+                    ann.assist = arm
                 ann.updated_at = updated or now
                 action = "update"
                 report.updated += 1

@@ -28,9 +28,12 @@ def _json_or_none(raw) -> list | None:
     return json.loads(raw) if isinstance(raw, str) else raw
 
 
-def assist(hints_shown: list | None) -> str:
-    """How the annotator was helped: "hints" where the page showed lexicon hints (it records
-    them, an empty list if none matched), else "none". ("suggestion" awaits the model.)"""
+def assist(arm: str | None, hints_shown: list | None) -> str:
+    """The arm of the assistance experiment the label was given in (annotations.assist, written
+    by labelling.save). A label from before the column existed has none stored: "hints" where
+    the page recorded the hints it showed (a list, empty if none matched), else "none"."""
+    if arm:
+        return arm
     return "none" if hints_shown is None else "hints"
 
 
@@ -60,7 +63,7 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
     as_text = _AS_TEXT.get(conn.dialect.name, lambda col: col)
     starts, numbers = _versions(session, project)
     stmt = (select(A.c.label, as_text(A.c.spans), A.c.comment, as_text(A.c.hints_shown),
-                   A.c.seconds, as_text(A.c.created_at), as_text(A.c.updated_at), U.c.username,
+                   A.c.assist, A.c.seconds, as_text(A.c.created_at), as_text(A.c.updated_at), U.c.username,
                    S.c.id, S.c.position, S.c.start, S.c.end, S.c.text,
                    AR.c.id, AR.c.external_id, AR.c.title, AR.c.url, AR.c.source,
                    AR.c.published, AR.c.topic, AR.c.lang)
@@ -72,7 +75,7 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
             .execution_options(yield_per=CHUNK))
     slug = project.slug
     for rows in conn.execute(stmt).partitions():
-        for (label, spans, comment, hints, seconds, created, updated, username, sid, pos, start,
+        for (label, spans, comment, hints, arm, seconds, created, updated, username, sid, pos, start,
              end, text, aid, ext, title, url, source, published, topic, lang) in rows:
             hints = _json_or_none(hints)
             # The guidelines in force when the label was last given. A project's labels are
@@ -83,5 +86,5 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
                    "label": label, "spans": _json_list(spans),
                    "annotator": username, "comment": comment, "seconds": seconds,
                    "created_at": iso_utc(created), "updated_at": iso_utc(updated),
-                   **article_fields(url, source, published, topic, lang), "assist": assist(hints),
+                   **article_fields(url, source, published, topic, lang), "assist": assist(arm, hints),
                    "guidelines_version": numbers[at - 1] if numbers else None, "hints_shown": hints}

@@ -41,3 +41,28 @@ def iter_predictions(session: Session, project: Project) -> Iterator[dict]:
             yield {"sentence_id": r.id, "label": classes[b],
                    "probabilities": dict(zip(classes, p)), "model_version": version,
                    "article_lang": r.lang}
+
+
+def stored_rows(session: Session, project: Project, pipeline, oof: dict[int, list[float]]) -> list[dict]:
+    """The model_predictions rows of a freshly fitted model (without its version): every body
+    sentence of the project with the most probable label and the probability of each label.
+    A sentence in `oof` (sentence id -> out-of-fold probabilities, in the pipeline's class
+    order) keeps those: the figures that judge the model against gold (review/model_rater.py)
+    must not judge it on the labels it learnt."""
+    classes = [str(c) for c in pipeline.classes_]
+    stmt = (select(Sentence.id, Sentence.text)
+            .where(Sentence.project_id == project.id, Sentence.kind == "body")
+            .order_by(Sentence.id).execution_options(yield_per=CHUNK))
+    out = []
+    for part in session.execute(stmt).partitions(CHUNK):
+        fresh = [r for r in part if r.id not in oof]
+        proba = dict(zip([r.id for r in fresh],
+                         pipeline.predict_proba([r.text for r in fresh]).tolist() if fresh else []))
+        for r in part:
+            held_out = r.id in oof
+            p = oof[r.id] if held_out else proba[r.id]
+            best = max(range(len(classes)), key=p.__getitem__)
+            out.append({"sentence_id": r.id, "label": classes[best],
+                        "probabilities": {c: round(float(v), 6) for c, v in zip(classes, p)},
+                        "out_of_fold": held_out})
+    return out

@@ -8,14 +8,14 @@ from __future__ import annotations
 import pickle
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import begin_write
 from ..hints.lexicon import lexicon_of
 from ..labels import label_ids
-from ..models import Annotation, ModelSuspect, ModelVersion, Project
+from ..models import Annotation, ModelPrediction, ModelSuspect, ModelVersion, Project
 from ..timestamps import iso_utc
 
 if TYPE_CHECKING:
@@ -32,10 +32,14 @@ def label_count(session: Session, project_id: int) -> int:
                           .where(Annotation.project_id == project_id)) or 0
 
 
+PREDICTION_BATCH = 2000  # model_predictions rows per write transaction
+
+
 def save(session: Session, project: Project, fitted: Fitted, labels_then: int,
-         suspects: list[dict] = ()) -> ModelVersion:
+         suspects: list[dict] = (), predictions: list[dict] | None = None) -> ModelVersion:
     """Store a fitted model as the project's next version, with its suspected label errors
-    (suspects.rows_of), and commit."""
+    (suspects.rows_of), and commit; then its predictions (predictions.stored_rows:
+    `store_predictions`)."""
     blob = pickle.dumps(fitted.pipeline, protocol=pickle.HIGHEST_PROTOCOL)
     begin_write(session)
     for _attempt in range(3):
@@ -54,8 +58,39 @@ def save(session: Session, project: Project, fitted: Fitted, labels_then: int,
         except IntegrityError:
             continue  # another worker stored this number first (PostgreSQL): take the next
         session.commit()
+        if predictions is not None:
+            store_predictions(session, project, mv.id, predictions)
         return mv
     raise RuntimeError("the model version could not be stored; please retry")
+
+
+def store_predictions(session: Session, project: Project, version_id: int,
+                      rows: list[dict]) -> None:
+    """Write a version's predictions in short write transactions of PREDICTION_BATCH rows (on
+    SQLite the annotators' label writes wait for one batch at most, never for all of them),
+    then mark the version ready, so that readers switch to it at once, and drop the older
+    versions' rows, batch by batch too."""
+    for lo in range(0, len(rows), PREDICTION_BATCH):
+        begin_write(session)
+        session.execute(insert(ModelPrediction), [
+            {"model_version_id": version_id, "project_id": project.id, **row}
+            for row in rows[lo:lo + PREDICTION_BATCH]])
+        session.commit()
+    begin_write(session)
+    session.execute(update(ModelVersion).where(ModelVersion.id == version_id)
+                    .values(predictions_ready=True))
+    session.commit()
+    old = (select(ModelPrediction.id).where(ModelPrediction.project_id == project.id,
+                                            ModelPrediction.model_version_id != version_id)
+           .limit(PREDICTION_BATCH))
+    while True:
+        ids = session.scalars(old).all()
+        if not ids:
+            session.commit()
+            return
+        begin_write(session)
+        session.execute(delete(ModelPrediction).where(ModelPrediction.id.in_(ids)))
+        session.commit()
 
 
 def versions(session: Session, project: Project) -> list[dict]:
@@ -90,6 +125,7 @@ def train(session: Session, project: Project) -> ModelVersion:
     from_count = label_count(session, project.id)
     # Here, not at the top: scikit-learn (0.8 s, 100 MiB) loads in the process that trains,
     # never in a web worker that only shows the versions.
+    from .predictions import stored_rows
     from .suspects import confident_errors, rows_of
     from .training import fit, training_records
 
@@ -97,4 +133,7 @@ def train(session: Session, project: Project) -> ModelVersion:
     session.commit()  # nothing written: ends the read transaction before the long fit
     fitted = fit(texts, y, label_ids(project.labels), lexicon_of(project))
     found = confident_errors(y, fitted.oof_proba, fitted.labels)
-    return save(session, project, fitted, from_count, rows_of(found, ids, y))
+    predicted = stored_rows(session, project, fitted.pipeline,
+                            dict(zip(ids, fitted.oof_proba.tolist())))
+    session.commit()  # the read of the sentences, before the write lock
+    return save(session, project, fitted, from_count, rows_of(found, ids, y), predicted)

@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from ..labels import default_colour
 from .intervals import TOO_FEW, describe_field
 
-__all__ = ["heatmap", "stacked_bars", "kappa_matrix", "line_chart", "intervals_chart", "fmt"]
+__all__ = ["heatmap", "stacked_bars", "kappa_matrix", "line_chart", "intervals_chart",
+           "reliability_diagram", "fmt"]
 
 CHAR_W = 6.6  # rough width of a 12px character, for laying out labels
 
@@ -333,3 +334,54 @@ def intervals_chart(entries: Sequence[Mapping], name: str, chart_id: str, title:
     return _figure(chart_id, title, desc, left + pw + 10 + 30 * CHAR_W,
                    top + max(1, len(entries)) * row_h + 6, shapes, title,
                    ["annotator", "value", "95% interval", "n", TOO_FEW], table)
+
+
+# ------------------------------------------------------------------ the model's calibration
+
+
+def reliability_diagram(cal: Mapping, chart_id: str = "calibration",
+                        title: str = "Calibration of the model on gold and control items") -> dict:
+    """A reliability diagram of review/model_rater.calibration: per bin of the model's
+    confidence a bar up to the share it got right, a dot at (mean confidence, that share) and
+    n above; the diagonal is perfect calibration."""
+    left, top, size, bottom, right = 50, 20, 300.0, 46, 20
+
+    def X(v):
+        return left + size * v
+
+    def Y(v):
+        return top + size * (1 - v)
+
+    shapes = [_line(left, top, left, top + size, "axis"), _line(left, top + size, left + size, top + size, "axis")]
+    for t in range(0, 11, 2):
+        v = t / 10
+        shapes += [_line(left, Y(v), left + size, Y(v), "grid"),
+                   _text(left - 6, Y(v) + 4, f"{v:.1f}", "", "end"),
+                   _text(X(v), top + size + 16, f"{v:.1f}", "", "middle")]
+    shapes.append(_line(X(0), Y(0), X(1), Y(1), "threshold"))
+    shapes += [_text(left + size / 2, top + size + 36, "the model's confidence (its top probability)",
+                     "axis-label", "middle"),
+               _text(14, top + size / 2, "share right", "axis-label", "middle", rotate=-90)]
+    rows = []
+    for b in cal["bins"]:
+        lo, hi, n = b["from"], b["to"], b["n"]
+        rows.append([f"{lo:.1f}–{hi:.1f}", f"{n:,}", fmt(b["confidence"]), fmt(b["accuracy"]),
+                     fmt(None if not n else b["accuracy"] - b["confidence"])])
+        if not n:
+            continue
+        acc = b["accuracy"]
+        tip = (f"confidence {lo:.1f}–{hi:.1f}: {acc:.0%} right of {n:,} "
+               f"(mean confidence {b['confidence']:.2f})")
+        shapes.append(_rect(X(lo) + 2, Y(acc), size * (hi - lo) - 4, size * acc, "bar calib-bar", tip=tip))
+        shapes.append({"el": "circle", "cx": X(b["confidence"]), "cy": Y(acc), "r": 3,
+                       "cls": "dot dot-1", "tip": tip})
+        shapes.append(_text(X((lo + hi) / 2), Y(acc) - 4, f"{n:,}", "muted", "middle"))
+    ece = cal.get("ece")
+    desc = (f"{cal['n']:,} gold and control items in {sum(1 for b in cal['bins'] if b['n'])} "
+            f"bins of confidence; ECE {fmt(ece)}"
+            + (f"; right {cal['accuracy']:.0%} at a mean confidence of {cal['mean_confidence']:.2f}"
+               if cal.get("accuracy") is not None else "")
+            + ". Bars on the diagonal are perfectly calibrated; below it, overconfident.")
+    return _figure(chart_id, title, desc, left + size + right, top + size + bottom, shapes, title,
+                   ["confidence", "n", "mean confidence", "share right", "gap"], rows,
+                   caption=f"n per bin above each bar; expected calibration error (ECE) {fmt(ece)}.")

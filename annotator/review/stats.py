@@ -21,10 +21,12 @@ from ..projects import settings
 from ..timestamps import iso_utc
 from . import agreement
 from .aggregation import agreed_spans
+from .anchoring import project_anchoring
 from .dawid_skene import dawid_skene, fit_intervals
 from .groups import alpha_with_interval, by_language
 from .intervals import judged, wilson
 from .matrix import LabelMatrix, label_matrix, matrix_of, rows
+from .model_rater import known_answers, model_vs_humans, stored_predictions
 from .sentence_records import iter_sentences
 from .versioned import frozen, lasting
 from .span_agreement import span_agreement
@@ -33,12 +35,22 @@ _EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
 
 
 def project_stats(session: Session, project: Project, **filters) -> dict:
-    """The statistics contract; the headline alpha interval resamples whole articles."""
+    """The statistics contract; the headline alpha interval resamples whole articles. With
+    `model` (the project model as one more rater: review/model_rater.py) and `anchoring`
+    (the assistance experiment's arms compared: review/anchoring.py)."""
     labels = label_ids(project.labels)
-    recs = rows(session, project, Annotation.seconds, Sentence.article_id, **filters)
+    recs = rows(session, project, Annotation.seconds, Sentence.article_id, Annotation.assist,
+                **filters)
     article_of = {r[0]: r[4] for r in recs}
-    return agreement.statistics([r[:4] for r in recs], labels, clusters=article_of,
-                                min_items=settings(project)["min_items_per_annotator"])
+    out = agreement.statistics([r[:4] for r in recs], labels, clusters=article_of,
+                               min_items=settings(project)["min_items_per_annotator"])
+    # the model's stored predictions and the known answers, read once for both sections
+    stored = stored_predictions(session, project)
+    known = known_answers(session, project)
+    out["model"] = model_vs_humans(session, project, recs, stored, known)
+    out["anchoring"] = project_anchoring(session, project, [(r[0], r[1], r[2], r[5], r[3])
+                                                            for r in recs], stored, known[0])
+    return out
 
 
 def hint_quality(session: Session, project: Project) -> dict:

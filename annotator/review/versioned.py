@@ -44,9 +44,13 @@ def data_version(session: Session, project: Project) -> tuple:
                           .order_by(_E.c.id.desc()).limit(1)).scalar() or 0
     users = conn.execute(select(_E.c.id).where(_E.c.kind == "user")
                          .order_by(_E.c.id.desc()).limit(1)).scalar() or 0
+    # the newest version, and the newest whose stored predictions are whole (model_rater and
+    # anchoring read those; a version becomes ready after it is stored)
     model = conn.execute(select(func.max(_MV.c.id)).where(_MV.c.project_id == project.id)).scalar() or 0
+    ready = conn.execute(select(func.max(_MV.c.id)).where(_MV.c.project_id == project.id,
+                                                         _MV.c.predictions_ready)).scalar() or 0
     shape = json.dumps([project.labels, project.settings, project.overlap], sort_keys=True, default=str)
-    return newest, users, model, shape
+    return newest, users, model, ready, shape
 
 
 def cached(session: Session, project: Project, name: str, params, compute: Callable[[], T]) -> T:

@@ -121,12 +121,11 @@ def _submit(session, project, user):
             abort(400, "spans: not valid JSON")
     if projects.settings(project)["spans"].get(label, "optional") == "off":
         spans = None
-    hints = loop.hints_for(project)
     try:
         body, _lease = loop.label(session, project, sentence, user, {
             "label": label, "spans": spans, "comment": form.get("comment") or None,
             "seconds": seconds,
-            "hints_shown": [h["term"] for h in hints(sentence.text, sentence.lang)] if hints else None})
+            "hints_shown": loop.hints_shown(session, project, user, sentence)})
     except AnnotationError as err:
         if err.code == "invalid_spans" and not spans:
             flash(_("%(error)s; marking evidence spans needs JavaScript.", error=err), "error")

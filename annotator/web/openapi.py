@@ -110,7 +110,10 @@ SPEC: dict = {
                                  "breaks": {"type": "object", "properties": {
                                      "before": _bools, "after": _bools,
                                      "sentence": {"type": "boolean"}}}}},
-                             "hints": {"type": "array", "items": {"$ref": "#/components/schemas/Hint"}}}},
+                             "hints": {"type": "array", "items": {"$ref": "#/components/schemas/Hint"}},
+                             "suggestion": {"type": "string", "description": (
+                                 "Only in the suggestion arm of the assistance experiment: the "
+                                 "project model's label, to outline, never to preselect")}}},
             "Project": {"type": "object", "required": ["slug", "name", "overlap", "labels", "can_annotate"],
                         "properties": {"slug": {"type": "string"}, "name": {"type": "string"},
                                        "overlap": {"type": "integer"}, "labels": {"type": "array"},

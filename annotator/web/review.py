@@ -140,6 +140,8 @@ def dashboard(slug: str):
             timeline["points"], [("alpha", "per batch"), ("cumulative", "cumulative")],
             x_title="sentences that became pairable, up to this date (UTC)",
             extra_columns=[("units", "sentences in batch")]),
+        "calibration": (charts.reliability_diagram(stats["model"]["calibration"])
+                        if stats["model"].get("calibration", {}).get("n") else None),
     }
     return page(
         "review/dashboard.html", data, figures=figures, chart=chart, accuracy=accuracy,

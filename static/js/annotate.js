@@ -545,7 +545,11 @@
 
   // The label buttons, the revisit notice and the Back, Forward and Remove controls.
   function showMine() {
-    for (const b of buttons) b.setAttribute("aria-pressed", String(!!currentLabel && currentLabel.label === b.value));
+    for (const b of buttons) {
+      b.setAttribute("aria-pressed", String(!!currentLabel && currentLabel.label === b.value));
+      // the model's label, outlined where this sentence is in the suggestion arm; never chosen
+      b.classList.toggle("suggested", !!current && current.suggestion === b.value);
+    }
     if (revisitNote) {
       revisitNote.hidden = !revisiting;
       const k = (t) => { const el = document.createElement("kbd"); el.textContent = t; return el; };
