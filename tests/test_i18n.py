@@ -83,8 +83,10 @@ def test_annotate_page_in_arabic_and_russian(client, db, project, make_user):
     assert skip.split() == ["S", "تخطَّ"]
     assert "لوحة المفاتيح" in doc.xpath("//h2[@id='help-title']")[0].text_content()
     # The project's own words (its label names) are the project's, not the catalogue's.
-    names = [n.text_content() for n in doc.xpath("//button[@name='label']//span[@class='name']")]
+    names = [n.xpath("string(text())") for n in doc.xpath("//button[@name='label']//span[@class='name']")]
     assert names == [l["name"] for l in project.labels]
+    # ... while the note the page shows beside the model's guess is the catalogue's
+    assert doc.xpath("//span[@class='suggestion-note']")[0].text_content().strip() == "(تخمين النموذج)"
     # The script's words come with the page, translated, from the same catalogue.
     blob = __import__("json").loads(doc.xpath("//script[@id='ui-strings']")[0].text)
     assert blob["All labels saved."] == "حُفظت كل الوسوم."
