@@ -16,8 +16,12 @@ $(VENV)/.run-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[postgres]'
 	touch $@
 
+# krippendorff-unitized-alpha (the test oracle of unitizing alpha) declares pytest<8 as a
+# runtime dependency it never imports, which no resolver can join with pytest 8: it is
+# installed on its own, without its declared dependencies (numpy is there already).
 $(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --no-deps 'krippendorff-unitized-alpha==0.1.0'
 	touch $@ $(VENV)/.run-deps
 
 # The interface's gettext catalogues (docs/translating.md): the .mo files are compiled, never
