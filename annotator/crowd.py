@@ -76,8 +76,9 @@ def enter(session: Session, project: Project, platform: str, params: dict, now=N
     for name, value in zip(names, ids):
         if value is not None and not _ID.match(value):
             raise CrowdError("bad_id", f"{name}: 1-128 letters, digits, '_', '.', ':' or '-'")
-    if ids[0] is None:
-        raise CrowdError("bad_id", f"{names[0]}: missing")
+    for name, value in zip(names, ids):
+        if value is None:  # all three: the session id is what makes a resume the participant's
+            raise CrowdError("bad_id", f"{name}: missing")
     begin_write(session)
     found = session.scalar(select(Participation).where(
         Participation.project_id == project.id, Participation.platform == platform,
@@ -85,7 +86,7 @@ def enter(session: Session, project: Project, platform: str, params: dict, now=N
     if found is not None:
         # Resuming needs the platform's session id too: a participant id alone (shown in
         # URLs and screenshots) would let anyone take over someone's session and their code.
-        if found.session_ref and ids[2] != found.session_ref:
+        if ids[2] != found.session_ref:
             raise CrowdError("other_session", f"{names[2]}: this is not the session in which "
                              f"{ids[0]} entered the study; use the link the platform gave you")
         return found
@@ -143,6 +144,26 @@ def participant_state(session: Session, project, user, now=None) -> str | None:
     if part is None or part.project_id != project.id:
         return None
     return state(session, project, part, now)
+
+
+def closed(session: Session, project, user, sentence_id: int, changing: bool) -> str | None:
+    """Why a participant may not write this label now (None: they may): their session ended
+    (completed, returned, time up) or the checks failed under the stop policy; and an answer to
+    an attention check, once given, cannot be changed or removed (else a participant told they
+    failed could edit their way back)."""
+    part = of_user(session, user)
+    if part is None or part.project_id != project.id:
+        return "you are not a participant of this study"
+    st = state(session, project, part)
+    if st in ("completed", "returned"):
+        return "your session in this study has ended; your labels can no longer change"
+    if st == "lapsed":
+        return "the time for this session is up; please return the study"
+    if st == "failed":
+        return "the attention checks were not passed; please finish to get your code"
+    if changing and session.scalar(select(ControlItem.id).where(ControlItem.sentence_id == sentence_id)):
+        return "an answer to an attention check cannot be changed"
+    return None
 
 
 def warned(session: Session, project, part: Participation) -> bool:

@@ -176,12 +176,27 @@ def back_from(session: Session, project: ProjectRef, user) -> int | None:
     return sentences.previous(session, project, user, None)
 
 
+def _participant_may(session: Session, project: ProjectRef, sentence: SentenceRef, user,
+                     changing: bool | None = None) -> None:
+    """A crowd participant writes only while their session is open (crowd.closed); Refused
+    otherwise. `changing` None: whether they have a label on the sentence already."""
+    if getattr(user, "role", None) != "participant":
+        return
+    if changing is None:
+        changing = sentences.own_annotation(session, sentence.id, user) is not None
+    why = crowd.closed(session, project, user, sentence.id, changing)
+    if why:
+        session.rollback()
+        raise Refused("forbidden", why)
+
+
 def label(session: Session, project: ProjectRef, sentence: SentenceRef, user,
           data: dict) -> tuple[dict, bool]:
     """Store the user's label (a dict of the API's PUT body: label, spans, comment, seconds,
     hints_shown) through labelling.save and commit. (answer, created): the stored label with its
     `outcome`, and the known answer of a control item where the project shows it.
     labelling.AnnotationError where the label cannot be stored."""
+    _participant_may(session, project, sentence, user)
     ann, outcome = labelling.save(session, project, sentence, user, labelling.LabelInput(
         label=data.get("label"), spans=data.get("spans"), comment=data.get("comment"),
         seconds=data.get("seconds"), hints_shown=data.get("hints_shown")))
@@ -196,12 +211,14 @@ def label(session: Session, project: ProjectRef, sentence: SentenceRef, user,
 def unlabel(session: Session, project: ProjectRef, sentence: SentenceRef, user) -> bool:
     """Remove the user's label (history keeps it); True if there was one. The sentence stays
     theirs (leased again), to label afresh or skip."""
+    _participant_may(session, project, sentence, user, changing=True)
     return labelling.remove(session, project, sentence, user, hold=True)
 
 
 def skip(session: Session, project: ProjectRef, sentence: SentenceRef, user) -> bool:
     """Put the sentence at the end of the user's queue. A sentence they labelled (skipped on a
     revisit) loses that label first, kept in history: True if it had one."""
+    _participant_may(session, project, sentence, user)  # changing: if it has their label
     removed = labelling.remove(session, project, sentence, user)
     labelling.skip(session, project, sentence, user)
     return removed

@@ -113,3 +113,91 @@ def test_nothing_free_for_now_says_so_and_prefetching_never_passes_the_quota(app
     assert "Nothing free right now" in html and 'id="crowd-wait"' in html
     db.rollback()
     assert db.query(Lease).count() == 6
+
+
+def _enter_client(client, path):
+    token = CSRF_RE.search(client.get(path).get_data(as_text=True)).group(1)
+    assert client.post(path, data={"csrf_token": token}).status_code == 302
+    return CSRF_RE.search(client.get("/crowd/study/finish").get_data(as_text=True)).group(1)
+
+
+def test_after_completing_labels_can_no_longer_change_or_go(app, client, db):
+    """A completed participant cannot delete, skip or change what was counted (the items would
+    stay full with no labels), through the API or the page."""
+    _study(db, overlap=1, n_articles=1, n_sent=6)
+    got, csrf = _participant_labels(client, "/crowd/study/prolific?PROLIFIC_PID=p1&STUDY_ID=s&SESSION_ID=x", 4)
+    assert client.post("/crowd/study/finish", data={"csrf_token": csrf}).status_code == 200
+    h = {"X-CSRFToken": csrf}
+    sid = got[0]
+    assert client.delete(f"/api/v1/sentences/{sid}/annotation", headers=h).status_code == 403
+    assert client.post(f"/api/v1/sentences/{sid}/skip", headers=h).status_code == 403
+    assert client.put(f"/api/v1/sentences/{sid}/annotation", json={"label": "attributed_claim"},
+                      headers=h).status_code == 403
+    db.expire_all()
+    assert all(db.get(Sentence, i).n_labels == 1 for i in got)
+    assert client.get(f"/api/v1/sentences/{sid}/annotation").get_json()["label"] == "neutral_fact"
+
+
+def test_a_failed_check_cannot_be_edited_away(app, client, db):
+    from sqlalchemy import select
+
+    from annotator.models import ControlItem
+
+    p = _study(db, overlap=1, n_articles=1, n_sent=6, crowd_quota=6, crowd_fail_policy="stop",
+               crowd_min_controls=2, control_rate=0.5)
+    for s in db.scalars(select(Sentence).where(Sentence.project_id == p.id).order_by(Sentence.id).limit(2)):
+        db.add(ControlItem(sentence_id=s.id, project_id=p.id, label="attributed_claim"))
+    db.commit()
+    controls = {c.sentence_id for c in db.scalars(select(ControlItem))}
+    got, csrf = _participant_labels(client, "/crowd/study/prolific?PROLIFIC_PID=p2&STUDY_ID=s&SESSION_ID=x", 6)
+    assert client.get("/crowd/study/finish?format=json").get_json()["state"] == "failed"
+    h = {"X-CSRFToken": csrf}
+    for sid in controls & set(got):  # the right answer now: refused, the state stays failed
+        assert client.put(f"/api/v1/sentences/{sid}/annotation", json={"label": "attributed_claim"},
+                          headers=h).status_code == 403
+        assert client.delete(f"/api/v1/sentences/{sid}/annotation", headers=h).status_code == 403
+    assert client.get("/crowd/study/finish?format=json").get_json()["state"] == "failed"
+    resp = client.post("/crowd/study/finish", data={"csrf_token": csrf})
+    assert "RET" in resp.get_data(as_text=True) and "C0DE" not in resp.get_data(as_text=True)
+
+
+def test_an_answer_to_a_check_cannot_be_changed_while_working(app, client, db):
+    from sqlalchemy import select
+
+    from annotator.models import ControlItem
+
+    p = _study(db, overlap=1, n_articles=1, n_sent=6, crowd_quota=6, control_rate=0.5)
+    first = db.scalar(select(Sentence).where(Sentence.project_id == p.id).order_by(Sentence.id).limit(1))
+    db.add(ControlItem(sentence_id=first.id, project_id=p.id, label="attributed_claim"))
+    db.commit()
+    csrf = _enter_client(client, "/crowd/study/prolific?PROLIFIC_PID=p3&STUDY_ID=s&SESSION_ID=x")
+    h = {"X-CSRFToken": csrf}
+    seen = []
+    for _ in range(6):
+        s = client.get("/api/v1/projects/study/next").get_json()["sentence"]
+        if s is None:
+            break
+        assert client.put(f"/api/v1/sentences/{s['id']}/annotation", json={"label": "neutral_fact"},
+                          headers=h).status_code == 201
+        seen.append(s["id"])
+    assert first.id in seen
+    assert client.put(f"/api/v1/sentences/{first.id}/annotation", json={"label": "attributed_claim"},
+                      headers=h).status_code == 403
+    other = next(i for i in seen if i != first.id)  # an ordinary label may still be corrected
+    assert client.put(f"/api/v1/sentences/{other}/annotation", json={"label": "attributed_claim"},
+                      headers=h).status_code == 200
+
+
+def test_entry_needs_every_platform_id_and_resumes_only_the_same_session(app, db):
+    _study(db)
+    thief, victim = app.test_client(), app.test_client()
+    assert thief.get("/crowd/study/prolific?PROLIFIC_PID=V1&STUDY_ID=s").status_code == 200  # consent page
+    html = thief.get("/crowd/study/prolific?PROLIFIC_PID=V1&STUDY_ID=s").get_data(as_text=True)
+    resp = thief.post("/crowd/study/prolific?PROLIFIC_PID=V1&STUDY_ID=s",
+                      data={"csrf_token": CSRF_RE.search(html).group(1)})
+    assert resp.status_code == 400 and "SESSION_ID" in resp.get_data(as_text=True)
+    _enter_client(victim, "/crowd/study/prolific?PROLIFIC_PID=V1&STUDY_ID=s&SESSION_ID=real")
+    html = thief.get("/crowd/study/prolific?PROLIFIC_PID=V1&STUDY_ID=s&SESSION_ID=guess").get_data(as_text=True)
+    resp = thief.post("/crowd/study/prolific?PROLIFIC_PID=V1&STUDY_ID=s&SESSION_ID=guess",
+                      data={"csrf_token": CSRF_RE.search(html).group(1)})
+    assert resp.status_code == 400
