@@ -151,10 +151,9 @@ def closed(session: Session, project, user, sentence_id: int, changing: bool) ->
     (completed, returned, time up) or the checks failed under the stop policy; and an answer to
     an attention check, once given, cannot be changed or removed (else a participant told they
     failed could edit their way back)."""
-    part = of_user(session, user)
-    if part is None or part.project_id != project.id:
+    st = participant_state(session, project, user)
+    if st is None:
         return "you are not a participant of this study"
-    st = state(session, project, part)
     if st in ("completed", "returned"):
         return "your session in this study has ended; your labels can no longer change"
     if st == "lapsed":
