@@ -12,6 +12,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 
+from .bidi import lang_dir
 from .ingest.language import normalize_tag
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -42,11 +43,11 @@ def native_name(tag: str) -> str:
     return (name[:1].upper() + name[1:]) if name else tag
 
 
-@lru_cache(maxsize=64)
 def is_rtl(tag: str | None) -> bool:
-    """Whether the language is written right to left (Arabic, Hebrew, Persian, Urdu ...)."""
-    loc = _locale(tag) if tag else None
-    return bool(loc and loc.character_order == "right-to-left")
+    """Whether the language is written right to left (Arabic, Hebrew, Persian, Urdu ...): the
+    one rule of bidi.lang_dir (equal to CLDR's character order on every locale Babel knows:
+    tests/test_rtl.py)."""
+    return lang_dir(tag) == "rtl"
 
 
 def check_interface_language(tag) -> str | None:

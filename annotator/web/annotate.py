@@ -15,6 +15,7 @@ from ..access import Refused, allowed
 from ..labelling import AnnotationError
 from ..labels import colours as label_colours
 from ..guidelines import render_markdown
+from ..bidi import lang_dir
 from .i18n import reader_languages, script_strings, select_locale
 from .page_data import project_summary
 from .view_helpers import get_session, int_arg, page, project_for
@@ -158,7 +159,7 @@ def guidelines(slug: str):
     project = project_for(slug, current_user, "see")
     lang, text = projects.guidelines_for(project, reader_languages())
     data = {"project": project_summary(project), "guidelines": text, "guidelines_lang": lang,
-            "guidelines_dir": ("rtl" if languages.is_rtl(lang) else "ltr") if lang else None,
+            "guidelines_dir": lang_dir(lang),
             "version": projects.guidelines_version(get_session(), project), "changes": None}
     since = request.args.get("since")
     if since is not None:

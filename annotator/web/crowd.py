@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
 
-from .. import crowd, languages, projects
+from .. import crowd, projects
 from ..guidelines import render_markdown
 from ..timestamps import iso_utc
 from .forms import PostForm
+from ..bidi import lang_dir
 from .i18n import reader_languages
 from .view_helpers import get_session, page, project_for
 
@@ -35,7 +36,7 @@ def _guidelines(project) -> dict:
     """The instructions in the participant's language where the project has them."""
     lang, text = projects.guidelines_for(project, reader_languages())
     return {"guidelines": text, "guidelines_lang": lang,
-            "guidelines_dir": ("rtl" if languages.is_rtl(lang) else "ltr") if lang else None}
+            "guidelines_dir": lang_dir(lang)}
 
 
 @bp.route("/crowd/<slug>/<platform>", methods=["GET", "POST"])
