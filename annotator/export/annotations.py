@@ -52,39 +52,63 @@ _AS_TEXT = {"sqlite": lambda col: type_coerce(col, Text),
             "postgresql": lambda col: cast(col, Text)}
 
 
-def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
-    """One record per annotation, in article and sentence order.
+def _sentences(conn, project_id: int, as_text) -> Iterator[tuple]:
+    """(sentence id, its record's head fields, its article's fields) per sentence of the
+    project, in article and position order."""
+    S, AR = Sentence.__table__, Article.__table__
+    stmt = (select(S.c.id, S.c.position, S.c.start, S.c.end, S.c.text,
+                   AR.c.id, AR.c.external_id, AR.c.title, AR.c.url, AR.c.source,
+                   AR.c.published, AR.c.topic, AR.c.lang)
+            .select_from(S.join(AR, AR.c.id == S.c.article_id))
+            .where(S.c.project_id == project_id)
+            .order_by(S.c.article_id, S.c.position)
+            .execution_options(yield_per=CHUNK))
+    article = (None, None)
+    for rows in conn.execute(stmt).partitions():
+        for sid, pos, start, end, text, aid, ext, title, url, source, published, topic, lang in rows:
+            if article[0] != aid:
+                article = (aid, article_fields(url, source, published, topic, lang))
+            yield sid, (aid, ext, title, sid, pos, start, end, text), article[1]
 
-    A million rows go through here, so it reads plain rows (Core, not the ORM), takes the
-    timestamps and the spans as text (_AS_TEXT) instead of parsing them into objects only to
-    format them again, and streams in chunks."""
-    A, S, AR, U = (Annotation.__table__, Sentence.__table__, Article.__table__, User.__table__)
+
+def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
+    """One record per annotation, in article and sentence order (then by annotator).
+
+    Five million rows go through here (issue 21: under a minute), so it reads plain rows
+    (Core, not the ORM) in chunks, takes the timestamps and the spans as text (_AS_TEXT)
+    instead of parsing them into objects only to format them again, and reads each
+    sentence's and article's fields once, from a second stream in the same order, instead of
+    once per label: the label rows carry only what is the label's own."""
+    A, S, U = Annotation.__table__, Sentence.__table__, User.__table__
     conn = session.connection()
     as_text = _AS_TEXT.get(conn.dialect.name, lambda col: col)
     starts, numbers = _versions(session, project)
-    stmt = (select(A.c.label, as_text(A.c.spans), A.c.comment, as_text(A.c.hints_shown),
-                   A.c.assist, A.c.seconds, as_text(A.c.created_at), as_text(A.c.updated_at), U.c.username,
-                   S.c.id, S.c.position, S.c.start, S.c.end, S.c.text,
-                   AR.c.id, AR.c.external_id, AR.c.title, AR.c.url, AR.c.source,
-                   AR.c.published, AR.c.topic, AR.c.lang)
-            .select_from(A.join(S, S.c.id == A.c.sentence_id)
-                         .join(AR, AR.c.id == S.c.article_id)
-                         .join(U, U.c.id == A.c.user_id))
+    stmt = (select(A.c.sentence_id, A.c.label, as_text(A.c.spans), A.c.comment,
+                   as_text(A.c.hints_shown), A.c.assist, A.c.seconds, as_text(A.c.created_at),
+                   as_text(A.c.updated_at), U.c.username)
+            .select_from(A.join(S, S.c.id == A.c.sentence_id).join(U, U.c.id == A.c.user_id))
             .where(A.c.project_id == project.id)
-            .order_by(AR.c.id, S.c.position, U.c.username)
+            .order_by(S.c.article_id, S.c.position, U.c.username)
             .execution_options(yield_per=CHUNK))
-    slug = project.slug
+    sentences = _sentences(conn, project.id, as_text)
+    slug, sid_now, head, tail = project.slug, None, None, None
     for rows in conn.execute(stmt).partitions():
-        for (label, spans, comment, hints, arm, seconds, created, updated, username, sid, pos, start,
-             end, text, aid, ext, title, url, source, published, topic, lang) in rows:
+        for sid, label, spans, comment, hints, arm, seconds, created, updated, username in rows:
+            if sid != sid_now:
+                # Both streams run in article and position order: step to this sentence.
+                for sid_now, fields, tail in sentences:
+                    if sid_now == sid:
+                        break
+                else:
+                    raise RuntimeError(f"sentence {sid} is not in project {project.slug}'s sentences")
+                head = sentence_fields(slug, *fields)
             hints = _json_or_none(hints)
             # The guidelines in force when the label was last given. A project's labels are
             # all given under version 1 or later: a time before it is one read back from an
             # export, cut to the second.
             at = max(bisect_right(starts, str(updated)), 1)
-            yield {**sentence_fields(slug, aid, ext, title, sid, pos, start, end, text),
-                   "label": label, "spans": _json_list(spans),
+            yield {**head, "label": label, "spans": _json_list(spans),
                    "annotator": username, "comment": comment, "seconds": seconds,
                    "created_at": iso_utc(created), "updated_at": iso_utc(updated),
-                   **article_fields(url, source, published, topic, lang), "assist": assist(arm, hints),
+                   **tail, "assist": assist(arm, hints),
                    "guidelines_version": numbers[at - 1] if numbers else None, "hints_shown": hints}
