@@ -17,7 +17,8 @@ from .db import begin_write
 from .models import Annotation, ControlItem, Project, Sentence, User
 from .projects import is_member, settings
 from .review.intervals import figure
-from .review.versioned import cached
+from .review.versioned import lasting
+from .timestamps import iso_utc
 
 
 class ControlError(ValueError):
@@ -87,11 +88,13 @@ def own_work(session: Session, project: Project, user: User) -> dict:
     return out
 
 
-def annotator_progress(session: Session, project: Project) -> list[dict]:
-    """One row per annotator who may work here or has labels here. It reads every label's
-    time, so it is kept per project data version (review/versioned.py): the admin's progress
-    page recomputes it only after a change."""
-    return cached(session, project, "progress", None, lambda: _annotator_progress(session, project))
+def annotator_progress(session: Session, project: Project) -> dict:
+    """``{"annotators": one row per annotator who may work here or has labels here, "as_of"}``.
+    It reads every label's time, so it is kept per project data version
+    (review/versioned.lasting): the progress page recomputes it only after a change, and on
+    a large project serves the rows last computed (``as_of``: when) while it does."""
+    rows, as_of = lasting(session, project, "progress", None, _annotator_progress)
+    return {"annotators": rows, "as_of": iso_utc(as_of) if as_of else None}
 
 
 def _annotator_progress(session: Session, project: Project) -> list[dict]:

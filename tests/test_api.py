@@ -184,7 +184,7 @@ def test_control_items_feedback_and_accuracy(client, db, make_user, project):
             assert "feedback" not in resp.get_json()
     # the control item came early (rate 0.5), not in reading order at the end
     assert s.id in served[:2]
-    rows = controls.annotator_progress(db, project)
+    rows = controls.annotator_progress(db, project)["annotators"]
     alice = [r for r in rows if r["annotator"] == "alice"][0]
     assert alice["control_answered"] == 1 and alice["control_accuracy"] == 0.0 and alice["flagged"]
     assert proj.settings(project)["min_control_accuracy"] == 0.7

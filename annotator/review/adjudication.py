@@ -35,7 +35,7 @@ from .aggregation import dawid_skene, majority
 from .matrix import label_matrix
 from .queue_filters import QueueFilters, pseudonyms, resolve_annotator
 from .sentence_records import CHUNK
-from .versioned import cached
+from .versioned import lasting
 
 MAX_NOTE = 2000
 METHODS = ("majority", "dawid_skene")
@@ -198,14 +198,21 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     ``title_dir`` and ``dir`` (sentences.reading), ``gold`` (label, note, reviewer,
     created_at, updated_at, or null), ``history``, ``reasons`` ("disagreement", "suspected
     error") and ``suspect`` (the model's label, predicted, score, probabilities and
-    model_version, or null); the filter ``reason`` keeps one reason's sentences.
+    model_version, or null); the filter ``reason`` keeps one reason's sentences. ``as_of``
+    is null, or when the order was computed where it is served as last computed while it is
+    computed anew (review/versioned.lasting: a large project); gold labels given since then
+    take their sentences out of it all the same.
     """
     filters = filters or QueueFilters()
     per_page = max(1, min(int(per_page), 200))
     page = max(1, int(page))
-    q = cached(session, project, "queue", (filters, bool(include_resolved)),
-               lambda: _ordered(session, project, filters, include_resolved))
+    q, as_of = lasting(session, project, "queue", (filters, bool(include_resolved)),
+                       lambda s, p: _ordered(s, p, filters, include_resolved))
     order = q.order
+    if as_of is not None and not include_resolved:
+        # An order computed before the newest gold labels still holds their sentences.
+        seen = (*seen, *session.scalars(select(Adjudication.sentence_id).where(
+            Adjudication.project_id == project.id, Adjudication.updated_at >= as_of)))
     if seen and order.size:
         order = order[~np.isin(q.sentence_ids[order], np.asarray(seen, dtype=np.int64))]
     total = int(order.size)
@@ -243,7 +250,8 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
                 "suspect": flags[sid].as_dict() if suspect[u] else None})
             items.append(rec)
     return {"total": total, "page": page, "per_page": per_page, "pages": pages,
-            "names_shown": bool(reveal), "filters": filters.as_dict(), "items": items}
+            "names_shown": bool(reveal), "filters": filters.as_dict(), "items": items,
+            "as_of": iso_utc(as_of) if as_of else None}
 
 
 @dataclass(frozen=True)

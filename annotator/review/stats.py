@@ -34,13 +34,20 @@ from .span_agreement import span_agreement
 _EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
 
 
-def project_stats(session: Session, project: Project, **filters) -> dict:
+# The label rows' columns after (sentence, annotator, label) that the dashboard's figures
+# need: read once per computation (a read of 5,000,000 rows takes seconds).
+_COLUMNS = (Annotation.seconds, Sentence.article_id, Annotation.assist, Annotation.updated_at)
+
+
+def project_stats(session: Session, project: Project, recs: list | None = None,
+                  **filters) -> dict:
     """The statistics contract; the headline alpha interval resamples whole articles. With
     `model` (the project model as one more rater: review/model_rater.py) and `anchoring`
-    (the assistance experiment's arms compared: review/anchoring.py)."""
+    (the assistance experiment's arms compared: review/anchoring.py). `recs`: rows() with
+    _COLUMNS, where the caller has read them."""
     labels = label_ids(project.labels)
-    recs = rows(session, project, Annotation.seconds, Sentence.article_id, Annotation.assist,
-                **filters)
+    if recs is None:
+        recs = rows(session, project, *_COLUMNS, **filters)
     article_of = {r[0]: r[4] for r in recs}
     out = agreement.statistics([r[:4] for r in recs], labels, clusters=article_of,
                                min_items=settings(project)["min_items_per_annotator"])
@@ -196,12 +203,15 @@ def alpha_by_version(session: Session, project: Project, recs: list | None = Non
             for i, (version, created) in enumerate(versions)]
 
 
-def review_figures(session: Session, project: Project, **filters) -> dict:
+def review_figures(session: Session, project: Project, recs: list | None = None,
+                   **filters) -> dict:
     """The dashboard's Dawid–Skene estimates, agreement over time, per guidelines version and
-    per language, from one read of the label rows; and span agreement, which reads the
-    sentences' text and spans: ``{"dawid_skene", "over_time", "spans", "by_guidelines",
-    "by_language"}``."""
-    recs = rows(session, project, Annotation.updated_at, Sentence.article_id, **filters)
+    per language, from one read of the label rows (`recs`: rows() with _COLUMNS, where the
+    caller has read them); and span agreement, which reads the sentences' text and spans:
+    ``{"dawid_skene", "over_time", "spans", "by_guidelines", "by_language"}``."""
+    if recs is None:
+        recs = rows(session, project, *_COLUMNS, **filters)
+    recs = [(r[0], r[1], r[2], r[6], r[4]) for r in recs]  # (..., updated_at, article_id)
     lm = matrix_of(recs, label_ids(project.labels))
     return {"dawid_skene": annotator_accuracy(session, project, lm=lm),
             "over_time": _over_time(recs, lm),
@@ -217,8 +227,9 @@ def dashboard(session: Session, project: Project, **filters) -> dict:
     a change gets the figures last computed (``as_of``: when; None when current) while they
     are computed anew in the background."""
     def compute(s: Session, p: Project) -> dict:
-        return {"stats": project_stats(s, p, **filters),
-                "figures": review_figures(s, p, **filters),
+        recs = rows(s, p, *_COLUMNS, **filters)
+        return {"stats": project_stats(s, p, recs, **filters),
+                "figures": review_figures(s, p, recs, **filters),
                 "outlets": by_outlet(s, p)}
     value, as_of = lasting(session, project, "dashboard", frozen(filters), compute)
     return {**value, "as_of": iso_utc(as_of) if as_of else None}

@@ -9,8 +9,9 @@ page asks "has anything changed?" in well under a millisecond and recomputes the
 all rows only when it has (issue 21 item 3: the dashboard at 5,000,000 labels).
 
 The cache is per process and bounded; a stale entry of `cached` can never be served, because
-its key holds the version it was computed at. `lasting` (the dashboard) may serve one, said
-so, while it recomputes in the background, where computing takes long (a large project).
+its key holds the version it was computed at. `lasting` (the dashboard, the disagreement
+queue's order, the progress rows) may serve one, said so, while it recomputes in the
+background, where computing takes long (a large project).
 """
 from __future__ import annotations
 
@@ -97,10 +98,11 @@ def lasting(session: Session, project: Project, name: str, params,
 
 
 def _compute(session, project, slot, version, compute):
-    started = time.perf_counter()
+    # "As of" is when the computation began: a change after that may not be in the figures.
+    started, began = time.perf_counter(), utcnow()
     value = compute(session, project)
     with _lock:
-        _latest[slot] = (version, value, time.perf_counter() - started, utcnow())
+        _latest[slot] = (version, value, time.perf_counter() - started, began)
         while len(_latest) > MAX_ENTRIES:
             _latest.popitem(last=False)
     return value

@@ -633,7 +633,7 @@ def progress(slug: str):
         "project": project_summary(project),
         "settings": {k: cfg[k] for k in ("control_rate", "min_control_accuracy",
                                          "min_items_per_annotator")},
-        "annotators": controls.annotator_progress(get_session(), project)}, describe=describe)
+        **controls.annotator_progress(get_session(), project)}, describe=describe)
 
 
 @bp.post("/articles/<int:article_id>/delete")

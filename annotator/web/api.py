@@ -381,7 +381,7 @@ def gold(sentence_id: int):
 @bp.get("/projects/<slug>/progress")
 def annotator_progress(slug: str):
     project = _project(slug, "review")
-    return jsonify({"annotators": controls.annotator_progress(get_session(), project)})
+    return jsonify(controls.annotator_progress(get_session(), project))
 
 
 @bp.post("/sentences/<int:sentence_id>/skip")
