@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from .article import ArticleIn, IngestError
 from .decode import CONTROL_RE
@@ -22,10 +23,11 @@ def _paragraphs(text: str) -> str:
     return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
-def _rows(filename: str, text: str, delimiter: str):
-    """(line the row starts on, its cells) for each non-blank row; csv errors name the line."""
+def rows(filename: str, lines, delimiter: str):
+    """(line the row starts on, its cells) for each non-blank row of `lines` (any iterable of
+    text lines: a whole file's, or a stream's); csv errors name the line."""
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     while True:
         start = reader.line_num + 1
         try:
@@ -38,7 +40,9 @@ def _rows(filename: str, text: str, delimiter: str):
             yield start, row
 
 
-def _header(filename: str, line: int, row: list[str]) -> list[str]:
+def header(filename: str, line: int, row: list[str]) -> list[str]:
+    """The column names of a header row, checked: an article table (ARTICLE_COLUMNS) or a
+    sentence table (UNIT_COLUMNS)."""
     names = [CONTROL_RE.sub("", c).strip().lower() for c in row]
     names[0] = names[0].lstrip("\ufeff")
     table = UNIT_COLUMNS if "position" in names else ARTICLE_COLUMNS
@@ -67,27 +71,37 @@ def _record(names: list[str], row: list[str]) -> dict:
     return {n: v for n, v in zip(names, row) if v.strip()}
 
 
-def parse_csv(filename: str, text: str, delimiter: str = ",") -> list[ArticleIn]:
-    """Articles from a CSV file whose header names the columns (ARTICLE_COLUMNS), or
-    pre-split units (UNIT_COLUMNS) grouped into articles. Raises IngestError naming the
-    file, line and field; nothing is returned unless every row is good."""
-    rows = _rows(filename, text, delimiter)
-    first = next(rows, None)
-    if first is None:
-        raise IngestError(filename, "no header row")
-    names = _header(filename, *first)
-    if "position" in names:
-        return _units(filename, names, rows)
-    articles: list[ArticleIn] = []
-    errors: list[tuple[int | None, str]] = []
+def article_rows(names: list[str], rows) -> Iterator[tuple[int, ArticleIn | None, str | None]]:
+    """(line, article, None) for each good row of an article table, (line, None, message)
+    for each bad one."""
     for line, row in rows:
         try:
             art = article_from(_record(names, row), line)
         except ValueError as e:
-            errors.append((line, str(e)))
+            yield line, None, str(e)
             continue
         art.text = _paragraphs(art.text)
-        articles.append(art)
+        yield line, art, None
+
+
+def parse_csv(filename: str, text: str, delimiter: str = ",") -> list[ArticleIn]:
+    """Articles from a CSV file whose header names the columns (ARTICLE_COLUMNS), or
+    pre-split units (UNIT_COLUMNS) grouped into articles. Raises IngestError naming the
+    file, line and field; nothing is returned unless every row is good."""
+    table = rows(filename, io.StringIO(text, newline=""), delimiter)
+    first = next(table, None)
+    if first is None:
+        raise IngestError(filename, "no header row")
+    names = header(filename, *first)
+    if "position" in names:
+        return _units(filename, names, table)
+    articles: list[ArticleIn] = []
+    errors: list[tuple[int | None, str]] = []
+    for line, art, error in article_rows(names, table):
+        if error is not None:
+            errors.append((line, error))
+        else:
+            articles.append(art)
     if errors:
         raise_collected(filename, errors)
     if not articles:

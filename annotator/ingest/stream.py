@@ -11,14 +11,13 @@ are not streamed: `streamable` says which are.
 from __future__ import annotations
 
 import codecs
-import csv
 import json
 import os
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from .article import ArticleIn, IngestError
-from .csv_table import MAX_FIELD, _header, _paragraphs, _record
+from . import csv_table
 from .jsonl import _MAX_REPORTED, article_from, raise_collected
 from .strict_json import json_loads
 
@@ -83,40 +82,26 @@ def _jsonl(filename: str, fh: BinaryIO) -> Iterator[tuple[ArticleIn, int]]:
 
 
 def _csv(filename: str, fh: BinaryIO, delimiter: str) -> Iterator[tuple[ArticleIn, int]]:
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
     read = [0]
-    reader = csv.reader((line for _, line in _lines(filename, fh, read)),
-                        delimiter=delimiter, strict=True)
-    names = None
+    table = csv_table.rows(filename, (line for _, line in _lines(filename, fh, read)), delimiter)
+    first = next(table, None)
+    if first is None:
+        raise IngestError(filename, "no header row")
+    names = csv_table.header(filename, *first)
+    if "position" in names:
+        raise IngestError(filename, "a sentence CSV (article_id, position, text) is "
+                          "not streamed: import it without --stream", first[0])
     errors: list[tuple[int | None, str]] = []
     seen = False
-    while len(errors) <= _MAX_REPORTED:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            raise IngestError(filename, f"not valid CSV ({e})", reader.line_num or start) from None
-        if not any(cell.strip() for cell in row):
+    for line, art, error in csv_table.article_rows(names, table):
+        if error is not None:
+            errors.append((line, error))
+            if len(errors) > _MAX_REPORTED:
+                break
             continue
-        if names is None:
-            names = _header(filename, start, row)
-            if "position" in names:
-                raise IngestError(filename, "a sentence CSV (article_id, position, text) is "
-                                  "not streamed: import it without --stream", start)
-            continue
-        try:
-            art = article_from(_record(names, row), start)
-        except ValueError as e:
-            errors.append((start, str(e)))
-            continue
-        art.text = _paragraphs(art.text)
         seen = True
         if not errors:
             yield art, read[0]
-    if names is None:
-        raise IngestError(filename, "no header row")
     _finish(filename, errors, seen)
 
 
