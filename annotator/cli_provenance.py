@@ -3,6 +3,7 @@ hard delete and the event log, from the command line (annotator.deletion, annota
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -17,6 +18,19 @@ WHAT = click.Choice(list(deletion.WHAT))
 
 def _session():
     return current_app.extensions["annotator.sessionmaker"]()
+
+
+@contextmanager
+def _deleting(commit: bool = True):
+    """A session for one delete, restore or purge: a refusal (DeletionError) becomes the
+    command's one-line error, and nothing is committed unless it went through."""
+    with _session() as session:
+        try:
+            yield session
+        except deletion.DeletionError as err:
+            raise click.ClickException(str(err)) from None
+        if commit:
+            session.commit()
 
 
 def _ident(session, what: str, name: str) -> int:
@@ -37,18 +51,14 @@ def _ident(session, what: str, name: str) -> int:
 def delete_cmd(what, name):
     """Soft-delete an article (id), a project (slug or id) or a user (name or id): hidden
     everywhere until `annotator restore`; only `annotator purge` removes it."""
-    with _session() as session:
+    with _deleting() as session:
         ident = _ident(session, what, name)
         row = session.get({"article": Article, "project": Project, "user": User}[what], ident)
         if row is None:
             raise click.ClickException(f"no {what} {ident}")
-        try:
-            {"article": deletion.delete_article, "project": deletion.delete_project,
-             "user": lambda s, r: deletion.delete_user(s, r, None)}[what](session, row)
-        except deletion.DeletionError as err:
-            raise click.ClickException(str(err)) from None
-        session.commit()
-        click.echo(f"deleted {what} {ident} (restore: annotator restore {what} {ident})")
+        {"article": deletion.delete_article, "project": deletion.delete_project,
+         "user": lambda s, r: deletion.delete_user(s, r, None)}[what](session, row)
+    click.echo(f"deleted {what} {ident} (restore: annotator restore {what} {ident})")
 
 
 @click.command("restore")
@@ -57,13 +67,9 @@ def delete_cmd(what, name):
 @with_appcontext
 def restore_cmd(what, ident):
     """Bring back a deleted article, project or user (ids: see `annotator deleted`)."""
-    with _session() as session:
-        try:
-            deletion.restore(session, what, ident)
-        except deletion.DeletionError as err:
-            raise click.ClickException(str(err)) from None
-        session.commit()
-        click.echo(f"restored {what} {ident}")
+    with _deleting() as session:
+        deletion.restore(session, what, ident)
+    click.echo(f"restored {what} {ident}")
 
 
 @click.command("purge")
@@ -76,12 +82,9 @@ def purge_cmd(what, ident, directory):
     """Remove a deleted article, project or user for good: first a full export of what goes
     (every kind, JSON lines) to DIR/purged-WHAT-ID/, then the rows. The event log keeps it."""
     directory = Path(directory or Path(current_app.config["RELEASES_DIR"]) / "purged")
-    with _session() as session:
-        try:
-            folder = deletion.purge(session, what, ident, directory)
-        except deletion.DeletionError as err:
-            raise click.ClickException(str(err)) from None
-        click.echo(f"purged {what} {ident}; its export: {folder}")
+    with _deleting(commit=False) as session:  # purge commits its own steps
+        folder = deletion.purge(session, what, ident, directory)
+    click.echo(f"purged {what} {ident}; its export: {folder}")
 
 
 @click.command("deleted")
