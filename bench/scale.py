@@ -167,10 +167,16 @@ def timed(client, url: str, headers=None, repeat: int = 3) -> tuple[float, list[
     return out[0], out[1:], status
 
 
+AFTER_A_LABEL = {"dashboard": "/projects/scale/review?format=json",
+                 "disagreement queue, page 1": "/projects/scale/disagreements?format=json",
+                 "progress": "/admin/projects/scale/progress?format=json"}
+
+
 def after_a_label(app, client) -> dict:
-    """One more label (through labelling.save, as the API writes it), then the dashboard at
-    once (the figures last computed, said so: review/versioned.lasting) and the time until
-    the background refresh gives the current figures."""
+    """One more label (through labelling.save, as the API writes it), then each page whose
+    figures come from all rows (AFTER_A_LABEL) at once: the figures last computed, said so
+    (review/versioned.lasting), and the time until the background refresh gives the current
+    ones."""
     from annotator import labelling, projects, users
     from annotator.labelling import LabelInput
     from annotator.models import Annotation, Sentence
@@ -184,15 +190,17 @@ def after_a_label(app, client) -> dict:
             select(Annotation.sentence_id).where(Annotation.user_id == user.id))).limit(1))
         t0 = time.perf_counter()
         labelling.save(s, project, s.get(Sentence, sid), user, LabelInput("neutral_fact"), held_only=False)
-    url = "/projects/scale/review?format=json"
-    t = time.perf_counter()
-    body = client.get(url).get_json()
-    view = time.perf_counter() - t
+    out = {}
+    for name, url in AFTER_A_LABEL.items():
+        t = time.perf_counter()
+        body = client.get(url).get_json()
+        out[name] = {"view_s": time.perf_counter() - t, "served_as_of": body["as_of"]}
     while versioned.refreshing():
         time.sleep(0.05)
-    fresh = client.get(url).get_json()
-    return {"view_s": view, "served_as_of": body["as_of"], "current_after_s": time.perf_counter() - t0,
-            "current": fresh["as_of"] is None}
+    for name, url in AFTER_A_LABEL.items():
+        out[name]["current"] = client.get(url).get_json()["as_of"] is None
+    out["current_after_s"] = time.perf_counter() - t0
+    return out
 
 
 def export_stream(client, token: str, total: int) -> dict:
@@ -296,7 +304,7 @@ def main() -> None:
             print(f"{name:38s} first {first * 1000:9.0f} ms   next median "
                   f"{statistics.median(rest) * 1000:7.1f} ms  max {max(rest) * 1000:7.1f} ms", flush=True)
         after = after_a_label(app, client)
-        print(f"dashboard after one more label: {after}", flush=True)
+        print(f"after one more label: {after}", flush=True)
         ex = export_stream(client, built["token"], built["annotations"])
         print(f"export: {ex}", flush=True)
         plans = explain(engine, built["pid"]) if pg else ""
@@ -311,6 +319,11 @@ def main() -> None:
         f"| {name} | {first * 1000:,.0f} ms | {med * 1000:,.1f} ms | {mx * 1000:,.1f} ms | "
         f"{'yes' if mx < (1.0 if name.startswith('dashboard') else goal) else '**no**'} |"
         for name, first, med, mx in results)
+    after_rows = "\n".join(
+        f"| {name} | {a['view_s'] * 1000:,.0f} ms | "
+        f"{'as last computed (as of ' + a['served_as_of'] + ')' if a['served_as_of'] else 'computed in the request'} | "
+        f"{'yes' if a['current'] else '**no**'} |"
+        for name, a in after.items() if isinstance(a, dict))
     marks = "; ".join(f"{int(share * 100)}% ({n:,} rows): RSS {r:,.0f} MiB at {s:.1f} s"
                       for share, (n, r, s) in sorted(ex["marks"].items()))
     size = "the issue's size" if (n_s, n_l) == ((1_000_000, 5_000_000) if pg else (20_000, 100_000)) \
@@ -328,7 +341,15 @@ per project data version: review/versioned.py). Goal on "next": 1 s for the dash
 | --- | ---: | ---: | ---: | --- |
 {rows}
 
-The dashboard right after one more label: {after['view_s'] * 1000:,.0f} ms, {"the figures last computed (as of " + after['served_as_of'] + "), said so on the page, while they are recomputed in the background (review/versioned.lasting: the last computation took over " + str(versioned_threshold) + " s)" if after['served_as_of'] else "computed anew in the request (the last computation took under " + str(versioned_threshold) + " s)"}; the current figures {after['current_after_s']:.1f} s after the label.
+Right after one more label (review/versioned.lasting: figures whose last computation took
+{versioned_threshold} s or more are served as last computed, said so, while a thread computes
+them anew; quicker ones are computed in the request):
+
+| page | view | served | current |
+| --- | ---: | --- | --- |
+{after_rows}
+
+Every page current {after['current_after_s']:.1f} s after the label.
 
 Export of the annotations (JSONL, API, streamed): {ex['lines']:,} lines in {ex['seconds']:.1f} s
 (goal 60 s at 5,000,000); RSS before {ex['start_rss']:,.0f} MiB; {marks}.

@@ -71,8 +71,11 @@ def cached(session: Session, project: Project, name: str, params, compute: Calla
 
 
 # Figures that take long to compute from all rows are served as last computed while this
-# process recomputes them in a thread: a reviewer's view never waits minutes for them.
-REFRESH_INLINE_SECONDS = 1.0
+# process recomputes them in a thread: a reviewer's view never waits minutes for them. The
+# bound is well under the 300 ms a review page may take (issue 21), because a computation in
+# the request may share the CPU with another's refresh (bench/scale.py: at 100,000 labels on
+# SQLite the queue's 340 ms took 545 ms beside the dashboard's refresh).
+REFRESH_INLINE_SECONDS = 0.15
 _latest: OrderedDict[tuple, tuple] = OrderedDict()  # slot -> (version, value, seconds, computed at)
 _refreshing: set[tuple] = set()
 
