@@ -92,9 +92,12 @@ def annotator_progress(session: Session, project: Project) -> dict:
     """``{"annotators": one row per annotator who may work here or has labels here, "as_of"}``.
     It reads every label's time, so it is kept per project data version
     (review/versioned.lasting): the progress page recomputes it only after a change, and on
-    a large project serves the rows last computed (``as_of``: when) while it does."""
+    a large project serves the rows last computed (``as_of``: when) while it does; on the
+    first view in a process that cannot compute them in versioned.FIRST_VIEW_SECONDS,
+    ``computing`` is true and the rows are empty."""
     rows, as_of = lasting(session, project, "progress", None, _annotator_progress)
-    return {"annotators": rows, "as_of": iso_utc(as_of) if as_of else None}
+    return {"annotators": rows or [], "as_of": iso_utc(as_of) if as_of else None,
+            "computing": rows is None}
 
 
 def _annotator_progress(session: Session, project: Project) -> list[dict]:

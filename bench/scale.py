@@ -152,19 +152,27 @@ def build(engine, n_sentences: int, n_labels: int) -> dict:
     return {"pid": pid, "token": token, "seconds": time.perf_counter() - t, **counts}
 
 
-def timed(client, url: str, headers=None, repeat: int = 3) -> tuple[float, list[float], int]:
-    """(first view, next views, status) in seconds."""
+def timed(client, url: str, headers=None, repeat: int = 3) -> tuple[float, list[float], float]:
+    """(first view, next views, seconds until the figures were ready) in seconds. A first
+    view may answer "being computed" (review/versioned.FIRST_VIEW_SECONDS) while a thread
+    computes; the next views are timed once it has finished."""
+    from annotator.review import versioned
+
     out = []
-    status = 0
-    for _ in range(1 + repeat):
+    t0 = time.perf_counter()
+    ready = 0.0
+    for i in range(1 + repeat):
         t = time.perf_counter()
         resp = client.get(url, headers=headers or {})
         resp.get_data()
         out.append(time.perf_counter() - t)
-        status = resp.status_code
-        if status >= 400:
-            raise SystemExit(f"{url}: HTTP {status}: {resp.get_data(as_text=True)[:300]}")
-    return out[0], out[1:], status
+        if resp.status_code >= 400:
+            raise SystemExit(f"{url}: HTTP {resp.status_code}: {resp.get_data(as_text=True)[:300]}")
+        if i == 0:
+            while versioned.refreshing():
+                time.sleep(0.05)
+            ready = time.perf_counter() - t0
+    return out[0], out[1:], ready
 
 
 AFTER_A_LABEL = {"dashboard": "/projects/scale/review?format=json",
@@ -299,9 +307,9 @@ def main() -> None:
                 n_pages = client.get(pages["disagreement queue, page 1"]).get_json()["pages"]
                 url = f"/projects/scale/disagreements?format=json&page={max(1, n_pages - 1)}"
                 name = f"{name} ({max(1, n_pages - 1):,} of {n_pages:,})"
-            first, rest, _ = timed(client, url)
-            results.append((name, first, statistics.median(rest), max(rest)))
-            print(f"{name:38s} first {first * 1000:9.0f} ms   next median "
+            first, rest, ready = timed(client, url)
+            results.append((name, first, ready, statistics.median(rest), max(rest)))
+            print(f"{name:38s} first {first * 1000:9.0f} ms   ready {ready:7.1f} s   next median "
                   f"{statistics.median(rest) * 1000:7.1f} ms  max {max(rest) * 1000:7.1f} ms", flush=True)
         after = after_a_label(app, client)
         print(f"after one more label: {after}", flush=True)
@@ -314,11 +322,12 @@ def main() -> None:
         db.drop()
 
     goal = 0.3
+    from annotator.review.versioned import FIRST_VIEW_SECONDS as first_wait
     from annotator.review.versioned import REFRESH_INLINE_SECONDS as versioned_threshold
     rows = "\n".join(
-        f"| {name} | {first * 1000:,.0f} ms | {med * 1000:,.1f} ms | {mx * 1000:,.1f} ms | "
-        f"{'yes' if mx < (1.0 if name.startswith('dashboard') else goal) else '**no**'} |"
-        for name, first, med, mx in results)
+        f"| {name} | {first * 1000:,.0f} ms | {ready:,.1f} s | {med * 1000:,.1f} ms | {mx * 1000:,.1f} ms | "
+        f"{'yes' if max(mx, first) < (1.0 if name.startswith('dashboard') else goal) else '**no**'} |"
+        for name, first, ready, med, mx in results)
     after_rows = "\n".join(
         f"| {name} | {a['view_s'] * 1000:,.0f} ms | "
         f"{'as last computed (as of ' + a['served_as_of'] + ')' if a['served_as_of'] else 'computed in the request'} | "
@@ -333,12 +342,13 @@ def main() -> None:
 `nice -n 10 python bench/scale.py --db {args.db} --sentences {n_s} --labels {n_l}` on {machine()}.
 Built in {built['seconds']:.0f} s ({'COPY' if pg else 'executemany'}; {built['articles']:,} articles,
 {ANNOTATORS} annotators). Flask test client, signed in as an admin; "first" is the first view
-after the data changed (figures computed from all rows), "next" the following 3 views (kept
-per project data version: review/versioned.py). Goal on "next": 1 s for the dashboard,
-300 ms for the other pages.
+in the process (nothing computed yet: it waits up to {first_wait} s for the computation, then
+says the figures are being computed), "ready" when the figures computed from all rows were
+there, "next" the following 3 views (kept per project data version: review/versioned.py).
+Goal on every view: 1 s for the dashboard, 300 ms for the other pages.
 
-| page | first | next, median | next, max | goal met |
-| --- | ---: | ---: | ---: | --- |
+| page | first | ready | next, median | next, max | goal met |
+| --- | ---: | ---: | ---: | ---: | --- |
 {rows}
 
 Right after one more label (review/versioned.lasting: figures whose last computation took

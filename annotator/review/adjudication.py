@@ -201,13 +201,19 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     model_version, or null); the filter ``reason`` keeps one reason's sentences. ``as_of``
     is null, or when the order was computed where it is served as last computed while it is
     computed anew (review/versioned.lasting: a large project); gold labels given since then
-    take their sentences out of it all the same.
+    take their sentences out of it all the same. ``computing`` is true, with no items, on the
+    first view in a process that could not compute the order within
+    versioned.FIRST_VIEW_SECONDS.
     """
     filters = filters or QueueFilters()
     per_page = max(1, min(int(per_page), 200))
     page = max(1, int(page))
     q, as_of = lasting(session, project, "queue", (filters, bool(include_resolved)),
                        lambda s, p: _ordered(s, p, filters, include_resolved))
+    if q is None:  # the first view in this process, its order still being computed
+        return {"total": 0, "page": page, "per_page": per_page, "pages": 1,
+                "names_shown": bool(reveal), "filters": filters.as_dict(), "items": [],
+                "as_of": None, "computing": True}
     order = q.order
     if as_of is not None and not include_resolved:
         # An order computed before the newest gold labels still holds their sentences.
@@ -251,7 +257,7 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
             items.append(rec)
     return {"total": total, "page": page, "per_page": per_page, "pages": pages,
             "names_shown": bool(reveal), "filters": filters.as_dict(), "items": items,
-            "as_of": iso_utc(as_of) if as_of else None}
+            "as_of": iso_utc(as_of) if as_of else None, "computing": False}
 
 
 @dataclass(frozen=True)

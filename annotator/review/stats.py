@@ -221,18 +221,22 @@ def review_figures(session: Session, project: Project, recs: list | None = None,
 
 
 def dashboard(session: Session, project: Project, **filters) -> dict:
-    """The dashboard's figures, ``{"stats", "figures", "outlets", "as_of"}``: computed from all
-    rows once per project data version and filters (review/versioned.py), so a view costs a
-    few index probes while nothing has changed. Where computing them takes long, a view after
-    a change gets the figures last computed (``as_of``: when; None when current) while they
-    are computed anew in the background."""
+    """The dashboard's figures, ``{"stats", "figures", "outlets", "as_of", "computing"}``:
+    computed from all rows once per project data version and filters (review/versioned.py),
+    so a view costs a few index probes while nothing has changed. Where computing them takes
+    long, a view after a change gets the figures last computed (``as_of``: when; None when
+    current) while they are computed anew in the background; and the first view in a process
+    that cannot have them within versioned.FIRST_VIEW_SECONDS gets ``computing`` true and no
+    figures."""
     def compute(s: Session, p: Project) -> dict:
         recs = rows(s, p, *_COLUMNS, **filters)
         return {"stats": project_stats(s, p, recs, **filters),
                 "figures": review_figures(s, p, recs, **filters),
                 "outlets": by_outlet(s, p)}
     value, as_of = lasting(session, project, "dashboard", frozen(filters), compute)
-    return {**value, "as_of": iso_utc(as_of) if as_of else None}
+    if value is None:  # the first view in this process, still being computed
+        return {"stats": None, "figures": None, "outlets": None, "as_of": None, "computing": True}
+    return {**value, "as_of": iso_utc(as_of) if as_of else None, "computing": False}
 
 
 def _over_time(recs, lm: LabelMatrix, max_points: int = 20, min_batch: int = 25) -> dict:

@@ -11,7 +11,8 @@ all rows only when it has (issue 21 item 3: the dashboard at 5,000,000 labels).
 The cache is per process and bounded; a stale entry of `cached` can never be served, because
 its key holds the version it was computed at. `lasting` (the dashboard, the disagreement
 queue's order, the progress rows) may serve one, said so, while it recomputes in the
-background, where computing takes long (a large project).
+background, where computing takes long (a large project); and the first view in a process
+says the figures are being computed rather than wait minutes for them.
 """
 from __future__ import annotations
 
@@ -76,16 +77,23 @@ def cached(session: Session, project: Project, name: str, params, compute: Calla
 # the request may share the CPU with another's refresh (bench/scale.py: at 100,000 labels on
 # SQLite the queue's 340 ms took 545 ms beside the dashboard's refresh).
 REFRESH_INLINE_SECONDS = 0.15
+# The first view in a process has nothing to serve yet: it waits this long for the
+# computation (a thread's), then says the figures are being computed (value None) and leaves
+# the thread to finish for the next view. Infinite: computed in the request (the tests).
+FIRST_VIEW_SECONDS = 0.2
 _latest: OrderedDict[tuple, tuple] = OrderedDict()  # slot -> (version, value, seconds, computed at)
-_refreshing: set[tuple] = set()
+_refreshing: dict[tuple, threading.Event] = {}  # slot -> set when its computation ends
 
 
 def lasting(session: Session, project: Project, name: str, params,
-            compute: Callable[[Session, Project], T]) -> tuple[T, datetime | None]:
-    """(compute(session, project), None) once per data version, as `cached`; except that where
-    the last computation of the same `name` and `params` took REFRESH_INLINE_SECONDS or more,
-    a change gives the figures last computed with the time they were computed at, while a
-    thread of this process computes them anew (on its own session) for the next view."""
+            compute: Callable[[Session, Project], T]) -> tuple[T | None, datetime | None]:
+    """(compute(session, project), None) once per data version, as `cached`; except that
+    - where the last computation of the same `name` and `params` took REFRESH_INLINE_SECONDS
+      or more, a change gives the figures last computed with the time that computation began,
+      while a thread of this process computes them anew (on its own session) for the next view;
+    - where none was made yet in this process, a view waits FIRST_VIEW_SECONDS for a thread's
+      computation and gives (None, None) if it is still running: the caller says the figures
+      are being computed."""
     version = data_version(session, project)
     slot = (project.id, name, params)
     with _lock:
@@ -97,6 +105,13 @@ def lasting(session: Session, project: Project, name: str, params,
     if last is not None and last[2] >= REFRESH_INLINE_SECONDS:
         _refresh_later(session.get_bind(), project.id, slot, compute)
         return last[1], last[3]
+    if last is None and FIRST_VIEW_SECONDS != float("inf"):
+        if _refresh_later(session.get_bind(), project.id, slot, compute).wait(FIRST_VIEW_SECONDS):
+            with _lock:
+                last = _latest.get(slot)
+            if last is not None:
+                return last[1], None
+        return None, None
     return _compute(session, project, slot, version, compute), None
 
 
@@ -111,11 +126,12 @@ def _compute(session, project, slot, version, compute):
     return value
 
 
-def _refresh_later(engine, project_id: int, slot: tuple, compute) -> None:
+def _refresh_later(engine, project_id: int, slot: tuple, compute) -> threading.Event:
+    """Compute the slot in a thread unless one is at it; the event is set when it ends."""
     with _lock:
         if slot in _refreshing:
-            return
-        _refreshing.add(slot)
+            return _refreshing[slot]
+        done = _refreshing[slot] = threading.Event()
 
     def run():
         try:
@@ -127,9 +143,11 @@ def _refresh_later(engine, project_id: int, slot: tuple, compute) -> None:
             log.exception("refreshing %s of project %s failed", slot[1], project_id)
         finally:
             with _lock:
-                _refreshing.discard(slot)
+                _refreshing.pop(slot, None)
+            done.set()
 
     threading.Thread(target=run, name=f"refresh-{slot[1]}-{project_id}", daemon=True).start()
+    return done
 
 
 def refreshing(project_id: int | None = None) -> bool:

@@ -85,6 +85,12 @@ def dashboard(slug: str):
         kept = dashboard_figures(session, project, **filters)
     except ValueError as err:
         abort(400, str(err))
+    if kept["computing"]:  # the first view in this process: the page says so and reloads
+        return page("review/dashboard.html", {
+            "project": project_summary(project), "computing": True, "stats": None,
+            "filters": filters, "as_of": None}, computing=True,
+            choices=_filter_choices(session, project), args=request.args,
+            json_url=_with_filters(url_for("review.dashboard", slug=slug), format="json"))
     stats, extra, outlets = kept["stats"], kept["figures"], kept["outlets"]
     ds, timeline = extra["dawid_skene"], extra["over_time"]
     # Hint quality walks every sentence: computed when asked for.
@@ -94,6 +100,7 @@ def dashboard(slug: str):
             "over_time": timeline, "spans": extra["spans"],
             "by_guidelines": extra["by_guidelines"], "by_language": extra["by_language"],
             "filters": filters, "by_outlet": dict(outlets), "as_of": kept["as_of"],
+            "computing": False,
             "hint_quality": hints,
             "settings": {k: cfg[k] for k in ("aggregation", "gold_threshold",
                                              "min_items_per_annotator")}}

@@ -57,7 +57,8 @@ def server(demo_db, tmp_path):
     # the database: a project made by two tests has the same id and may have the same version.
     progress.forget()
     versioned.forget()
-    versioned.REFRESH_INLINE_SECONDS = float("inf")  # a page after a label shows it (tests/conftest.py)
+    # a page after a label shows it (tests/conftest.py)
+    versioned.REFRESH_INLINE_SECONDS = versioned.FIRST_VIEW_SECONDS = float("inf")
     db = tmp_path / "app.db"
     copy_db(demo_db, db)
     with LiveServer(db, tmp_path / "instance") as srv:
