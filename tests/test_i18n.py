@@ -298,7 +298,7 @@ def test_the_pot_is_up_to_date_with_the_templates_and_code():
     assert pot - now == set(), "in messages.pot but no longer marked: run `make messages`"
     # The scripts' words are in it too, so that the pages can pass them translated.
     assert set(_script_messages(str(ROOT / "static"))) <= pot
-    assert {s.split("/")[-1] for s in SCRIPTS} == {"annotate.js", "article_view.js"}
+    assert {s.split("/")[-1] for s in SCRIPTS} == {"annotate.js", "article_view.js", "adjudicate.js", "setup.js"}
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -352,3 +352,57 @@ def test_no_view_rebinds_the_gettext_name():
             if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
                 bad.append(f"{path.name}:{node.lineno}")
     assert bad == []
+
+
+# --- the reviewer's and the admin's pages ----------------------------------------------------
+
+def _catalogue_of(lang):
+    cat = _catalogue(CATALOGUES / lang / "LC_MESSAGES" / "messages.po")
+    return {m.id: m.string for m in cat if m.id and isinstance(m.id, str)}
+
+
+REVIEW_AND_ADMIN_PAGES = {
+    "/projects/news/review": "Headline figures",
+    "/projects/news/disagreements": "Disagreement queue",  # absent: the page links the dashboard
+    "/projects/news/releases": "No release yet.",
+    "/admin/": "Users",
+    "/admin/projects/news": "Import articles",
+    "/admin/projects/news/progress": "Progress per annotator",
+    "/admin/projects/news/lexicon": "Save lexicon",
+    "/admin/users": "New user",
+    "/admin/invites": "Invite people",
+    "/admin/events": "Event log",
+    "/admin/deleted": "Deleted, not purged",
+}
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_review_and_admin_pages_speak_the_language(client, db, project, make_user, lang):
+    """Each page of the reviewer's and the admin's shows its words from the catalogue: a
+    heading or button of each in the language, and none of the marked English words that
+    have a translation left on the page (the label names and numbers are the project's)."""
+    from annotator import assign, labelling
+    from annotator.labelling import LabelInput
+    a, b = make_user("a"), make_user("b")
+    s = assign.next_sentence(db, project, a)
+    labelling.save(db, project, s, a, LabelInput("neutral_fact"))
+    assign.next_sentence(db, project, b)
+    labelling.save(db, project, s, b, LabelInput("attributed_claim"))
+    make_user("boss", "admin")
+    login(client, "boss")
+    assert _set_locale(client, lang).status_code == 302
+    words = _catalogue_of(lang)
+    for path, english in REVIEW_AND_ADMIN_PAGES.items():
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+        doc = _doc(resp)
+        assert doc.xpath("/html")[0].get("lang") == lang
+        text = _text(resp)
+        if path.endswith("disagreements"):
+            assert words["Dashboard"] in text and "Show names" not in text
+            # the queue's script gets its words translated with the page
+            blob = __import__("json").loads(doc.xpath("//script[@id='ui-strings']")[0].text)
+            assert blob["Saved."] != "Saved." and blob["tie"] == words["tie"]
+            continue
+        assert words[english] in text, (path, english)
+        assert english not in text, (path, english)

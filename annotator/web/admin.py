@@ -505,8 +505,8 @@ def merge(article_id: int):
     """Merge a unit with the next one (form fields first, second)."""
     art, form = _repair_form(article_id)
     done = _repair(merge_units, art, int_arg(form.get("first")), int_arg(form.get("second")))
-    flash(f"Units merged into unit {_first_new(done).position + 1}"
-          f"{_moved(done.labels_moved)}.", "info")
+    flash(_("Units merged into unit %(n)s.", n=_first_new(done).position + 1)
+          + _moved(done.labels_moved), "info")
     return redirect(url_for("admin.article", article_id=art.id) + f"#u{done.created[0]}")
 
 
@@ -520,8 +520,8 @@ def split(article_id: int):
         abort(400, "at: a whole number, the character of the unit where the second part starts.")
     done = _repair(split_unit, art, int_arg(form.get("sentence")), at)
     position = _first_new(done).position + 1
-    flash(f"Unit {position} split into units {position} and {position + 1}"
-          f"{_moved(done.labels_moved)}.", "info")
+    flash(_("Unit %(n)s split into units %(n)s and %(next)s.", n=position, next=position + 1)
+          + _moved(done.labels_moved), "info")
     return redirect(url_for("admin.article", article_id=art.id) + f"#u{done.created[0]}")
 
 
@@ -548,7 +548,7 @@ def _first_new(done) -> Sentence:
 
 
 def _moved(n: int) -> str:
-    return f"; {n} label(s) moved to history" if n else ""
+    return " " + ngettext("%(num)s label moved to history.", "%(num)s labels moved to history.", n) if n else ""
 
 
 @bp.post("/sentences/<int:sentence_id>/control")
@@ -567,10 +567,10 @@ def control(sentence_id: int):
     try:
         if label == "":
             controls.clear_control(session, s)
-            flash(f"Unit {s.position + 1} is no longer a control item.", "info")
+            flash(_("Unit %(n)s is no longer a control item.", n=s.position + 1), "info")
         else:
             controls.set_control(session, project, s, label, request.form.get("explanation", "")[:1000])
-            flash(f"Unit {s.position + 1} is a control item with answer {label}.", "info")
+            flash(_("Unit %(n)s is a control item with answer %(label)s.", n=s.position + 1, label=label), "info")
     except controls.ControlError as err:
         flash(str(err), "error")
     return redirect(url_for("admin.article", article_id=s.article_id) + f"#u{s.id}")
@@ -615,7 +615,7 @@ def lexicon(slug: str):
                 "lexicon": current})
         except ValueError as err:  # ProjectError from the upload is a ValueError too
             session.rollback()
-            flash(f"Lexicon not saved: {row_error(str(err), rows)}", "error")
+            flash(_("Lexicon not saved: %(error)s", error=row_error(str(err), rows)), "error")
     # The table keeps what was posted when it was refused; the JSON is the lexicon in use, and
     # `concepts` each contested concept's terms by side and language (hints/concepts.py).
     return page("admin/lexicon.html", {"project": project_summary(project),
@@ -709,10 +709,10 @@ def restore(what: str, ident: int):
         deletion.restore(session, what, ident)
     except deletion.DeletionError as err:
         session.rollback()
-        flash(f"Not restored: {err}", "error")
+        flash(_("Not restored: %(error)s", error=err), "error")
         return redirect(url_for("admin.deleted_page"))
     session.commit()
-    flash(f"Restored {what} {ident}.", "info")
+    flash(_("Restored %(what)s %(id)s.", what=what, id=ident), "info")
     return redirect(url_for("admin.deleted_page"))
 
 

@@ -34,7 +34,7 @@ class PostForm(PageForm):
 
 
 class SignOutForm(PageForm):
-    revoke_tokens = BooleanField("Also revoke their API tokens", default=True)
+    revoke_tokens = BooleanField(_l("Also revoke their API tokens"), default=True)
 
 
 class PasswordForm(PageForm):
@@ -57,8 +57,8 @@ class TokenForm(PageForm):
 
 
 class UploadForm(PageForm):
-    files = MultipleFileField("Files (.txt, .md, .jsonl, .csv, .tsv, .html)", validators=[DataRequired()])
-    submit = SubmitField("Import")
+    files = MultipleFileField(_l("Files (.txt, .md, .jsonl, .csv, .tsv, .html)"), validators=[DataRequired()])
+    submit = SubmitField(_l("Import"))
 
 
 def whole_number(low: int, high: int):
@@ -71,29 +71,29 @@ def whole_number(low: int, high: int):
 
 
 class UserForm(PageForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    role = SelectField("Role", choices=list(ROLES), default="annotator")
-    password = PasswordField("Password (empty: generate one)", validators=[Optional(), Length(max=200)])
-    submit = SubmitField("Create user")
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    role = SelectField(_l("Role"), choices=list(ROLES), default="annotator")
+    password = PasswordField(_l("Password (empty: generate one)"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Create user"))
 
 
 class UserEditForm(PageForm):
-    role = SelectField("Role", choices=list(ROLES))
-    active = BooleanField("Active")
+    role = SelectField(_l("Role"), choices=list(ROLES))
+    active = BooleanField(_l("Active"))
     version = HiddenField()  # events.version_of when the form was loaded: a stale save is refused
-    password = PasswordField("New password (empty: keep)", validators=[Optional(), Length(max=200)])
-    submit = SubmitField("Save")
+    password = PasswordField(_l("New password (empty: keep)"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Save"))
 
 
 class InviteForm(PageForm):
     """Invites, one or many: the projects' choices are set by the view."""
-    people = TextAreaField("Who (one username or e-mail address a line)",
+    people = TextAreaField(_l("Who (one username or e-mail address a line)"),
                            validators=[DataRequired(), Length(max=100_000)])
-    role = SelectField("Role", choices=list(ROLES), default="annotator")
-    projects = SelectMultipleField("Projects (they become members; a project with no members "
-                                   "is open to every annotator until one is listed)", choices=[])
-    days = IntegerField("Valid for (days)", validators=[whole_number(1, 90)])
-    submit = SubmitField("Create invites")
+    role = SelectField(_l("Role"), choices=list(ROLES), default="annotator")
+    projects = SelectMultipleField(_l("Projects (they become members; a project with no members "
+                                   "is open to every annotator until one is listed)"), choices=[])
+    days = IntegerField(_l("Valid for (days)"), validators=[whole_number(1, 90)])
+    submit = SubmitField(_l("Create invites"))
 
 
 class ResetLinkForm(PageForm):
@@ -118,16 +118,16 @@ class NewPasswordForm(PageForm):
 
 class KindForm(PageForm):
     sentence_id = HiddenField(validators=[DataRequired()])
-    kind = SelectField("Kind", choices=["body", "heading", "boilerplate", "duplicate"])
+    kind = SelectField(_l("Kind"), choices=["body", "heading", "boilerplate", "duplicate"])
 
 
 class LangForm(PageForm):
-    lang = StringField("Language", validators=[DataRequired(), Length(max=35)])
+    lang = StringField(_l("Language"), validators=[DataRequired(), Length(max=35)])
 
 
 class AdjudicateForm(PageForm):
     label = HiddenField(validators=[DataRequired()])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
 __all__ = ["LoginForm", "PostForm", "TokenForm", "UploadForm", "UserForm",
@@ -135,7 +135,7 @@ __all__ = ["LoginForm", "PostForm", "TokenForm", "UploadForm", "UserForm",
 
 
 class ReleaseForm(PageForm):
-    name = StringField("Release name", validators=[DataRequired(), Length(max=64)],
+    name = StringField(_l("Release name"), validators=[DataRequired(), Length(max=64)],
                        render_kw={"placeholder": "e.g. v1.0 or 2026-12-paper",
                                   "pattern": "[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}"})
-    submit = SubmitField("Make release")
+    submit = SubmitField(_l("Make release"))

@@ -45,7 +45,7 @@ def reader_languages() -> list[str]:
 
 # The scripts whose words the page passes them (#ui-strings), and the functions they call on
 # those words; babel.cfg extracts the same calls into the catalogue.
-SCRIPTS = ("js/annotate.js", "js/article_view.js")
+SCRIPTS = ("js/annotate.js", "js/article_view.js", "js/adjudicate.js", "js/setup.js")
 JS_KEYWORDS = {"tr": None, "trNodes": None}
 
 
@@ -62,7 +62,7 @@ def _script_messages(static_folder: str) -> tuple[str, ...]:
 
 
 def script_strings() -> dict[str, str]:
-    """{English text: its translation} for the annotate page's scripts, in the request's
+    """{English text: its translation} for the scripts (SCRIPTS), in the request's
     language; texts that stay as they are left out (the scripts fall back to the English)."""
     out = {}
     for msg in _script_messages(current_app.static_folder):
@@ -75,6 +75,7 @@ def script_strings() -> dict[str, str]:
 def _template_globals() -> dict:
     tag = str(get_locale() or languages.DEFAULT).replace("_", "-")
     return {"ui_lang": tag, "ui_dir": "rtl" if languages.is_rtl(tag) else "ltr",
+            "script_strings": script_strings,  # a page with a script passes it its words
             "ui_language_name": languages.native_name(tag),
             "role_names": {"admin": _("admin"), "reviewer": _("reviewer"),
                            "annotator": _("annotator"), "participant": _("participant")},

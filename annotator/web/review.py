@@ -29,6 +29,7 @@ from ..projects import settings
 from ..review.stats import dashboard as dashboard_figures, hint_quality
 from .errors import InputError, wants_json
 from .forms import ReleaseForm
+from .i18n import script_strings
 from .page_data import project_summary, release_row
 from .view_helpers import (get_session, page, project_for, queue_args, roles_required,
                            stats_filters)
@@ -43,17 +44,18 @@ RELIABLE, TENTATIVE = 0.800, 0.667
 def reading(value: float | None, ci: list | None = None, why: str | None = None) -> dict:
     """A plain reading of an alpha value (Krippendorff's conventional thresholds)."""
     if value is None:
-        return {"cls": "reading-none", "text": f"Not computable: {why or 'undefined'}."}
+        return {"cls": "reading-none", "text": _("Not computable: %(why)s.", why=why or _("undefined"))}
     if value >= RELIABLE:
-        text, cls = "Reliable (alpha ≥ 0.800)", "reading-reliable"
+        text, cls = _("Reliable (alpha ≥ 0.800)."), "reading-reliable"
         if ci and ci[0] < RELIABLE:
-            text += f"; but the interval reaches down to {ci[0]:.3f}, below 0.800"
+            text = _("Reliable (alpha ≥ 0.800); but the interval reaches down to %(low).3f, "
+                     "below 0.800.", low=ci[0])
     elif value >= TENTATIVE:
-        text, cls = "Tentative: only tentative conclusions (0.667 ≤ alpha < 0.800)", "reading-tentative"
+        text, cls = _("Tentative: only tentative conclusions (0.667 ≤ alpha < 0.800)."), "reading-tentative"
     else:
-        text, cls = "Not reliable (alpha < 0.667): do not train on these labels as they are", \
-            "reading-unreliable"
-    return {"cls": cls, "text": text + "."}
+        text, cls = (_("Not reliable (alpha < 0.667): do not train on these labels as they are."),
+                     "reading-unreliable")
+    return {"cls": cls, "text": text}
 
 
 def _filter_choices(session, project):
@@ -136,17 +138,17 @@ def dashboard(slug: str):
         "kappa": charts.kappa_matrix(ann_names, stats["cohen_kappa"]),
         "agreement_intervals": charts.intervals_chart(
             stats["annotator_stats"], "agreement_with_majority", "agreement-intervals",
-            "Agreement with the others' majority, with 95% intervals", minimum),
+            _("Agreement with the others' majority, with %(level)s%% intervals", level=95), minimum),
         "accuracy_intervals": charts.intervals_chart(
             ds["annotators"], "accuracy", "accuracy-intervals",
-            "Estimated accuracy (Dawid–Skene), with 95% intervals", minimum),
+            _("Estimated accuracy (Dawid–Skene), with %(level)s%% intervals", level=95), minimum),
         "outlets": charts.stacked_bars(outlets, stats["labels"], names, chart_id="outlets",
-                                       title="Labels by outlet",
+                                       title=_("Labels by outlet"),
                                        colours=label_colours(project.labels)) if outlets else None,
         "over_time": charts.line_chart(
-            timeline["points"], [("alpha", "per batch"), ("cumulative", "cumulative")],
-            x_title="sentences that became pairable, up to this date (UTC)",
-            extra_columns=[("units", "sentences in batch")]),
+            timeline["points"], [("alpha", _("per batch")), ("cumulative", _("cumulative"))],
+            x_title=_("sentences that became pairable, up to this date (UTC)"),
+            extra_columns=[("units", _("sentences in batch"))]),
         "calibration": (charts.reliability_diagram(stats["model"]["calibration"])
                         if stats["model"].get("calibration", {}).get("n") else None),
     }
@@ -212,7 +214,8 @@ def disagreements(slug: str):
     return page("review/disagreements.html", {"project": project_summary(project), **queue},
                 names=names, label_index=label_index, resolved=args["include_resolved"],
                 reveal=args["reveal"], choices=_queue_choices(session, project, args["reveal"]),
-                query=query, queue_url=lambda **extra: _queue_url(slug, args, **extra))
+                query=query, queue_url=lambda **extra: _queue_url(slug, args, **extra),
+                ui_strings=script_strings())
 
 
 @bp.post("/projects/<slug>/disagreements/<int:sentence_id>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, FieldList, FloatField, Form, FormField, HiddenField,
                      IntegerField, SelectField, StringField, SubmitField, TextAreaField)
@@ -27,14 +28,14 @@ class LabelRow(Form):
     """One label of the scheme form. `original` is the id the row had when the page was drawn."""
 
     original = HiddenField()
-    position = IntegerField("Position", validators=[Optional()])
-    label_id = StringField("Id")
-    key = StringField("Key")
-    name = StringField("Name")
-    description = StringField("Description")
-    colour = SelectField("Colour", choices=COLOUR_CHOICES)
-    spans = SelectField("Evidence spans", choices=list(projects.SPAN_MODES), default="optional")
-    remove = BooleanField("Remove")
+    position = IntegerField(_l("Position"), validators=[Optional()])
+    label_id = StringField(_l("Id"))
+    key = StringField(_l("Key"))
+    name = StringField(_l("Name"))
+    description = StringField(_l("Description"))
+    colour = SelectField(_l("Colour"), choices=COLOUR_CHOICES)
+    spans = SelectField(_l("Evidence spans"), choices=list(projects.SPAN_MODES), default="optional")
+    remove = BooleanField(_l("Remove"))
 
     def blank(self) -> bool:
         return not any((f.data or "").strip()
@@ -67,22 +68,22 @@ for _key, _default in projects.DEFAULT_SETTINGS.items():
 
 
 class ProjectForm(PageForm):
-    slug = StringField("Slug", validators=[DataRequired(), Length(max=64)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    overlap = IntegerField("Labels wanted per sentence (overlap)", default=2,
+    slug = StringField(_l("Slug"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    overlap = IntegerField(_l("Labels wanted per sentence (overlap)"), default=2,
                            validators=[whole_number(1, 50)])
-    guidelines = TextAreaField("Guidelines (Markdown)", validators=[Optional()])
-    members = StringField("Members (usernames, comma-separated; empty = every annotator)",
+    guidelines = TextAreaField(_l("Guidelines (Markdown)"), validators=[Optional()])
+    members = StringField(_l("Members (usernames, comma-separated; empty = every annotator)"),
                           validators=[Optional()])
-    template = SelectField("Start from template", default=scheme_templates.DEFAULT_TEMPLATE,
+    template = SelectField(_l("Start from template"), default=scheme_templates.DEFAULT_TEMPLATE,
                            choices=[SelectChoice(n, t["title"])
                                     for n, t in scheme_templates.TEMPLATES.items()])
     labels = FieldList(FormField(LabelRow), max_entries=40)
     settings = FormField(SettingsForm)
-    scheme_file = FileField("…or upload the scheme and settings as JSON "
-                            "({\"labels\": [...], \"settings\": {...}}; replaces the rows above)")
+    scheme_file = FileField(_l("…or upload the scheme and settings as JSON "
+                            "({\"labels\": [...], \"settings\": {...}}; replaces the rows above)"))
     version = HiddenField()  # events.version_of when the form was loaded: a stale save is refused
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def fill(self, labels: list[dict], settings: dict, used: set[str] = frozenset()) -> None:
         """Show a scheme and settings (a project's or a template's) with blank rows below."""
@@ -134,17 +135,17 @@ class ProjectForm(PageForm):
 class LexiconRow(Form):
     """One entry of the lexicon table; lists are comma-separated."""
 
-    entry_type = SelectField("Type", choices=[SelectChoice("cue", "Attribution cue"),
-                                              SelectChoice("contested", "Contested term")])
-    term = StringField("Term")
-    variants = StringField("Variants")
-    counterparts = StringField("Counterparts")
-    inflect = SelectField("Inflect", choices=[SelectChoice("", "default"), SelectChoice("yes"),
+    entry_type = SelectField(_l("Type"), choices=[SelectChoice("cue", _l("Attribution cue")),
+                                              SelectChoice("contested", _l("Contested term"))])
+    term = StringField(_l("Term"))
+    variants = StringField(_l("Variants"))
+    counterparts = StringField(_l("Counterparts"))
+    inflect = SelectField(_l("Inflect"), choices=[SelectChoice("", _l("default")), SelectChoice("yes"),
                                                SelectChoice("no")])
-    not_before = StringField("Not before")
-    not_after = StringField("Not after")
-    note = StringField("Note")
-    remove = BooleanField("Remove")
+    not_before = StringField(_l("Not before"))
+    not_after = StringField(_l("Not after"))
+    note = StringField(_l("Note"))
+    remove = BooleanField(_l("Remove"))
 
 
 LIST_FIELDS = ("variants", "counterparts", "not_before", "not_after")
@@ -160,9 +161,9 @@ def row_error(message: str, rows: dict[str, list[int]]) -> str:
 
 
 class LexiconForm(PageForm):
-    description = TextAreaField("Description", validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional()])
     entries = FieldList(FormField(LexiconRow), max_entries=MAX_LEXICON_ROWS)
-    file = FileField("…or upload a JSON file (replaces the table)")
+    file = FileField(_l("…or upload a JSON file (replaces the table)"))
     version = HiddenField()  # events.version_of when the form was loaded: a stale save is refused
 
     def fill(self, lexicon: dict) -> None:

@@ -23,6 +23,10 @@
   const free = (k) => (byKey[k] ? null : k); // a project's label key wins over ours
   const keys = { skip: [free("s"), free("n")], back: [free("p")], note: free("c"), clear: free("x") };
   const AHEAD = 5, BATCH = 10;
+  // The page's words in the interface's language (#ui-strings, web/i18n.script_strings), as on
+  // the annotate page; English where one is missing. %(name)s takes vars.name.
+  const UI = JSON.parse(($("ui-strings") || {}).textContent || "{}");
+  const tr = (text, vars) => (UI[text] || text).replace(/%\((\w+)\)s/g, (m, k) => (vars && k in vars ? vars[k] : m));
 
   const items = initial.items.slice(); // fetched so far, in queue order
   const seen = new Set(items.map((it) => it.sentence_id));
@@ -62,7 +66,7 @@
           });
         } catch (e) { res = null; }
         if (!res || res.status >= 500 || res.status === 429) {
-          say("Not saved yet: " + outbox.length + " decision(s) kept in this tab; retrying.", "offline");
+          say(tr("Not saved yet: %(n)s decision(s) kept in this tab; retrying.", { n: outbox.length }), "offline");
           setTimeout(flush, retryMs);
           retryMs = Math.min(retryMs * 2, 15000);
           return;
@@ -74,8 +78,8 @@
         cfg.unsaved = String(outbox.length);
         if (!res.ok) {
           const msg = answer && answer.error ? answer.error.message : "HTTP " + res.status;
-          say("Sentence " + w.id + " not saved: " + msg, "error");
-        } else if (!outbox.length && status.classList.contains("offline")) say("Saved.");
+          say(tr("Sentence %(id)s not saved: %(error)s", { id: w.id, error: msg }), "error");
+        } else if (!outbox.length && status.classList.contains("offline")) say(tr("Saved."));
       }
     } finally { flushing = false; }
   }
@@ -96,7 +100,7 @@
       .then(() => { fetching = null; if (waiting) show(pos); })
       .catch(() => {
         fetching = null;
-        say("Could not load more sentences; retrying.", "offline");
+        say(tr("Could not load more sentences; retrying."), "offline");
         setTimeout(() => (waiting ? show(pos) : fetchMore()), 3000);
       });
     return fetching;
@@ -141,16 +145,17 @@
     done.hidden = true;
     $("adj-article").textContent = it.article_title;
     $("adj-article").dir = it.title_dir || "auto";
-    $("adj-where").textContent = "· sentence " + (it.position + 1) + " · #" + it.sentence_id +
-      " · " + (pos + 1) + " of " + Math.max(initial.total, items.length);
-    $("adj-meta").textContent = it.annotators + " annotators · agreement " + Math.round(it.agreement * 100) +
-      "% · " + (it.majority ? "majority: " + (names[it.majority] || it.majority) : "tie");
+    $("adj-where").textContent = "· " + tr("sentence %(n)s", { n: it.position + 1 }) + " · #" + it.sentence_id +
+      " · " + tr("%(n)s of %(total)s", { n: pos + 1, total: Math.max(initial.total, items.length) });
+    $("adj-meta").textContent = tr("%(n)s annotators", { n: it.annotators }) + " · " +
+      tr("agreement %(share)s%%", { share: Math.round(it.agreement * 100) }).replace("%%", "%") + " · " +
+      (it.majority ? tr("majority: %(label)s", { label: names[it.majority] || it.majority }) : tr("tie"));
     // A label the model flags (reason "suspected error"): what it prefers, and its probabilities.
     const sus = it.suspect, susEl = $("adj-suspect");
     susEl.hidden = !sus;
-    susEl.textContent = sus ? "Suspected error: the model (version " + sus.model_version +
-      ", out of fold) finds “" + (names[sus.predicted] || sus.predicted) + "” more plausible than “" +
-      (names[sus.label] || sus.label) + "” · " + Object.entries(sus.probabilities)
+    susEl.textContent = sus ? tr("Suspected error: the model (version %(version)s, out of fold) finds “%(predicted)s” more plausible than “%(given)s”",
+      { version: sus.model_version, predicted: names[sus.predicted] || sus.predicted, given: names[sus.label] || sus.label }) +
+      " · " + Object.entries(sus.probabilities)
         .map(([l, p]) => (names[l] || l) + " " + p.toFixed(2)).join(" · ") : "";
     const dirs = it.context.dirs || {};
     paragraphs($("adj-before"), it.context.before, dirs.before, it.lang);
@@ -162,15 +167,16 @@
     const gold = goldOf(it);
     for (const b of buttons) {
       const votes = it.annotations.filter((a) => a.label === b.value).length;
-      b.querySelector(".desc").textContent = votes + " of " + it.annotators + " annotators";
+      b.querySelector(".desc").textContent = tr("%(n)s of %(total)s annotators", { n: votes, total: it.annotators });
       b.setAttribute("aria-pressed", gold && gold.label === b.value ? "true" : "false");
     }
     note.value = (gold && gold.note) || "";
     clearButton.hidden = !gold;
     const goldNote = $("adj-gold");
     goldNote.hidden = !gold;
-    goldNote.textContent = gold ? "Gold: " + (names[gold.label] || gold.label) +
-      (gold.reviewer ? " (set by " + gold.reviewer + ")" : " (set in this tab)") : "";
+    goldNote.textContent = !gold ? "" : gold.reviewer
+      ? tr("Gold: %(label)s (set by %(reviewer)s)", { label: names[gold.label] || gold.label, reviewer: gold.reviewer })
+      : tr("Gold: %(label)s (set in this tab)", { label: names[gold.label] || gold.label });
     $("adj-given").replaceChildren(...it.annotations.map((a) => {
       const tr = document.createElement("tr");
       const chip = cell("span", names[a.label] || a.label, "chip chip-" + (index[a.label] || 0));

@@ -3,6 +3,9 @@
 // file the forms still work: blank rows add, "Remove" removes, positions reorder.
 (function () {
   "use strict";
+  // The page's words in the interface's language (#ui-strings, web/i18n.script_strings).
+  const UI = JSON.parse((document.getElementById("ui-strings") || {}).textContent || "{}");
+  const tr = (text) => UI[text] || text;
 
   // A new row: a copy of the last one, its fields renumbered (labels-3-name -> labels-4-name).
   function addRow(tbody, rowClass, prefix, fill) {
@@ -90,13 +93,13 @@
 
     function controls(row) {
       const cell = row.querySelector(".position").parentElement;
-      cell.append(button("↑", "Move up", () => move(row, -1)), button("↓", "Move down", () => move(row, 1)));
+      cell.append(button("↑", tr("Move up"), () => move(row, -1)), button("↓", tr("Move down"), () => move(row, 1)));
       cell.querySelectorAll("button").forEach((b) => b.classList.add("move"));
     }
 
     rows().forEach(controls);
     const colours = scheme.querySelector("select.colour").options.length;
-    const add = button("Add label", null, () => {
+    const add = button(tr("Add label"), null, () => {
       const focus = addRow(scheme, "label-row", "labels", (row, n) => {
         row.querySelectorAll("button.move").forEach((b) => b.remove());
         controls(row);
@@ -120,7 +123,7 @@
   // The lexicon ------------------------------------------------------------------------------
   const lexicon = document.getElementById("lexicon-rows");
   if (lexicon) {
-    const add = button("Add entry", null, () => {
+    const add = button(tr("Add entry"), null, () => {
       const focus = addRow(lexicon, "lexicon-row", "entries");
       if (focus) focus.focus();
     });
