@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import assign, assist, events
 from .db import begin_write
-from .labels import SchemeError, validate_spans
+from .labels import SchemeError, check_span_labels, validate_spans
 from .models import Annotation, AnnotationHistory, Lease, Project, Sentence, Skip, User, utcnow
 from .projects import settings
 
@@ -92,11 +92,13 @@ def validate(project: Project | Scheme, sentence: Sentence, data: LabelInput) ->
         raise AnnotationError("invalid_label", f"label: one of {', '.join(ids)} (got {data.label!r})")
     if sentence.kind != "body":
         raise AnnotationError("not_queued", f"sentence {sentence.id} is a {sentence.kind}, not labelled")
+    cfg = settings(project)
     try:
-        spans = validate_spans(data.spans, sentence.text)
+        spans = validate_spans(data.spans, sentence.text, cfg["span_types"])
+        check_span_labels(spans, data.label, cfg["span_types"])
     except SchemeError as err:
         raise AnnotationError("invalid_spans", str(err)) from None
-    mode = settings(project)["spans"].get(data.label, "optional")
+    mode = cfg["spans"].get(data.label, "optional")
     if mode == "off" and spans:
         raise AnnotationError("invalid_spans", f"spans: this project takes no spans for {data.label}")
     if mode == "required" and not spans:

@@ -24,9 +24,22 @@ DEFAULT_LABELS: list[dict] = [
     },
 ]
 
-# Span labels for evidence; offsets are relative to the sentence text.
-SPAN_LABELS = ("source", "cue", "content", "framing_term")
+# Evidence span types: a project's own (settings "span_types"), else the attribution triple
+# plus the framing term. A type with `voice` says whose voice its words are in (author or
+# attributed); `labels` (absent: all) are the labels that may carry it, `required` those that
+# must carry one. Offsets are relative to the sentence text.
+DEFAULT_SPAN_TYPES: list[dict] = [
+    {"id": "source", "name": "Source", "key": "q", "colour": 3, "voice": False},
+    {"id": "cue", "name": "Cue", "key": "w", "colour": 4, "voice": False},
+    {"id": "content", "name": "Content", "key": "e", "colour": 1, "voice": False},
+    {"id": "framing_term", "name": "Framing term", "key": "f", "colour": 2, "voice": True},
+]
+SPAN_LABELS = tuple(t["id"] for t in DEFAULT_SPAN_TYPES)
 SPAN_VOICES = ("author", "attributed")
+MAX_SPAN_TYPES = 8
+# Keys the annotate page keeps for itself while spans are on: S skip, C comment, ? help,
+# V voice, X remove a span, U remove your label, A whole article; digits are label keys.
+_PAGE_KEYS = set("scvxua?")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Keys that the annotate page already uses for other actions cannot be label keys:
@@ -115,12 +128,54 @@ def label_ids(scheme: list[dict]) -> list[str]:
     return [label["id"] for label in scheme]
 
 
-def validate_spans(spans: object, sentence_text: str) -> list[dict]:
-    """Validate evidence spans against a sentence; return them normalised and sorted."""
+def validate_span_types(types: object, labels: list[dict]) -> list[dict]:
+    """Return a normalised copy of a project's span types or raise SchemeError naming the
+    type (its position from 1) and the field."""
+    if not isinstance(types, list) or not 1 <= len(types) <= MAX_SPAN_TYPES:
+        raise SchemeError(f"span_types: a list of 1 to {MAX_SPAN_TYPES} span types")
+    label_set = {l["id"] for l in labels}
+    out, ids, keys = [], set(), set()
+    for i, t in enumerate(types):
+        where = f"span_types[{i + 1}]"
+        if not isinstance(t, dict):
+            raise SchemeError(f"{where}: must be an object")
+        sid = str(t.get("id") or "").strip() or label_id_from(str(t.get("name") or ""))
+        if not _ID.match(sid):
+            raise SchemeError(f"{where}.id: lower-case letters, digits and _, starting with a "
+                              f"letter (got {sid!r})")
+        where = f"span_types[{i + 1}] ({sid})"
+        key = str(t.get("key") or "").strip().lower()
+        if len(key) != 1 or not key.isalpha() or key in _PAGE_KEYS:
+            raise SchemeError(f"{where}.key: one letter other than S C V X U A, which the "
+                              f"annotate page uses (got {key!r})")
+        if sid in ids or key in keys:
+            raise SchemeError(f"{where}: {'id ' + repr(sid) if sid in ids else 'key ' + repr(key)} "
+                              "is used twice")
+        ids.add(sid)
+        keys.add(key)
+        item = {"id": sid, "name": (str(t.get("name") or "").strip() or sid.replace("_", " ").capitalize())[:40],
+                "key": key, "colour": _colour(t.get("colour"), i, where), "voice": bool(t.get("voice"))}
+        for field in ("labels", "required"):
+            value = t.get(field)
+            if value is None:
+                continue
+            if not isinstance(value, list) or not all(isinstance(v, str) and v in label_set for v in value):
+                raise SchemeError(f"{where}.{field}: a list of the scheme's label ids")
+            item[field] = [l["id"] for l in labels if l["id"] in value]
+        if "labels" in item and set(item.get("required", [])) - set(item["labels"]):
+            raise SchemeError(f"{where}.required: only labels that may carry it ({where}.labels)")
+        out.append(item)
+    return out
+
+
+def validate_spans(spans: object, sentence_text: str, types: list[dict] | None = None) -> list[dict]:
+    """Validate evidence spans against a sentence and the project's span types (default: the
+    four of DEFAULT_SPAN_TYPES); return them normalised and sorted."""
     if spans is None:
         return []
     if not isinstance(spans, list):
         raise SchemeError("spans: must be a list")
+    by_id = {t["id"]: t for t in (types or DEFAULT_SPAN_TYPES)}
     out, seen = [], set()
     for i, span in enumerate(spans):
         where = f"spans[{i}]"
@@ -133,20 +188,35 @@ def validate_spans(spans: object, sentence_text: str) -> list[dict]:
             raise SchemeError(
                 f"{where}: [{start}, {end}) is not a non-empty range inside the sentence "
                 f"(length {len(sentence_text)})")
-        if label not in SPAN_LABELS:
-            raise SchemeError(f"{where}.label: one of {', '.join(SPAN_LABELS)} (got {label!r})")
+        if label not in by_id:
+            raise SchemeError(f"{where}.label: one of {', '.join(by_id)} (got {label!r})")
         item = {"start": start, "end": end, "label": label, "text": sentence_text[start:end]}
         voice = span.get("voice")
-        if label == "framing_term":
+        if by_id[label]["voice"]:
             voice = voice or "author"
             if voice not in SPAN_VOICES:
                 raise SchemeError(f"{where}.voice: author or attributed (got {voice!r})")
             item["voice"] = voice
         elif voice is not None:
-            raise SchemeError(f"{where}.voice: only framing_term spans have a voice")
+            raise SchemeError(f"{where}.voice: {label} spans have no voice")
         ident = (start, end, label)
         if ident in seen:
             raise SchemeError(f"{where}: the same span is given twice")
         seen.add(ident)
         out.append(item)
     return sorted(out, key=lambda s: (s["start"], s["end"], s["label"]))
+
+
+def check_span_labels(spans: list[dict], label: str, types: list[dict]) -> None:
+    """The project's rule of which labels may or must carry which span types, for a label
+    given with these (validated) spans."""
+    by_id = {t["id"]: t for t in types}
+    for i, sp in enumerate(spans):
+        allowed = by_id[sp["label"]].get("labels")
+        if allowed is not None and label not in allowed:
+            raise SchemeError(f"spans[{i}].label: a {sp['label']} span goes only with "
+                              f"{', '.join(allowed) or 'no label'}, not {label}")
+    given = {sp["label"] for sp in spans}
+    for t in types:
+        if label in t.get("required", ()) and t["id"] not in given:
+            raise SchemeError(f"spans: {label} needs a {t['id']} span")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, object_session
 from . import events, languages, scheme_templates
 from .access import allowed
 from .db import begin_write
-from .labels import DEFAULT_LABELS, SchemeError, validate_scheme
+from .labels import DEFAULT_LABELS, DEFAULT_SPAN_TYPES, SchemeError, validate_scheme, validate_span_types
 from .models import (Adjudication, Annotation, AnnotationHistory, ControlItem, GuidelinesVersion,
                      Project, ProjectMember, Sentence, User)
 from .review.intervals import MIN_ITEMS
@@ -26,6 +26,7 @@ SPAN_MODES = ("off", "optional", "required")
 DEFAULT_SETTINGS: dict = {
     "lease_minutes": 10,          # how long a served sentence is held for its annotator
     "spans": {},                  # label id -> off | optional | required (missing: optional)
+    "span_types": DEFAULT_SPAN_TYPES,  # the evidence span types (labels.validate_span_types)
     "hints": True,                # highlight lexicon hints on the annotate page
     "control_rate": 0.0,          # share of served items that are quality-control items
     "control_feedback": False,    # show the known answer after a control item (training rounds)
@@ -143,7 +144,12 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
     for key, value in values.items():
         if key not in DEFAULT_SETTINGS:
             raise ProjectError(f"settings.{key}: unknown setting")
-        if key == "spans":
+        if key == "span_types":
+            try:
+                value = validate_span_types(value, labels)
+            except SchemeError as err:
+                raise ProjectError(f"settings.{err}") from None
+        elif key == "spans":
             ids = {l["id"] for l in labels}
             if not isinstance(value, dict) or any(k not in ids or v not in SPAN_MODES
                                                   for k, v in value.items()):
@@ -477,6 +483,16 @@ def used_label_ids(session: Session, project: Project) -> set[str]:
         select(ControlItem.label).where(ControlItem.project_id == project.id), history)))
 
 
+def used_span_types(session: Session, project: Project) -> set[str]:
+    """The span type ids that the project's stored labels (current ones) carry spans of."""
+    as_text = cast(Annotation.spans, Text)
+    found: set[str] = set()
+    for raw in session.scalars(select(as_text).where(Annotation.project_id == project.id,
+                                                     as_text.not_in(["[]", "null"]))):
+        found.update(sp.get("label") for sp in json.loads(raw) or [])
+    return found
+
+
 def set_labels(session: Session, project: Project, labels: list[dict]) -> None:
     """Change the scheme: names, descriptions, keys, colours and the order may change at any
     time, and labels may be added; a label that stored rows refer to keeps its id and stays,
@@ -507,11 +523,25 @@ def set_labels(session: Session, project: Project, labels: list[dict]) -> None:
     spans = (project.settings or {}).get("spans")
     if spans and any(k not in ids for k in spans):
         set_settings(project, {**project.settings, "spans": {k: v for k, v in spans.items() if k in ids}})
+    types = (project.settings or {}).get("span_types")
+    if types and any(set(t.get(f) or ()) - ids for t in types for f in ("labels", "required")):
+        # a removed label leaves the span types' lists of labels (never a stored span)
+        set_settings(project, {**project.settings, "span_types": [
+            {**t, **{f: [i for i in t[f] if i in ids] for f in ("labels", "required") if f in t}}
+            for t in types]})
 
 
 def set_settings(project: Project, values: dict) -> None:
     """Replace the project's settings with `values` (validate_settings: all or nothing)."""
     values = validate_settings(values, project.labels)
+    before = {t["id"] for t in settings(project)["span_types"]}
+    after = {t["id"] for t in values.get("span_types", DEFAULT_SPAN_TYPES)}
+    if before - after:
+        kept = sorted((before - after) & used_span_types(object_session(project), project))
+        if kept:
+            raise ProjectError(
+                f"settings.span_types: {', '.join(repr(i) for i in kept)} cannot be removed or get "
+                "a new id: stored spans use it. Change its name, key or colour instead.")
     events.project_change(object_session(project), project, "settings",
                           {"settings": project.settings}, {"settings": values})
     project.settings = values

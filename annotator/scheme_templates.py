@@ -31,8 +31,10 @@ TEMPLATES: dict[str, dict] = {
             {"id": "opinion", "name": "Opinion", "key": "3", "colour": 4,
              "description": "States an opinion or judgement rather than reporting facts."},
         ],
-        # The loaded words of a biased sentence are its evidence (framing_term spans).
-        "settings": {"spans": {"biased": "optional", "non_biased": "off", "opinion": "optional"}},
+        # The loaded words of a biased or opinion sentence are its evidence.
+        "settings": {"spans": {"biased": "optional", "non_biased": "off", "opinion": "optional"},
+                     "span_types": [{"id": "loaded_word", "name": "Loaded word", "key": "l",
+                                     "colour": 2, "voice": False, "labels": ["biased", "opinion"]}]},
     },
     "parc": {
         "title": "Attribution, PARC-style",
@@ -50,7 +52,12 @@ TEMPLATES: dict[str, dict] = {
              "description": "Nothing in the sentence is attributed to a source."},
         ],
         "settings": {"spans": {"direct_quote": "optional", "indirect_attribution": "optional",
-                               "no_attribution": "off"}},
+                               "no_attribution": "off"},
+                     # PARC's attribution relation: its source, cue and content.
+                     "span_types": [
+                         {"id": t, "name": t.capitalize(), "key": k, "colour": c, "voice": False,
+                          "labels": ["direct_quote", "indirect_attribution"]}
+                         for t, k, c in (("source", "q", 3), ("cue", "w", 4), ("content", "e", 1))]},
     },
 }
 

@@ -31,7 +31,7 @@ from sqlalchemy import Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..hints.tokens import token_spans
-from ..labels import SPAN_LABELS
+from ..projects import settings
 from ..models import Annotation, Project, Sentence
 from . import intervals
 from .matrix import rows
@@ -126,7 +126,7 @@ def span_agreement(session: Session, project: Project, span_types=None,
     (parsed only where not empty); a sentence's text is read only where someone marked a span,
     and a sentence where nobody marked a type adds its uα terms without a loop over its
     annotators (each of the m has one gap of the whole length)."""
-    types = list(span_types or SPAN_LABELS)
+    types = list(span_types or [t["id"] for t in settings(project)["span_types"]])
     as_text = (cast if session.get_bind().dialect.name == "postgresql" else type_coerce)
     by_sentence: dict[int, list] = {}  # sid -> [length, m, [spans of each annotator]]
     for sid, _, _, length, raw in rows(session, project, func.length(Sentence.text),

@@ -13,10 +13,10 @@ from markupsafe import Markup
 from .. import controls, ingest, languages, loop, progress, projects, sentences
 from ..access import Refused, allowed
 from ..labelling import AnnotationError
-from ..labels import colours as label_colours
+from ..labels import DEFAULT_SPAN_TYPES, colours as label_colours
 from ..guidelines import render_markdown
 from ..bidi import lang_dir
-from .i18n import reader_languages, script_strings, select_locale
+from .i18n import reader_languages, script_strings, select_locale, span_type_names
 from .page_data import project_summary
 from .view_helpers import get_session, int_arg, page, project_for
 from .errors import InputError, error_response
@@ -82,7 +82,24 @@ def annotate(slug: str):
                 context=sentences.context_groups(s["context"], s["article_dir"]),
                 colours=label_colours(project.labels),
                 shown_at=int(time.time() * 1000), settings=projects.settings(project),
-                revisiting=wanted is not None, ui_strings=script_strings())
+                revisiting=wanted is not None, ui_strings=script_strings(),
+                **_span_types(projects.settings(project)["span_types"]))
+
+
+def _span_types(types: list[dict]) -> dict:
+    """The project's span types for the page, by id, each with the name on its button, the
+    word its chips use (the interface's own words for the default four, unless renamed) and
+    its CSS classes."""
+    names, words = span_type_names()
+    default = {t["id"]: t["name"] for t in DEFAULT_SPAN_TYPES}
+    out = {}
+    for t in types:
+        own = default.get(t["id"]) != t["name"]
+        # the default four keep their own marks (static/css/app.css); others their colour's
+        out[t["id"]] = {**t, "name": t["name"] if own else names[t["id"]],
+                        "word": t["name"].lower() if own else words[t["id"]],
+                        "classes": f"sp-{t['id']}" + ("" if t["id"] in default else f" sp-c{t['colour']}")}
+    return {"span_types": out, "custom_span_types": types != DEFAULT_SPAN_TYPES}
 
 
 def _seconds_since(shown_at: str | None) -> float | None:

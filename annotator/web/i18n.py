@@ -72,6 +72,14 @@ def script_strings() -> dict[str, str]:
     return out
 
 
+def span_type_names() -> tuple[dict, dict]:
+    """The default span types' names (buttons) and words (chips) in the interface's language."""
+    return ({"source": _("Source"), "cue": _("Cue"), "content": _("Content"),
+             "framing_term": _("Framing term")},
+            {"source": _("source"), "cue": _("cue"), "content": _("content"),
+             "framing_term": _("framing term")})
+
+
 def _template_globals() -> dict:
     tag = str(get_locale() or languages.DEFAULT).replace("_", "-")
     return {"ui_lang": tag, "ui_dir": "rtl" if languages.is_rtl(tag) else "ltr",
@@ -79,11 +87,7 @@ def _template_globals() -> dict:
             "ui_language_name": languages.native_name(tag),
             "role_names": {"admin": _("admin"), "reviewer": _("reviewer"),
                            "annotator": _("annotator"), "participant": _("participant")},
-            # The annotate page's evidence spans, their voice and the hints' kinds.
-            "span_names": {"source": _("Source"), "cue": _("Cue"), "content": _("Content"),
-                           "framing_term": _("Framing term")},
-            "span_words": {"source": _("source"), "cue": _("cue"), "content": _("content"),
-                           "framing_term": _("framing term")},
+            # The annotate page's evidence spans' voice and the hints' kinds.
             "voice_names": {"author": _("author"), "attributed": _("attributed")},
             "hint_names": {"cue": _("cue"), "source": _("source"),
                            "contested_term": _("contested term")}}

@@ -87,7 +87,8 @@ SPEC: dict = {
                 "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
             "Span": {"type": "object", "required": ["start", "end", "label"], "properties": {
                 "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 1},
-                "label": {"enum": ["source", "cue", "content", "framing_term"]},
+                "label": {"type": "string", "description": "one of the project's span types "
+                          "(settings.span_types; default source, cue, content, framing_term)"},
                 "voice": {"enum": ["author", "attributed"]}, "text": {"type": "string"}}},
             "Hint": {"type": "object", "required": ["start", "end", "type", "term"], "properties": {
                 "start": {"type": "integer"}, "end": {"type": "integer"},

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import projects, scheme_templates
-from ..labels import COLOURS, default_colour
+from ..labels import COLOURS, MAX_SPAN_TYPES, default_colour
 from .forms import PageForm, whole_number
 
 MAX_LEXICON_ROWS = 5000
@@ -40,6 +40,33 @@ class LabelRow(Form):
     def blank(self) -> bool:
         return not any((f.data or "").strip()
                        for f in (self.label_id, self.key, self.name, self.description))
+
+
+class SpanTypeRow(Form):
+    """One evidence span type of the scheme form (labels.validate_span_types); lists of label
+    ids are comma-separated."""
+
+    type_id = StringField(_l("Id"))
+    name = StringField(_l("Name"))
+    key = StringField(_l("Key"))
+    colour = SelectField(_l("Colour"), choices=COLOUR_CHOICES)
+    voice = BooleanField(_l("Has a voice (author or attributed)"))
+    labels = StringField(_l("Labels that may carry it (ids; empty: all)"))
+    required = StringField(_l("Labels that must carry one (ids)"))
+    remove = BooleanField(_l("Remove"))
+
+    def blank(self) -> bool:
+        return not any((f.data or "").strip() for f in (self.type_id, self.name, self.key))
+
+    def value(self) -> dict:
+        out = {"id": (self.type_id.data or "").strip(), "name": (self.name.data or "").strip(),
+               "key": (self.key.data or "").strip(), "colour": self.colour.data,
+               "voice": bool(self.voice.data)}
+        for field in ("labels", "required"):
+            ids = [x.strip() for x in (getattr(self, field).data or "").split(",") if x.strip()]
+            if ids:
+                out[field] = ids
+        return out
 
 
 def _setting_field(key: str, default):
@@ -79,6 +106,7 @@ class ProjectForm(PageForm):
                            choices=[SelectChoice(n, t["title"])
                                     for n, t in scheme_templates.TEMPLATES.items()])
     labels = FieldList(FormField(LabelRow), max_entries=40)
+    span_types = FieldList(FormField(SpanTypeRow), max_entries=MAX_SPAN_TYPES + BLANK_ROWS)
     settings = FormField(SettingsForm)
     scheme_file = FileField(_l("…or upload the scheme and settings as JSON "
                             "({\"labels\": [...], \"settings\": {...}}; replaces the rows above)"))
@@ -98,6 +126,15 @@ class ProjectForm(PageForm):
                 "colour": str(label.get("colour") or default_colour(i)),
                 "spans": spans.get(label["id"], "optional")})
         self.add_blank_rows()
+        while self.span_types.entries:
+            self.span_types.pop_entry()
+        for i, t in enumerate(settings.get("span_types") or projects.DEFAULT_SETTINGS["span_types"]):
+            self.span_types.append_entry({
+                "type_id": t["id"], "name": t.get("name", ""), "key": t.get("key", ""),
+                "colour": str(t.get("colour") or default_colour(i)), "voice": bool(t.get("voice")),
+                "labels": ", ".join(t["labels"]) if t.get("labels") is not None else "",
+                "required": ", ".join(t.get("required") or [])})
+        self.span_types.append_entry({"colour": str(default_colour(len(self.span_types.entries)))})
         for key, field in self.settings.form._fields.items():
             if key in settings:
                 field.data = settings[key]
@@ -129,6 +166,10 @@ class ProjectForm(PageForm):
         if scheme:
             values["spans"] = {label["id"]: row.spans.data
                                for label, row in zip(scheme, self.rows())}
+        types = [r.form.value() for r in self.span_types
+                 if not r.form.remove.data and not r.form.blank()]
+        if types or self.span_types.entries:
+            values["span_types"] = types  # none left: validate_span_types says at least one
         return values
 
 

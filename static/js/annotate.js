@@ -29,12 +29,20 @@
   // ... with elements (a <kbd>, a <strong>) for some of the %(name)s.
   const trNodes = (text, parts) => (UI[text] || text).split(/(%\(\w+\)s)/).filter(Boolean)
     .map((piece) => { const m = /^%\((\w+)\)s$/.exec(piece); return m && m[1] in parts ? parts[m[1]] : piece; });
-  const SPAN_NAMES = { source: tr("source"), cue: tr("cue"), content: tr("content"), framing_term: tr("framing term") };
+  // The project's span types (the page's span buttons): the word a chip shows, its palette
+  // colour, and whether its words have a voice (author or attributed).
+  const spanButtons = spanTools ? Array.from(spanTools.querySelectorAll("[data-span]")) : [];
+  const SPAN_NAMES = Object.fromEntries(spanButtons.map((b) => [b.dataset.span, b.dataset.word]));
+  const SPAN_COLOURS = Object.fromEntries(spanButtons.map((b) => [b.dataset.span, (/sp-c\d/.exec(b.className) || [""])[0]]));
+  const VOICED = new Set(spanButtons.filter((b) => b.dataset.voice).map((b) => b.dataset.span));
+  const idList = (v) => (v ? v.split(",") : []);
+  const SPAN_RULES = Object.fromEntries(spanButtons.map((b) => [b.dataset.span, {
+    labels: b.dataset.labels === undefined ? null : idList(b.dataset.labels), required: idList(b.dataset.required) }]));
   const VOICES = { author: tr("author"), attributed: tr("attributed") };
   const HINTS = { cue: tr("cue"), source: tr("source"), contested_term: tr("contested term") };
   // Evidence keys; a project's label key with the same letter wins (the button still works).
   const spanKeys = {};
-  for (const b of spanTools ? spanTools.querySelectorAll("[data-span]") : []) {
+  for (const b of spanButtons) {
     if (byKey[b.dataset.key]) {
       b.removeAttribute("aria-keyshortcuts");
       b.querySelector("kbd").remove();
@@ -288,7 +296,7 @@
 
   function spansForApi() {
     return spans.map((x) => Object.assign({ start: conv.toCp(x.s), end: conv.toCp(x.e), label: x.label },
-      x.label === "framing_term" ? { voice: x.voice || "author" } : {}));
+      VOICED.has(x.label) ? { voice: x.voice || "author" } : {}));
   }
 
   function selRange() {
@@ -316,7 +324,7 @@
       const h = hints.find((x) => x.s <= a && b <= x.e);
       if (h) { cls.push("hint", h.type); el.title = tr("hint: %(kind)s", { kind: HINTS[h.type] || h.type.replace("_", " ") }); }
       for (const sp of spans) {
-        if (sp.s <= a && b <= sp.e) cls.push("sp-" + sp.label, sp.label === "framing_term" ? "v-" + (sp.voice || "author") : "");
+        if (sp.s <= a && b <= sp.e) cls.push("sp-" + sp.label, SPAN_COLOURS[sp.label], VOICED.has(sp.label) ? "v-" + (sp.voice || "author") : "");
       }
       if (r && r.s <= a && b <= r.e) cls.push("sel");
       el.className = cls.filter(Boolean).join(" ");
@@ -349,17 +357,17 @@
     if (!spanList) return;
     spanList.replaceChildren(...spans.slice().sort((a, b) => a.s - b.s || a.e - b.e).map((sp) => {
       const li = document.createElement("li");
-      li.className = "span-chip sp-" + sp.label;
+      li.className = ["span-chip", "sp-" + sp.label, SPAN_COLOURS[sp.label]].filter(Boolean).join(" ");
       const name = document.createElement("span");
       name.className = "chip-name";
       name.textContent = SPAN_NAMES[sp.label];
       li.append(name, " ", ...quoted(sp), " ");
-      if (sp.label === "framing_term") {
+      if (VOICED.has(sp.label)) {
         const v = document.createElement("button");
         v.type = "button";
         v.className = "chip-voice small";
         v.textContent = tr("voice: %(voice)s", { voice: VOICES[sp.voice || "author"] || sp.voice });
-        v.setAttribute("aria-label", v.textContent + " " + tr("(framing term %(text)s; press to switch)", { text: quote(sp) }));
+        v.setAttribute("aria-label", v.textContent + " " + tr("(%(span)s %(text)s; press to switch)", { span: SPAN_NAMES[sp.label], text: quote(sp) }));
         v.addEventListener("click", () => toggleVoice(sp));
         li.append(v, " ");
       }
@@ -404,14 +412,14 @@
     if (!r) { note(tr("Select words first: drag over them, or press Shift+→.")); return; }
     let sp = spans.find((x) => x.s === r.s && x.e === r.e && x.label === label);
     if (!sp) {
-      sp = { s: r.s, e: r.e, label, voice: label === "framing_term" ? "author" : undefined };
+      sp = { s: r.s, e: r.e, label, voice: VOICED.has(label) ? "author" : undefined };
       spans.push(sp);
     }
     lastSpan = sp;
     sel = null;
     renderSentence();
     renderSpans();
-    note(tr("Marked %(span)s %(text)s", { span: SPAN_NAMES[label], text: quote(sp) }) + (label === "framing_term" && voiceKey ? tr("; V switches its voice.") : "."));
+    note(tr("Marked %(span)s %(text)s", { span: SPAN_NAMES[label], text: quote(sp) }) + (VOICED.has(label) && voiceKey ? tr("; V switches its voice.") : "."));
   }
 
   function removeSpans(list) {
@@ -432,16 +440,16 @@
   function toggleVoice(sp) {
     if (!sp) {
       const r = selRange();
-      const framing = spans.filter((x) => x.label === "framing_term");
-      sp = (r && framing.find((x) => x.s < r.e && r.s < x.e)) ||
-        (lastSpan && lastSpan.label === "framing_term" ? lastSpan : framing[framing.length - 1]);
+      const voiced = spans.filter((x) => VOICED.has(x.label));
+      sp = (r && voiced.find((x) => x.s < r.e && r.s < x.e)) ||
+        (lastSpan && VOICED.has(lastSpan.label) ? lastSpan : voiced[voiced.length - 1]);
     }
-    if (!sp) { note(tr("No framing term to switch: mark one with F first.")); return; }
+    if (!sp) { note(tr("No span with a voice to switch: mark one first.")); return; }
     sp.voice = sp.voice === "attributed" ? "author" : "attributed";
     lastSpan = sp;
     renderSentence();
     renderSpans();
-    note(tr("Framing term %(text)s: voice %(voice)s.", { text: quote(sp), voice: VOICES[sp.voice] || sp.voice }));
+    note(tr("%(span)s %(text)s: voice %(voice)s.", { span: SPAN_NAMES[sp.label], text: quote(sp), voice: VOICES[sp.voice] || sp.voice }));
   }
 
   // Mouse: a drag over the sentence selects whole words; a click selects one (Shift+click extends).
@@ -665,9 +673,19 @@
     const mode = modes[labelId] || "optional";
     let out = spansForApi();
     if (mode === "required" && !out.length) {
-      say(tr("“%(label)s” needs evidence in this project: select words and mark them (source, cue, content or framing term) before choosing the label.",
-        { label: names[labelId] }), "error");
+      say(tr("“%(label)s” needs evidence in this project: select words and mark them (%(kinds)s) before choosing the label.",
+        { label: names[labelId], kinds: Object.values(SPAN_NAMES).join(", ") }), "error");
       note(tr("Select words: drag over them, or press Shift+→."));
+      return;
+    }
+    // The project's rule of which labels may or must carry which span types (the server's
+    // labels.check_span_labels; checked here too, so the sentence stays until it holds).
+    const wrong = out.find((x) => SPAN_RULES[x.label].labels && !SPAN_RULES[x.label].labels.includes(labelId));
+    const missing = mode === "off" ? null : Object.keys(SPAN_RULES).find((t) =>
+      SPAN_RULES[t].required.includes(labelId) && !out.some((x) => x.label === t));
+    if (wrong || missing) {
+      say(wrong ? tr("A %(span)s span does not go with “%(label)s” in this project: remove it (X) or choose another label.", { span: SPAN_NAMES[wrong.label], label: names[labelId] })
+        : tr("“%(label)s” needs a %(span)s span in this project: select words and mark them before choosing the label.", { span: SPAN_NAMES[missing], label: names[labelId] }), "error");
       return;
     }
     if (mode === "off" && out.length) {

@@ -290,3 +290,39 @@ def test_dark_theme_follows_the_system(browser, server, shot):
         shot(page, "annotate-dark")
     finally:
         ctx.close()
+
+
+def test_a_projects_own_span_types_by_keyboard(server, page, login):
+    """A project with its own span types (issue 17 item 2): the toolbar is built from them,
+    their keys mark the selection, a voiced type takes V, and a type that the label must carry
+    is asked for before the label is stored; the stored spans carry the project's type ids."""
+    types = [{"id": "speaker", "name": "Speaker", "key": "k", "colour": 6,
+              "labels": ["attributed_claim"], "required": ["attributed_claim"]},
+             {"id": "loaded_word", "name": "Loaded word", "key": "l", "colour": 7, "voice": True}]
+    ids = make_project(server, "custom", SMALL, span_types=types)
+    login(page, "alice", "/projects/custom/annotate")
+    buttons = page.locator("#span-tools [data-span]")
+    assert buttons.all_inner_texts() == ["K Speaker", "L Loaded word"]
+    assert shown_id(page) == ids[0]  # "The ministry said the road was closed."
+    page.keyboard.press("1")  # an attributed claim needs a speaker: the page says so and stays
+    page.wait_for_selector("#status.error")
+    assert "needs a speaker span" in page.inner_text("#status")
+    assert shown_id(page) == ids[0]
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("k")
+    assert page.locator("#span-list li .chip-name").all_inner_texts() == ["speaker"]
+    assert "sp-c6" in page.locator("#span-list li").first.get_attribute("class")
+    page.keyboard.press("1")
+    second = wait_id_change(page, ids[0])
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("l")
+    page.keyboard.press("v")
+    page.keyboard.press("2")
+    wait_id_change(page, second)
+    wait_saved(page)
+    stored = annotations(server, "alice")
+    assert [(s["label"], s["text"]) for s in stored[ids[0]].spans] == [("speaker", "The ministry")]
+    assert stored[second].spans == [{"start": 7, "end": 16, "label": "loaded_word",
+                                     "text": "liberated", "voice": "attributed"}]
