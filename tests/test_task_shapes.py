@@ -1,0 +1,143 @@
+"""Task shapes (issue 17 item 2): multi-label, confidence scale, unsure flag and rationale,
+through the one label write, the API and the project settings."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from annotator import labelling, projects, users
+from annotator.labelling import AnnotationError, LabelInput
+from annotator.models import Annotation, AnnotationHistory, Sentence
+from annotator.projects import ProjectError
+
+SHAPED = {"task": "multi", "confidence": 5, "unsure": True,
+          "rationale": {"contested_framing": "required", "attributed_claim": "optional"}}
+
+
+def _body(db, project, n=0):
+    return db.scalars(select(Sentence).where(Sentence.project_id == project.id, Sentence.kind == "body")
+                      .order_by(Sentence.position)).all()[n]
+
+
+def _shaped(db, project, **extra):
+    projects.set_settings(project, {**(project.settings or {}), **SHAPED, **extra})
+    db.commit()
+    return project
+
+
+def test_defaults_leave_single_label_projects_as_they_were(db, project, make_user):
+    u, s = make_user("alice"), _body(db, project)
+    ann, _ = labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
+    assert (ann.labels, ann.confidence, ann.unsure, ann.rationale) == (None, None, False, None)
+    for data, code in ((LabelInput("neutral_fact", labels=["neutral_fact", "attributed_claim"]), "invalid_labels"),
+                       (LabelInput("neutral_fact", confidence=3), "invalid_confidence"),
+                       (LabelInput("neutral_fact", unsure=True), "invalid_unsure"),
+                       (LabelInput("neutral_fact", rationale="because"), "invalid_rationale")):
+        with pytest.raises(AnnotationError) as err:
+            labelling.save(db, project, s, u, data, held_only=False)
+        assert err.value.code == code and str(err.value).startswith(code.split("_", 1)[1])
+
+
+def test_multi_label_in_scheme_order_idempotent_and_in_history(db, project, make_user):
+    _shaped(db, project)
+    u, s = make_user("alice"), _body(db, project)
+    data = LabelInput(None, labels=["neutral_fact", "contested_framing"], confidence=4, unsure=True,
+                      rationale="  loaded word  ")
+    ann, outcome = labelling.save(db, project, s, u, data, held_only=False)
+    assert outcome == "created"
+    row = db.scalar(select(Annotation))
+    # scheme order: contested_framing comes before neutral_fact; `label` is the first
+    assert row.labels == ["contested_framing", "neutral_fact"] and row.label == "contested_framing"
+    assert (row.confidence, row.unsure, row.rationale) == (4, True, "loaded word")
+    _, outcome = labelling.save(db, project, s, u, LabelInput(
+        None, labels=["contested_framing", "neutral_fact"], confidence=4, unsure=True,
+        rationale="loaded word"), held_only=False)
+    assert outcome == "unchanged"
+    _, outcome = labelling.save(db, project, s, u, LabelInput(
+        None, labels=["contested_framing", "neutral_fact"], confidence=2, unsure=True,
+        rationale="loaded word"), held_only=False)
+    assert outcome == "updated"
+    hist = db.execute(select(AnnotationHistory.action, AnnotationHistory.labels, AnnotationHistory.confidence,
+                             AnnotationHistory.unsure, AnnotationHistory.rationale)
+                      .order_by(AnnotationHistory.id)).all()
+    assert [tuple(h) for h in hist] == [
+        ("create", ["contested_framing", "neutral_fact"], 4, True, "loaded word"),
+        ("update", ["contested_framing", "neutral_fact"], 2, True, "loaded word")]
+
+
+@pytest.mark.parametrize("data,code", [
+    (dict(labels=[]), "invalid_labels"),
+    (dict(labels=["neutral_fact", "neutral_fact"]), "invalid_labels"),
+    (dict(labels=["bogus"]), "invalid_labels"),
+    (dict(labels="neutral_fact"), "invalid_labels"),
+    (dict(labels=["neutral_fact"], confidence=None), "invalid_confidence"),
+    (dict(labels=["neutral_fact"], confidence=6), "invalid_confidence"),
+    (dict(labels=["neutral_fact"], confidence=True), "invalid_confidence"),
+    (dict(labels=["neutral_fact"], confidence=3, unsure="yes"), "invalid_unsure"),
+    (dict(labels=["contested_framing"], confidence=3), "invalid_rationale"),
+    (dict(labels=["contested_framing"], confidence=3, rationale="   "), "invalid_rationale"),
+    (dict(labels=["neutral_fact"], confidence=3, rationale="why"), "invalid_rationale"),
+    (dict(labels=["neutral_fact"], confidence=3, rationale=5), "invalid_rationale"),
+])
+def test_bad_shapes_are_refused_naming_the_field(db, project, make_user, data, code):
+    _shaped(db, project)
+    u, s = make_user("alice"), _body(db, project)
+    with pytest.raises(AnnotationError) as err:
+        labelling.save(db, project, s, u, LabelInput(None, **data), held_only=False)
+    assert err.value.code == code
+    assert db.scalar(select(Annotation)) is None
+
+
+def test_single_label_key_still_works_in_multi_project(db, project, make_user):
+    _shaped(db, project, confidence=0)
+    u, s = make_user("alice"), _body(db, project)
+    ann, _ = labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
+    assert ann.labels == ["neutral_fact"] and ann.label == "neutral_fact"
+
+
+def test_settings_are_validated(db, project, make_user):
+    for bad, field in (({"task": "many"}, "settings.task"), ({"confidence": 2}, "settings.confidence"),
+                       ({"confidence": 8}, "settings.confidence"), ({"confidence": True}, "settings.confidence"),
+                       ({"rationale": {"bogus": "required"}}, "settings.rationale"),
+                       ({"rationale": {"neutral_fact": "always"}}, "settings.rationale"),
+                       ({"unsure": "yes"}, "settings.unsure")):
+        with pytest.raises(ProjectError, match=field):
+            projects.set_settings(project, {**(project.settings or {}), **bad})
+    labels = [{**l, "key": "u"} if l["id"] == "neutral_fact" else l for l in project.labels]
+    projects.set_labels(db, project, labels)
+    with pytest.raises(ProjectError, match="settings.unsure"):
+        projects.set_settings(project, {**(project.settings or {}), "unsure": True})
+
+
+def test_task_cannot_change_once_labelled(db, project, make_user):
+    _shaped(db, project)
+    projects.set_settings(project, {**project.settings, "task": "single", "rationale": {}})
+    db.commit()
+    u, s = make_user("alice"), _body(db, project)
+    labelling.save(db, project, s, u, LabelInput("neutral_fact", confidence=3), held_only=False)
+    with pytest.raises(ProjectError, match="settings.task: cannot change from single to multi"):
+        projects.set_settings(project, {**project.settings, "task": "multi"})
+
+
+def test_api_put_and_get_with_shapes(client, db, make_user, project):
+    from test_api import conforms
+
+    _shaped(db, project)
+    _, token = users.create_token(db, make_user("alice"), "test")
+    db.commit()
+    h = {"Authorization": f"Bearer {token}"}
+    sid = client.get("/api/v1/projects/news/next", headers=h).get_json()["sentence"]["id"]
+    url = f"/api/v1/sentences/{sid}/annotation"
+    body = {"labels": ["neutral_fact", "attributed_claim"], "confidence": 5, "unsure": False,
+            "rationale": "quoted"}
+    r = client.put(url, json=body, headers=h)
+    assert r.status_code == 201, r.get_json()
+    got = conforms(r, "/sentences/{id}/annotation", "put")
+    assert got["labels"] == ["attributed_claim", "neutral_fact"] and got["label"] == "attributed_claim"
+    assert (got["confidence"], got["unsure"], got["rationale"]) == (5, False, "quoted")
+    assert client.put(url, json=body, headers=h).get_json()["outcome"] == "unchanged"
+    again = conforms(client.get(url, headers=h), "/sentences/{id}/annotation")
+    assert again["labels"] == ["attributed_claim", "neutral_fact"] and again["confidence"] == 5
+    bad = client.put(url, json={**body, "confidence": 9}, headers=h)
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_confidence"
+    assert "confidence" in bad.get_json()["error"]["message"]
