@@ -324,7 +324,11 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
               "rationale": data.rationale}
     if conn.dialect.name == "postgresql" and held_only:
         now = utcnow()
-        new_id = conn.execute(_PG_CREATE, {**key, **values, "pid": project.id, "now": now,
+        # Only the statement's own parameters: a key named like a column of the INSERT
+        # (sentence_id, ...) would be taken as that column's value.
+        params = {k: values[k] for k in ("label", "spans", "comment", "seconds", "hints_shown",
+                                         "assist") + _SHAPE_KEYS}
+        new_id = conn.execute(_PG_CREATE, {**key, **params, "pid": project.id, "now": now,
                                            "k": project.overlap, "delta": delta}).scalar()
         if new_id is not None:
             events.label(session, sentence.id, user.id, "create", data.label, data.spans, data.comment, project.id)
