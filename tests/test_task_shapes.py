@@ -141,3 +141,59 @@ def test_api_put_and_get_with_shapes(client, db, make_user, project):
     bad = client.put(url, json={**body, "confidence": 9}, headers=h)
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_confidence"
     assert "confidence" in bad.get_json()["error"]["message"]
+
+
+def test_export_import_round_trip_keeps_the_shapes(db, project, make_user):
+    import json
+
+    from sqlalchemy import delete, update
+
+    from annotator.export.annotation_import import import_annotations
+    from annotator.export.annotations import iter_annotations
+    from annotator.models import User
+
+    _shaped(db, project)
+    for n, (name, labels, conf, unsure, why) in enumerate((
+            ("a", ["contested_framing", "neutral_fact"], 2, True, "a loaded word"),
+            ("b", ["attributed_claim"], 5, False, None))):
+        labelling.save(db, project, _body(db, project), make_user(name),
+                       LabelInput(None, labels=labels, confidence=conf, unsure=unsure, rationale=why),
+                       held_only=False)
+    first = [json.dumps(r, sort_keys=True) for r in iter_annotations(db, project)]
+    recs = [json.loads(r) for r in first]
+    assert [(r["labels"], r["label"], r["confidence"], r["unsure"], r["rationale"]) for r in recs] == [
+        (["contested_framing", "neutral_fact"], "contested_framing", 2, True, "a loaded word"),
+        (["attributed_claim"], "attributed_claim", 5, False, None)]
+    db.execute(delete(Annotation))
+    db.execute(delete(AnnotationHistory))
+    db.execute(delete(User))
+    db.execute(update(Sentence).values(n_labels=0, full=False))
+    db.commit()
+    report = import_annotations(db, project, "a.jsonl", "\n".join(first).encode())
+    assert report.created == 2
+    strip = lambda rows: [{k: v for k, v in r.items() if not k.endswith("_at")} for r in rows]
+    assert strip(iter_annotations(db, project)) == strip(recs)
+    again = import_annotations(db, project, "a.jsonl", "\n".join(first).encode())
+    assert again.unchanged == 2
+    hist = db.scalars(select(AnnotationHistory.labels).order_by(AnnotationHistory.id)).all()
+    assert hist == [["contested_framing", "neutral_fact"], ["attributed_claim"]]
+
+
+def test_csv_export_json_encodes_the_labels(db, project, make_user):
+    import csv
+    import io
+    import json
+
+    from annotator.export.annotations import iter_annotations
+    from annotator.export.csv_rows import write_csv
+    from annotator.export.kinds import FIELDS
+
+    _shaped(db, project)
+    labelling.save(db, project, _body(db, project), make_user("a"),
+                   LabelInput(None, labels=["neutral_fact", "attributed_claim"], confidence=3),
+                   held_only=False)
+    out = io.BytesIO()
+    assert write_csv(iter_annotations(db, project), FIELDS["annotations"], out) == 1
+    row = next(csv.DictReader(io.StringIO(out.getvalue().decode("utf-8"))))
+    assert json.loads(row["labels"]) == ["attributed_claim", "neutral_fact"]
+    assert (row["confidence"], row["unsure"], row["rationale"]) == ("3", "false", "")
