@@ -197,3 +197,54 @@ def test_csv_export_json_encodes_the_labels(db, project, make_user):
     row = next(csv.DictReader(io.StringIO(out.getvalue().decode("utf-8"))))
     assert json.loads(row["labels"]) == ["attributed_claim", "neutral_fact"]
     assert (row["confidence"], row["unsure"], row["rationale"]) == ("3", "false", "")
+
+
+def test_per_label_binary_alpha_matches_the_krippendorff_package(db, project, make_user):
+    import krippendorff
+    import numpy as np
+
+    from annotator.review.shapes import per_label_alpha, shape_stats
+    from annotator.review.stats import project_stats
+
+    _shaped(db, project, rationale={})
+    people = [make_user(n) for n in ("a", "b", "c")]
+    chosen = {  # sentence index -> labels of a, b, c (None: not labelled)
+        0: (["contested_framing"], ["contested_framing", "neutral_fact"], ["neutral_fact"]),
+        1: (["attributed_claim"], ["attributed_claim"], None),
+        2: (["neutral_fact"], ["contested_framing"], ["neutral_fact"]),
+        3: (["attributed_claim", "neutral_fact"], ["neutral_fact"], ["attributed_claim"]),
+    }
+    levels = {"a": 5, "b": 3, "c": 5}
+    for n, triple in chosen.items():
+        s = _body(db, project, n)
+        for u, labels in zip(people, triple):
+            if labels is not None:
+                labelling.save(db, project, s, u, LabelInput(None, labels=labels, confidence=levels[u.username]),
+                               held_only=False)
+    ids = [l["id"] for l in project.labels]
+    stats = shape_stats(db, project)
+    assert stats["statistic"].startswith("per-label binary alpha")
+    for label in ids:
+        data = np.array([[np.nan if t[i] is None else float(label in t[i]) for t in chosen.values()]
+                         for i in range(3)])
+        expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+        assert stats["per_label_alpha"][label] == pytest.approx(expected)
+    assert stats["alpha"] == pytest.approx(sum(stats["per_label_alpha"].values()) / 3)
+    conf = stats["confidence"]
+    assert conf["mean_by_annotator"] == {str(people[0].id): 5.0, str(people[1].id): 3.0,
+                                         str(people[2].id): 5.0}
+    assert conf["n_by_level"] == {"1": 0, "2": 0, "3": 4, "4": 0, "5": 7}
+    assert conf["alpha_by_level"]["3"] is None  # one annotator at that level: nothing pairable
+    # at level 5: annotators a and c only, per-label binary alpha as above
+    five = per_label_alpha([(n, i, t[i]) for n, t in chosen.items() for i in (0, 2) if t[i]], ids)
+    assert conf["alpha_by_level"]["5"] == pytest.approx(
+        sum(a for a in five.values() if a is not None) / len([a for a in five.values() if a is not None]))
+    assert project_stats(db, project)["shapes"] == stats
+
+
+def test_single_label_stats_have_no_shapes(db, project, make_user):
+    from annotator.review.stats import project_stats
+
+    u, s = make_user("a"), _body(db, project)
+    labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
+    assert "shapes" not in project_stats(db, project)
