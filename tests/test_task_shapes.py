@@ -248,3 +248,25 @@ def test_single_label_stats_have_no_shapes(db, project, make_user):
     u, s = make_user("a"), _body(db, project)
     labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
     assert "shapes" not in project_stats(db, project)
+
+
+def test_the_page_form_posts_shapes_through_the_same_write(client, db, make_user, project):
+    from helpers import login
+    from test_annotate_loop import _current
+
+    _shaped(db, project)
+    make_user("alice")
+    token = login(client, "alice")
+    sid, _ = _current(client)
+    resp = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "labels": ["neutral_fact", "contested_framing"],
+        "confidence": "4", "unsure": "1", "rationale": "loaded", "shown_at": "0"})
+    assert resp.status_code == 302
+    db.rollback()
+    row = db.scalar(select(Annotation).where(Annotation.sentence_id == sid))
+    assert (row.labels, row.confidence, row.unsure, row.rationale) == (
+        ["contested_framing", "neutral_fact"], 4, True, "loaded")
+    bad = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "labels": ["contested_framing"],
+        "confidence": "4"})
+    assert bad.status_code == 400 and b"rationale" in bad.data
