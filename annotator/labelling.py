@@ -53,6 +53,13 @@ class LabelInput:
     comment: str | None = None
     seconds: float | None = None
     hints_shown: list | None = None
+    labels: list | None = None      # multi-label projects: the labels chosen (`label` then optional)
+    confidence: int | None = None   # a point on the project's confidence scale (1..N)
+    unsure: bool = False
+    rationale: str | None = None
+
+
+MAX_RATIONALE = 2000
 
 
 def _seconds(value) -> float | None:
@@ -86,36 +93,92 @@ class Scheme:
     settings: dict | None
 
 
+def _chosen(ids: list, task: str, data: LabelInput) -> list:
+    """The labels chosen, in scheme order: one in a single-label project, one or more in a
+    multi-label one (`labels`, or `label` alone)."""
+    if data.labels is None or (task == "single" and data.labels == [data.label]):
+        if not isinstance(data.label, str) or data.label not in ids:
+            field = "label" if task == "single" else "label or labels"
+            raise AnnotationError("invalid_label", f"{field}: one of {', '.join(ids)} (got {data.label!r})")
+        return [data.label]
+    if task == "single":
+        raise AnnotationError("invalid_labels", "labels: this project takes one label: send "
+                                                "`label` (a label id)")
+    given = data.labels
+    if (not isinstance(given, list) or not given or len(set(map(repr, given))) != len(given)
+            or not all(isinstance(l, str) and l in ids for l in given)):
+        raise AnnotationError("invalid_labels", f"labels: a list of one or more different "
+                                                f"label ids from {', '.join(ids)} (got {given!r})")
+    if data.label is not None and data.label not in given:
+        raise AnnotationError("invalid_labels", f"labels: label {data.label!r} is not among them")
+    return [l for l in ids if l in given]
+
+
+def _shape(conf: dict, chosen: list, data: LabelInput) -> tuple[int | None, bool, str | None]:
+    """The confidence, unsure flag and rationale as the project's settings take them."""
+    points, confidence = conf["confidence"], data.confidence
+    if not points:
+        if confidence is not None:
+            raise AnnotationError("invalid_confidence", "confidence: this project has no confidence scale")
+    elif isinstance(confidence, bool) or not isinstance(confidence, int) or not 1 <= confidence <= points:
+        raise AnnotationError("invalid_confidence", f"confidence: a whole number from 1 to {points} "
+                                                    f"(got {confidence!r})")
+    unsure = data.unsure if data.unsure is not None else False
+    if not isinstance(unsure, bool):
+        raise AnnotationError("invalid_unsure", "unsure: true or false")
+    if unsure and not conf["unsure"]:
+        raise AnnotationError("invalid_unsure", "unsure: this project has no unsure flag")
+    rationale = data.rationale
+    if rationale is not None:
+        if not isinstance(rationale, str):
+            raise AnnotationError("invalid_rationale", "rationale: must be a string")
+        if len(rationale.strip()) > MAX_RATIONALE:
+            raise AnnotationError("invalid_rationale", f"rationale: at most {MAX_RATIONALE} characters")
+        rationale = rationale.strip() or None
+    modes = {l: conf["rationale"].get(l, "off") for l in chosen}
+    if rationale and all(m == "off" for m in modes.values()):
+        raise AnnotationError("invalid_rationale", f"rationale: this project takes no rationale "
+                                                   f"for {', '.join(chosen)}")
+    needed = [l for l, m in modes.items() if m == "required"]
+    if needed and not rationale:
+        raise AnnotationError("invalid_rationale", f"rationale: this project needs a rationale "
+                                                   f"for {', '.join(needed)}")
+    return confidence, unsure, rationale
+
+
 def validate(project: Project | Scheme, sentence: Sentence, data: LabelInput) -> LabelInput:
     ids = [l["id"] for l in project.labels]
-    if not isinstance(data.label, str) or data.label not in ids:
-        raise AnnotationError("invalid_label", f"label: one of {', '.join(ids)} (got {data.label!r})")
+    conf = settings(project)
+    chosen = _chosen(ids, conf["task"], data)
+    label = chosen[0]
     if sentence.kind != "body":
         raise AnnotationError("not_queued", f"sentence {sentence.id} is a {sentence.kind}, not labelled")
-    cfg = settings(project)
     try:
-        spans = validate_spans(data.spans, sentence.text, cfg["span_types"])
-        check_span_labels(spans, data.label, cfg["span_types"])
+        spans = validate_spans(data.spans, sentence.text, conf["span_types"])
+        check_span_labels(spans, chosen, conf["span_types"])
     except SchemeError as err:
         raise AnnotationError("invalid_spans", str(err)) from None
-    mode = cfg["spans"].get(data.label, "optional")
-    if mode == "off" and spans:
-        raise AnnotationError("invalid_spans", f"spans: this project takes no spans for {data.label}")
-    if mode == "required" and not spans:
-        raise AnnotationError("invalid_spans", f"spans: this project needs at least one span for {data.label}")
+    modes = [conf["spans"].get(l, "optional") for l in chosen]
+    if all(m == "off" for m in modes) and spans:
+        raise AnnotationError("invalid_spans", f"spans: this project takes no spans for {label}")
+    if "required" in modes and not spans:
+        raise AnnotationError("invalid_spans", f"spans: this project needs at least one span for {label}")
+    confidence, unsure, rationale = _shape(conf, chosen, data)
     comment = data.comment
     if comment is not None:
         if not isinstance(comment, str):
             raise AnnotationError("invalid_comment", "comment: must be a string")
         comment = comment.strip()[:MAX_COMMENT] or None
-    return LabelInput(data.label, spans, comment, _seconds(data.seconds), _hints(data.hints_shown))
+    return LabelInput(label, spans, comment, _seconds(data.seconds), _hints(data.hints_shown),
+                      chosen if conf["task"] == "multi" else None, confidence, unsure, rationale)
 
 
 _A, _S, _H = Annotation.__table__, Sentence.__table__, AnnotationHistory.__table__
 _P = Project.__table__
 _L, _K, _U = Lease.__table__, Skip.__table__, User.__table__
 _sid, _uid = bindparam("sid"), bindparam("uid")
-_HISTORY_KEYS = ("sentence_id", "user_id", "action", "label", "spans", "comment", "at")
+_SHAPE_KEYS = ("labels", "confidence", "unsure", "rationale")
+_HISTORY_KEYS = ("sentence_id", "user_id", "action", "label", "spans", "comment", "at") + _SHAPE_KEYS
 _HISTORY = insert(_H).values({k: bindparam(k) for k in _HISTORY_KEYS})
 _COUNT = (update(_S).where(_S.c.id == _sid)
           .values(n_labels=_S.c.n_labels + bindparam("delta"),
@@ -123,11 +186,13 @@ _COUNT = (update(_S).where(_S.c.id == _sid)
 
 
 def record_history(session: Session, sentence_id: int, user_id: int, action: str,
-                   label=None, spans=None, comment=None, at=None) -> None:
+                   label=None, spans=None, comment=None, at=None, labels=None, confidence=None,
+                   unsure=False, rationale=None) -> None:
     """Append one row to a label's history (append-only: nothing ever updates it)."""
     session.connection().execute(_HISTORY, {"sentence_id": sentence_id, "user_id": user_id, "action": action,
                                "label": label, "spans": spans, "comment": comment,
-                               "at": at or utcnow()})
+                               "at": at or utcnow(), "labels": labels, "confidence": confidence,
+                               "unsure": bool(unsure), "rationale": rationale})
     events.label(session, sentence_id, user_id, action, label, spans, comment)
 
 
@@ -142,12 +207,15 @@ _PROBE = select(select(_A.c.id).where(_A.c.sentence_id == _sid, _A.c.user_id == 
                 exists().where(_L.c.sentence_id == _sid, _L.c.user_id == _uid),
                 exists().where(_K.c.sentence_id == _sid, _K.c.user_id == _uid))
 _MINE = (select(_A.c.id, _A.c.label, _A.c.spans, _A.c.comment, _A.c.seconds, _A.c.hints_shown,
-                _A.c.assist, _A.c.created_at, _A.c.updated_at)
+                _A.c.assist, _A.c.labels, _A.c.confidence, _A.c.unsure, _A.c.rationale,
+                _A.c.created_at, _A.c.updated_at)
          .where(_A.c.sentence_id == _sid, _A.c.user_id == _uid))
 _CHANGE = (update(_A).where(_A.c.id == bindparam("aid"))
            .values(label=bindparam("label"), spans=bindparam("spans"),
                    comment=bindparam("comment"), seconds=bindparam("seconds"),
                    hints_shown=bindparam("hints_shown"), assist=bindparam("assist"),
+                   labels=bindparam("labels"), confidence=bindparam("confidence"),
+                   unsure=bindparam("unsure"), rationale=bindparam("rationale"),
                    updated_at=bindparam("now")))
 _UNLEASE = delete(_L).where(_L.c.sentence_id == _sid, _L.c.user_id == _uid)
 _UNSKIP = delete(_K).where(_K.c.sentence_id == _sid, _K.c.user_id == _uid)
@@ -160,7 +228,7 @@ _TOUCH = update(_U).where(_U.c.id == _uid).values(last_active_at=bindparam("now"
 # users.last_active_at is shown to the minute: write it at most once a minute per user.
 TOUCH_EVERY = timedelta(minutes=1)
 _LABEL_KEYS = ("sentence_id", "user_id", "project_id", "label", "spans", "comment", "seconds",
-               "hints_shown", "assist", "created_at", "updated_at")
+               "hints_shown", "assist", "created_at", "updated_at") + _SHAPE_KEYS
 
 
 def _new_label(dialect: str):
@@ -186,19 +254,20 @@ def _pg_create():
     spans = bindparam("spans", type_=_A.c.spans.type)
     comment = bindparam("comment", type_=_A.c.comment.type)
     now = bindparam("now", type_=_A.c.created_at.type)
+    shape = [bindparam(k, type_=_A.c[k].type) for k in _SHAPE_KEYS]
     held = exists().where(_L.c.sentence_id == sid, _L.c.user_id == uid)
     ins = (pg_insert(_A).from_select(
         list(_LABEL_KEYS),
         select(sid, uid, bindparam("pid", type_=Integer), label, spans, comment,
                bindparam("seconds", type_=_A.c.seconds.type),
                bindparam("hints_shown", type_=_A.c.hints_shown.type),
-               bindparam("assist", type_=_A.c.assist.type), now, now).where(held))
+               bindparam("assist", type_=_A.c.assist.type), now, now, *shape).where(held))
            .on_conflict_do_nothing(index_elements=[_A.c.sentence_id, _A.c.user_id])
            .returning(_A.c.id).cte("ins"))
     made = select(ins.c.id).exists()
     history = insert(_H).from_select(
         list(_HISTORY_KEYS),
-        select(sid, uid, literal("create", String), label, spans, comment, now).where(made)
+        select(sid, uid, literal("create", String), label, spans, comment, now, *shape).where(made)
     ).cte("history")
     delta = bindparam("delta", type_=Integer)
     count = (update(_S).where(_S.c.id == sid, made)
@@ -251,14 +320,17 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
     key = {"sid": sentence.id, "uid": user.id}
     values = {"sentence_id": sentence.id, "user_id": user.id, "project_id": project.id,
               "label": data.label, "spans": data.spans, "comment": data.comment,
-              "seconds": data.seconds, "hints_shown": data.hints_shown, "assist": arm}
+              "seconds": data.seconds, "hints_shown": data.hints_shown, "assist": arm,
+              "labels": data.labels, "confidence": data.confidence, "unsure": data.unsure,
+              "rationale": data.rationale}
     if conn.dialect.name == "postgresql" and held_only:
         now = utcnow()
-        new_id = conn.execute(_PG_CREATE, {**key, "pid": project.id, "label": data.label,
-                                           "spans": data.spans, "comment": data.comment,
-                                           "seconds": data.seconds, "hints_shown": data.hints_shown,
-                                           "assist": arm, "now": now, "k": project.overlap,
-                                           "delta": delta}).scalar()
+        # Only the statement's own parameters: a key named like a column of the INSERT
+        # (sentence_id, ...) would be taken as that column's value.
+        params = {k: values[k] for k in ("label", "spans", "comment", "seconds", "hints_shown",
+                                         "assist") + _SHAPE_KEYS}
+        new_id = conn.execute(_PG_CREATE, {**key, **params, "pid": project.id, "now": now,
+                                           "k": project.overlap, "delta": delta}).scalar()
         if new_id is not None:
             events.label(session, sentence.id, user.id, "create", data.label, data.spans, data.comment, project.id)
             _touch(conn, user, now)
@@ -284,10 +356,15 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
         else:
             ann = Annotation(sentence_id=sentence.id, user_id=user.id, project_id=project.id,
                              **row._asdict())
-            if (ann.label, ann.spans, ann.comment) == (data.label, data.spans, data.comment):
+            stored = (ann.label, ann.spans, ann.comment, ann.labels, ann.confidence, bool(ann.unsure),
+                      ann.rationale)
+            given = (data.label, data.spans, data.comment, data.labels, data.confidence, data.unsure,
+                     data.rationale)
+            if stored == given:
                 outcome = "unchanged"
             else:
                 ann.label, ann.spans, ann.comment = data.label, data.spans, data.comment
+                ann.labels, ann.confidence, ann.unsure, ann.rationale = given[3:]
                 if data.seconds is not None:
                     ann.seconds = round(min((ann.seconds or 0) + data.seconds, MAX_SECONDS), 3)
                 if data.hints_shown is not None:
@@ -297,12 +374,14 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
                 conn.execute(_CHANGE, {"aid": ann.id, "label": ann.label, "spans": ann.spans,
                                        "comment": ann.comment, "seconds": ann.seconds,
                                        "hints_shown": ann.hints_shown, "assist": ann.assist,
+                                       "labels": ann.labels, "confidence": ann.confidence,
+                                       "unsure": ann.unsure, "rationale": ann.rationale,
                                        "now": now})
                 outcome = "updated"
                 _expire(session, Annotation, ann.id)
         if outcome != "unchanged":
             record_history(session, sentence.id, user.id, outcome[:-1], ann.label, ann.spans,
-                           ann.comment, now)
+                           ann.comment, now, ann.labels, ann.confidence, ann.unsure, ann.rationale)
         if leased and delta:
             conn.execute(_UNLEASE, key)
         if skipped:

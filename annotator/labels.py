@@ -207,16 +207,18 @@ def validate_spans(spans: object, sentence_text: str, types: list[dict] | None =
     return sorted(out, key=lambda s: (s["start"], s["end"], s["label"]))
 
 
-def check_span_labels(spans: list[dict], label: str, types: list[dict]) -> None:
-    """The project's rule of which labels may or must carry which span types, for a label
-    given with these (validated) spans."""
+def check_span_labels(spans: list[dict], labels: list[str], types: list[dict]) -> None:
+    """The project's rule of which labels may or must carry which span types, for the label(s)
+    given (one, or several in a multi-label project) with these (validated) spans: a span
+    goes with a type some given label may carry; each given label's required types are there."""
     by_id = {t["id"]: t for t in types}
     for i, sp in enumerate(spans):
         allowed = by_id[sp["label"]].get("labels")
-        if allowed is not None and label not in allowed:
+        if allowed is not None and not set(labels) & set(allowed):
             raise SchemeError(f"spans[{i}].label: a {sp['label']} span goes only with "
-                              f"{', '.join(allowed) or 'no label'}, not {label}")
+                              f"{', '.join(allowed) or 'no label'}, not {', '.join(labels)}")
     given = {sp["label"] for sp in spans}
     for t in types:
-        if label in t.get("required", ()) and t["id"] not in given:
-            raise SchemeError(f"spans: {label} needs a {t['id']} span")
+        for label in labels:
+            if label in t.get("required", ()) and t["id"] not in given:
+                raise SchemeError(f"spans: {label} needs a {t['id']} span")

@@ -192,14 +192,15 @@ def _participant_may(session: Session, project: ProjectRef, sentence: SentenceRe
 
 def label(session: Session, project: ProjectRef, sentence: SentenceRef, user,
           data: dict) -> tuple[dict, bool]:
-    """Store the user's label (a dict of the API's PUT body: label, spans, comment, seconds,
-    hints_shown) through labelling.save and commit. (answer, created): the stored label with its
+    """Store the user's label (a dict of the API's PUT body: label or labels, spans, comment,
+    seconds, hints_shown, confidence, unsure, rationale) through labelling.save and commit. (answer, created): the stored label with its
     `outcome`, and the known answer of a control item where the project shows it.
     labelling.AnnotationError where the label cannot be stored."""
     _participant_may(session, project, sentence, user)
     ann, outcome = labelling.save(session, project, sentence, user, labelling.LabelInput(
         label=data.get("label"), spans=data.get("spans"), comment=data.get("comment"),
-        seconds=data.get("seconds"), hints_shown=data.get("hints_shown")))
+        seconds=data.get("seconds"), hints_shown=data.get("hints_shown"), labels=data.get("labels"),
+        confidence=data.get("confidence"), unsure=data.get("unsure"), rationale=data.get("rationale")))
     body = annotation_json(ann)
     body["outcome"] = outcome
     feedback = control_feedback(session, project, sentence)
@@ -231,7 +232,8 @@ def own_label(session: Session, sentence: SentenceRef, user) -> dict | None:
 
 def annotation_json(ann) -> dict:
     return {"sentence_id": ann.sentence_id, "label": ann.label, "spans": ann.spans or [],
-            "comment": ann.comment, "seconds": ann.seconds,
+            "comment": ann.comment, "seconds": ann.seconds, "labels": ann.labels,
+            "confidence": ann.confidence, "unsure": bool(ann.unsure), "rationale": ann.rationale,
             "created_at": iso_utc(ann.created_at), "updated_at": iso_utc(ann.updated_at)}
 
 

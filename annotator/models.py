@@ -273,6 +273,13 @@ class Annotation(Base):
     # The arm of the assistance experiment this label was given in (annotator.assist): none,
     # hints or suggestion, decided by labelling.save; NULL on labels from before it existed.
     assist: Mapped[str | None] = mapped_column(String(12))
+    # Task shapes (labelling.validate): the labels of a multi-label project in scheme order
+    # (`label` is the first of them; NULL in single-label projects), a point on the project's
+    # confidence scale, the "unsure" flag and the free-text rationale.
+    labels: Mapped[list | None] = mapped_column(JSON)
+    confidence: Mapped[int | None] = mapped_column(Integer)
+    unsure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    rationale: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -292,6 +299,10 @@ class AnnotationHistory(Base):
     label: Mapped[str | None] = mapped_column(String(40))
     spans: Mapped[list | None] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)
+    labels: Mapped[list | None] = mapped_column(JSON)
+    confidence: Mapped[int | None] = mapped_column(Integer)
+    unsure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    rationale: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -27,6 +27,12 @@ DEFAULT_SETTINGS: dict = {
     "lease_minutes": 10,          # how long a served sentence is held for its annotator
     "spans": {},                  # label id -> off | optional | required (missing: optional)
     "span_types": DEFAULT_SPAN_TYPES,  # the evidence span types (labels.validate_span_types)
+    # Task shapes (labelling.validate): single or multi label, a confidence scale of 3..7
+    # points (0: off), an "unsure" flag, and a rationale per label (missing: off).
+    "task": "single",
+    "confidence": 0,
+    "unsure": False,
+    "rationale": {},              # label id -> off | optional | required (missing: off)
     "hints": True,                # highlight lexicon hints on the annotate page
     "control_rate": 0.0,          # share of served items that are quality-control items
     "control_feedback": False,    # show the known answer after a control item (training rounds)
@@ -53,11 +59,18 @@ DEFAULT_SETTINGS: dict = {
 }
 QUEUE_ORDERS = ("reading", "random", "uncertainty", "uncertainty_diversity")
 ASSIST_MODES = ("off", "hints", "suggestion")
+TASKS = ("single", "multi")
+CONFIDENCE_POINTS = range(3, 8)  # a scale of 3 to 7 points; 0 is off
 
 
 # What the settings form shows for each setting: its label and help text. ("spans" is set per
 # label in the scheme form.) A setting missing here is shown under its key with no help.
 SETTINGS_HELP: dict[str, tuple[str, str]] = {
+    "task": ("Task", "single: one label per sentence; multi: an annotator may choose one or "
+             "more labels (label keys toggle, Enter saves). Cannot be changed once labels exist."),
+    "confidence": ("Confidence scale", "0: off; 3 to 7: annotators also give their confidence "
+                   "on a scale of this many points (after a label, the digit keys choose it)."),
+    "unsure": ("Unsure flag", "Annotators may mark a label as unsure (key U)."),
     "lease_minutes": ("Lease (minutes)", "How long a sentence served to an annotator is held "
                       "for them before another annotator may get it (0 to 1440)."),
     "hints": ("Show hints", "Highlight the lexicon's attribution cues and contested terms on "
@@ -121,7 +134,7 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
 SETTING_CHOICES: dict[str, tuple[str, ...]] = {"aggregation": ("majority", "dawid_skene"),
                                                "crowd_fail_policy": ("warn", "stop"),
                                                "order": QUEUE_ORDERS, "context_unit": CONTEXT_UNITS,
-                                               "assist": ASSIST_MODES}
+                                               "assist": ASSIST_MODES, "task": TASKS}
 
 
 _WHOLE = {"crowd_quota": (1, 10_000), "crowd_minutes": (1, 24 * 60), "crowd_min_controls": (1, 100)}
@@ -154,6 +167,15 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
             if not isinstance(value, dict) or any(k not in ids or v not in SPAN_MODES
                                                   for k, v in value.items()):
                 raise ProjectError("settings.spans: map label ids to off, optional or required")
+        elif key == "rationale":
+            ids = {l["id"] for l in labels}
+            if not isinstance(value, dict) or any(k not in ids or v not in SPAN_MODES
+                                                  for k, v in value.items()):
+                raise ProjectError("settings.rationale: map label ids to off, optional or required")
+        elif key == "confidence":
+            if isinstance(value, bool) or not isinstance(value, int) or (
+                    value != 0 and value not in CONFIDENCE_POINTS):
+                raise ProjectError("settings.confidence: 0 (off) or a scale of 3 to 7 points")
         elif key in ("control_rate", "min_control_accuracy", "gold_threshold", "assist_share"):
             if not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise ProjectError(f"settings.{key}: a number from 0 to 1")
@@ -188,6 +210,9 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
         elif not isinstance(value, bool):
             raise ProjectError(f"settings.{key}: true or false")
         out[key] = value
+    if out.get("unsure") and any(l.get("key") == "u" for l in labels):
+        raise ProjectError("settings.unsure: the key U toggles unsure on the annotate page, and "
+                           "a label has the key 'u': give that label another key first")
     return out
 
 
@@ -515,6 +540,8 @@ def set_labels(session: Session, project: Project, labels: list[dict]) -> None:
             f"labels: {', '.join(repr(i) for i in kept)} cannot be removed or get a new id: "
             "stored labels use it (exports and statistics name labels by id). Change its "
             "name, description, key, colour or position instead, or create a new project.")
+    if settings(project)["unsure"] and any(label["key"] == "u" for label in scheme):
+        raise ProjectError("labels: the key 'u' toggles unsure in this project; choose another key")
     changed = meaning(scheme) != meaning(project.labels)
     events.project_change(session, project, "scheme", {"labels": project.labels}, {"labels": scheme})
     project.labels = scheme
@@ -529,6 +556,10 @@ def set_labels(session: Session, project: Project, labels: list[dict]) -> None:
         set_settings(project, {**project.settings, "span_types": [
             {**t, **{f: [i for i in t[f] if i in ids] for f in ("labels", "required") if f in t}}
             for t in types]})
+    rationale = (project.settings or {}).get("rationale")
+    if rationale and any(k not in ids for k in rationale):
+        set_settings(project, {**project.settings,
+                               "rationale": {k: v for k, v in rationale.items() if k in ids}})
 
 
 def set_settings(project: Project, values: dict) -> None:
@@ -542,6 +573,13 @@ def set_settings(project: Project, values: dict) -> None:
             raise ProjectError(
                 f"settings.span_types: {', '.join(repr(i) for i in kept)} cannot be removed or get "
                 "a new id: stored spans use it. Change its name, key or colour instead.")
+    old_task = settings(project)["task"]
+    new_task = values.get("task", DEFAULT_SETTINGS["task"])
+    if new_task != old_task and object_session(project).scalar(
+            select(Annotation.id).where(Annotation.project_id == project.id).limit(1)) is not None:
+        raise ProjectError(f"settings.task: cannot change from {old_task} to {new_task} once "
+                           "sentences are labelled (their labels would change meaning); create "
+                           "a new project instead")
     events.project_change(object_session(project), project, "settings",
                           {"settings": project.settings}, {"settings": values})
     project.settings = values

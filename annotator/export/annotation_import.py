@@ -156,13 +156,16 @@ def import_annotations(session: Session, project: Project, filename: str, data: 
                 name = users.check_username(name)
             except users.AccountError as err:
                 raise ValueError(f"{where}: annotator {str(err).removeprefix('username: ')}") from None
-            if "label" not in rec or rec["label"] is None:
+            multi = rec.get("labels") is not None
+            if not multi and rec.get("label") is None:
                 raise ValueError(f"{where}: label is missing")
-            if not isinstance(rec["label"], str):
+            if rec.get("label") is not None and not isinstance(rec["label"], str):
                 raise ValueError(f"{where}: label must be a string (one of the project's label ids)")
             data_in = validate(project, s, LabelInput(
                 label=rec["label"], spans=rec.get("spans"), comment=rec.get("comment"),
-                seconds=rec.get("seconds"), hints_shown=rec.get("hints_shown")))
+                seconds=rec.get("seconds"), hints_shown=rec.get("hints_shown"),
+                labels=rec.get("labels"), confidence=rec.get("confidence"),
+                unsure=rec.get("unsure"), rationale=rec.get("rationale")))
             if (s.id, name) in seen:
                 raise ValueError(f"{where}: annotator {name!r} labels this sentence again "
                                  f"(first on line {seen[(s.id, name)]})")
@@ -200,14 +203,17 @@ def _store(session: Session, project: Project, parsed) -> Report:
             if ann is None:
                 ann = Annotation(sentence_id=s.id, user_id=user.id, project_id=project.id,
                                  label=d.label, spans=d.spans, comment=d.comment, seconds=d.seconds,
-                                 hints_shown=d.hints_shown, assist=arm,
+                                 hints_shown=d.hints_shown, assist=arm, labels=d.labels,
+                                 confidence=d.confidence, unsure=d.unsure, rationale=d.rationale,
                                  created_at=created or updated or now,
                                  updated_at=updated or created or now)
                 session.add(ann)
                 delta[s.id] = delta.get(s.id, 0) + 1
                 action = "create"
                 report.created += 1
-            elif (ann.label, ann.spans, ann.comment) == (d.label, d.spans, d.comment):
+            elif ((ann.label, ann.spans, ann.comment, ann.labels, ann.confidence, bool(ann.unsure),
+                   ann.rationale) == (d.label, d.spans, d.comment, d.labels, d.confidence,
+                                      d.unsure, d.rationale)):
                 report.unchanged += 1
                 continue
             elif updated is not None and updated < ann.updated_at.replace(microsecond=0):
@@ -216,6 +222,8 @@ def _store(session: Session, project: Project, parsed) -> Report:
                 continue
             else:
                 ann.label, ann.spans, ann.comment = d.label, d.spans, d.comment
+                ann.labels, ann.confidence, ann.unsure, ann.rationale = (
+                    d.labels, d.confidence, d.unsure, d.rationale)
                 if d.seconds is not None:
                     ann.seconds = d.seconds
                 if d.hints_shown is not None:
@@ -225,7 +233,9 @@ def _store(session: Session, project: Project, parsed) -> Report:
                 ann.updated_at = updated or now
                 action = "update"
                 report.updated += 1
-            record_history(session, s.id, user.id, action, d.label, d.spans, d.comment)
+            record_history(session, s.id, user.id, action, d.label, d.spans, d.comment,
+                           labels=d.labels, confidence=d.confidence, unsure=d.unsure,
+                           rationale=d.rationale)
         session.flush()
         for sid, n in delta.items():
             count_labels(session, sid, n, project.overlap)

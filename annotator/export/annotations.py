@@ -85,7 +85,8 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
     starts, numbers = _versions(session, project)
     stmt = (select(A.c.sentence_id, A.c.label, as_text(A.c.spans), A.c.comment,
                    as_text(A.c.hints_shown), A.c.assist, A.c.seconds, as_text(A.c.created_at),
-                   as_text(A.c.updated_at), U.c.username)
+                   as_text(A.c.updated_at), U.c.username, as_text(A.c.labels), A.c.confidence,
+                   A.c.unsure, A.c.rationale)
             .select_from(A.join(S, S.c.id == A.c.sentence_id).join(U, U.c.id == A.c.user_id))
             .where(A.c.project_id == project.id)
             .order_by(S.c.article_id, S.c.position, U.c.username)
@@ -93,7 +94,8 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
     sentences = _sentences(conn, project.id, as_text)
     slug, sid_now, head, tail = project.slug, None, None, None
     for rows in conn.execute(stmt).partitions():
-        for sid, label, spans, comment, hints, arm, seconds, created, updated, username in rows:
+        for (sid, label, spans, comment, hints, arm, seconds, created, updated, username,
+             labels, confidence, unsure, rationale) in rows:
             if sid != sid_now:
                 # Both streams run in article and position order: step to this sentence.
                 for sid_now, fields, tail in sentences:
@@ -111,4 +113,8 @@ def iter_annotations(session: Session, project: Project) -> Iterator[dict]:
                    "annotator": username, "comment": comment, "seconds": seconds,
                    "created_at": iso_utc(created), "updated_at": iso_utc(updated),
                    **tail, "assist": assist(arm, hints),
-                   "guidelines_version": numbers[at - 1] if numbers else None, "hints_shown": hints}
+                   "guidelines_version": numbers[at - 1] if numbers else None, "hints_shown": hints,
+                   # task shapes: labels in multi-label projects (else null), confidence and
+                   # rationale null where the project has them off
+                   "labels": _json_or_none(labels), "confidence": confidence,
+                   "unsure": bool(unsure), "rationale": rationale}

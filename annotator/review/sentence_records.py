@@ -27,7 +27,8 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
                  .order_by(Article.id, Sentence.position)
                  .execution_options(yield_per=CHUNK))
     labels = (select(Annotation.sentence_id, User.username, Annotation.label, Annotation.spans,
-                     Annotation.comment)
+                     Annotation.comment, Annotation.labels, Annotation.confidence,
+                     Annotation.unsure, Annotation.rationale)
               .join(User, User.id == Annotation.user_id)
               .join(Sentence, Sentence.id == Annotation.sentence_id)
               .where(Annotation.project_id == project.id)
@@ -46,7 +47,8 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
         anns = []
         while pending is not None and pending[0] == s.id:
             anns.append({"annotator": pending[1], "label": pending[2], "spans": pending[3] or [],
-                         "comment": pending[4]})
+                         "comment": pending[4], "labels": pending[5], "confidence": pending[6],
+                         "unsure": bool(pending[7]), "rationale": pending[8]})
             pending = next(label_rows, None)
         top, share = majority_of([a["label"] for a in anns])
         gold_label, gold_note = gold.get(s.id, (None, None))

@@ -27,6 +27,7 @@ from .groups import alpha_with_interval, by_language
 from .intervals import judged, wilson
 from .matrix import LabelMatrix, label_matrix, matrix_of, rows
 from .model_rater import known_answers, model_vs_humans, stored_predictions
+from .shapes import shape_stats
 from .sentence_records import iter_sentences
 from .versioned import frozen, lasting
 from .span_agreement import span_agreement
@@ -57,6 +58,9 @@ def project_stats(session: Session, project: Project, recs: list | None = None,
     out["model"] = model_vs_humans(session, project, recs, stored, known)
     out["anchoring"] = project_anchoring(session, project, [(r[0], r[1], r[2], r[5], r[3])
                                                             for r in recs], stored, known[0])
+    shaped = shape_stats(session, project)
+    if shaped is not None:  # multi-label or confidence: which statistic applies, and its figures
+        out["shapes"] = shaped
     return out
 
 

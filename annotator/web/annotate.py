@@ -102,6 +102,22 @@ def _span_types(types: list[dict]) -> dict:
     return {"span_types": out, "custom_span_types": types != DEFAULT_SPAN_TYPES}
 
 
+def _shape_fields(form) -> dict:
+    """The task shapes of a form post (labels, confidence, unsure, rationale), as the API
+    body takes them; labelling.validate checks them against the project's settings."""
+    out = {}
+    if form.getlist("labels"):
+        out["labels"] = form.getlist("labels")
+    if form.get("confidence"):
+        raw = form["confidence"]
+        out["confidence"] = int(raw) if raw.isdigit() and len(raw) < 3 else raw
+    if "unsure" in form:
+        out["unsure"] = form.get("unsure") in ("1", "on", "true")
+    if form.get("rationale") is not None:
+        out["rationale"] = form.get("rationale")
+    return out
+
+
 def _seconds_since(shown_at: str | None) -> float | None:
     """Seconds since the page was shown (its shown_at, in ms), within an hour; None if the
     field is missing or no sensible time."""
@@ -141,9 +157,10 @@ def _submit(session, project, user):
         spans = None
     try:
         body, _lease = loop.label(session, project, sentence, user, {
-            "label": label, "spans": spans, "comment": form.get("comment") or None,
+            "label": label or None, "spans": spans, "comment": form.get("comment") or None,
             "seconds": seconds,
-            "hints_shown": loop.hints_shown(session, project, user, sentence)})
+            "hints_shown": loop.hints_shown(session, project, user, sentence),
+            **_shape_fields(form)})
     except AnnotationError as err:
         if err.code == "invalid_spans" and not spans:
             flash(_("%(error)s; marking evidence spans needs JavaScript.", error=err), "error")

@@ -64,6 +64,13 @@ def _deleted(what: str, params: list) -> dict:
                           "401": _err, "403": _err, "404": _err, "409": _err}}
 
 
+_SHAPE = {"labels": {"type": ["array", "null"], "items": {"type": "string"},
+                     "description": "multi-label projects: the labels chosen, in scheme order"},
+          "confidence": {"type": ["integer", "null"],
+                         "description": "a point 1..N on the project's confidence scale (null when off)"},
+          "unsure": {"type": "boolean"},
+          "rationale": {"type": ["string", "null"]}}
+
 SPEC: dict = {
     "openapi": "3.1.0",
     "info": {"title": "annotator API", "version": "1",
@@ -127,17 +134,18 @@ SPEC: dict = {
                            "properties": {
                                "sentence_id": {"type": "integer"}, "label": {"type": "string"},
                                "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
-                               "comment": _nullable_str, "seconds": _nullable_num,
+                               "comment": _nullable_str, "seconds": _nullable_num, **_SHAPE,
                                "created_at": {"type": "string"}, "updated_at": {"type": "string"},
                                "outcome": {"enum": ["created", "updated", "unchanged"]},
                                "feedback": {"type": "object", "required": ["label", "explanation"],
                                             "properties": {"label": {"type": "string"},
                                                            "explanation": {"type": "string"}}}}},
-            "LabelInput": {"type": "object", "required": ["label"], "properties": {
+            "LabelInput": {"type": "object", "description": "`label` (a label id), or in "
+                           "multi-label projects `labels` (one or more label ids)", "properties": {
                 "label": {"type": "string"},
                 "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
                 "comment": _nullable_str, "seconds": _nullable_num,
-                "hints_shown": {"type": "array"}}},
+                "hints_shown": {"type": "array"}, **_SHAPE}},
             "Unit": {"type": "object",
                      "required": ["id", "position", "start", "end", "text", "kind", "long", "n_labels"],
                      "properties": {

@@ -35,6 +35,8 @@ class LabelRow(Form):
     description = StringField(_l("Description"))
     colour = SelectField(_l("Colour"), choices=COLOUR_CHOICES)
     spans = SelectField(_l("Evidence spans"), choices=list(projects.SPAN_MODES), default="optional")
+    rationale = SelectField(_l("Rationale"), choices=list(projects.SPAN_MODES), default="off",
+                            description=_l("A free-text reason with this label: off, optional or required."))
     remove = BooleanField(_l("Remove"))
 
     def blank(self) -> bool:
@@ -118,13 +120,15 @@ class ProjectForm(PageForm):
         while self.labels.entries:
             self.labels.pop_entry()
         spans = settings.get("spans") or {}
+        rationale = settings.get("rationale") or {}
         for i, label in enumerate(labels):
             self.labels.append_entry({
                 "original": label["id"] if label["id"] in used else "", "position": i + 1,
                 "label_id": label["id"], "key": label["key"], "name": label["name"],
                 "description": label.get("description", ""),
                 "colour": str(label.get("colour") or default_colour(i)),
-                "spans": spans.get(label["id"], "optional")})
+                "spans": spans.get(label["id"], "optional"),
+                "rationale": rationale.get(label["id"], "off")})
         self.add_blank_rows()
         while self.span_types.entries:
             self.span_types.pop_entry()
@@ -166,6 +170,9 @@ class ProjectForm(PageForm):
         if scheme:
             values["spans"] = {label["id"]: row.spans.data
                                for label, row in zip(scheme, self.rows())}
+            values["rationale"] = {label["id"]: row.rationale.data
+                                   for label, row in zip(scheme, self.rows())
+                                   if row.rationale.data and row.rationale.data != "off"}
         types = [r.form.value() for r in self.span_types
                  if not r.form.remove.data and not r.form.blank()]
         if types or self.span_types.entries:

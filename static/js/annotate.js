@@ -678,6 +678,13 @@
       note(tr("Select words: drag over them, or press Shift+→."));
       return;
     }
+    // A confidence scale or a required rationale (the project's task shape) is not asked for
+    // by this page yet: say so and keep the sentence rather than send a label the server refuses.
+    const askRationale = (buttons.find((b) => b.value === labelId) || { dataset: {} }).dataset.rationale === "required";
+    if (Number($("label-form").dataset.confidence || 0) > 0 || askRationale) {
+      say(tr("This project asks for a confidence or a rationale with “%(label)s”, which this page cannot give yet: label through the API (PUT /api/v1/sentences/ID/annotation).", { label: names[labelId] }), "error");
+      return;
+    }
     // The project's rule of which labels may or must carry which span types (the server's
     // labels.check_span_labels; checked here too, so the sentence stays until it holds).
     const wrong = out.find((x) => SPAN_RULES[x.label].labels && !SPAN_RULES[x.label].labels.includes(labelId));

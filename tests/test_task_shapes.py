@@ -1,0 +1,272 @@
+"""Task shapes (issue 17 item 2): multi-label, confidence scale, unsure flag and rationale,
+through the one label write, the API and the project settings."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from annotator import labelling, projects, users
+from annotator.labelling import AnnotationError, LabelInput
+from annotator.models import Annotation, AnnotationHistory, Sentence
+from annotator.projects import ProjectError
+
+SHAPED = {"task": "multi", "confidence": 5, "unsure": True,
+          "rationale": {"contested_framing": "required", "attributed_claim": "optional"}}
+
+
+def _body(db, project, n=0):
+    return db.scalars(select(Sentence).where(Sentence.project_id == project.id, Sentence.kind == "body")
+                      .order_by(Sentence.position)).all()[n]
+
+
+def _shaped(db, project, **extra):
+    projects.set_settings(project, {**(project.settings or {}), **SHAPED, **extra})
+    db.commit()
+    return project
+
+
+def test_defaults_leave_single_label_projects_as_they_were(db, project, make_user):
+    u, s = make_user("alice"), _body(db, project)
+    ann, _ = labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
+    assert (ann.labels, ann.confidence, ann.unsure, ann.rationale) == (None, None, False, None)
+    for data, code in ((LabelInput("neutral_fact", labels=["neutral_fact", "attributed_claim"]), "invalid_labels"),
+                       (LabelInput("neutral_fact", confidence=3), "invalid_confidence"),
+                       (LabelInput("neutral_fact", unsure=True), "invalid_unsure"),
+                       (LabelInput("neutral_fact", rationale="because"), "invalid_rationale")):
+        with pytest.raises(AnnotationError) as err:
+            labelling.save(db, project, s, u, data, held_only=False)
+        assert err.value.code == code and str(err.value).startswith(code.split("_", 1)[1])
+
+
+def test_multi_label_in_scheme_order_idempotent_and_in_history(db, project, make_user):
+    _shaped(db, project)
+    u, s = make_user("alice"), _body(db, project)
+    data = LabelInput(None, labels=["neutral_fact", "contested_framing"], confidence=4, unsure=True,
+                      rationale="  loaded word  ")
+    ann, outcome = labelling.save(db, project, s, u, data, held_only=False)
+    assert outcome == "created"
+    row = db.scalar(select(Annotation))
+    # scheme order: contested_framing comes before neutral_fact; `label` is the first
+    assert row.labels == ["contested_framing", "neutral_fact"] and row.label == "contested_framing"
+    assert (row.confidence, row.unsure, row.rationale) == (4, True, "loaded word")
+    _, outcome = labelling.save(db, project, s, u, LabelInput(
+        None, labels=["contested_framing", "neutral_fact"], confidence=4, unsure=True,
+        rationale="loaded word"), held_only=False)
+    assert outcome == "unchanged"
+    _, outcome = labelling.save(db, project, s, u, LabelInput(
+        None, labels=["contested_framing", "neutral_fact"], confidence=2, unsure=True,
+        rationale="loaded word"), held_only=False)
+    assert outcome == "updated"
+    hist = db.execute(select(AnnotationHistory.action, AnnotationHistory.labels, AnnotationHistory.confidence,
+                             AnnotationHistory.unsure, AnnotationHistory.rationale)
+                      .order_by(AnnotationHistory.id)).all()
+    assert [tuple(h) for h in hist] == [
+        ("create", ["contested_framing", "neutral_fact"], 4, True, "loaded word"),
+        ("update", ["contested_framing", "neutral_fact"], 2, True, "loaded word")]
+
+
+@pytest.mark.parametrize("data,code", [
+    (dict(labels=[]), "invalid_labels"),
+    (dict(labels=["neutral_fact", "neutral_fact"]), "invalid_labels"),
+    (dict(labels=["bogus"]), "invalid_labels"),
+    (dict(labels="neutral_fact"), "invalid_labels"),
+    (dict(labels=["neutral_fact"], confidence=None), "invalid_confidence"),
+    (dict(labels=["neutral_fact"], confidence=6), "invalid_confidence"),
+    (dict(labels=["neutral_fact"], confidence=True), "invalid_confidence"),
+    (dict(labels=["neutral_fact"], confidence=3, unsure="yes"), "invalid_unsure"),
+    (dict(labels=["contested_framing"], confidence=3), "invalid_rationale"),
+    (dict(labels=["contested_framing"], confidence=3, rationale="   "), "invalid_rationale"),
+    (dict(labels=["neutral_fact"], confidence=3, rationale="why"), "invalid_rationale"),
+    (dict(labels=["neutral_fact"], confidence=3, rationale=5), "invalid_rationale"),
+])
+def test_bad_shapes_are_refused_naming_the_field(db, project, make_user, data, code):
+    _shaped(db, project)
+    u, s = make_user("alice"), _body(db, project)
+    with pytest.raises(AnnotationError) as err:
+        labelling.save(db, project, s, u, LabelInput(None, **data), held_only=False)
+    assert err.value.code == code
+    assert db.scalar(select(Annotation)) is None
+
+
+def test_single_label_key_still_works_in_multi_project(db, project, make_user):
+    _shaped(db, project, confidence=0)
+    u, s = make_user("alice"), _body(db, project)
+    ann, _ = labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
+    assert ann.labels == ["neutral_fact"] and ann.label == "neutral_fact"
+
+
+def test_settings_are_validated(db, project, make_user):
+    for bad, field in (({"task": "many"}, "settings.task"), ({"confidence": 2}, "settings.confidence"),
+                       ({"confidence": 8}, "settings.confidence"), ({"confidence": True}, "settings.confidence"),
+                       ({"rationale": {"bogus": "required"}}, "settings.rationale"),
+                       ({"rationale": {"neutral_fact": "always"}}, "settings.rationale"),
+                       ({"unsure": "yes"}, "settings.unsure")):
+        with pytest.raises(ProjectError, match=field):
+            projects.set_settings(project, {**(project.settings or {}), **bad})
+    labels = [{**l, "key": "u"} if l["id"] == "neutral_fact" else l for l in project.labels]
+    projects.set_labels(db, project, labels)
+    with pytest.raises(ProjectError, match="settings.unsure"):
+        projects.set_settings(project, {**(project.settings or {}), "unsure": True})
+
+
+def test_task_cannot_change_once_labelled(db, project, make_user):
+    _shaped(db, project)
+    projects.set_settings(project, {**project.settings, "task": "single", "rationale": {}})
+    db.commit()
+    u, s = make_user("alice"), _body(db, project)
+    labelling.save(db, project, s, u, LabelInput("neutral_fact", confidence=3), held_only=False)
+    with pytest.raises(ProjectError, match="settings.task: cannot change from single to multi"):
+        projects.set_settings(project, {**project.settings, "task": "multi"})
+
+
+def test_api_put_and_get_with_shapes(client, db, make_user, project):
+    from test_api import conforms
+
+    _shaped(db, project)
+    _, token = users.create_token(db, make_user("alice"), "test")
+    db.commit()
+    h = {"Authorization": f"Bearer {token}"}
+    sid = client.get("/api/v1/projects/news/next", headers=h).get_json()["sentence"]["id"]
+    url = f"/api/v1/sentences/{sid}/annotation"
+    body = {"labels": ["neutral_fact", "attributed_claim"], "confidence": 5, "unsure": False,
+            "rationale": "quoted"}
+    r = client.put(url, json=body, headers=h)
+    assert r.status_code == 201, r.get_json()
+    got = conforms(r, "/sentences/{id}/annotation", "put")
+    assert got["labels"] == ["attributed_claim", "neutral_fact"] and got["label"] == "attributed_claim"
+    assert (got["confidence"], got["unsure"], got["rationale"]) == (5, False, "quoted")
+    assert client.put(url, json=body, headers=h).get_json()["outcome"] == "unchanged"
+    again = conforms(client.get(url, headers=h), "/sentences/{id}/annotation")
+    assert again["labels"] == ["attributed_claim", "neutral_fact"] and again["confidence"] == 5
+    bad = client.put(url, json={**body, "confidence": 9}, headers=h)
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_confidence"
+    assert "confidence" in bad.get_json()["error"]["message"]
+
+
+def test_export_import_round_trip_keeps_the_shapes(db, project, make_user):
+    import json
+
+    from sqlalchemy import delete, update
+
+    from annotator.export.annotation_import import import_annotations
+    from annotator.export.annotations import iter_annotations
+    from annotator.models import User
+
+    _shaped(db, project)
+    for n, (name, labels, conf, unsure, why) in enumerate((
+            ("a", ["contested_framing", "neutral_fact"], 2, True, "a loaded word"),
+            ("b", ["attributed_claim"], 5, False, None))):
+        labelling.save(db, project, _body(db, project), make_user(name),
+                       LabelInput(None, labels=labels, confidence=conf, unsure=unsure, rationale=why),
+                       held_only=False)
+    first = [json.dumps(r, sort_keys=True) for r in iter_annotations(db, project)]
+    recs = [json.loads(r) for r in first]
+    assert [(r["labels"], r["label"], r["confidence"], r["unsure"], r["rationale"]) for r in recs] == [
+        (["contested_framing", "neutral_fact"], "contested_framing", 2, True, "a loaded word"),
+        (["attributed_claim"], "attributed_claim", 5, False, None)]
+    db.execute(delete(Annotation))
+    db.execute(delete(AnnotationHistory))
+    db.execute(delete(User))
+    db.execute(update(Sentence).values(n_labels=0, full=False))
+    db.commit()
+    report = import_annotations(db, project, "a.jsonl", "\n".join(first).encode())
+    assert report.created == 2
+    strip = lambda rows: [{k: v for k, v in r.items() if not k.endswith("_at")} for r in rows]
+    assert strip(iter_annotations(db, project)) == strip(recs)
+    again = import_annotations(db, project, "a.jsonl", "\n".join(first).encode())
+    assert again.unchanged == 2
+    hist = db.scalars(select(AnnotationHistory.labels).order_by(AnnotationHistory.id)).all()
+    assert hist == [["contested_framing", "neutral_fact"], ["attributed_claim"]]
+
+
+def test_csv_export_json_encodes_the_labels(db, project, make_user):
+    import csv
+    import io
+    import json
+
+    from annotator.export.annotations import iter_annotations
+    from annotator.export.csv_rows import write_csv
+    from annotator.export.kinds import FIELDS
+
+    _shaped(db, project)
+    labelling.save(db, project, _body(db, project), make_user("a"),
+                   LabelInput(None, labels=["neutral_fact", "attributed_claim"], confidence=3),
+                   held_only=False)
+    out = io.BytesIO()
+    assert write_csv(iter_annotations(db, project), FIELDS["annotations"], out) == 1
+    row = next(csv.DictReader(io.StringIO(out.getvalue().decode("utf-8"))))
+    assert json.loads(row["labels"]) == ["attributed_claim", "neutral_fact"]
+    assert (row["confidence"], row["unsure"], row["rationale"]) == ("3", "false", "")
+
+
+def test_per_label_binary_alpha_matches_the_krippendorff_package(db, project, make_user):
+    import krippendorff
+    import numpy as np
+
+    from annotator.review.shapes import per_label_alpha, shape_stats
+    from annotator.review.stats import project_stats
+
+    _shaped(db, project, rationale={})
+    people = [make_user(n) for n in ("a", "b", "c")]
+    chosen = {  # sentence index -> labels of a, b, c (None: not labelled)
+        0: (["contested_framing"], ["contested_framing", "neutral_fact"], ["neutral_fact"]),
+        1: (["attributed_claim"], ["attributed_claim"], None),
+        2: (["neutral_fact"], ["contested_framing"], ["neutral_fact"]),
+        3: (["attributed_claim", "neutral_fact"], ["neutral_fact"], ["attributed_claim"]),
+    }
+    levels = {"a": 5, "b": 3, "c": 5}
+    for n, triple in chosen.items():
+        s = _body(db, project, n)
+        for u, labels in zip(people, triple):
+            if labels is not None:
+                labelling.save(db, project, s, u, LabelInput(None, labels=labels, confidence=levels[u.username]),
+                               held_only=False)
+    ids = [l["id"] for l in project.labels]
+    stats = shape_stats(db, project)
+    assert stats["statistic"].startswith("per-label binary alpha")
+    for label in ids:
+        data = np.array([[np.nan if t[i] is None else float(label in t[i]) for t in chosen.values()]
+                         for i in range(3)])
+        expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+        assert stats["per_label_alpha"][label] == pytest.approx(expected)
+    assert stats["alpha"] == pytest.approx(sum(stats["per_label_alpha"].values()) / 3)
+    conf = stats["confidence"]
+    assert conf["mean_by_annotator"] == {str(people[0].id): 5.0, str(people[1].id): 3.0,
+                                         str(people[2].id): 5.0}
+    assert conf["n_by_level"] == {"1": 0, "2": 0, "3": 4, "4": 0, "5": 7}
+    assert conf["alpha_by_level"]["3"] is None  # one annotator at that level: nothing pairable
+    # at level 5: annotators a and c only, per-label binary alpha as above
+    five = per_label_alpha([(n, i, t[i]) for n, t in chosen.items() for i in (0, 2) if t[i]], ids)
+    assert conf["alpha_by_level"]["5"] == pytest.approx(
+        sum(a for a in five.values() if a is not None) / len([a for a in five.values() if a is not None]))
+    assert project_stats(db, project)["shapes"] == stats
+
+
+def test_single_label_stats_have_no_shapes(db, project, make_user):
+    from annotator.review.stats import project_stats
+
+    u, s = make_user("a"), _body(db, project)
+    labelling.save(db, project, s, u, LabelInput("neutral_fact"), held_only=False)
+    assert "shapes" not in project_stats(db, project)
+
+
+def test_the_page_form_posts_shapes_through_the_same_write(client, db, make_user, project):
+    from helpers import login
+    from test_annotate_loop import _current
+
+    _shaped(db, project)
+    make_user("alice")
+    token = login(client, "alice")
+    sid, _ = _current(client)
+    resp = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "labels": ["neutral_fact", "contested_framing"],
+        "confidence": "4", "unsure": "1", "rationale": "loaded", "shown_at": "0"})
+    assert resp.status_code == 302
+    db.rollback()
+    row = db.scalar(select(Annotation).where(Annotation.sentence_id == sid))
+    assert (row.labels, row.confidence, row.unsure, row.rationale) == (
+        ["contested_framing", "neutral_fact"], 4, True, "loaded")
+    bad = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "labels": ["contested_framing"],
+        "confidence": "4"})
+    assert bad.status_code == 400 and b"rationale" in bad.data
