@@ -270,3 +270,32 @@ def test_the_page_form_posts_shapes_through_the_same_write(client, db, make_user
         "csrf_token": token, "sentence_id": sid, "labels": ["contested_framing"],
         "confidence": "4"})
     assert bad.status_code == 400 and b"rationale" in bad.data
+
+
+def test_the_page_without_javascript_has_a_field_for_every_shape(client, db, make_user, project):
+    """The annotate page's form carries the project's task shape as plain fields (checkboxes
+    for several labels, a radio per confidence point, the unsure box, the rationale), so a
+    browser without JavaScript posts them; a revisit shows them as stored."""
+    import lxml.html
+    from helpers import login
+    from test_annotate_loop import _current
+
+    _shaped(db, project)
+    make_user("alice")
+    token = login(client, "alice")
+    sid, _ = _current(client)
+    doc = lxml.html.fromstring(client.get("/projects/news/annotate").data)
+    noscript = "".join(lxml.html.tostring(n, encoding="unicode") for n in doc.xpath("//noscript"))
+    assert noscript.count('name="labels"') == 3
+    assert doc.xpath("//input[@name='confidence']/@value") == ["1", "2", "3", "4", "5"]
+    assert doc.xpath("//input[@name='unsure']/@type") == ["checkbox"]
+    assert doc.xpath("//textarea[@name='rationale']")
+    assert doc.xpath("//button[@name='action'][@value='save']")
+    resp = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "action": "save",
+        "labels": ["attributed_claim"], "confidence": "2", "rationale": ""})
+    assert resp.status_code == 302
+    doc = lxml.html.fromstring(client.get(f"/projects/news/annotate?sentence={sid}").data)
+    assert doc.xpath("//input[@name='confidence'][@checked]/@value") == ["2"]
+    assert doc.xpath("//button[@aria-pressed='true']/@value") == ["attributed_claim"]
+    assert not doc.xpath("//input[@name='unsure'][@checked]")

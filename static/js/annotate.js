@@ -22,6 +22,15 @@
   const modes = Object.fromEntries(buttons.map((b) => [b.value, b.dataset.spans || "optional"]));
   const names = Object.fromEntries(buttons.map((b) => [b.value, b.querySelector(".name").textContent]));
   const spansOn = !!spanTools && buttons.some((b) => modes[b.value] !== "off");
+  // The project's task shape (issue 17; labelling.validate on the server): one label or several
+  // (label keys then toggle, Enter saves), a confidence scale of POINTS points (asked for after
+  // the label), an unsure flag (U), a rationale per label (off | optional | required; R).
+  const form = $("label-form");
+  const MULTI = form.dataset.task === "multi", POINTS = Number(form.dataset.confidence || 0);
+  const confBox = $("confidence"), unsureBox = $("unsure"), rationaleEl = $("rationale");
+  const RATIONALE = Object.fromEntries(buttons.map((b) => [b.value, b.dataset.rationale || "off"]));
+  const inOrder = (ids) => buttons.map((b) => b.value).filter((v) => ids.includes(v));
+  const labelsOf = (m) => (m ? (m.labels && m.labels.length ? m.labels : [m.label]) : []);
   // The page's words in the interface's language: the template's #ui-strings, from the gettext
   // catalogue (web/i18n.py, JS_MESSAGES); English where one is missing. %(name)s takes vars.name.
   const UI = JSON.parse(($("ui-strings") || {}).textContent || "{}");
@@ -49,12 +58,26 @@
     } else spanKeys[b.dataset.key] = b.dataset.span;
   }
   const freeKey = (k) => (byKey[k] ? null : k);
-  const voiceKey = freeKey("v"), removeKey = freeKey("x"), unlabelKey = freeKey("u"), viewKey = freeKey("a");
-  if (!unlabelKey && unlabelButton) { unlabelButton.removeAttribute("aria-keyshortcuts"); unlabelButton.querySelector("kbd").remove(); }
+  const voiceKey = freeKey("v"), removeKey = freeKey("x"), viewKey = freeKey("a");
+  // U marks unsure where the project has the flag (no label may take U there); else it removes
+  // a revisited sentence's label.
+  const unlabelKey = unsureBox ? null : freeKey("u");
+  const rationaleKey = rationaleEl && !spanKeys.r ? freeKey("r") : null;
+  if (rationaleEl && !rationaleKey) rationaleEl.removeAttribute("aria-keyshortcuts");
+  for (const k of rationaleKey ? [] : root.querySelectorAll(".rationale-key")) k.remove();
+  if (!unlabelKey && unlabelButton) {
+    unlabelButton.removeAttribute("aria-keyshortcuts");
+    for (const k of unlabelButton.querySelectorAll("kbd")) k.remove();
+  }
   let csrf = cfg.csrf;
 
   let current = null;      // the sentence shown: the API's sentence object
-  let currentLabel = null; // {label, comment, spans} when revisiting a labelled sentence
+  let currentLabel = null; // {label, comment, spans, labels, confidence, unsure, rationale} when revisiting a labelled sentence
+  let chosen = [];         // labels picked but not saved yet: a multi-label choice, or a label
+                           // waiting for its confidence or rationale
+  let asking = null;       // "confidence" | "rationale": what the label in `chosen` waits for
+  let confTouched = false; // a confidence was given for the sentence shown (a revisit shows the
+                           // stored one, but a new label asks again)
   // Revisiting: the sentence shown is behind the frontier (reached by Back, or named by the
   // URL's ?sentence=). `here` holds the server's neighbours of a revisited sentence: bk, the
   // one labelled before it, fwd, the one labelled after it (null: the frontier comes next).
@@ -130,7 +153,10 @@
     for (let i = pending.length - 1; i >= 0; i--) {
       const p = pending[i];
       if (p.id !== id) continue;
-      return p.type === "label" ? { label: p.body.label, comment: p.body.comment, spans: p.body.spans } : null;
+      if (p.type !== "label") return null;
+      const b = p.body;
+      return { label: b.label, comment: b.comment, spans: b.spans, labels: b.labels || null,
+        confidence: b.confidence || null, unsure: !!b.unsure, rationale: b.rationale || null };
     }
     return undefined;
   }
@@ -545,16 +571,31 @@
     if (spansOn) note(spans.length ? "" : tr("Evidence: drag over words, or press Shift+→ to select words."));
     $("sentence-id").value = s.id;
     comment.value = mine && mine.comment ? mine.comment : "";
+    setShape(mine);
     root.classList.remove("waiting");
     showMine();
     syncUrl(how);
     shownAt = performance.now();
   }
 
+  // The task-shape fields as a sentence's stored label (or none) has them.
+  function setShape(mine) {
+    chosen = MULTI ? labelsOf(mine) : [];
+    asking = null;
+    confTouched = false;
+    if (confBox) {
+      confBox.classList.remove("asking");
+      for (const r of confBox.querySelectorAll("input")) r.checked = !!mine && Number(r.value) === mine.confidence;
+    }
+    if (unsureBox) unsureBox.checked = !!(mine && mine.unsure);
+    if (rationaleEl) rationaleEl.value = mine && mine.rationale ? mine.rationale : "";
+  }
+
   // The label buttons, the revisit notice and the Back, Forward and Remove controls.
   function showMine() {
+    const pressed = MULTI || chosen.length ? chosen : labelsOf(currentLabel);
     for (const b of buttons) {
-      b.setAttribute("aria-pressed", String(!!currentLabel && currentLabel.label === b.value));
+      b.setAttribute("aria-pressed", String(pressed.includes(b.value)));
       // the model's label, outlined where this sentence is in the suggestion arm; never chosen
       b.classList.toggle("suggested", !!current && current.suggestion === b.value);
     }
@@ -563,7 +604,9 @@
       const k = (t) => { const el = document.createElement("kbd"); el.textContent = t; return el; };
       if (currentLabel) {
         const name = document.createElement("strong");
-        name.textContent = names[currentLabel.label] || currentLabel.label;
+        const extra = [currentLabel.confidence ? tr("confidence %(n)s of %(points)s", { n: currentLabel.confidence, points: POINTS }) : "",
+          currentLabel.unsure ? tr("unsure") : ""].filter(Boolean);
+        name.textContent = labelsOf(currentLabel).map((l) => names[l] || l).join(", ") + (extra.length ? " (" + extra.join(", ") + ")" : "");
         revisitNote.replaceChildren(...(unlabelKey
           ? trNodes("You labelled this: %(label)s. Press a label to change it, %(u)s to remove it, %(s)s to skip it, %(forward)s to go forward.",
             { label: name, u: k("U"), s: k("S"), forward: k("→") })
@@ -600,6 +643,8 @@
   function waiting(text) {
     current = null;
     currentLabel = null;
+    chosen = [];
+    asking = null;
     revisiting = false;
     sel = null;
     root.classList.add("waiting");
@@ -667,42 +712,98 @@
       revisit: revisiting, bk: here.bk, fwd: here.fwd };
   }
 
-  function choose(labelId) {
+  // A label key or button: in a multi-label project it toggles the label in the choice (Enter
+  // saves); else it is the choice, saved at once unless a confidence or rationale is wanted.
+  function pick(labelId) {
     if (!current || loading) return;
+    if (!MULTI) { chosen = [labelId]; commit(); return; }
+    chosen = chosen.includes(labelId) ? chosen.filter((l) => l !== labelId) : inOrder(chosen.concat(labelId));
+    stopAsking();
+    say(chosen.length ? tr("Chosen: %(labels)s. Press Enter to save.", { labels: chosen.map((l) => names[l]).join(", ") })
+      : tr("No label chosen."));
+  }
+
+  // Ask for what the choice still needs: the confidence (digit keys) or a rationale (the field).
+  function ask(what, label) {
+    asking = what;
+    showMine();
+    if (what === "confidence") {
+      confBox.classList.add("asking");
+      confBox.scrollIntoView({ block: "nearest" });
+      say(tr("How sure are you of “%(label)s”? Press 1 to %(n)s (Esc: choose again).", { label, n: POINTS }), "ask");
+    } else {
+      rationaleEl.focus();
+      say(tr("“%(label)s” needs a rationale in this project: write why, then press Enter.", { label }), "ask");
+    }
+  }
+
+  function stopAsking() {
+    asking = null;
+    if (confBox) confBox.classList.remove("asking");
+    if (!MULTI) chosen = [];
+    showMine();
+  }
+
+  function setConfidence(n) {
+    for (const r of confBox.querySelectorAll("input")) r.checked = Number(r.value) === n;
+    confTouched = true;
+  }
+
+  // Save the choice: the project's rules checked here too (the server's labelling.validate),
+  // so the sentence stays, with a clear message, until the label can be stored.
+  function commit() {
+    if (!current || loading) return;
+    if (!chosen.length) { say(tr("Choose a label first."), "error"); return; }
     const s = current;
-    const mode = modes[labelId] || "optional";
+    const label = chosen.map((l) => names[l]).join(", ");
+    const chosenModes = chosen.map((l) => modes[l] || "optional");
+    const mode = chosenModes.includes("required") ? "required" : chosenModes.every((m) => m === "off") ? "off" : "optional";
     let out = spansForApi();
     if (mode === "required" && !out.length) {
       say(tr("“%(label)s” needs evidence in this project: select words and mark them (%(kinds)s) before choosing the label.",
-        { label: names[labelId], kinds: Object.values(SPAN_NAMES).join(", ") }), "error");
+        { label, kinds: Object.values(SPAN_NAMES).join(", ") }), "error");
       note(tr("Select words: drag over them, or press Shift+→."));
-      return;
-    }
-    // A confidence scale or a required rationale (the project's task shape) is not asked for
-    // by this page yet: say so and keep the sentence rather than send a label the server refuses.
-    const askRationale = (buttons.find((b) => b.value === labelId) || { dataset: {} }).dataset.rationale === "required";
-    if (Number($("label-form").dataset.confidence || 0) > 0 || askRationale) {
-      say(tr("This project asks for a confidence or a rationale with “%(label)s”, which this page cannot give yet: label through the API (PUT /api/v1/sentences/ID/annotation).", { label: names[labelId] }), "error");
+      stopAsking();
       return;
     }
     // The project's rule of which labels may or must carry which span types (the server's
-    // labels.check_span_labels; checked here too, so the sentence stays until it holds).
-    const wrong = out.find((x) => SPAN_RULES[x.label].labels && !SPAN_RULES[x.label].labels.includes(labelId));
+    // labels.check_span_labels).
+    const wrong = out.find((x) => SPAN_RULES[x.label].labels && !chosen.some((l) => SPAN_RULES[x.label].labels.includes(l)));
     const missing = mode === "off" ? null : Object.keys(SPAN_RULES).find((t) =>
-      SPAN_RULES[t].required.includes(labelId) && !out.some((x) => x.label === t));
+      chosen.some((l) => SPAN_RULES[t].required.includes(l)) && !out.some((x) => x.label === t));
     if (wrong || missing) {
-      say(wrong ? tr("A %(span)s span does not go with “%(label)s” in this project: remove it (X) or choose another label.", { span: SPAN_NAMES[wrong.label], label: names[labelId] })
-        : tr("“%(label)s” needs a %(span)s span in this project: select words and mark them before choosing the label.", { span: SPAN_NAMES[missing], label: names[labelId] }), "error");
+      say(wrong ? tr("A %(span)s span does not go with “%(label)s” in this project: remove it (X) or choose another label.", { span: SPAN_NAMES[wrong.label], label })
+        : tr("“%(label)s” needs a %(span)s span in this project: select words and mark them before choosing the label.", { span: SPAN_NAMES[missing], label }), "error");
+      stopAsking();
       return;
     }
+    const confidence = POINTS && confTouched ? Number((confBox.querySelector("input:checked") || {}).value) || null : null;
+    if (POINTS && !confidence) { ask("confidence", label); return; }
+    let rationale = rationaleEl ? rationaleEl.value.trim() || null : null;
+    const needs = chosen.filter((l) => RATIONALE[l] === "required");
+    if (needs.length && !rationale) { ask("rationale", needs.map((l) => names[l]).join(", ")); return; }
+    let dropped = "";
     if (mode === "off" && out.length) {
-      say(tr("“%(label)s” takes no evidence spans in this project; %(n)s span(s) not saved.", { label: names[labelId], n: out.length }));
+      dropped = tr("“%(label)s” takes no evidence spans in this project; %(n)s span(s) not saved.", { label, n: out.length });
       out = [];
-    } else if (/error/.test(status.className) && !authLost) say("");
-    const body = { label: labelId, spans: out, comment: comment.value.trim() || null,
+    }
+    if (rationale && chosen.every((l) => RATIONALE[l] === "off")) {
+      dropped = tr("“%(label)s” takes no rationale in this project; the rationale was not saved.", { label });
+      rationale = null;
+    }
+    if (dropped) say(dropped);
+    else if (/error|ask/.test(status.className) && !authLost) say("");
+    const body = { label: chosen[0], spans: out, comment: comment.value.trim() || null,
       seconds: Math.round((performance.now() - shownAt) / 100) / 10,
       hints_shown: (s.hints || []).map((h) => h.term) };
-    const mine = { label: labelId, comment: body.comment, spans: out };
+    if (MULTI) body.labels = chosen.slice();
+    if (POINTS) body.confidence = confidence;
+    if (unsureBox) body.unsure = unsureBox.checked;
+    if (rationaleEl) body.rationale = rationale;
+    const mine = { label: body.label, comment: body.comment, spans: out, labels: body.labels || null,
+      confidence, unsure: !!body.unsure, rationale };
+    chosen = [];
+    asking = null;
     labelled.add(s.id);
     latest.set(s.id, mine);
     enqueue({ type: "label", id: s.id, body });
@@ -710,6 +811,12 @@
     trail.push(from);
     if (revisiting) moveOn(from, "push");
     else advance("push");
+  }
+
+  function toggleUnsure() {
+    if (!current) return;
+    unsureBox.checked = !unsureBox.checked;
+    say(unsureBox.checked ? tr("Marked unsure: the label you give now is saved as unsure (U takes it back).") : tr("Not marked unsure."));
   }
 
   // Skip: the sentence goes to the end of the queue; a revisited one loses its label first
@@ -784,7 +891,8 @@
   $("label-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const btn = ev.submitter;
-    if (btn && btn.name === "label") choose(btn.value);
+    if (btn && btn.name === "label") pick(btn.value);
+    else if (btn && btn.value === "save") commit();
     else if (btn && btn.value === "skip") skip();
     else if (btn && btn.value === "unlabel") unlabel();
   });
@@ -796,9 +904,18 @@
   document.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const t = ev.target;
-    if (t === comment || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.tagName === "INPUT" || t.isContentEditable) {
-      if (ev.key === "Escape") comment.blur();
-      if (ev.key === "Enter") ev.preventDefault();
+    if (ev.isComposing) return; // an input method is composing a character
+    if (t === comment || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable ||
+        (t.tagName === "INPUT" && t.type !== "radio" && t.type !== "checkbox")) {
+      // In the rationale, Enter saves the label chosen (or leaves the field); Shift+Enter is a new line.
+      if (t === rationaleEl && ev.key === "Enter" && !ev.shiftKey) {
+        ev.preventDefault();
+        t.blur();
+        if (chosen.length) commit(); else say(tr("Now choose a label."));
+        return;
+      }
+      if (ev.key === "Escape") t.blur();
+      if (ev.key === "Enter" && t.tagName !== "TEXTAREA") ev.preventDefault();
       return;
     }
     if (help.open) {
@@ -808,7 +925,12 @@
     const key = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
     const arrow = key === "ArrowLeft" || key === "ArrowRight";
     if (ev.repeat && !arrow) return; // a held key must not label a run of sentences
-    if (byKey[key]) choose(byKey[key].value);
+    if (asking === "confidence" && /^[1-9]$/.test(key) && Number(key) <= POINTS) { setConfidence(Number(key)); commit(); }
+    else if (asking && key === "Escape") { stopAsking(); say(""); }
+    else if (MULTI && key === "Enter") commit();
+    else if (unsureBox && key === "u") toggleUnsure();
+    else if (rationaleKey && key === rationaleKey) rationaleEl.focus();
+    else if (byKey[key]) pick(byKey[key].value);
     else if (key === "s") skip();
     else if (key === "c") comment.focus();
     else if (key === "?") help.showModal();
@@ -831,6 +953,10 @@
     ev.preventDefault();
   });
   $("help-button").addEventListener("click", () => help.showModal());
+  // A confidence clicked: given (and, if the label waits for it, saved); the focus leaves the
+  // radio button so that the page's keys (digits, arrows) keep working.
+  if (confBox) confBox.addEventListener("change", (ev) => { ev.target.blur(); confTouched = true; if (asking === "confidence") commit(); });
+  if (unsureBox) unsureBox.addEventListener("change", () => unsureBox.blur());
   window.addEventListener("online", () => { retryMs = 1000; flush(); });
   const wake = () => { if (authLost) renewSession(true); else if (retryTimer) flush(); };
   window.addEventListener("focus", wake);
@@ -841,7 +967,7 @@
   // next few. What the outbox still holds for a sentence beats what the server rendered.
   if (spansOn) spanTools.hidden = false;
   for (const p of pending) latest.set(p.id, outboxLabel(p.id));
-  const startMine = buttons.find((b) => b.getAttribute("aria-pressed") === "true");
+  const startMine = JSON.parse(sentenceEl.dataset.mine || "null");
   const view = JSON.parse(sentenceEl.dataset.view);
   const startMeta = { revisit: cfg.revisit === "1", bk: serverBack, fwd: cfg.forward ? Number(cfg.forward) : null };
   const waits = latest.has(view.id) && pending.some((p) => p.id === view.id && p.type !== "unlabel");
@@ -852,8 +978,7 @@
     flush();
     advance("replace");
   } else {
-    draw(view, startMine ? { label: startMine.value, comment: comment.value,
-      spans: JSON.parse(sentenceEl.dataset.spans || "[]") } : null, null, startMeta, "replace");
+    draw(view, startMine, null, startMeta, "replace");
     flush();
     fetchMore();
   }

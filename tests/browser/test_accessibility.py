@@ -23,6 +23,7 @@ PAGES = [
     ("alice", "/", "projects"),
     ("alice", "/projects/demo/annotate", "annotate"),
     ("alice", "/projects/tiny/annotate", "done"),
+    ("alice", "/projects/shaped/annotate", "annotate with a task shape"),
     ("alice", "/projects/demo/guidelines", "guidelines"),
     ("alice", "/account/tokens", "API tokens"),
     ("alice", "/admin/", "403 error page"),
@@ -41,6 +42,9 @@ PAGES = [
 def tiny_done(server):
     ids = make_project(server, "tiny", "Tiny\n\nOne sentence only.\n")
     label_as(server, "alice", {ids[0]: "neutral_fact"}, slug="tiny")
+    # and a project with every task shape: several labels, confidence, unsure, rationale
+    make_project(server, "shaped", "Shaped\n\nThe ministry said the road was closed.\n", task="multi",
+                 confidence=5, unsure=True, rationale={"contested_framing": "required"})
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

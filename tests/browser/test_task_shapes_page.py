@@ -1,0 +1,124 @@
+"""The annotate page with a project's task shape (issue 17 item 2), in a real browser: a
+confidence asked for after the label, the unsure flag (U), a rationale required per label, and
+multi-label choice (label keys toggle, Enter saves); each stored through the one label write,
+and shown again on a revisit."""
+from __future__ import annotations
+
+from e2e import SMALL, annotations, make_project, shown_id, wait_id_change, wait_saved
+
+
+def test_confidence_unsure_and_rationale_by_keyboard(server, page, login):
+    ids = make_project(server, "shapes", SMALL, confidence=5, unsure=True,
+                       rationale={"contested_framing": "required", "attributed_claim": "optional"})
+    login(page, "alice", "/projects/shapes/annotate")
+    assert shown_id(page) == ids[0]
+    # A label first, then the confidence: the sentence stays until a digit gives it.
+    page.keyboard.press("1")
+    page.wait_for_selector("#confidence.asking")
+    assert "How sure" in page.inner_text("#status")
+    assert shown_id(page) == ids[0]
+    assert page.get_attribute(".label-button[value=attributed_claim]", "aria-pressed") == "true"
+    page.keyboard.press("4")
+    second = wait_id_change(page, ids[0])
+    assert page.locator("#confidence input:checked").count() == 0  # each sentence asks anew
+    # U marks unsure; a label that needs a rationale takes the focus to its field.
+    page.keyboard.press("u")
+    assert page.is_checked("#unsure")
+    page.keyboard.press("2")
+    page.keyboard.press("3")
+    page.wait_for_function("document.activeElement.id === 'rationale'")
+    assert "needs a rationale" in page.inner_text("#status")
+    assert shown_id(page) == second
+    page.keyboard.type("Loaded verb in the outlet's voice.")
+    page.keyboard.press("Enter")
+    third = wait_id_change(page, second)
+    assert not page.is_checked("#unsure") and page.input_value("#rationale") == ""
+    # R opens the rationale; Esc leaves it; Esc also takes back a label waiting for confidence;
+    # a rationale given with a label that takes none is not saved, and the page says so.
+    page.keyboard.press("r")
+    page.keyboard.type("Plain number.")
+    page.keyboard.press("Escape")
+    page.keyboard.press("1")
+    page.wait_for_selector("#confidence.asking")
+    page.keyboard.press("Escape")
+    assert page.locator("#confidence.asking").count() == 0
+    assert page.locator(".label-button[aria-pressed=true]").count() == 0
+    page.keyboard.press("3")
+    page.click("#confidence label:nth-of-type(5)")  # the mouse works too
+    wait_id_change(page, third)
+    assert "takes no rationale" in page.inner_text("#status")
+    wait_saved(page)
+    stored = annotations(server, "alice")
+    got = {sid: (a.label, a.labels, a.confidence, bool(a.unsure), a.rationale) for sid, a in stored.items()}
+    assert got[ids[0]] == ("attributed_claim", None, 4, False, None)
+    assert got[second] == ("contested_framing", None, 3, True, "Loaded verb in the outlet's voice.")
+    assert got[third] == ("neutral_fact", None, 5, False, None)
+    # Back shows what was given; a new label asks for the confidence again.
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('sentence').dataset.id === '{third}'")
+    assert "confidence 5 of 5" in page.inner_text("#revisit")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('sentence').dataset.id === '{second}'")
+    assert "unsure" in page.inner_text("#revisit")
+    assert page.is_checked("#unsure")
+    assert page.input_value("#rationale") == "Loaded verb in the outlet's voice."
+    page.keyboard.press("u")  # no longer unsure
+    page.keyboard.press("2")
+    page.wait_for_selector("#confidence.asking")
+    page.keyboard.press("5")
+    wait_id_change(page, second)
+    wait_saved(page)
+    a = annotations(server, "alice")[second]
+    assert (a.label, a.confidence, bool(a.unsure), a.rationale) == (
+        "contested_framing", 5, False, "Loaded verb in the outlet's voice.")
+    # A reload of the revisited sentence shows the stored shape from the server.
+    page.goto(f"{server.url}/projects/shapes/annotate?sentence={second}")
+    assert page.get_attribute(".label-button[value=contested_framing]", "aria-pressed") == "true"
+    assert page.is_checked("#confidence input[value='5']")
+    assert not page.is_checked("#unsure")
+
+
+def test_multi_label_by_keyboard(server, page, login):
+    ids = make_project(server, "multi", SMALL, task="multi")
+    login(page, "alice", "/projects/multi/annotate")
+    pressed = lambda: [b.get_attribute("value") for b in page.locator(".label-button[aria-pressed=true]").all()]
+    page.keyboard.press("2")
+    page.keyboard.press("1")
+    assert pressed() == ["attributed_claim", "contested_framing"]  # toggled, in scheme order
+    assert "Press Enter to save" in page.inner_text("#status")
+    page.keyboard.press("2")
+    page.keyboard.press("2")
+    assert shown_id(page) == ids[0]
+    page.keyboard.press("Enter")
+    second = wait_id_change(page, ids[0])
+    assert pressed() == []
+    page.keyboard.press("Enter")  # nothing chosen: the page says so and stays
+    page.wait_for_selector("#status.error")
+    assert shown_id(page) == second
+    page.keyboard.press("3")
+    page.click("#save-labels")
+    wait_id_change(page, second)
+    wait_saved(page)
+    stored = annotations(server, "alice")
+    assert (stored[ids[0]].label, stored[ids[0]].labels) == (
+        "attributed_claim", ["attributed_claim", "contested_framing"])
+    assert (stored[second].label, stored[second].labels) == ("neutral_fact", ["neutral_fact"])
+    # Back: the labels given are pressed and can be changed; U removes them.
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('sentence').dataset.id === '{second}'")
+    assert pressed() == ["neutral_fact"]
+    assert "Neutral" in page.inner_text("#revisit")
+    page.keyboard.press("3")
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    wait_id_change(page, second)
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('sentence').dataset.id === '{ids[0]}'")
+    assert pressed() == ["attributed_claim", "contested_framing"]
+    page.keyboard.press("u")
+    page.wait_for_selector("#unlabel", state="hidden")
+    wait_saved(page)
+    stored = annotations(server, "alice")
+    assert stored[second].labels == ["contested_framing"]
+    assert ids[0] not in stored
