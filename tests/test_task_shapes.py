@@ -242,6 +242,59 @@ def test_per_label_binary_alpha_matches_the_krippendorff_package(db, project, ma
     assert project_stats(db, project)["shapes"] == stats
 
 
+LABEL_SETS = [["attributed_claim"], ["contested_framing"], ["neutral_fact"],
+              ["attributed_claim", "contested_framing"], ["contested_framing", "neutral_fact"],
+              ["attributed_claim", "contested_framing", "neutral_fact"]]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_masi_alpha_matches_nltk(seed):
+    """Alpha over whole label sets with the MASI distance, against NLTK's independent alpha
+    (its AnnotationTask needs every coder on every item: complete data here) given the same
+    distance; and our distance against NLTK's masi_distance, which rounds 2/3 and 1/3 to
+    0.67 and 0.33."""
+    import random
+
+    from nltk.metrics.agreement import AnnotationTask
+    from nltk.metrics.distance import masi_distance as nltk_masi
+
+    from annotator.review.shapes import masi_alpha, masi_distance
+
+    rng = random.Random(seed)
+    truth = [rng.choice(LABEL_SETS) for _ in range(40)]
+    records = [(i, coder, truth[i] if rng.random() < 0.7 else rng.choice(LABEL_SETS))
+               for i in range(40) for coder in range(3)]
+    task = AnnotationTask(data=[(c, i, frozenset(s)) for i, c, s in records], distance=masi_distance)
+    assert masi_alpha(records) == pytest.approx(task.alpha(), abs=1e-9)
+    for a in LABEL_SETS:
+        for b in LABEL_SETS:
+            assert masi_distance(frozenset(a), frozenset(b)) == pytest.approx(
+                nltk_masi(set(a), set(b)), abs=0.0034)
+
+
+def test_masi_alpha_in_the_stats_with_units_of_one_left_out(db, project, make_user):
+    from annotator.review.shapes import masi_alpha, masi_distance, shape_stats
+
+    _shaped(db, project, rationale={})
+    a, b = make_user("a"), make_user("b")
+    sets = [(["attributed_claim"], ["attributed_claim"]), (["contested_framing", "neutral_fact"],
+            ["contested_framing"]), (["neutral_fact"], None)]
+    for n, pair in enumerate(sets):
+        for user, chosen in zip((a, b), pair):
+            if chosen:
+                labelling.save(db, project, _body(db, project, n), user,
+                               LabelInput(None, labels=chosen, confidence=3), held_only=False)
+    got = shape_stats(db, project)["masi_alpha"]
+    # two pairable units; by hand: D_o = (1/4) * 2 * 2 * d(CN, C), d(CN, C) = 1 - 1/2 * 2/3
+    d = 1 - 0.5 * (2 / 3)
+    pool = [frozenset(["attributed_claim"])] * 2 + [frozenset(["contested_framing", "neutral_fact"]),
+                                                    frozenset(["contested_framing"])]
+    expected_de = sum(masi_distance(x, y) for i, x in enumerate(pool) for j, y in enumerate(pool) if i != j) / (4 * 3)
+    observed = 2 * d / 4  # the second unit's two ordered pairs, over 4 pairable sets
+    assert got == pytest.approx(1 - observed / expected_de)
+    assert masi_alpha([(1, 1, ["neutral_fact"])]) is None
+
+
 def test_single_label_stats_have_no_shapes(db, project, make_user):
     from annotator.review.stats import project_stats
 
@@ -299,3 +352,30 @@ def test_the_page_without_javascript_has_a_field_for_every_shape(client, db, mak
     assert doc.xpath("//input[@name='confidence'][@checked]/@value") == ["2"]
     assert doc.xpath("//button[@aria-pressed='true']/@value") == ["attributed_claim"]
     assert not doc.xpath("//input[@name='unsure'][@checked]")
+
+
+def test_the_dashboard_shows_the_task_shape_figures(client, db, project, make_user):
+    from helpers import login
+
+    from annotator.review.figures import fmt
+
+    _shaped(db, project, rationale={})
+    a, b = make_user("a"), make_user("b")
+    for n, (x, y) in enumerate([(["attributed_claim"], ["attributed_claim"]),
+                                (["contested_framing", "neutral_fact"], ["contested_framing"]),
+                                (["neutral_fact"], ["attributed_claim"])]):
+        for user, chosen, c in ((a, x, 4), (b, y, 2)):
+            labelling.save(db, project, _body(db, project, n), user,
+                           LabelInput(None, labels=chosen, confidence=c), held_only=False)
+    make_user("rev", "reviewer")
+    login(client, "rev")
+    shapes = client.get("/projects/news/review?format=json").get_json()["stats"]["shapes"]
+    html = client.get("/projects/news/review").get_data(as_text=True)
+    section = html[html.index('id="shape-title"'):]
+    section = section[:section.index("</section>")]
+    assert "per-label binary alpha" in section
+    assert f'<td class="num">{fmt(shapes["masi_alpha"])}</td>' in section
+    for label, alpha in shapes["per_label_alpha"].items():
+        assert f'<td class="num">{fmt(alpha)}</td>' in section
+    assert shapes["confidence"]["n_by_level"]["4"] == 3
+    assert '<th scope="row">4</th><td class="num">3</td>' in section

@@ -14,7 +14,8 @@ from ..models import Annotation, Project, Sentence
 from ..projects import settings
 from . import agreement
 
-STATISTIC_MULTI = "per-label binary alpha (label present vs absent per annotator per unit); overall = mean of per-label"
+STATISTIC_MULTI = ("per-label binary alpha (label present vs absent per annotator per unit); overall = mean "
+                   "of per-label; masi_alpha: alpha over whole label sets with the MASI distance")
 STATISTIC_SINGLE = "nominal Krippendorff's alpha"
 
 
@@ -30,6 +31,43 @@ def per_label_alpha(records: list, labels: list) -> dict:
     binary ratings present/absent of every annotator who labelled the unit."""
     return {l: _alpha([(u, a, l in chosen) for u, a, chosen in records], [False, True])
             for l in labels}
+
+
+def masi_distance(a: frozenset, b: frozenset) -> float:
+    """Passonneau's (2006) MASI distance between two label sets: 1 - Jaccard x monotonicity,
+    where monotonicity is 1 for equal sets, 2/3 when one holds the other, 1/3 when they only
+    overlap, 0 when they are disjoint."""
+    if a == b:
+        return 0.0
+    common = len(a & b)
+    m = 2 / 3 if common == min(len(a), len(b)) else 1 / 3 if common else 0.0
+    return 1 - common / len(a | b) * m
+
+
+def masi_alpha(records: list) -> float | None:
+    """Krippendorff's alpha over whole label sets with the MASI distance (records: (unit,
+    annotator, [labels chosen])): units with one label set only are not pairable and left
+    out; None when fewer than two pairable sets or no expected disagreement. Written here
+    because the krippendorff package takes no distance between sets."""
+    units = defaultdict(list)
+    for u, _a, chosen in records:
+        units[u].append(frozenset(chosen))
+    units = [sets for sets in units.values() if len(sets) > 1]
+    n = sum(len(sets) for sets in units)
+    if n < 2:
+        return None
+    counts = defaultdict(int)
+    observed = 0.0
+    for sets in units:
+        for s in sets:
+            counts[s] += 1
+        observed += sum(masi_distance(x, y) for i, x in enumerate(sets) for y in sets[i + 1:]) \
+            * 2 / (len(sets) - 1)
+    kinds = list(counts)
+    expected = sum(counts[x] * counts[y] * masi_distance(x, y) for x in kinds for y in kinds)
+    if not expected:
+        return None
+    return 1 - (observed / n) / (expected / (n * (n - 1)))
 
 
 def _overall(records: list, labels: list, multi: bool) -> float | None:
@@ -58,6 +96,7 @@ def shape_stats(session: Session, project: Project) -> dict | None:
         done = [a for a in per.values() if a is not None]
         out["per_label_alpha"] = per
         out["alpha"] = sum(done) / len(done) if done else None
+        out["masi_alpha"] = masi_alpha(records)
     if points:
         by_user, by_label, by_level = defaultdict(list), defaultdict(list), defaultdict(list)
         for (sid, uid, chosen), (*_, c) in zip(records, rows):

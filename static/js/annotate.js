@@ -20,7 +20,8 @@
   const buttons = Array.from(root.querySelectorAll(".label-button"));
   const byKey = Object.fromEntries(buttons.map((b) => [b.dataset.key.toLowerCase(), b]));
   const modes = Object.fromEntries(buttons.map((b) => [b.value, b.dataset.spans || "optional"]));
-  const names = Object.fromEntries(buttons.map((b) => [b.value, b.querySelector(".name").textContent]));
+  // a label's name: the button's own words, without its "(the model's guess)" note
+  const names = Object.fromEntries(buttons.map((b) => [b.value, b.querySelector(".name").firstChild.textContent.trim()]));
   const spansOn = !!spanTools && buttons.some((b) => modes[b.value] !== "off");
   // The project's task shape (issue 17; labelling.validate on the server): one label or several
   // (label keys then toggle, Enter saves), a confidence scale of POINTS points (asked for after

@@ -7,7 +7,7 @@ from __future__ import annotations
 from e2e import SMALL, annotations, make_project, shown_id, wait_id_change, wait_saved
 
 
-def test_confidence_unsure_and_rationale_by_keyboard(server, page, login):
+def test_confidence_unsure_and_rationale_by_keyboard(server, page, login, shot):
     ids = make_project(server, "shapes", SMALL, confidence=5, unsure=True,
                        rationale={"contested_framing": "required", "attributed_claim": "optional"})
     login(page, "alice", "/projects/shapes/annotate")
@@ -15,9 +15,10 @@ def test_confidence_unsure_and_rationale_by_keyboard(server, page, login):
     # A label first, then the confidence: the sentence stays until a digit gives it.
     page.keyboard.press("1")
     page.wait_for_selector("#confidence.asking")
-    assert "How sure" in page.inner_text("#status")
+    assert page.inner_text("#status").startswith("How sure are you of “Attributed claim”?")
     assert shown_id(page) == ids[0]
     assert page.get_attribute(".label-button[value=attributed_claim]", "aria-pressed") == "true"
+    shot(page, "task-shapes")
     page.keyboard.press("4")
     second = wait_id_change(page, ids[0])
     assert page.locator("#confidence input:checked").count() == 0  # each sentence asks anew
