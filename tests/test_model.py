@@ -155,3 +155,29 @@ def test_model_every_setting():
     for bad in (-1, 1.5, True, "200", 10**7):
         with pytest.raises(projects.ProjectError, match="settings.model_every"):
             projects.validate_settings({"model_every": bad}, DEFAULT_LABELS)
+
+
+def test_hint_columns_tell_the_outlets_own_voice_and_old_models_keep_theirs():
+    """Contested terms outside quotation marks are the outlet's own voice (the guidelines'
+    contested framing when no cue attributes them); a model stored before these columns
+    unpickles with its three."""
+    import pickle
+
+    from annotator.hints.lexicon import DEFAULT_LEXICON
+    from annotator.model.features import Counts
+
+    texts = ["The regime shelled the town.",                  # own voice, no cue
+             'He said "the regime shelled the town".',          # quoted, with a cue
+             "The regime shelled the town, the ministry said.",  # own words, but attributed
+             "The bridge is 12 km long."]
+    counts = Counts(DEFAULT_LEXICON)
+    h = counts.hint_counts(texts).toarray()
+    assert h.shape == (4, 5)
+    assert h[0, 1] >= 1 and h[0, 3] == h[0, 1] and h[0, 4] == 1
+    assert h[1, 1] >= 1 and h[1, 3] == 0 and h[1, 4] == 0
+    assert h[2, 3] >= 1 and h[2, 0] >= 1 and h[2, 4] == 0
+    assert h[3].tolist() == [0, 0, 0, 0, 0]
+    old = pickle.loads(pickle.dumps(counts))
+    del old.__dict__["voice"]  # as a Counts pickled before the voice columns
+    assert old.hint_counts(texts).shape == (4, 3)
+    assert old.get_params()["voice"] is False

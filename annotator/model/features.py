@@ -34,6 +34,8 @@ N_HASH = 1 << 20
 CHAR_NGRAMS = (3, 5)
 TOKEN = re.compile(r"\w+|[^\w\s]")  # words, and each punctuation mark (quotes are a tell)
 QUOTES = '"“”«»'
+# A quotation: the words inside it are a source's, not the outlet's own voice.
+QUOTED = re.compile(r'"[^"]*"|“[^”]*”|«[^»]*»|„[^“”]*[“”]')
 
 
 DIGITS = str.maketrans("123456789", "000000000")  # 1994 and 2021 are one word type, 0000
@@ -107,17 +109,24 @@ def _counts(texts) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
 
 
 class Counts(TransformerMixin, BaseEstimator):
-    """Sentences -> raw counts [word 1-2-grams | char 3-5-grams | hints], n x (2 N_HASH + 3).
+    """Sentences -> raw counts [word 1-2-grams | char 3-5-grams | hints], n x (2 N_HASH + 5).
 
     Stateless (fit learns nothing), so training computes it once for all sentences and
     cross-validates only what is fitted; the result is the same as recomputing it per fold.
     The hint columns are, per sentence, the lexicon's cues and contested terms
-    (hints.terms.TermMatcher, the matcher of the annotate page's hints) and whether it holds a
-    quotation mark. Only the lexicon (plain JSON) is kept in a stored model; the matcher is
+    (hints.terms.TermMatcher, the matcher of the annotate page's hints), whether it holds a
+    quotation mark, the contested terms outside quotations, and whether there are such terms
+    but no cue. Only the lexicon (plain JSON) is kept in a stored model; the matcher is
     built on first use."""
 
-    def __init__(self, lexicon: dict | None = None):
+    # The two columns of the outlet's own voice (contested terms outside quotation marks, and
+    # whether there are some with no attribution cue: the guidelines' contested framing);
+    # models stored before them unpickle with this class default, and keep their 3 columns.
+    voice = False
+
+    def __init__(self, lexicon: dict | None = None, voice: bool = True):
         self.lexicon = lexicon
+        self.voice = voice
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -135,15 +144,23 @@ class Counts(TransformerMixin, BaseEstimator):
         matcher = self.__dict__.get("_matcher")
         if matcher is None:
             matcher = self.__dict__["_matcher"] = TermMatcher(self.lexicon)
-        out = np.zeros((len(X), 3), dtype=np.float32)
+        voiced = self.voice
+        out = np.zeros((len(X), 5 if voiced else 3), dtype=np.float32)
         for i, text in enumerate(X):
-            for h in matcher.lexical(text):
+            hints = matcher.lexical(text)
+            for h in hints:
                 out[i, 0 if h["type"] == "cue" else 1] += 1
             out[i, 2] = any(q in text for q in QUOTES)
+            if voiced:
+                quoted = [m.span() for m in QUOTED.finditer(text)]
+                own = [h for h in hints if h["type"] != "cue"
+                       and not any(a <= h["start"] < b for a, b in quoted)]
+                out[i, 3] = len(own)
+                out[i, 4] = bool(own) and not out[i, 0]
         return sparse.csr_matrix(out)
 
 
-BLOCKS = ((0, N_HASH), (N_HASH, 2 * N_HASH))  # words, chars; the 3 hint columns follow
+BLOCKS = ((0, N_HASH), (N_HASH, 2 * N_HASH))  # words, chars; the hint columns follow
 
 
 class Weighting(TransformerMixin, BaseEstimator):
