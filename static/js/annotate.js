@@ -586,7 +586,7 @@
     confTouched = false;
     if (confBox) {
       confBox.classList.remove("asking");
-      for (const r of confBox.querySelectorAll("input")) r.checked = !!mine && Number(r.value) === mine.confidence;
+      checkConfidence(mine ? mine.confidence : null);
     }
     if (unsureBox) unsureBox.checked = !!(mine && mine.unsure);
     if (rationaleEl) rationaleEl.value = mine && mine.rationale ? mine.rationale : "";
@@ -745,8 +745,13 @@
     showMine();
   }
 
-  function setConfidence(n) {
+  // The scale's radio buttons show confidence n (null: none).
+  function checkConfidence(n) {
     for (const r of confBox.querySelectorAll("input")) r.checked = Number(r.value) === n;
+  }
+
+  function setConfidence(n) {
+    checkConfidence(n);
     confTouched = true;
   }
 
