@@ -319,10 +319,56 @@ def test_the_page_form_posts_shapes_through_the_same_write(client, db, make_user
     row = db.scalar(select(Annotation).where(Annotation.sentence_id == sid))
     assert (row.labels, row.confidence, row.unsure, row.rationale) == (
         ["contested_framing", "neutral_fact"], 4, True, "loaded")
-    bad = client.post("/projects/news/annotate", data={
-        "csrf_token": token, "sentence_id": sid, "labels": ["contested_framing"],
-        "confidence": "4"})
-    assert bad.status_code == 400 and b"rationale" in bad.data
+
+
+
+@pytest.mark.parametrize("form, named", [
+    ({"labels": ["contested_framing"], "confidence": "4"}, "rationale"),   # required, missing
+    ({"labels": ["neutral_fact"]}, "confidence"),                          # none given
+    ({"labels": ["neutral_fact"], "confidence": "\u00b2"}, "confidence"),  # isdigit, not int
+    ({"labels": ["neutral_fact"], "confidence": "9"}, "confidence"),
+    ({"labels": ["neutral_fact"], "confidence": "3", "unsure": "maybe"}, "unsure"),
+    ({"labels": ["neutral_fact"], "confidence": "3", "rationale": "why"}, "rationale"),
+    ({"label": "neutral_fact", "labels": ["attributed_claim"], "confidence": "3"}, "labels"),
+])
+def test_a_shape_mistake_without_javascript_returns_to_the_sentence_saying_why(
+        client, db, make_user, project, form, named):
+    """A form post the project's shape refuses goes back to the same sentence with a message
+    naming the field (never a bare 400 or a 500), and what was stored stays as it was."""
+    from helpers import login
+    from test_annotate_loop import _current
+
+    _shaped(db, project, rationale={"contested_framing": "required", "neutral_fact": "off"})
+    make_user("alice")
+    token = login(client, "alice")
+    sid, _ = _current(client)
+    ok = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "labels": ["attributed_claim"], "confidence": "2"})
+    assert ok.status_code == 302
+    resp = client.post("/projects/news/annotate", data={"csrf_token": token, "sentence_id": sid, **form})
+    assert resp.status_code == 302 and resp.location.endswith(f"?sentence={sid}")
+    page = client.get(resp.location).get_data(as_text=True)
+    assert "Not saved:" in page and f"{named}:" in page
+    db.rollback()
+    row = db.scalar(select(Annotation).where(Annotation.sentence_id == sid))
+    assert (row.labels, row.confidence) == (["attributed_claim"], 2)
+
+
+@pytest.mark.parametrize("value, stored", [("yes", True), ("on", True), ("no", False), ("", False)])
+def test_the_unsure_box_takes_the_usual_form_values(client, db, make_user, project, value, stored):
+    from helpers import login
+    from test_annotate_loop import _current
+
+    _shaped(db, project, rationale={})
+    make_user("alice")
+    token = login(client, "alice")
+    sid, _ = _current(client)
+    resp = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "labels": ["neutral_fact"], "confidence": "3",
+        "unsure": value})
+    assert resp.status_code == 302
+    db.rollback()
+    assert db.scalar(select(Annotation.unsure).where(Annotation.sentence_id == sid)) is stored
 
 
 def test_the_page_without_javascript_has_a_field_for_every_shape(client, db, make_user, project):
@@ -373,7 +419,8 @@ def test_the_dashboard_shows_the_task_shape_figures(client, db, project, make_us
     html = client.get("/projects/news/review").get_data(as_text=True)
     section = html[html.index('id="shape-title"'):]
     section = section[:section.index("</section>")]
-    assert "per-label binary alpha" in section
+    assert "alpha for each label (given or not given" in section
+    assert "masi_alpha" not in section  # the JSON's key, not a word for the reader
     assert f'<td class="num">{fmt(shapes["masi_alpha"])}</td>' in section
     for label, alpha in shapes["per_label_alpha"].items():
         assert f'<td class="num">{fmt(alpha)}</td>' in section

@@ -15,7 +15,7 @@ from ..projects import settings
 from . import agreement
 
 STATISTIC_MULTI = ("per-label binary alpha (label present vs absent per annotator per unit); overall = mean "
-                   "of per-label; masi_alpha: alpha over whole label sets with the MASI distance")
+                   "of per-label; beside it, alpha over whole label sets with the MASI distance")
 STATISTIC_SINGLE = "nominal Krippendorff's alpha"
 
 

@@ -102,6 +102,11 @@ def _span_types(types: list[dict]) -> dict:
     return {"span_types": out, "custom_span_types": types != DEFAULT_SPAN_TYPES}
 
 
+# What a person can get wrong in the form without JavaScript (labels ticked beside a label
+# button, no confidence, a rationale missing or not taken): shown on the sentence, not as a 400.
+SHAPE_MISTAKES = ("invalid_labels", "invalid_confidence", "invalid_unsure", "invalid_rationale")
+
+
 def _shape_fields(form) -> dict:
     """The task shapes of a form post (labels, confidence, unsure, rationale), as the API
     body takes them; labelling.validate checks them against the project's settings."""
@@ -110,9 +115,13 @@ def _shape_fields(form) -> dict:
         out["labels"] = form.getlist("labels")
     if form.get("confidence"):
         raw = form["confidence"]
-        out["confidence"] = int(raw) if raw.isdigit() and len(raw) < 3 else raw
+        # ASCII digits only: str.isdigit also takes "²", which int() refuses
+        out["confidence"] = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 3 else raw
     if "unsure" in form:
-        out["unsure"] = form.get("unsure") in ("1", "on", "true")
+        # a checkbox's value; anything else goes on as given, for validate to refuse by name
+        raw = form.get("unsure", "").lower()
+        out["unsure"] = {"1": True, "on": True, "true": True, "yes": True,
+                         "0": False, "off": False, "false": False, "no": False, "": False}.get(raw, raw)
     if form.get("rationale") is not None:
         out["rationale"] = form.get("rationale")
     return out
@@ -164,6 +173,9 @@ def _submit(session, project, user):
     except AnnotationError as err:
         if err.code == "invalid_spans" and not spans:
             flash(_("%(error)s; marking evidence spans needs JavaScript.", error=err), "error")
+            return redirect(url_for("annotate.annotate", slug=project.slug, sentence=sentence.id))
+        if err.code in SHAPE_MISTAKES:  # a mistake in the form: back to the sentence, told why
+            flash(_("Not saved: %(error)s.", error=err), "error")
             return redirect(url_for("annotate.annotate", slug=project.slug, sentence=sentence.id))
         abort(409 if err.code in ("not_leased", "not_queued") else 400, str(err))
     feedback = body.get("feedback")

@@ -79,6 +79,7 @@
   let asking = null;       // "confidence" | "rationale": what the label in `chosen` waits for
   let confTouched = false; // a confidence was given for the sentence shown (a revisit shows the
                            // stored one, but a new label asks again)
+  let pointed = false;     // the pointer is down on the confidence scale (a click, not an arrow key)
   // Revisiting: the sentence shown is behind the frontier (reached by Back, or named by the
   // URL's ?sentence=). `here` holds the server's neighbours of a revisited sentence: bk, the
   // one labelled before it, fwd, the one labelled after it (null: the frontier comes next).
@@ -572,24 +573,35 @@
     if (spansOn) note(spans.length ? "" : tr("Evidence: drag over words, or press Shift+→ to select words."));
     $("sentence-id").value = s.id;
     comment.value = mine && mine.comment ? mine.comment : "";
-    setShape(mine);
+    setShape(mine, meta && meta.shape);
+    if (/\bask\b/.test(status.className)) say(""); // a question about the sentence left behind
     root.classList.remove("waiting");
     showMine();
     syncUrl(how);
     shownAt = performance.now();
   }
 
-  // The task-shape fields as a sentence's stored label (or none) has them.
-  function setShape(mine) {
-    chosen = MULTI ? labelsOf(mine) : [];
+  // The task-shape fields as a sentence's stored label (or none) has them, or as they were
+  // left unsaved on it (a draft, kept across Back and Forward).
+  function setShape(mine, draft) {
+    const from = draft || mine;
+    chosen = MULTI ? (draft ? draft.chosen.slice() : labelsOf(mine)) : [];
     asking = null;
-    confTouched = false;
+    confTouched = !!(draft && draft.confidence);
     if (confBox) {
       confBox.classList.remove("asking");
-      checkConfidence(mine ? mine.confidence : null);
+      checkConfidence(from ? from.confidence : null);
     }
-    if (unsureBox) unsureBox.checked = !!(mine && mine.unsure);
-    if (rationaleEl) rationaleEl.value = mine && mine.rationale ? mine.rationale : "";
+    if (unsureBox) unsureBox.checked = !!(from && from.unsure);
+    if (rationaleEl) rationaleEl.value = from && from.rationale ? from.rationale : "";
+  }
+
+  // The task-shape fields as they are on the page now (null: the project has none).
+  function shapeDraft() {
+    if (!MULTI && !confBox && !unsureBox && !rationaleEl) return null;
+    const checked = confBox && confTouched ? confBox.querySelector("input:checked") : null;
+    return { chosen: MULTI ? chosen.slice() : [], confidence: checked ? Number(checked.value) : null,
+      unsure: !!(unsureBox && unsureBox.checked), rationale: rationaleEl ? rationaleEl.value : "" };
   }
 
   // The label buttons, the revisit notice and the Back, Forward and Remove controls.
@@ -710,7 +722,7 @@
 
   function entry() {
     return { s: current, mine: currentLabel, draft: currentLabel ? null : spansForApi(),
-      revisit: revisiting, bk: here.bk, fwd: here.fwd };
+      shape: shapeDraft(), revisit: revisiting, bk: here.bk, fwd: here.fwd };
   }
 
   // A label key or button: in a multi-label project it toggles the label in the choice (Enter
@@ -721,7 +733,7 @@
     chosen = chosen.includes(labelId) ? chosen.filter((l) => l !== labelId) : inOrder(chosen.concat(labelId));
     stopAsking();
     say(chosen.length ? tr("Chosen: %(labels)s. Press Enter to save.", { labels: chosen.map((l) => names[l]).join(", ") })
-      : tr("No label chosen."));
+      : tr("No label chosen."), chosen.length ? "ask" : "");
   }
 
   // Ask for what the choice still needs: the confidence (digit keys) or a rationale (the field).
@@ -813,7 +825,7 @@
     labelled.add(s.id);
     latest.set(s.id, mine);
     enqueue({ type: "label", id: s.id, body });
-    const from = Object.assign(entry(), { mine, draft: null, revisit: true });
+    const from = Object.assign(entry(), { mine, draft: null, shape: null, revisit: true });
     trail.push(from);
     if (revisiting) moveOn(from, "push");
     else advance("push");
@@ -848,6 +860,7 @@
     labelled.delete(current.id);
     currentLabel = null;
     revisiting = true;
+    setShape(null);
     showMine();
     syncUrl("replace");
     say(tr("Label removed (the history keeps it). Press a label to give a new one, or S to skip."));
@@ -911,6 +924,7 @@
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const t = ev.target;
     if (ev.isComposing) return; // an input method is composing a character
+    pointed = false;
     if (t === comment || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable ||
         (t.tagName === "INPUT" && t.type !== "radio" && t.type !== "checkbox")) {
       // In the rationale, Enter saves the label chosen (or leaves the field); Shift+Enter is a new line.
@@ -928,6 +942,19 @@
       if (ev.key === "?") { ev.preventDefault(); help.close(); }
       return;
     }
+    // A focused radio button or checkbox keeps its own keys (arrows move along the scale);
+    // Enter on a confidence point saves the label waiting for it.
+    if ((t.type === "radio" || t.type === "checkbox") && /^(Arrow|Home$|End$| $)/.test(ev.key)) return;
+    if (confBox && confBox.contains(t) && ev.key === "Enter") {
+      ev.preventDefault();
+      t.blur();
+      if (asking === "confidence" || (MULTI && chosen.length)) commit();
+      return;
+    }
+    // Enter on a focused button or link other than a label (Skip, Help, Remove, Back) is that
+    // control's own.
+    const control = t.closest ? t.closest("button, a, summary") : null;
+    if (ev.key === "Enter" && control && control.name !== "label") return;
     const key = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
     const arrow = key === "ArrowLeft" || key === "ArrowRight";
     if (ev.repeat && !arrow) return; // a held key must not label a run of sentences
@@ -959,9 +986,20 @@
     ev.preventDefault();
   });
   $("help-button").addEventListener("click", () => help.showModal());
-  // A confidence clicked: given (and, if the label waits for it, saved); the focus leaves the
-  // radio button so that the page's keys (digits, arrows) keep working.
-  if (confBox) confBox.addEventListener("change", (ev) => { ev.target.blur(); confTouched = true; if (asking === "confidence") commit(); });
+  // A confidence point clicked (the one already checked too, so a revisit can keep it): given,
+  // and saved if the label waits for it; the focus leaves the radio button so that the page's
+  // keys keep working. Moved to by the arrow keys it is only given: Enter or a digit saves.
+  if (confBox) {
+    confBox.addEventListener("pointerdown", () => { pointed = true; });
+    confBox.addEventListener("click", (ev) => {
+      if (ev.target.tagName !== "INPUT") return;
+      confTouched = true;
+      if (!pointed) return;
+      pointed = false;
+      ev.target.blur();
+      if (asking === "confidence") commit();
+    });
+  }
   if (unsureBox) unsureBox.addEventListener("change", () => unsureBox.blur());
   window.addEventListener("online", () => { retryMs = 1000; flush(); });
   const wake = () => { if (authLost) renewSession(true); else if (retryTimer) flush(); };

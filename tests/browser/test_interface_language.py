@@ -36,3 +36,21 @@ def test_arabic_choice_turns_the_annotate_page_and_its_script_arabic(server, pag
     # The browser asks for English (Chromium's en-US): the user's choice wins.
     assert page.evaluate("() => navigator.language").startswith("en")
     assert page.evaluate("() => document.documentElement.dir") == "rtl"
+
+
+def test_right_to_left_pages_are_no_wider_than_the_window(server, page, login):
+    """In Arabic the page runs right to left, so anything hidden off to the left (the skip
+    link once was) makes it scroll sideways: every page stays as wide as the window."""
+    login(page, "bob", "/me")
+    page.select_option("#locale", "ar")
+    page.locator(".language-form button[type=submit]").click()
+    page.wait_for_url(server.url + "/me")
+    for path in ("/", "/me", "/projects/demo/annotate", "/projects/demo/guidelines"):
+        page.goto(server.url + path)
+        assert page.evaluate("() => document.documentElement.dir") == "rtl"
+        wide = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert wide[0] <= wide[1], (path, wide)
+    # The skip link still appears where the line begins (the right) when tabbed to.
+    page.keyboard.press("Tab")
+    box = page.locator(".skip-link").bounding_box()
+    assert box["y"] >= 0 and box["x"] + box["width"] > page.viewport_size["width"] / 2

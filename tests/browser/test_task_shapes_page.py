@@ -123,3 +123,88 @@ def test_multi_label_by_keyboard(server, page, login):
     stored = annotations(server, "alice")
     assert stored[second].labels == ["contested_framing"]
     assert ids[0] not in stored
+
+
+SIX = ("Six sentences\n\nThe ministry said the road was closed. Troops liberated the village. "
+       "The bridge is 12 km long. It opened in 2019. Officials said it was safe. "
+       "The river rose in May.\n")
+
+
+def test_confidence_keys_prompts_and_drafts_in_the_corners(server, page, login):
+    """What reviewers found: arrows on a focused confidence point move along the scale (not
+    Back) and Enter saves; clicking the point a revisit already shows saves it; a question
+    about one sentence does not stay on the next; the unsure mark and a rationale not yet
+    saved survive Back and Forward."""
+    ids = make_project(server, "corners", SIX, confidence=5, unsure=True,
+                       rationale={"contested_framing": "optional"})
+    login(page, "alice", "/projects/corners/annotate")
+    page.keyboard.press("1")
+    page.keyboard.press("4")
+    second = wait_id_change(page, ids[0])
+    # A label waits for its confidence; the keyboard user tabs onto the scale and uses arrows.
+    page.keyboard.press("2")
+    page.wait_for_selector("#confidence.asking")
+    page.focus("#confidence input[value='3']")
+    page.keyboard.press("ArrowLeft")
+    assert shown_id(page) == second  # not Back
+    assert page.is_checked("#confidence input[value='2']")
+    page.keyboard.press("Enter")
+    third = wait_id_change(page, second)
+    # The question about the label goes with the sentence it was about.
+    page.keyboard.press("1")
+    page.wait_for_selector("#status.ask")
+    page.keyboard.press("s")
+    fourth = wait_id_change(page, third)
+    assert page.locator("#status.ask, #confidence.asking").count() == 0
+    # Unsure and a rationale being written are kept across Back and Forward.
+    page.keyboard.press("u")
+    page.keyboard.press("r")
+    page.keyboard.type("half a thought")
+    page.keyboard.press("Escape")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('sentence').dataset.id === '{second}'")
+    assert not page.is_checked("#unsure")
+    assert page.is_checked("#confidence input[value='2']")  # the stored one, shown
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"document.getElementById('sentence').dataset.id === '{fourth}'")
+    assert page.is_checked("#unsure") and page.input_value("#rationale") == "half a thought"
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('sentence').dataset.id === '{second}'")
+    # On the revisit a new label, then a click on the point already checked: saved with it.
+    page.keyboard.press("3")
+    page.wait_for_selector("#confidence.asking")
+    page.click("#confidence input[value='2']")
+    wait_id_change(page, second)
+    wait_saved(page)
+    stored = annotations(server, "alice")
+    assert (stored[second].label, stored[second].confidence) == ("neutral_fact", 2)
+    assert third not in stored and fourth not in stored
+
+
+def test_multi_label_enter_on_other_controls_and_after_removal(server, page, login):
+    """Enter on a focused Skip button skips (it does not save the labels chosen); removing the
+    stored labels takes back the pressed buttons, so Enter has nothing to save."""
+    ids = make_project(server, "multi2", SIX, task="multi")
+    login(page, "alice", "/projects/multi2/annotate")
+    pressed = lambda: page.locator(".label-button[aria-pressed=true]").count()
+    page.keyboard.press("1")
+    page.focus("#skip")
+    page.keyboard.press("Enter")
+    second = wait_id_change(page, ids[0])
+    page.keyboard.press("2")
+    page.click(".label-button[value=contested_framing]")  # chosen by the mouse, taken back
+    page.click(".label-button[value=neutral_fact]")
+    page.keyboard.press("Enter")  # the focus is on a label button: Enter still saves
+    wait_id_change(page, second)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('sentence').dataset.id === '{second}'")
+    assert pressed() == 1
+    page.click("#unlabel")
+    page.wait_for_selector("#unlabel", state="hidden")
+    assert pressed() == 0
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#status.error")
+    assert shown_id(page) == second
+    wait_saved(page)
+    stored = annotations(server, "alice")
+    assert ids[0] not in stored and second not in stored
