@@ -422,6 +422,9 @@ class ModelVersion(Base):
     # All its model_predictions rows are written (in batches, after the version): readers take
     # the newest version that has them, so they never see a version's predictions half written.
     predictions_ready: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What its model_suspects rows' score is: "posterior" (P(label wrong), model/suspects.py);
+    # NULL for versions trained before 2026-12-05, whose rows hold the margin p(pred) - p(label).
+    suspect_score: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class ModelSuspect(Base):

@@ -90,7 +90,7 @@ REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
           "model_version": _I, "article_lang": _S},
          iter_predictions, unavailable=no_model),
     # Final labels the newest model flags as suspected errors (model/suspects.py), most
-    # suspect first; score = the model's margin against the given label.
+    # suspect first; score = the probability that the given label is wrong.
     Kind("suspects",
          {"sentence_id": _I, "label": _S, "predicted": _S, "score": _F, "model_version": _I,
           "article_lang": _S},

@@ -13,34 +13,43 @@ from sqlalchemy.orm import Session
 from ..models import ModelSuspect, ModelVersion, Project
 
 REASON = "suspected error"  # the queue's word for an item the model flags
+POSTERIOR = "posterior"     # the score model/suspects.py gives, stored with each version
 
 
 @dataclass(frozen=True)
 class Flag:
     label: str              # the final label the model was trained on
-    predicted: str          # the label the model finds more plausible
-    score: float            # margin: p(predicted) - p(label), out of fold; higher = more suspect
+    predicted: str          # the most probable true label other than the given one
+    score: float            # higher = more suspect; what it is, `score_kind` says
     probabilities: dict     # label -> out-of-fold probability
     model_version: int
+    # "posterior": P(the label is wrong); "margin": p(predicted) - p(label), the score of the
+    # models trained before 2026-12-05 (migration 0025)
+    score_kind: str = POSTERIOR
 
     def as_dict(self) -> dict:
         return {"label": self.label, "predicted": self.predicted, "score": self.score,
-                "probabilities": self.probabilities, "model_version": self.model_version}
+                "score_kind": self.score_kind, "probabilities": self.probabilities,
+                "model_version": self.model_version}
 
 
 def latest_version(session: Session, project: Project) -> tuple[int, int] | None:
     """(id, version) of the project's newest model, or None."""
-    row = session.execute(select(ModelVersion.id, ModelVersion.version)
-                          .where(ModelVersion.project_id == project.id)
-                          .order_by(ModelVersion.version.desc()).limit(1)).first()
+    row = _latest(session, project)
     return (row.id, row.version) if row else None
+
+
+def _latest(session: Session, project: Project):
+    return session.execute(select(ModelVersion.id, ModelVersion.version, ModelVersion.suspect_score)
+                           .where(ModelVersion.project_id == project.id)
+                           .order_by(ModelVersion.version.desc()).limit(1)).first()
 
 
 def latest_flags(session: Session, project: Project) -> dict[int, Flag]:
     """sentence id -> Flag, from the project's newest model (empty without one)."""
-    found = latest_version(session, project)
+    found = _latest(session, project)
     if found is None:
         return {}
-    mv_id, version = found
-    return {r.sentence_id: Flag(r.label, r.predicted, r.score, r.probabilities, version)
+    mv_id, version, kind = found
+    return {r.sentence_id: Flag(r.label, r.predicted, r.score, r.probabilities, version, kind or "margin")
             for r in session.scalars(select(ModelSuspect).where(ModelSuspect.model_version_id == mv_id))}

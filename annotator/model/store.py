@@ -17,6 +17,7 @@ from ..hints.lexicon import lexicon_of
 from ..labels import label_ids
 from ..models import Annotation, ModelPrediction, ModelSuspect, ModelVersion, Project
 from ..timestamps import iso_utc
+from .flagged import POSTERIOR
 
 if TYPE_CHECKING:
     from .training import Fitted
@@ -48,7 +49,7 @@ def save(session: Session, project: Project, fitted: Fitted, labels_then: int,
         mv = ModelVersion(project_id=project.id, version=version, n_labels=fitted.n_labels,
                           label_count=labels_then, folds=fitted.folds, macro_f1=fitted.macro_f1,
                           per_label_f1=fitted.per_label_f1, labels=fitted.labels,
-                          seconds=fitted.seconds, pipeline=blob)
+                          seconds=fitted.seconds, pipeline=blob, suspect_score=POSTERIOR)
         try:
             with session.begin_nested():
                 session.add(mv)

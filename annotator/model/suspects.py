@@ -8,10 +8,18 @@ judged by a model that saw its label. Per label j the threshold t_j is the mean 
 over the sentences labelled j (its mean self-confidence). A sentence labelled i is suspect where
 p_i < t_i and some other label j has p_j >= t_j.
 
-Score: the margin max_{j != i} p_j - p_i (-1..1, higher = more suspect); suspects are listed by
-it, highest first. On our corpus the margin ranked planted errors at least as well as
-self-confidence (bench/suspects.py prints both), and it says how far the model prefers the
-other label.
+Score: the probability that the given label is wrong, under the noise the labels show. The
+calibrated confident joint (the paper's section 3) estimates how often each true label was
+given as each other, P(given i | true j); the probabilities, with each label's threshold taken
+off (cleanlab's adjust_pred_probs, so that a label the model is always less sure of is not
+always suspect) are the prior over the true label; Bayes' rule gives
+P(true != i | given i, x). Where the errors run one way (one annotator who misses loaded
+words: framing given as neutral), that way weighs more; where they are spread out, the score
+ranks as the margin does. `predicted` is the most probable true label other than the given one.
+
+cleanlab (the reference implementation, a test-only dependency: tests/test_suspects.py checks
+the thresholds and the confident joint against it) is not used here because it would bring
+pandas and more for these few array operations, and the posterior score is not one of its own.
 
 The training job stores the flags with the model version (store.save); the review queue and the
 `suspects` export read them (model/flagged.py). This module imports no scikit-learn.
@@ -37,11 +45,28 @@ from .flagged import latest_flags, latest_version
 class Suspects:
     index: np.ndarray        # positions in the input, most suspect first
     predicted: list[str]     # per flagged position (in `index` order): the most probable other label
-    score: np.ndarray        # the margin, per flagged position
+    score: np.ndarray        # P(the given label is wrong), per flagged position
     self_confidence: np.ndarray  # p(given label), per flagged position
     proba: np.ndarray        # n x k out-of-fold probabilities, columns in `classes` order
     classes: list[str]
     thresholds: dict         # label -> mean self-confidence
+    joint: np.ndarray        # k x k calibrated confident joint, [given, true]
+
+
+def confident_joint(given: np.ndarray, proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """The calibrated confident joint, [given, true] counts: each label is counted at the label
+    the model is confident of (at or above its threshold; of several, the most probable), at
+    least one per diagonal cell, each row then scaled to its given label's count."""
+    n, k = proba.shape
+    above = proba >= thresholds - 1e-6  # cleanlab's tolerance, so the two count alike
+    several = above.sum(axis=1) > 1
+    true = np.where(several, proba.argmax(axis=1), above.argmax(axis=1))
+    seen = above.any(axis=1)
+    joint = np.zeros((k, k))
+    np.add.at(joint, (given[seen], true[seen]), 1)
+    joint[np.diag_indices(k)] = np.maximum(joint.diagonal(), 1)
+    counts = np.bincount(given, minlength=k)
+    return joint / joint.sum(axis=1, keepdims=True) * counts[:, None]
 
 
 def confident_errors(y: list[str], proba: np.ndarray, classes: list[str]) -> Suspects:
@@ -54,14 +79,22 @@ def confident_errors(y: list[str], proba: np.ndarray, classes: list[str]) -> Sus
                            for j in range(k)])
     self_conf = proba[rows, given]
     others = proba.copy()
-    others[rows, given] = -1.0  # never above a threshold, never the best other label
+    others[rows, given] = -1.0  # never above a threshold
     flagged = (self_conf < thresholds[given]) & (others >= thresholds).any(axis=1)
-    margin = others.max(axis=1) - self_conf
+    joint = confident_joint(given, proba, thresholds)
+    totals = joint.sum(axis=0, keepdims=True)
+    channel = np.divide(joint, totals, out=np.zeros_like(joint), where=totals > 0)  # P(given | true)
+    prior = proba - thresholds + thresholds.max()  # >= 0: every t_j <= max t
+    weight = prior * channel[given]  # n x k, proportional to P(true = j, given | x)
+    total = weight.sum(axis=1)
+    right = np.divide(weight[rows, given], total, out=np.ones(n), where=total > 0)
+    score = 1.0 - right
+    weight[rows, given] = -1.0
     idx = np.flatnonzero(flagged)
-    idx = idx[np.lexsort((idx, -margin[idx]))]  # ties: input order
-    return Suspects(index=idx, predicted=[classes[int(j)] for j in others[idx].argmax(axis=1)],
-                    score=margin[idx], self_confidence=self_conf[idx], proba=proba,
-                    classes=list(classes),
+    idx = idx[np.lexsort((idx, -score[idx]))]  # ties: input order
+    return Suspects(index=idx, predicted=[classes[int(j)] for j in weight[idx].argmax(axis=1)],
+                    score=score[idx], self_confidence=self_conf[idx], proba=proba,
+                    classes=list(classes), joint=joint,
                     thresholds={c: float(thresholds[j]) for j, c in enumerate(classes)})
 
 
@@ -88,7 +121,7 @@ def unavailable(session: Session, project: Project) -> str | None:
 
 def iter_suspects(session: Session, project: Project) -> Iterator[dict]:
     """The `suspects` export: one record per flagged final label of the newest model, most
-    suspect first: sentence_id, label (given), predicted, score (the margin), model_version,
+    suspect first: sentence_id, label (given), predicted, score (P(label wrong)), model_version,
     article_lang."""
     flags = latest_flags(session, project)
     langs = {sid: lang for sid, lang in session.execute(

@@ -187,7 +187,7 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     suspected error (model/suspects.py), most disputed first.
 
     Order: the lowest majority share first (a 1-1 tie is 0.5, 2-1 is 0.667), then the most
-    annotators, then the most suspect (the model's margin), then reading order. Sentences with
+    annotators, then the most suspect (the model's score), then reading order. Sentences with
     a gold label are left out unless ``include_resolved``; so are those `filters`
     (queue_filters) leave out and the ``seen`` ids (a client's look-ahead asks for what it does
     not hold yet). Annotators are shown by
@@ -315,15 +315,15 @@ def _ordered(session: Session, project: Project, filters: QueueFilters,
 def _suspects(lm, top: np.ndarray, flags: dict[int, Flag]) -> tuple[np.ndarray, np.ndarray]:
     """Per unit: whether the newest model flags it while its majority label is still the label
     the model judged (new labels or a changed gold label since may have settled it), and the
-    model's margin there (0 elsewhere)."""
+    model's score there (0 elsewhere)."""
     mask = np.zeros(len(lm.sentence_ids), dtype=bool)
-    margin = np.zeros(len(lm.sentence_ids))
+    score = np.zeros(len(lm.sentence_ids))
     if flags:
         for u in np.flatnonzero(np.isin(lm.sentence_ids, np.fromiter(flags, dtype=np.int64))):
             f = flags[int(lm.sentence_ids[u])]
             if top[u] >= 0 and lm.labels[top[u]] == f.label:
-                mask[u], margin[u] = True, f.score
-    return mask, margin
+                mask[u], score[u] = True, f.score
+    return mask, score
 
 
 def _matching(session: Session, project: Project, filters: QueueFilters) -> np.ndarray:

@@ -150,11 +150,15 @@
     $("adj-meta").textContent = tr("%(n)s annotators", { n: it.annotators }) + " · " +
       tr("agreement %(share)s%%", { share: Math.round(it.agreement * 100) }).replace("%%", "%") + " · " +
       (it.majority ? tr("majority: %(label)s", { label: names[it.majority] || it.majority }) : tr("tie"));
-    // A label the model flags (reason "suspected error"): what it prefers, and its probabilities.
+    // A label the model flags (reason "suspected error"): how likely it is wrong, what the
+    // label more likely is, and the model's probabilities.
     const sus = it.suspect, susEl = $("adj-suspect");
     susEl.hidden = !sus;
-    susEl.textContent = sus ? tr("Suspected error: the model (version %(version)s, out of fold) finds “%(predicted)s” more plausible than “%(given)s”",
-      { version: sus.model_version, predicted: names[sus.predicted] || sus.predicted, given: names[sus.label] || sus.label }) +
+    const named = sus ? { version: sus.model_version, chance: Math.round(sus.score * 100),
+      predicted: names[sus.predicted] || sus.predicted, given: names[sus.label] || sus.label } : null;
+    susEl.textContent = sus ? (sus.score_kind === "margin" // a model trained before 2026-12-05
+      ? tr("Suspected error: the model (version %(version)s, out of fold) finds “%(predicted)s” more plausible than “%(given)s”", named)
+      : tr("Suspected error: the model (version %(version)s, out of fold) puts the chance that “%(given)s” is wrong at %(chance)s%%; most likely instead: “%(predicted)s”", named).replace("%%", "%")) +
       " · " + Object.entries(sus.probabilities)
         .map(([l, p]) => (names[l] || l) + " " + p.toFixed(2)).join(" · ") : "";
     const dirs = it.context.dirs || {};

@@ -93,3 +93,28 @@ def test_a_filter_narrows_the_queue_and_stays_in_the_url(server, page, login):
     page.click("a:has-text('Show names')")
     page.wait_for_selector("#adjudicate:not([hidden])")
     assert {"alice", "bob"} & set(page.locator("#adj-given th").all_inner_texts())
+
+
+def test_a_suspected_error_says_how_likely_the_label_is_wrong(server, page, login):
+    """The one-at-a-time view draws the model's flag with its score read as a chance (the
+    score of model/suspects.py), never as a raw '%%'."""
+    from model_corpus import labelled_project
+
+    from annotator import labelling, users
+    from annotator.labelling import LabelInput
+    from annotator.model import store
+    from annotator.models import Sentence
+
+    with server.session() as s:
+        ann = users.by_name(s, "alice")
+        p, truth = labelled_project(s, ann, slug="flagged", n=150)
+        for sid in [sid for sid, label in truth.items() if label == "contested_framing"][::6]:
+            labelling.save(s, p, s.get(Sentence, sid), ann, LabelInput("neutral_fact"), held_only=False)
+        s.commit()
+        store.train(s, p)
+    login(page, "reviewer")
+    page.goto(server.url + "/projects/flagged/disagreements?reason=suspect")
+    page.wait_for_selector("#adjudicate:not([hidden])")
+    note = page.locator("#adj-suspect").inner_text()
+    assert note.startswith("Suspected error: the model (version 1, out of fold) puts the chance that")
+    assert "%;" in note and "%%" not in note and "most likely instead" in note
