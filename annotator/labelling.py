@@ -34,11 +34,16 @@ MAX_HINT = 200  # characters in one term
 
 
 class AnnotationError(ValueError):
-    """A label that cannot be stored; `code` says why (invalid_label, not_leased, ...)."""
+    """A label that cannot be stored; `code` says why (invalid_label, not_leased, ...). For a
+    page to word it in its reader's language: `reason` names the rule broken where one code
+    covers several ("missing", "required", "not_taken", "too_long"), `labels` the label ids it
+    concerns."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, *, reason: str | None = None, labels=()):
         super().__init__(message)
         self.code = code
+        self.reason = reason
+        self.labels = list(labels)
 
 
 # What each refusal means to a client: 409 where the request is well formed but the state
@@ -99,7 +104,8 @@ def _chosen(ids: list, task: str, data: LabelInput) -> list:
     if data.labels is None or (task == "single" and data.labels == [data.label]):
         if not isinstance(data.label, str) or data.label not in ids:
             field = "label" if task == "single" else "label or labels"
-            raise AnnotationError("invalid_label", f"{field}: one of {', '.join(ids)} (got {data.label!r})")
+            raise AnnotationError("invalid_label", f"{field}: one of {', '.join(ids)} (got {data.label!r})",
+                                  reason="missing" if data.label is None else None)
         return [data.label]
     if task == "single":
         raise AnnotationError("invalid_labels", "labels: this project takes one label: send "
@@ -122,7 +128,8 @@ def _shape(conf: dict, chosen: list, data: LabelInput) -> tuple[int | None, bool
             raise AnnotationError("invalid_confidence", "confidence: this project has no confidence scale")
     elif isinstance(confidence, bool) or not isinstance(confidence, int) or not 1 <= confidence <= points:
         raise AnnotationError("invalid_confidence", f"confidence: a whole number from 1 to {points} "
-                                                    f"(got {confidence!r})")
+                                                    f"(got {confidence!r})",
+                              reason="missing" if confidence is None else None)
     unsure = data.unsure if data.unsure is not None else False
     if not isinstance(unsure, bool):
         raise AnnotationError("invalid_unsure", "unsure: true or false")
@@ -133,16 +140,19 @@ def _shape(conf: dict, chosen: list, data: LabelInput) -> tuple[int | None, bool
         if not isinstance(rationale, str):
             raise AnnotationError("invalid_rationale", "rationale: must be a string")
         if len(rationale.strip()) > MAX_RATIONALE:
-            raise AnnotationError("invalid_rationale", f"rationale: at most {MAX_RATIONALE} characters")
+            raise AnnotationError("invalid_rationale", f"rationale: at most {MAX_RATIONALE} characters",
+                                  reason="too_long")
         rationale = rationale.strip() or None
     modes = {l: conf["rationale"].get(l, "off") for l in chosen}
     if rationale and all(m == "off" for m in modes.values()):
         raise AnnotationError("invalid_rationale", f"rationale: this project takes no rationale "
-                                                   f"for {', '.join(chosen)}")
+                                                   f"for {', '.join(chosen)}", reason="not_taken",
+                              labels=chosen)
     needed = [l for l, m in modes.items() if m == "required"]
     if needed and not rationale:
         raise AnnotationError("invalid_rationale", f"rationale: this project needs a rationale "
-                                                   f"for {', '.join(needed)}")
+                                                   f"for {', '.join(needed)}", reason="required",
+                              labels=needed)
     return confidence, unsure, rationale
 
 

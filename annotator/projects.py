@@ -580,6 +580,13 @@ def set_settings(project: Project, values: dict) -> None:
         raise ProjectError(f"settings.task: cannot change from {old_task} to {new_task} once "
                            "sentences are labelled (their labels would change meaning); create "
                            "a new project instead")
+    points = values.get("confidence", DEFAULT_SETTINGS["confidence"])
+    highest = object_session(project).scalar(
+        select(func.max(Annotation.confidence)).where(Annotation.project_id == project.id))
+    if highest and 0 < points < highest:  # 0 stops asking; the confidences given are kept
+        raise ProjectError(f"settings.confidence: {points} points is fewer than a confidence "
+                           f"already given ({highest}); keep at least {highest} points, or set 0 "
+                           "to stop asking (the confidences given are kept)")
     events.project_change(object_session(project), project, "settings",
                           {"settings": project.settings}, {"settings": values})
     project.settings = values

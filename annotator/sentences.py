@@ -271,7 +271,8 @@ def reading(session: Session, sentence: Sentence) -> dict:
 def article(session: Session, article_id: int, user: User) -> dict | None:
     """The whole article for the article view: id, title, its blocks (`blocks`; each unit with
     id, position, text, kind and dir, each block with its dir: `group_dir`), `mine`, the
-    user's labels on its units (sentence id -> label id), and its lang, dir and title_dir
+    user's labels on its units (sentence id -> label id), `mine_labels` where a unit has
+    several (sentence id -> label ids, a multi-label project), and its lang, dir and title_dir
     (`directions`). Two queries."""
     found = article_units(session, [article_id])
     if article_id not in found:
@@ -279,10 +280,12 @@ def article(session: Session, article_id: int, user: User) -> dict | None:
     text, units = found[article_id]
     title, lang = session.execute(select(Article.title, Article.lang).where(Article.id == article_id)).one()
     adir = lang_dir(lang)
-    mine = dict(session.execute(
-        select(Annotation.sentence_id, Annotation.label)
+    rows = session.execute(
+        select(Annotation.sentence_id, Annotation.label, Annotation.labels)
         .join(Sentence, Sentence.id == Annotation.sentence_id)
-        .where(Sentence.article_id == article_id, Annotation.user_id == user.id)).all())
+        .where(Sentence.article_id == article_id, Annotation.user_id == user.id)).all()
+    mine = {sid: label for sid, label, _ in rows}
+    several = {str(sid): labels for sid, _, labels in rows if labels and len(labels) > 1}
     shaped = []
     for b in blocks(text, units):
         us = [{**{k: u[k] for k in ("id", "position", "text", "kind")}, "dir": text_dir(u["text"], adir)}
@@ -290,7 +293,7 @@ def article(session: Session, article_id: int, user: User) -> dict | None:
         shaped.append({"kind": b["kind"], "dir": group_dir([u["dir"] for u in us], adir) or "auto",
                        "units": us})
     return {"article_id": article_id, "title": title, "blocks": shaped,
-            "mine": {str(k): v for k, v in mine.items()},
+            "mine": {str(k): v for k, v in mine.items()}, "mine_labels": several,
             "lang": lang, "dir": adir or "auto", "title_dir": text_dir(title or "", adir)}
 
 

@@ -119,6 +119,20 @@ def test_task_cannot_change_once_labelled(db, project, make_user):
         projects.set_settings(project, {**project.settings, "task": "multi"})
 
 
+def test_the_scale_cannot_shrink_below_a_confidence_given(db, project, make_user):
+    """A stored confidence of 4 would read '4 of 3' on a 3-point scale: refused; more points,
+    or none (stop asking, keep what was given), are fine."""
+    _shaped(db, project, task="single", rationale={})
+    u, s = make_user("alice"), _body(db, project)
+    labelling.save(db, project, s, u, LabelInput("neutral_fact", confidence=4), held_only=False)
+    db.commit()
+    with pytest.raises(ProjectError, match="settings.confidence: 3 points is fewer than a confidence already given"):
+        projects.set_settings(project, {**project.settings, "confidence": 3})
+    for points in (4, 7, 0):
+        projects.set_settings(project, {**project.settings, "confidence": points})
+        assert projects.settings(project)["confidence"] == points
+
+
 def test_api_put_and_get_with_shapes(client, db, make_user, project):
     from test_api import conforms
 
@@ -322,19 +336,24 @@ def test_the_page_form_posts_shapes_through_the_same_write(client, db, make_user
 
 
 
-@pytest.mark.parametrize("form, named", [
-    ({"labels": ["contested_framing"], "confidence": "4"}, "rationale"),   # required, missing
-    ({"labels": ["neutral_fact"]}, "confidence"),                          # none given
-    ({"labels": ["neutral_fact"], "confidence": "\u00b2"}, "confidence"),  # isdigit, not int
-    ({"labels": ["neutral_fact"], "confidence": "9"}, "confidence"),
-    ({"labels": ["neutral_fact"], "confidence": "3", "unsure": "maybe"}, "unsure"),
-    ({"labels": ["neutral_fact"], "confidence": "3", "rationale": "why"}, "rationale"),
-    ({"label": "neutral_fact", "labels": ["attributed_claim"], "confidence": "3"}, "labels"),
+@pytest.mark.parametrize("form, said", [
+    ({"labels": ["contested_framing"], "confidence": "4"},                 # required, missing
+     "“Contested framing” needs a rationale in this project"),
+    ({"labels": ["neutral_fact"]}, "Say how sure you are (1 to 5)"),       # none given
+    ({"labels": ["neutral_fact"], "confidence": "\u00b2"}, "Say how sure"),  # isdigit, not int
+    ({"labels": ["neutral_fact"], "confidence": "9"}, "Say how sure"),
+    ({"labels": ["neutral_fact"], "confidence": "3", "unsure": "maybe"}, "unsure: true or false"),
+    ({"labels": ["neutral_fact"], "confidence": "3", "rationale": "why"},
+     "“Neutral fact” takes no rationale in this project"),
+    ({"label": "neutral_fact", "labels": ["attributed_claim"], "confidence": "3"}, "Tick one or more labels"),
+    ({"action": "save", "confidence": "3", "comment": "hm"}, "Tick one or more labels"),
 ])
-def test_a_shape_mistake_without_javascript_returns_to_the_sentence_saying_why(
-        client, db, make_user, project, form, named):
-    """A form post the project's shape refuses goes back to the same sentence with a message
-    naming the field (never a bare 400 or a 500), and what was stored stays as it was."""
+def test_a_shape_mistake_without_javascript_shows_the_sentence_again_saying_why(
+        client, db, make_user, project, form, said):
+    """A form post the project's shape refuses shows the same sentence again (422) with a
+    message in words, the fields as they were posted (ticked, chosen, written), and what was
+    stored stays as it was; never a bare 400 or a 500."""
+    import lxml.html
     from helpers import login
     from test_annotate_loop import _current
 
@@ -346,12 +365,57 @@ def test_a_shape_mistake_without_javascript_returns_to_the_sentence_saying_why(
         "csrf_token": token, "sentence_id": sid, "labels": ["attributed_claim"], "confidence": "2"})
     assert ok.status_code == 302
     resp = client.post("/projects/news/annotate", data={"csrf_token": token, "sentence_id": sid, **form})
-    assert resp.status_code == 302 and resp.location.endswith(f"?sentence={sid}")
-    page = client.get(resp.location).get_data(as_text=True)
-    assert "Not saved:" in page and f"{named}:" in page
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "Not saved: " + said in html
+    doc = lxml.html.fromstring(html)
+    assert doc.xpath("//p[@id='sentence']/@data-id") == [str(sid)]
+    ticked = doc.xpath("//noscript//input[@name='labels'][@checked]/@value")
+    assert ticked == (form.get("labels") or ([form["label"]] if "label" in form else []))
+    conf = form.get("confidence", "")
+    assert doc.xpath("//input[@name='confidence'][@checked]/@value") == ([conf] if conf in "12345" and conf else [])
+    assert doc.xpath("//textarea[@name='rationale']/text()") == ([form["rationale"]] if "rationale" in form else [])
+    assert doc.xpath("//input[@name='comment']/@value") == [form.get("comment", "")]
     db.rollback()
     row = db.scalar(select(Annotation).where(Annotation.sentence_id == sid))
     assert (row.labels, row.confidence) == (["attributed_claim"], 2)
+
+
+def test_enter_in_the_comment_without_javascript_saves_no_label(client, db, make_user, project):
+    """The form's default button is not the first label: Enter in the comment field of a
+    single-label project says to choose a label and keeps the comment."""
+    import lxml.html
+    from helpers import login
+    from test_annotate_loop import _current
+
+    make_user("alice")
+    token = login(client, "alice")
+    sid, _ = _current(client)
+    doc = lxml.html.fromstring(client.get("/projects/news/annotate").data)
+    first = doc.xpath("//form[@id='label-form']//button[@type='submit']")[0]
+    assert (first.get("name"), first.get("value")) == ("action", "enter")
+    resp = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "action": "enter", "comment": "a thought"})
+    assert resp.status_code == 422 and "Not saved: Choose one of the labels." in resp.get_data(as_text=True)
+    assert 'value="a thought"' in resp.get_data(as_text=True)
+    db.rollback()
+    assert db.scalar(select(Annotation).where(Annotation.sentence_id == sid)) is None
+
+
+def test_the_revisit_note_without_javascript_names_every_shape(client, db, make_user, project):
+    from helpers import login
+    from test_annotate_loop import _current
+
+    _shaped(db, project, rationale={})
+    make_user("alice")
+    token = login(client, "alice")
+    sid, _ = _current(client)
+    client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "labels": ["neutral_fact", "contested_framing"],
+        "confidence": "3", "unsure": "1"})
+    html = client.get(f"/projects/news/annotate?sentence={sid}").get_data(as_text=True)
+    assert "You labelled this: <strong>Contested framing, Neutral fact (confidence 3 of 5, unsure)</strong>" in html
+    assert "to remove it" not in html  # U marks unsure in this project
 
 
 @pytest.mark.parametrize("value, stored", [("yes", True), ("on", True), ("no", False), ("", False)])

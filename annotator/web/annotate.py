@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from .. import controls, ingest, languages, loop, progress, projects, sentences
 from ..access import Refused, allowed
-from ..labelling import AnnotationError
+from ..labelling import MAX_RATIONALE, AnnotationError
 from ..labels import DEFAULT_SPAN_TYPES, colours as label_colours
 from ..guidelines import render_markdown
 from ..bidi import lang_dir
@@ -66,7 +66,12 @@ def annotate(slug: str):
     project = loop.project_for(session, slug, user)
     if request.method == "POST":
         return _submit(session, project, user)
-    wanted = int_arg(request.args.get("sentence"))
+    return _show(session, project, user, int_arg(request.args.get("sentence")))
+
+
+def _show(session, project, user, wanted: int | None, draft: dict | None = None, status: int = 200):
+    """The page (or its twin) at the user's next sentence, or at sentence `wanted`; `draft`:
+    the fields of a form post that could not be saved, shown again to be corrected."""
     if wanted is not None:
         shown = loop.revisit(session, project, user, wanted)
     else:
@@ -77,7 +82,7 @@ def annotate(slug: str):
     s = shown["sentence"]
     if s is None:
         return page("done.html", shown, project=project)
-    return page("annotate.html", shown, project=project, s=s,
+    return page("annotate.html", shown, status, project=project, s=s, draft=draft,
                 pieces=sentences.mark(s["text"], s["hints"]),
                 context=sentences.context_groups(s["context"], s["article_dir"]),
                 colours=label_colours(project.labels),
@@ -102,9 +107,39 @@ def _span_types(types: list[dict]) -> dict:
     return {"span_types": out, "custom_span_types": types != DEFAULT_SPAN_TYPES}
 
 
-# What a person can get wrong in the form without JavaScript (labels ticked beside a label
-# button, no confidence, a rationale missing or not taken): shown on the sentence, not as a 400.
-SHAPE_MISTAKES = ("invalid_labels", "invalid_confidence", "invalid_unsure", "invalid_rationale")
+# What a person can get wrong in the form without JavaScript (no label ticked, no confidence,
+# a rationale missing or not taken): shown on the sentence, not as a bare 400.
+SHAPE_MISTAKES = ("invalid_label", "invalid_labels", "invalid_confidence", "invalid_unsure",
+                  "invalid_rationale")
+
+
+def _mistake(err: AnnotationError, project) -> str:
+    """A shape mistake in the reader's language, with label names (the API's messages are
+    English and name label ids)."""
+    conf = projects.settings(project)
+    names = ", ".join(next((l["name"] for l in project.labels if l["id"] == i), i) for i in err.labels)
+    if err.code in ("invalid_label", "invalid_labels"):
+        return _("Tick one or more labels, then save them.") if conf["task"] == "multi" \
+            else _("Choose one of the labels.")
+    if err.code == "invalid_confidence" and conf["confidence"]:
+        return _("Say how sure you are (1 to %(n)s) with the label.", n=conf["confidence"])
+    if err.reason == "required":
+        return _("“%(labels)s” needs a rationale in this project: write why, then save.", labels=names)
+    if err.reason == "not_taken":
+        return _("“%(labels)s” takes no rationale in this project: empty the field, or choose "
+                 "another label.", labels=names)
+    if err.reason == "too_long":
+        return _("The rationale is too long (at most %(n)s characters).", n=MAX_RATIONALE)
+    return str(err)
+
+
+def _draft(form) -> dict:
+    """A refused form post's fields, as the page shows a stored label's."""
+    raw = form.get("confidence", "")
+    labels = form.getlist("labels") or ([form["label"]] if form.get("label") else [])
+    return {"labels": labels, "confidence": int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 3 else None,
+            "unsure": form.get("unsure", "").lower() in ("1", "on", "true", "yes"),
+            "rationale": form.get("rationale") or "", "comment": form.get("comment") or ""}
 
 
 def _shape_fields(form) -> dict:
@@ -149,6 +184,9 @@ def _submit(session, project, user):
     if form.get("action") == "skip":
         loop.skip(session, project, sentence, user)
         return redirect(target)
+    if form.get("action") == "enter":  # Enter in a text field, and no label chosen with it
+        flash(_("Not saved: %(error)s", error=_("Choose one of the labels.")), "error")
+        return _show(session, project, user, sentence.id, draft=_draft(form), status=422)
     if form.get("action") == "unlabel":  # stay on the sentence, now without a label
         loop.unlabel(session, project, sentence, user)
         return redirect(url_for("annotate.annotate", slug=project.slug, sentence=sentence.id))
@@ -174,9 +212,12 @@ def _submit(session, project, user):
         if err.code == "invalid_spans" and not spans:
             flash(_("%(error)s; marking evidence spans needs JavaScript.", error=err), "error")
             return redirect(url_for("annotate.annotate", slug=project.slug, sentence=sentence.id))
-        if err.code in SHAPE_MISTAKES:  # a mistake in the form: back to the sentence, told why
-            flash(_("Not saved: %(error)s.", error=err), "error")
-            return redirect(url_for("annotate.annotate", slug=project.slug, sentence=sentence.id))
+        if err.code in SHAPE_MISTAKES and not (err.code == "invalid_label" and err.reason != "missing"):
+            # a mistake in the form (not a label id the page never offered): the sentence again,
+            # told why, with what was chosen and written kept
+            session.rollback()
+            flash(_("Not saved: %(error)s", error=_mistake(err, project)), "error")
+            return _show(session, project, user, sentence.id, draft=_draft(form), status=422)
         abort(409 if err.code in ("not_leased", "not_queued") else 400, str(err))
     feedback = body.get("feedback")
     if feedback:

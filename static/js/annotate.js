@@ -32,6 +32,9 @@
   const RATIONALE = Object.fromEntries(buttons.map((b) => [b.value, b.dataset.rationale || "off"]));
   const inOrder = (ids) => buttons.map((b) => b.value).filter((v) => ids.includes(v));
   const labelsOf = (m) => (m ? (m.labels && m.labels.length ? m.labels : [m.label]) : []);
+  // A label's name inside a message, isolated (FSI ... PDI) so that a name in another script
+  // or with brackets keeps its own order in a right-to-left sentence.
+  const nameOf = (l) => "\u2068" + (names[l] || l) + "\u2069";
   // The page's words in the interface's language: the template's #ui-strings, from the gettext
   // catalogue (web/i18n.py, JS_MESSAGES); English where one is missing. %(name)s takes vars.name.
   const UI = JSON.parse(($("ui-strings") || {}).textContent || "{}");
@@ -208,7 +211,7 @@
             drawProgress();
           }
           const fb = res.data && res.data.feedback;
-          if (fb) say(tr("Known answer for that sentence: %(label)s. %(explanation)s", { label: names[fb.label] || fb.label, explanation: fb.explanation }));
+          if (fb) say(tr("Known answer for that sentence: %(label)s. %(explanation)s", { label: nameOf(fb.label), explanation: fb.explanation }));
           if (item.type === "skip") skipFence.set(item.id, fetchSeq);
         }
         reloadOutbox();
@@ -536,7 +539,7 @@
       names, tr, storageKey: "annotator:view:" + cfg.user,
       getJson: (path) => call("GET", "/projects/" + encodeURIComponent(cfg.slug) + path).then((r) => (r.status === 200 ? r.data : null)),
       // This tab's last word on a label beats the one the server sent with the article.
-      labelOf: (id, stored) => (latest.has(id) ? (latest.get(id) ? latest.get(id).label : null) : stored || null),
+      labelOf: (id, stored) => (latest.has(id) ? (latest.get(id) ? labelsOf(latest.get(id)) : null) : stored || null),
     });
   }
 
@@ -574,7 +577,7 @@
     $("sentence-id").value = s.id;
     comment.value = mine && mine.comment ? mine.comment : "";
     setShape(mine, meta && meta.shape);
-    if (/\bask\b/.test(status.className)) say(""); // a question about the sentence left behind
+    if (/\b(ask|here)\b/.test(status.className)) say(""); // about the sentence left behind
     root.classList.remove("waiting");
     showMine();
     syncUrl(how);
@@ -590,7 +593,8 @@
     confTouched = !!(draft && draft.confidence);
     if (confBox) {
       confBox.classList.remove("asking");
-      checkConfidence(from ? from.confidence : null);
+      // a draft with no point touched shows the stored one, as the first visit did
+      checkConfidence(draft && draft.confidence ? draft.confidence : mine ? mine.confidence : null);
     }
     if (unsureBox) unsureBox.checked = !!(from && from.unsure);
     if (rationaleEl) rationaleEl.value = from && from.rationale ? from.rationale : "";
@@ -617,7 +621,7 @@
       const k = (t) => { const el = document.createElement("kbd"); el.textContent = t; return el; };
       if (currentLabel) {
         const name = document.createElement("strong");
-        const extra = [currentLabel.confidence ? tr("confidence %(n)s of %(points)s", { n: currentLabel.confidence, points: POINTS }) : "",
+        const extra = [currentLabel.confidence && POINTS ? tr("confidence %(n)s of %(points)s", { n: currentLabel.confidence, points: POINTS }) : "",
           currentLabel.unsure ? tr("unsure") : ""].filter(Boolean);
         name.textContent = labelsOf(currentLabel).map((l) => names[l] || l).join(", ") + (extra.length ? " (" + extra.join(", ") + ")" : "");
         revisitNote.replaceChildren(...(unlabelKey
@@ -732,7 +736,7 @@
     if (!MULTI) { chosen = [labelId]; commit(); return; }
     chosen = chosen.includes(labelId) ? chosen.filter((l) => l !== labelId) : inOrder(chosen.concat(labelId));
     stopAsking();
-    say(chosen.length ? tr("Chosen: %(labels)s. Press Enter to save.", { labels: chosen.map((l) => names[l]).join(", ") })
+    say(chosen.length ? tr("Chosen: %(labels)s. Press Enter to save.", { labels: chosen.map(nameOf).join(", ") })
       : tr("No label chosen."), chosen.length ? "ask" : "");
   }
 
@@ -773,7 +777,7 @@
     if (!current || loading) return;
     if (!chosen.length) { say(tr("Choose a label first."), "error"); return; }
     const s = current;
-    const label = chosen.map((l) => names[l]).join(", ");
+    const label = chosen.map(nameOf).join(", ");
     const chosenModes = chosen.map((l) => modes[l] || "optional");
     const mode = chosenModes.includes("required") ? "required" : chosenModes.every((m) => m === "off") ? "off" : "optional";
     let out = spansForApi();
@@ -799,7 +803,7 @@
     if (POINTS && !confidence) { ask("confidence", label); return; }
     let rationale = rationaleEl ? rationaleEl.value.trim() || null : null;
     const needs = chosen.filter((l) => RATIONALE[l] === "required");
-    if (needs.length && !rationale) { ask("rationale", needs.map((l) => names[l]).join(", ")); return; }
+    if (needs.length && !rationale) { ask("rationale", needs.map(nameOf).join(", ")); return; }
     let dropped = "";
     if (mode === "off" && out.length) {
       dropped = tr("“%(label)s” takes no evidence spans in this project; %(n)s span(s) not saved.", { label, n: out.length });
@@ -834,7 +838,7 @@
   function toggleUnsure() {
     if (!current) return;
     unsureBox.checked = !unsureBox.checked;
-    say(unsureBox.checked ? tr("Marked unsure: the label you give now is saved as unsure (U takes it back).") : tr("Not marked unsure."));
+    say(unsureBox.checked ? tr("Marked unsure: the label you give now is saved as unsure (U takes it back).") : tr("Not marked unsure."), "here");
   }
 
   // Skip: the sentence goes to the end of the queue; a revisited one loses its label first
@@ -947,6 +951,7 @@
     if ((t.type === "radio" || t.type === "checkbox") && /^(Arrow|Home$|End$| $)/.test(ev.key)) return;
     if (confBox && confBox.contains(t) && ev.key === "Enter") {
       ev.preventDefault();
+      if (t.type === "radio") { t.checked = true; confTouched = true; } // this point, given
       t.blur();
       if (asking === "confidence" || (MULTI && chosen.length)) commit();
       return;

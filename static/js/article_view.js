@@ -10,7 +10,7 @@
   "use strict";
 
   // opts: {root, sentenceEl, beforeEl, afterEl, articleEl, toggleEl, getJson(path), labelOf(id,
-  // stored), colours {label id: palette number}, names {label id: name}, tr(text): text in the
+  // stored): the label ids to mark a unit with (stored: the server's), colours {label id: palette number}, names {label id: name}, tr(text): text in the
   // page's language, storageKey}
   const KEEP = 12; // articles kept in memory
 
@@ -80,18 +80,25 @@
       if (mode === "article" && !cache.has(articleId)) fetchArticle(articleId);
     }
 
+    // The labels the server sent for a unit of `data`: several in a multi-label project.
+    function storedOf(data, id) {
+      if (!data) return null;
+      if (data.mine_labels && data.mine_labels[id]) return data.mine_labels[id];
+      return data.mine[id] ? [data.mine[id]] : null;
+    }
+
     function mark(el, id, stored) {
-      const label = opts.labelOf(id, stored);
-      const old = el.querySelector(".own-chip");
-      if (old) old.remove();
-      el.classList.toggle("own", !!label);
-      if (!label) return;
-      const chip = document.createElement("span");
-      chip.className = "own-chip chip-" + (opts.colours[label] || 1);
-      chip.dir = "auto"; // the page's words, isolated from the sentence's direction
-      chip.textContent = opts.names[label] || label;
-      chip.title = tr("Your label");
-      el.append(chip);
+      const labels = opts.labelOf(id, stored) || [];
+      for (const old of el.querySelectorAll(".own-chip")) old.remove();
+      el.classList.toggle("own", labels.length > 0);
+      for (const label of labels) { // one chip per label, each in its colour
+        const chip = document.createElement("span");
+        chip.className = "own-chip chip-" + (opts.colours[label] || 1);
+        chip.dir = "auto"; // the page's words, isolated from the sentence's direction
+        chip.textContent = opts.names[label] || label;
+        chip.title = tr("Your label");
+        el.append(chip);
+      }
     }
 
     function buildArticle(data) {
@@ -113,7 +120,7 @@
           span.dataset.id = u.id;
           span.dir = u.dir || "auto";
           span.append(u.text);
-          mark(span, u.id, data.mine[u.id]);
+          mark(span, u.id, storedOf(data, u.id));
           unitEls.set(u.id, span);
           el.append(span);
         });
@@ -128,7 +135,7 @@
       if (parked && articleEl.contains(sentenceEl)) {
         sentenceEl.replaceWith(parked);
         const id = Number(parked.dataset.id);
-        mark(parked, id, (cache.get(drawnArticle) || { mine: {} }).mine[id]);
+        mark(parked, id, storedOf(cache.get(drawnArticle), id));
       }
       parked = null;
       if (sentenceEl.parentNode !== beforeEl.parentNode || sentenceEl.nextElementSibling !== afterEl) {

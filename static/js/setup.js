@@ -77,6 +77,44 @@
         return b;
       }));
       rows().forEach((row) => row.classList.toggle("removed", row.querySelector(".remove").checked));
+      drawShape(kept.map(({ row }) => row));
+    }
+
+    // Under the buttons, the task shape the settings ask for (templates/annotate.html's #shape):
+    // Save for several labels, the confidence scale, the unsure box, the rationale field.
+    const shapeBox = document.getElementById("shape-preview");
+    const setting = (name) => document.querySelector("[name='settings-" + name + "']");
+    function piece(tag, cls, ...children) {
+      const el = document.createElement(tag);
+      if (cls) el.className = cls;
+      el.append(...children);
+      return el;
+    }
+    function kbd(text) { return piece("kbd", null, text); }
+    function drawShape(labelRows) {
+      if (!shapeBox) return;
+      const parts = [];
+      const task = setting("task"), conf = setting("confidence"), unsure = setting("unsure");
+      if (task && task.value === "multi") parts.push(piece("span", "button primary", kbd("Enter"), " ", tr("Save the labels chosen")));
+      const points = conf ? parseInt(conf.value, 10) || 0 : 0;
+      if (points >= 3 && points <= 7) {
+        const scale = piece("span", "confidence", tr("Confidence"), " ");
+        for (let i = 1; i <= points; i++) scale.append(kbd(String(i)), " ");
+        parts.push(scale);
+      }
+      if (unsure && unsure.checked) parts.push(piece("span", "unsure-flag", "☐ ", kbd("U"), " ", tr("Unsure")));
+      const modes = labelRows.map((row) => [val(row, "name") || val(row, "id"), (row.querySelector(".rationale") || {}).value || "off"]);
+      if (modes.some(([, m]) => m !== "off")) {
+        const needs = modes.filter(([, m]) => m === "required").map(([n]) => n);
+        parts.push(piece("span", "rationale-field", kbd("R"), " ", tr("Rationale"), " ",
+          piece("span", "muted", needs.length ? tr("(required with %(labels)s)").replace("%(labels)s", needs.join(", ")) : tr("(optional)"))));
+      }
+      shapeBox.replaceChildren(...parts);
+      shapeBox.hidden = !parts.length;
+    }
+    for (const name of ["task", "confidence", "unsure"]) {
+      const el = setting(name);
+      if (el) { el.addEventListener("change", draw); el.addEventListener("input", draw); }
     }
 
     function move(row, step) {

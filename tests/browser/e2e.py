@@ -216,6 +216,11 @@ def make_project(srv: LiveServer, slug: str, text: str, **settings) -> list[int]
 
 
 # A project of four body sentences.
+# Six body sentences in one paragraph (the task-shape tests walk several).
+SIX_SENTENCES = ("Six sentences\n\nThe ministry said the road was closed. Troops liberated the village. "
+                 "The bridge is 12 km long. It opened in 2019. Officials said it was safe. "
+                 "The river rose in May.\n")
+
 SMALL = ("Short article\n\nThe ministry said the road was closed. Troops liberated the village.\n\n"
          "The bridge is 12 km long. It opened in 2019.\n")
 

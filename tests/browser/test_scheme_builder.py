@@ -45,3 +45,22 @@ def test_scheme_builder_adds_and_reorders_with_a_live_preview(server, page, logi
     wait_saved(page)
     with server.session() as s:
         assert s.scalar(select(Annotation.label).where(Annotation.sentence_id == sid)) == "opinion"
+
+
+def test_the_preview_draws_the_task_shape_the_settings_ask_for(server, page, login):
+    login(page, "admin")
+    page.goto(server.url + "/admin/projects/demo/edit")
+    shape = page.locator("#shape-preview")
+    assert not shape.is_visible()  # single choice, nothing more: only the buttons
+    page.select_option("[name='settings-task']", "multi")
+    page.fill("[name='settings-confidence']", "5")
+    page.check("[name='settings-unsure']")
+    page.locator("tr.label-row").nth(1).locator("select.rationale").select_option("required")
+    assert shape.is_visible()
+    assert "Save the labels chosen" in shape.locator(".button").inner_text()
+    assert shape.locator(".confidence kbd").all_inner_texts() == ["1", "2", "3", "4", "5"]
+    assert "Unsure" in shape.locator(".unsure-flag").inner_text()
+    assert "(required with Contested framing)" in shape.locator(".rationale-field").inner_text()
+    page.locator("tr.label-row").nth(1).locator("select.rationale").select_option("off")
+    page.fill("[name='settings-confidence']", "0")
+    assert shape.locator(".rationale-field, .confidence").count() == 0

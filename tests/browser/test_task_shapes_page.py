@@ -4,7 +4,7 @@ multi-label choice (label keys toggle, Enter saves); each stored through the one
 and shown again on a revisit."""
 from __future__ import annotations
 
-from e2e import SMALL, annotations, make_project, shown_id, wait_id_change, wait_saved
+from e2e import SIX_SENTENCES as SIX, SMALL, annotations, make_project, shown_id, wait_id_change, wait_saved
 
 
 def test_confidence_unsure_and_rationale_by_keyboard(server, page, login, shot):
@@ -15,7 +15,7 @@ def test_confidence_unsure_and_rationale_by_keyboard(server, page, login, shot):
     # A label first, then the confidence: the sentence stays until a digit gives it.
     page.keyboard.press("1")
     page.wait_for_selector("#confidence.asking")
-    assert page.inner_text("#status").startswith("How sure are you of “Attributed claim”?")
+    assert page.inner_text("#status").startswith("How sure are you of “\u2068Attributed claim\u2069”?")  # the name isolated
     assert shown_id(page) == ids[0]
     assert page.get_attribute(".label-button[value=attributed_claim]", "aria-pressed") == "true"
     shot(page, "task-shapes")
@@ -125,10 +125,6 @@ def test_multi_label_by_keyboard(server, page, login):
     assert ids[0] not in stored
 
 
-SIX = ("Six sentences\n\nThe ministry said the road was closed. Troops liberated the village. "
-       "The bridge is 12 km long. It opened in 2019. Officials said it was safe. "
-       "The river rose in May.\n")
-
 
 def test_confidence_keys_prompts_and_drafts_in_the_corners(server, page, login):
     """What reviewers found: arrows on a focused confidence point move along the scale (not
@@ -208,3 +204,50 @@ def test_multi_label_enter_on_other_controls_and_after_removal(server, page, log
     wait_saved(page)
     stored = annotations(server, "alice")
     assert ids[0] not in stored and second not in stored
+
+
+def test_revisits_keep_the_stored_confidence_and_enter_keeps_a_point(server, page, login):
+    """Back, Forward, Back again still shows the stored confidence; Enter on a focused point
+    saves the label waiting for it with that point; a note about the unsure box does not
+    follow the page to another sentence."""
+    ids = make_project(server, "corners2", SIX, confidence=3, unsure=True)
+    login(page, "alice", "/projects/corners2/annotate")
+    page.keyboard.press("1")
+    page.keyboard.press("3")
+    second = wait_id_change(page, ids[0])
+    for key, want in (("ArrowLeft", ids[0]), ("ArrowRight", second), ("ArrowLeft", ids[0])):
+        page.keyboard.press(key)
+        page.wait_for_function(f"document.getElementById('sentence').dataset.id === '{want}'")
+    assert page.is_checked("#confidence input[value='3']")
+    assert "confidence 3 of 3" in page.inner_text("#revisit")
+    page.keyboard.press("2")
+    page.wait_for_selector("#confidence.asking")
+    page.focus("#confidence input[value='3']")
+    page.keyboard.press("Enter")
+    wait_id_change(page, ids[0])
+    page.keyboard.press("u")
+    assert page.inner_text("#status").startswith("Marked unsure")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('sentence').dataset.id === '{ids[0]}'")
+    assert page.inner_text("#status") == ""
+    wait_saved(page)
+    a = annotations(server, "alice")[ids[0]]
+    assert (a.label, a.confidence) == ("contested_framing", 3)
+
+
+def test_the_article_view_marks_every_label_of_a_sentence(server, page, login):
+    ids = make_project(server, "multi3", SIX, task="multi")
+    login(page, "alice", "/projects/multi3/annotate")
+    page.keyboard.press("1")
+    page.keyboard.press("3")
+    page.keyboard.press("Enter")
+    wait_id_change(page, ids[0])
+    page.keyboard.press("a")
+    page.wait_for_selector("#annotate.article-view #article #sentence")
+    chips = page.locator(f"#article .unit[data-id='{ids[0]}'] .own-chip")
+    assert chips.all_inner_texts() == ["Attributed claim", "Neutral fact"]
+    wait_saved(page)
+    page.reload()  # now from the server's article data
+    page.wait_for_selector("#annotate.article-view #article")
+    page.wait_for_selector(f"#article .unit[data-id='{ids[0]}'] .own-chip")
+    assert chips.all_inner_texts() == ["Attributed claim", "Neutral fact"]

@@ -65,3 +65,33 @@ def test_required_spans_without_javascript_say_why(server, nojs):
     page.click(".label-button[value=neutral_fact]")
     page.wait_for_load_state()
     assert annotations(server, "alice")[ids[0]].label == "neutral_fact"
+
+
+def test_task_shapes_without_javascript(server, nojs):
+    """A multi-label project without JavaScript: the label buttons give way to the boxes and
+    Save; Enter in the comment presses Save (never a label); a mistake shows the sentence
+    again with what was ticked and written, and says why."""
+    from e2e import SIX_SENTENCES
+
+    ids = make_project(server, "nojs-multi", SIX_SENTENCES, task="multi", confidence=3,
+                       rationale={"contested_framing": "required"})
+    page = nojs
+    sign_in(page, server.url, "alice", PASSWORD, "/projects/nojs-multi/annotate")
+    assert not page.is_visible(".label-button") and page.is_visible("#save-labels")
+    page.check("input[name=labels][value=contested_framing]")
+    page.check("input[name=confidence][value='2']")
+    page.fill("#comment", "loaded word")
+    page.press("#comment", "Enter")  # the form's default button: Save, and no rationale
+    page.wait_for_load_state()
+    assert sid_of(page) == ids[0]
+    assert "Not saved: “Contested framing” needs a rationale" in page.inner_text(".flashes")
+    assert page.is_checked("input[name=labels][value=contested_framing]")
+    assert page.is_checked("input[name=confidence][value='2']")
+    assert page.input_value("#comment") == "loaded word"
+    page.fill("#rationale", "the outlet's own word")
+    page.click("#save-labels")
+    page.wait_for_load_state()
+    assert sid_of(page) != ids[0]
+    a = annotations(server, "alice")[ids[0]]
+    assert (a.labels, a.confidence, a.rationale, a.comment) == (
+        ["contested_framing"], 2, "the outlet's own word", "loaded word")
