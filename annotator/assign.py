@@ -271,6 +271,13 @@ def _control_due(session: Session, project: Project, user: User, rate: float,
         .order_by(ControlItem.id).limit(1))
 
 
+def has_lease(session: Session, user: User, sentence_id: int) -> bool:
+    """Whether the user holds a lease row on the sentence, live or lapsed: what
+    labelling.save takes for a new label, so a page may show the sentence while it does."""
+    return bool(session.scalar(select(exists().where(Lease.sentence_id == sentence_id,
+                                                      Lease.user_id == user.id))))
+
+
 def held(session: Session, project: Project, user: User, now=None) -> list[int]:
     """Sentences leased to the user and still unlabelled, oldest lease first."""
     conn = session.connection()

@@ -741,3 +741,7 @@ def main() -> None:
     # The app is always annotator's own: Flask's --app/--env-file/--debug options do not apply.
     cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
     cli.main(prog_name="annotator")
+
+
+if __name__ == "__main__":  # python -m annotator.cli
+    main()

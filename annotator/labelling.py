@@ -116,7 +116,8 @@ def _chosen(ids: list, task: str, data: LabelInput) -> list:
         raise AnnotationError("invalid_labels", f"labels: a list of one or more different "
                                                 f"label ids from {', '.join(ids)} (got {given!r})")
     if data.label is not None and data.label not in given:
-        raise AnnotationError("invalid_labels", f"labels: label {data.label!r} is not among them")
+        raise AnnotationError("invalid_labels", f"labels: label {data.label!r} is not among them",
+                              reason="not_among")
     return [l for l in ids if l in given]
 
 

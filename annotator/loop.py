@@ -142,7 +142,8 @@ def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> d
 
 
 def revisit(session: Session, project: ProjectRef, user, sentence_id: int) -> dict:
-    """Going back: a sentence the user labelled or holds, as next_batch shows it, with their
+    """Going back: a sentence the user labelled or holds (a lease, live or lapsed, as
+    labelling.save takes it), as next_batch shows it, with their
     label ("mine"), the sentence they labelled before it ("back") and the one they labelled
     after it ("forward"; None: forward is their next sentence); Refused otherwise."""
     view = sentences.view(session, sentence_id, hints_for(project),
@@ -151,7 +152,7 @@ def revisit(session: Session, project: ProjectRef, user, sentence_id: int) -> di
         raise Refused("not_found", "No such sentence in this project.")
     assisted(session, project, user, [view])
     mine = sentences.own_annotation(session, sentence_id, user)
-    if mine is None and sentence_id not in assign.held(session, project, user):
+    if mine is None and not assign.has_lease(session, user, sentence_id):
         raise Refused("forbidden", "That sentence is not yours to label.")
     return {"sentence": view, "mine": annotation_json(mine) if mine else None,
             "progress": progress.of_user(session, project, user),

@@ -98,3 +98,11 @@ def test_an_installed_package_keeps_its_instance_outside_site_packages(tmp_path)
     assert Path(instance) == tmp_path / "var" / "annotator-instance"
     assert (Path(instance) / "secret_key").exists()
     assert url == f"sqlite:///{Path(instance) / 'annotator.db'}"
+
+
+def test_python_dash_m_runs_the_command_line():
+    """`python -m annotator` (and `-m annotator.cli`) is the `annotator` script."""
+    for module in ("annotator", "annotator.cli"):
+        out = subprocess.run([sys.executable, "-m", module, "--help"], check=True,
+                             capture_output=True, text=True).stdout
+        assert out.startswith("Usage: annotator") and "export" in out, module

@@ -406,3 +406,11 @@ def test_review_and_admin_pages_speak_the_language(client, db, project, make_use
             continue
         assert words[english] in text, (path, english)
         assert english not in text, (path, english)
+    # the scheme and lexicon forms' row labels, read aloud, and the colour names
+    for path, label in (("/admin/projects/news/edit", "Label %(n)s colour"),
+                        ("/admin/projects/news/lexicon", "Row %(n)s term")):
+        doc = _doc(client.get(path))
+        said = doc.xpath("//@aria-label")
+        assert words[label] % {"n": 1} in said and label % {"n": 1} not in said, path
+    assert words["Colour %(n)s"] % {"n": 2} in _doc(client.get("/admin/projects/news/edit")).xpath(
+        "//select[@class='colour']/option/text()")

@@ -4,6 +4,7 @@ corpus; the flags stored with the model, in the review queue and as the `suspect
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -223,12 +224,17 @@ def test_the_page_says_what_the_score_means(app, db, client, make_user, flipped)
     assert {it["suspect"]["score_kind"] for it in twin["items"]} == {"margin"}
     html = client.get("/projects/m/disagreements?reason=suspect").get_data(as_text=True)
     assert "more plausible than" in html and "most likely instead" not in html
+    assert {r["score_kind"] for r in export.records(db, p, "suspects")} == {"margin"}
     store.train(db, p)  # a new version: the new score
     twin = client.get("/projects/m/disagreements?format=json&reason=suspect").get_json()
     first = twin["items"][0]["suspect"]
     assert first["score_kind"] == "posterior" and first["model_version"] == 2
     html = client.get("/projects/m/disagreements?reason=suspect").get_data(as_text=True)
-    assert f"wrong at {first['score'] * 100:.0f}%; most likely instead" in html
+    # rounded half up, as the review script (Math.round) draws it
+    assert f"wrong at {math.floor(first['score'] * 100 + 0.5)}%; most likely instead" in html
+    # the export says which score it holds too, per model version
+    db.rollback()
+    assert {r["score_kind"] for r in export.records(db, p, "suspects")} == {"posterior"}
 
 
 def test_bad_reason_names_the_field():
@@ -257,6 +263,7 @@ def test_suspects_export(app, db, flipped, tmp_path):
         f = flags[rec["sentence_id"]]
         assert (rec["label"], rec["predicted"], rec["model_version"]) == (f.label, f.predicted, 1)
         assert rec["score"] == pytest.approx(f.score) and rec["article_lang"] == "en"
+        assert rec["score_kind"] == "posterior"
     csv_out = tmp_path / "sus.csv"
     assert runner.invoke(args=["export", "m", "--kind", "suspects", "-o", str(csv_out)]).exit_code == 0
     table = pd.read_csv(csv_out)

@@ -347,6 +347,8 @@ def test_the_page_form_posts_shapes_through_the_same_write(client, db, make_user
      "“Neutral fact” takes no rationale in this project"),
     ({"label": "neutral_fact", "labels": ["attributed_claim"], "confidence": "3"}, "Tick one or more labels"),
     ({"action": "save", "confidence": "3", "comment": "hm"}, "Tick one or more labels"),
+    # a post the page cannot make: the API's words, naming the field
+    ({"labels": ["neutral_fact", "neutral_fact"], "confidence": "3"}, "labels: a list of one or more different"),
 ])
 def test_a_shape_mistake_without_javascript_shows_the_sentence_again_saying_why(
         client, db, make_user, project, form, said):
@@ -371,7 +373,7 @@ def test_a_shape_mistake_without_javascript_shows_the_sentence_again_saying_why(
     doc = lxml.html.fromstring(html)
     assert doc.xpath("//p[@id='sentence']/@data-id") == [str(sid)]
     ticked = doc.xpath("//noscript//input[@name='labels'][@checked]/@value")
-    assert ticked == (form.get("labels") or ([form["label"]] if "label" in form else []))
+    assert ticked == list(dict.fromkeys(form.get("labels") or ([form["label"]] if "label" in form else [])))
     conf = form.get("confidence", "")
     assert doc.xpath("//input[@name='confidence'][@checked]/@value") == ([conf] if conf in "12345" and conf else [])
     assert doc.xpath("//textarea[@name='rationale']/text()") == ([form["rationale"]] if "rationale" in form else [])
@@ -490,3 +492,81 @@ def test_the_dashboard_shows_the_task_shape_figures(client, db, project, make_us
         assert f'<td class="num">{fmt(alpha)}</td>' in section
     assert shapes["confidence"]["n_by_level"]["4"] == 3
     assert '<th scope="row">4</th><td class="num">3</td>' in section
+
+
+def _refused(client, token, sid, **extra):
+    """A no-JavaScript post a confidence project refuses (no confidence given)."""
+    return client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "labels": ["neutral_fact"], "comment": "kept",
+        **extra}, **({"headers": {"Accept": "application/json"}} if extra.pop("_json", False) else {}))
+
+
+def test_a_refused_post_is_the_same_fresh_sentence_with_its_time_running_on(client, db, make_user, project):
+    """A refused post on a sentence never labelled is shown as it was (no "Revisiting", no
+    Forward), and its time counts from when it was first shown, not from the refusal."""
+    import time
+
+    import lxml.html
+    from helpers import login
+    from test_annotate_loop import _current
+
+    _shaped(db, project, rationale={})
+    make_user("alice")
+    token = login(client, "alice")
+    sid, _ = _current(client)
+    first_shown = int(time.time() * 1000) - 40_000
+    resp = _refused(client, token, sid, shown_at=str(first_shown))
+    assert resp.status_code == 422
+    doc = lxml.html.fromstring(resp.data)
+    assert doc.xpath("//p[@id='revisit']")[0].get("hidden") is not None
+    assert doc.xpath("//a[@id='forward']")[0].get("hidden") is not None
+    assert doc.xpath("//div[@id='annotate']/@data-revisit") == [""]
+    assert abs(int(doc.xpath("//input[@name='shown_at']/@value")[0]) - first_shown) < 2_000
+    # saved from the page shown again: the seconds count from the first showing
+    ok = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "labels": ["neutral_fact"], "confidence": "3",
+        "shown_at": doc.xpath("//input[@name='shown_at']/@value")[0]})
+    assert ok.status_code == 302
+    db.rollback()
+    assert db.scalar(select(Annotation.seconds).where(Annotation.sentence_id == sid)) >= 39
+
+
+def test_a_refused_post_on_a_lapsed_lease_keeps_the_draft(client, db, make_user, project):
+    """The label write takes a sentence whose lease has lapsed (the row is there): so does the
+    page that shows a refused post again, rather than refusing the sentence and losing what
+    was written."""
+    from datetime import timedelta
+
+    from helpers import login
+    from test_annotate_loop import _current
+    from annotator.models import Lease, utcnow
+
+    _shaped(db, project, rationale={})
+    alice = make_user("alice")
+    token = login(client, "alice")
+    sid, _ = _current(client)
+    db.query(Lease).filter(Lease.user_id == alice.id).update(
+        {Lease.expires_at: utcnow() - timedelta(hours=1)})
+    db.commit()
+    resp = _refused(client, token, sid)
+    assert resp.status_code == 422 and 'value="kept"' in resp.get_data(as_text=True)
+    ok = client.post("/projects/news/annotate", data={
+        "csrf_token": token, "sentence_id": sid, "labels": ["neutral_fact"], "confidence": "3"})
+    assert ok.status_code == 302
+    db.rollback()
+    assert db.scalar(select(Annotation.confidence).where(Annotation.sentence_id == sid)) == 3
+
+
+def test_the_json_twin_of_a_refused_post_is_the_error_and_nothing_flashes(client, db, make_user, project):
+    from helpers import login
+    from test_annotate_loop import _current
+
+    _shaped(db, project, rationale={})
+    make_user("alice")
+    token = login(client, "alice")
+    sid, _ = _current(client)
+    resp = _refused(client, token, sid, _json=True)
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["code"] == "invalid_confidence"
+    assert "Say how sure you are" in resp.get_json()["error"]["message"]
+    assert "Not saved" not in client.get("/projects/news/annotate").get_data(as_text=True)

@@ -90,9 +90,11 @@ REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
           "model_version": _I, "article_lang": _S},
          iter_predictions, unavailable=no_model),
     # Final labels the newest model flags as suspected errors (model/suspects.py), most
-    # suspect first; score = the probability that the given label is wrong.
+    # suspect first; score = the probability that the given label is wrong (score_kind
+    # "posterior"; "margin" for a model trained before annotator scored that way).
     Kind("suspects",
-         {"sentence_id": _I, "label": _S, "predicted": _S, "score": _F, "model_version": _I,
+         {"sentence_id": _I, "label": _S, "predicted": _S, "score": _F, "score_kind": _S,
+          "model_version": _I,
           "article_lang": _S},
          iter_suspects, unavailable=suspects_unavailable),
 )}

@@ -121,12 +121,12 @@ def unavailable(session: Session, project: Project) -> str | None:
 
 def iter_suspects(session: Session, project: Project) -> Iterator[dict]:
     """The `suspects` export: one record per flagged final label of the newest model, most
-    suspect first: sentence_id, label (given), predicted, score (P(label wrong)), model_version,
-    article_lang."""
+    suspect first: sentence_id, label (given), predicted, score (P(label wrong)), score_kind
+    (flagged.POSTERIOR, or "margin" for an older model), model_version, article_lang."""
     flags = latest_flags(session, project)
     langs = {sid: lang for sid, lang in session.execute(
         select(Sentence.id, Article.lang).join(Article, Article.id == Sentence.article_id)
         .where(Sentence.id.in_(list(flags))))} if flags else {}
     for sid, f in sorted(flags.items(), key=lambda kv: (-kv[1].score, kv[0])):
         yield {"sentence_id": sid, "label": f.label, "predicted": f.predicted, "score": f.score,
-               "model_version": f.model_version, "article_lang": langs.get(sid)}
+               "score_kind": f.score_kind, "model_version": f.model_version, "article_lang": langs.get(sid)}

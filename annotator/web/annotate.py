@@ -19,7 +19,7 @@ from ..bidi import lang_dir
 from .i18n import reader_languages, script_strings, select_locale, span_type_names
 from .page_data import project_summary
 from .view_helpers import get_session, int_arg, page, project_for
-from .errors import InputError, error_response
+from .errors import InputError, error_response, wants_json
 from .extensions import locks_own_writes
 
 bp = Blueprint("annotate", __name__)
@@ -82,12 +82,16 @@ def _show(session, project, user, wanted: int | None, draft: dict | None = None,
     s = shown["sentence"]
     if s is None:
         return page("done.html", shown, project=project)
+    # A refused post's sentence is a revisit only if it was labelled before; its time runs
+    # on from when it was first shown.
     return page("annotate.html", shown, status, project=project, s=s, draft=draft,
                 pieces=sentences.mark(s["text"], s["hints"]),
                 context=sentences.context_groups(s["context"], s["article_dir"]),
                 colours=label_colours(project.labels),
-                shown_at=int(time.time() * 1000), settings=projects.settings(project),
-                revisiting=wanted is not None, ui_strings=script_strings(),
+                shown_at=(draft or {}).get("shown_at") or int(time.time() * 1000),
+                settings=projects.settings(project),
+                revisiting=wanted is not None and (draft is None or shown["mine"] is not None),
+                ui_strings=script_strings(),
                 **_span_types(projects.settings(project)["span_types"]))
 
 
@@ -118,7 +122,7 @@ def _mistake(err: AnnotationError, project) -> str:
     English and name label ids)."""
     conf = projects.settings(project)
     names = ", ".join(next((l["name"] for l in project.labels if l["id"] == i), i) for i in err.labels)
-    if err.code in ("invalid_label", "invalid_labels"):
+    if err.code in ("invalid_label", "invalid_labels") and err.reason in ("missing", "not_among"):
         return _("Tick one or more labels, then save them.") if conf["task"] == "multi" \
             else _("Choose one of the labels.")
     if err.code == "invalid_confidence" and conf["confidence"]:
@@ -130,14 +134,16 @@ def _mistake(err: AnnotationError, project) -> str:
                  "another label.", labels=names)
     if err.reason == "too_long":
         return _("The rationale is too long (at most %(n)s characters).", n=MAX_RATIONALE)
-    return str(err)
+    return str(err)  # only a post the page cannot make (duplicate labels, unsure=maybe): the field named
 
 
 def _draft(form) -> dict:
     """A refused form post's fields, as the page shows a stored label's."""
     raw = form.get("confidence", "")
     labels = form.getlist("labels") or ([form["label"]] if form.get("label") else [])
-    return {"labels": labels, "confidence": int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 3 else None,
+    seconds = _seconds_since(form.get("shown_at"))
+    return {"shown_at": int(time.time() * 1000 - seconds * 1000) if seconds is not None else None,
+            "labels": labels, "confidence": int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 3 else None,
             "unsure": form.get("unsure", "").lower() in ("1", "on", "true", "yes"),
             "rationale": form.get("rationale") or "", "comment": form.get("comment") or ""}
 
@@ -160,6 +166,15 @@ def _shape_fields(form) -> dict:
     if form.get("rationale") is not None:
         out["rationale"] = form.get("rationale")
     return out
+
+
+def _refuse(session, project, user, sentence, code: str, message: str):
+    """A form post that could not be saved: the sentence again (422) with what was chosen and
+    written kept, told why; its JSON twin is the error alone (nothing flashed for later)."""
+    if wants_json():
+        return error_response(422, code, message)
+    flash(_("Not saved: %(error)s", error=message), "error")
+    return _show(session, project, user, sentence.id, draft=_draft(request.form), status=422)
 
 
 def _seconds_since(shown_at: str | None) -> float | None:
@@ -185,8 +200,7 @@ def _submit(session, project, user):
         loop.skip(session, project, sentence, user)
         return redirect(target)
     if form.get("action") == "enter":  # Enter in a text field, and no label chosen with it
-        flash(_("Not saved: %(error)s", error=_("Choose one of the labels.")), "error")
-        return _show(session, project, user, sentence.id, draft=_draft(form), status=422)
+        return _refuse(session, project, user, sentence, "invalid_label", _("Choose one of the labels."))
     if form.get("action") == "unlabel":  # stay on the sentence, now without a label
         loop.unlabel(session, project, sentence, user)
         return redirect(url_for("annotate.annotate", slug=project.slug, sentence=sentence.id))
@@ -216,8 +230,7 @@ def _submit(session, project, user):
             # a mistake in the form (not a label id the page never offered): the sentence again,
             # told why, with what was chosen and written kept
             session.rollback()
-            flash(_("Not saved: %(error)s", error=_mistake(err, project)), "error")
-            return _show(session, project, user, sentence.id, draft=_draft(form), status=422)
+            return _refuse(session, project, user, sentence, err.code, _mistake(err, project))
         abort(409 if err.code in ("not_leased", "not_queued") else 400, str(err))
     feedback = body.get("feedback")
     if feedback:

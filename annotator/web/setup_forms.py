@@ -21,7 +21,7 @@ from .forms import PageForm, whole_number
 
 MAX_LEXICON_ROWS = 5000
 BLANK_ROWS = 2  # empty rows below the scheme and the lexicon, to fill in without JavaScript
-COLOUR_CHOICES = [SelectChoice(str(i), f"Colour {i}") for i in range(1, COLOURS + 1)]
+COLOUR_CHOICES = [SelectChoice(str(i), _l("Colour %(n)s", n=i)) for i in range(1, COLOURS + 1)]
 
 
 class LabelRow(Form):

@@ -992,7 +992,7 @@
   });
   $("help-button").addEventListener("click", () => help.showModal());
   // A confidence point clicked (the one already checked too, so a revisit can keep it): given,
-  // and saved if the label waits for it; the focus leaves the radio button so that the page's
+  // and saved if the label waits for it or the sentence has its label already (single label); the focus leaves the radio button so that the page's
   // keys keep working. Moved to by the arrow keys it is only given: Enter or a digit saves.
   if (confBox) {
     confBox.addEventListener("pointerdown", () => { pointed = true; });
@@ -1003,6 +1003,10 @@
       pointed = false;
       ev.target.blur();
       if (asking === "confidence") commit();
+      // a revisit of a single label: the new confidence, with the label it has
+      else if (!MULTI && currentLabel && currentLabel.label) { chosen = [currentLabel.label]; commit(); }
+      else say(MULTI && chosen.length ? tr("Confidence %(n)s. Press Enter to save.", { n: ev.target.value })
+        : tr("Confidence %(n)s. Now choose the label.", { n: ev.target.value }), "ask");
     });
   }
   if (unsureBox) unsureBox.addEventListener("change", () => unsureBox.blur());

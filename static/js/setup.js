@@ -107,7 +107,7 @@
       if (modes.some(([, m]) => m !== "off")) {
         const needs = modes.filter(([, m]) => m === "required").map(([n]) => n);
         parts.push(piece("span", "rationale-field", kbd("R"), " ", tr("Rationale"), " ",
-          piece("span", "muted", needs.length ? tr("(required with %(labels)s)").replace("%(labels)s", needs.join(", ")) : tr("(optional)"))));
+          piece("span", "muted", needs.length ? tr("(required with %(labels)s)").replace("%(labels)s", needs.map((n) => "\u2068" + n + "\u2069").join(", ")) : tr("(optional)"))));
       }
       shapeBox.replaceChildren(...parts);
       shapeBox.hidden = !parts.length;

@@ -60,7 +60,7 @@ def test_the_preview_draws_the_task_shape_the_settings_ask_for(server, page, log
     assert "Save the labels chosen" in shape.locator(".button").inner_text()
     assert shape.locator(".confidence kbd").all_inner_texts() == ["1", "2", "3", "4", "5"]
     assert "Unsure" in shape.locator(".unsure-flag").inner_text()
-    assert "(required with Contested framing)" in shape.locator(".rationale-field").inner_text()
+    assert "(required with \u2068Contested framing\u2069)" in shape.locator(".rationale-field").inner_text()
     page.locator("tr.label-row").nth(1).locator("select.rationale").select_option("off")
     page.fill("[name='settings-confidence']", "0")
     assert shape.locator(".rationale-field, .confidence").count() == 0

@@ -235,6 +235,25 @@ def test_revisits_keep_the_stored_confidence_and_enter_keeps_a_point(server, pag
     assert (a.label, a.confidence) == ("contested_framing", 3)
 
 
+def test_a_point_clicked_before_the_label_or_on_a_revisit_is_not_lost(server, page, login):
+    """A point clicked on a fresh sentence says what comes next and goes with the label then
+    chosen; on a revisit of a single label a click on another point saves it with that label."""
+    ids = make_project(server, "corners3", SIX, confidence=3)
+    login(page, "alice", "/projects/corners3/annotate")
+    page.click("#confidence input[value='1']")
+    assert page.inner_text("#status") == "Confidence 1. Now choose the label."
+    page.keyboard.press("2")
+    second = wait_id_change(page, ids[0])
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"document.getElementById('sentence').dataset.id === '{ids[0]}'")
+    page.click("#confidence input[value='3']")
+    wait_id_change(page, ids[0])
+    wait_saved(page)
+    a = annotations(server, "alice")[ids[0]]
+    assert (a.label, a.confidence) == ("contested_framing", 3)
+    assert second not in annotations(server, "alice")
+
+
 def test_the_article_view_marks_every_label_of_a_sentence(server, page, login):
     ids = make_project(server, "multi3", SIX, task="multi")
     login(page, "alice", "/projects/multi3/annotate")

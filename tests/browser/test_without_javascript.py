@@ -24,6 +24,8 @@ def test_labelling_without_javascript(server, nojs):
     sign_in(page, server.url, "alice", PASSWORD, "/projects/demo/annotate")
     first = sid_of(page)
     assert not page.is_visible("#span-tools")
+    # no control that only a script can work: the key help dialog needs one (guidelines stay)
+    assert not page.is_visible("#help-button") and page.is_visible("a:has-text('Guidelines')")
     page.fill("#comment", "plain form")
     page.click(".label-button[value=neutral_fact]")
     page.wait_for_load_state()
