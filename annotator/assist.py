@@ -27,10 +27,10 @@ import hashlib
 import math
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from .models import ModelPrediction, ModelVersion
+from .models import Lease, ModelPrediction, ModelVersion
 from .projects import ASSIST_MODES as MODES
 
 ARMS = ("none", "hints", "suggestion")
@@ -118,13 +118,29 @@ def _suggestions_statement(n: int):
                    _P.c.sentence_id.in_([bindparam(f"s{i}") for i in range(n)])))
 
 
+_L = Lease.__table__
+# a lease's arm, kept the first time its sentence is shown (arms, leased=True)
+_SHOWN = (update(_L).where(_L.c.sentence_id == bindparam("sid"), _L.c.user_id == bindparam("uid"))
+          .values(assist=bindparam("arm")))
+
+
 def arms(session: Session, cfg: dict, project_id: int, user_id: int,
-         sentence_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+         sentence_ids: list[int], leased: bool = False) -> dict[int, tuple[str, str | None]]:
     """sentence id -> (arm, suggested label or None) for what one annotator is shown. A pair
     drawn for the suggestion arm whose sentence has no stored prediction yet (no model) is
-    shown hints only, and is in the hints arm. At most one query (none unless the project's
-    arm is suggestion)."""
+    shown hints only, and is in the hints arm. `leased`: the sentences are leased to the user
+    now, and each lease keeps the arm it was first shown in, which it is shown in again (a
+    model trained or a setting changed since does not move a sentence the page may hold
+    already between arms) and its label is recorded in (labelling.save). No query where the
+    project has no assistance; else at most one each to read and keep the leases' arms and
+    one for the suggestions."""
     drawn_arms = {sid: arm(cfg, project_id, user_id, sid) for sid in sentence_ids}
+    kept = {}
+    if leased and sentence_ids and mode(cfg) != "off":
+        kept = dict(session.connection().execute(
+            select(_L.c.sentence_id, _L.c.assist).where(
+                _L.c.user_id == user_id, _L.c.sentence_id.in_(sentence_ids), _L.c.assist.is_not(None))).all())
+        drawn_arms.update(kept)
     wanted = [sid for sid, a in drawn_arms.items() if a == "suggestion"]
     found = suggestions(session, project_id, wanted) if wanted else {}
     out = {}
@@ -132,9 +148,17 @@ def arms(session: Session, cfg: dict, project_id: int, user_id: int,
         if a == "suggestion" and sid not in found:
             a = "hints"
         out[sid] = (a, found.get(sid) if a == "suggestion" else None)
+    # kept now: the first showing, or a suggestion whose stored prediction is gone (hints now)
+    fresh = [{"sid": sid, "uid": user_id, "arm": a} for sid, (a, _) in out.items() if kept.get(sid) != a]
+    if leased and fresh and mode(cfg) != "off":
+        session.connection().execute(_SHOWN, fresh)
     return out
 
 
 def arm_of(session: Session, cfg: dict, project_id: int, user_id: int, sentence_id: int) -> str:
-    """The arm a label is recorded in: what `arms` showed for the pair."""
+    """The arm a label is recorded in where its lease kept none (arms, leased=True): what
+    `arms` shows for the pair now."""
     return arms(session, cfg, project_id, user_id, [sentence_id])[sentence_id][0]
+
+
+

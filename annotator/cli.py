@@ -655,11 +655,10 @@ def model_train_cmd(slug, queue):
             click.echo(f"training of {slug} {'queued' if created else 'already queued'} as job {job.id}")
             return
         try:
-            mv = model_store.train(session, project)
+            done = schedule.train_now(session, project)  # the queue ranked anew, as the worker does
         except TooFewLabels as err:
             raise click.ClickException(str(err)) from None
-        click.echo(model_line(slug, {"version": mv.version, "n_labels": mv.n_labels,
-                                     "macro_f1": mv.macro_f1, "folds": mv.folds}))
+        click.echo(model_line(slug, done))
 
 
 @model_cmd.command("status")

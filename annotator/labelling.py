@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Integer, String, bindparam, delete, exists, insert, literal, select, update
+from sqlalchemy import Integer, String, bindparam, delete, exists, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -213,10 +213,13 @@ def count_labels(session: Session, sentence_id: int, delta: int, overlap: int) -
     session.connection().execute(_COUNT, {"sid": sentence_id, "delta": delta, "k": overlap})
 
 
-# The user's label if there is one, and whether they hold a lease or a skip on the sentence.
+# The user's label if there is one, whether they hold a lease or a skip on the sentence, and
+# the assistance arm their lease kept (assist.arms).
+_SHOWN_ARM = select(_L.c.assist).where(_L.c.sentence_id == _sid, _L.c.user_id == _uid).scalar_subquery()
 _PROBE = select(select(_A.c.id).where(_A.c.sentence_id == _sid, _A.c.user_id == _uid).scalar_subquery(),
                 exists().where(_L.c.sentence_id == _sid, _L.c.user_id == _uid),
-                exists().where(_K.c.sentence_id == _sid, _K.c.user_id == _uid))
+                exists().where(_K.c.sentence_id == _sid, _K.c.user_id == _uid),
+                _SHOWN_ARM)
 _MINE = (select(_A.c.id, _A.c.label, _A.c.spans, _A.c.comment, _A.c.seconds, _A.c.hints_shown,
                 _A.c.assist, _A.c.labels, _A.c.confidence, _A.c.unsure, _A.c.rationale,
                 _A.c.created_at, _A.c.updated_at)
@@ -272,9 +275,10 @@ def _pg_create():
         select(sid, uid, bindparam("pid", type_=Integer), label, spans, comment,
                bindparam("seconds", type_=_A.c.seconds.type),
                bindparam("hints_shown", type_=_A.c.hints_shown.type),
-               bindparam("assist", type_=_A.c.assist.type), now, now, *shape).where(held))
+               func.coalesce(_SHOWN_ARM, bindparam("assist", type_=_A.c.assist.type)),
+               now, now, *shape).where(held))
            .on_conflict_do_nothing(index_elements=[_A.c.sentence_id, _A.c.user_id])
-           .returning(_A.c.id).cte("ins"))
+           .returning(_A.c.id, _A.c.assist).cte("ins"))
     made = select(ins.c.id).exists()
     history = insert(_H).from_select(
         list(_HISTORY_KEYS),
@@ -288,7 +292,7 @@ def _pg_create():
     unlease = delete(_L).where(_L.c.sentence_id == sid, _L.c.user_id == uid, made,
                                bindparam("delta", type_=Integer) > 0).cte("unlease")
     unskip = delete(_K).where(_K.c.sentence_id == sid, _K.c.user_id == uid, made).cte("unskip")
-    return select(ins.c.id).add_cte(history, count, unlease, unskip)
+    return select(ins.c.id, ins.c.assist).add_cte(history, count, unlease, unskip)
 
 
 _PG_CREATE = _pg_create()
@@ -325,8 +329,8 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
     delta = 0 if getattr(user, "role", None) == "participant" else 1
     scheme = Scheme(*conn.execute(_SCHEME, {"pid": project.id}).one())
     data = validate(scheme, sentence, data)
-    # The arm of the assistance experiment the annotator was shown this sentence in: the same
-    # rule as the view (assist.arms), never taken from the client.
+    # The arm of the assistance experiment the annotator was shown this sentence in: the one
+    # their lease kept, else the same rule as the view (assist.arms); never the client's word.
     arm = assist.arm_of(session, settings(scheme), project.id, user.id, sentence.id)
     key = {"sid": sentence.id, "uid": user.id}
     values = {"sentence_id": sentence.id, "user_id": user.id, "project_id": project.id,
@@ -340,9 +344,10 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
         # (sentence_id, ...) would be taken as that column's value.
         params = {k: values[k] for k in ("label", "spans", "comment", "seconds", "hints_shown",
                                          "assist") + _SHAPE_KEYS}
-        new_id = conn.execute(_PG_CREATE, {**key, **params, "pid": project.id, "now": now,
-                                           "k": project.overlap, "delta": delta}).scalar()
-        if new_id is not None:
+        made = conn.execute(_PG_CREATE, {**key, **params, "pid": project.id, "now": now,
+                                         "k": project.overlap, "delta": delta}).first()
+        if made is not None:
+            new_id, values["assist"] = made
             events.label(session, sentence.id, user.id, "create", data.label, data.spans, data.comment, project.id)
             _touch(conn, user, now)
             session.commit()
@@ -350,9 +355,10 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
             return Annotation(id=new_id, **values, created_at=now, updated_at=now), "created"
         # A label is there already, or no lease: see below.
     for _attempt in range(3):
-        ann_id, leased, skipped = conn.execute(_PROBE, key).one()
+        ann_id, leased, skipped, shown_arm = conn.execute(_PROBE, key).one()
         row = conn.execute(_MINE, key).first() if ann_id is not None else None
         now = utcnow()
+        values["assist"] = shown_arm or arm
         if row is None:
             if held_only and not leased:
                 raise AnnotationError("not_leased", f"sentence {sentence.id} is not leased to you: "
@@ -380,7 +386,7 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
                     ann.seconds = round(min((ann.seconds or 0) + data.seconds, MAX_SECONDS), 3)
                 if data.hints_shown is not None:
                     ann.hints_shown = data.hints_shown
-                ann.assist = arm  # the arm of the label as given now
+                ann.assist = values["assist"]  # the arm of the label as given now
                 ann.updated_at = now
                 conn.execute(_CHANGE, {"aid": ann.id, "label": ann.label, "spans": ann.spans,
                                        "comment": ann.comment, "seconds": ann.seconds,

@@ -90,15 +90,17 @@ def hints_for(project: ProjectRef):
     return lambda text, lang=None: [dict(h) for h in _hints(project.lexicon_json, lang, text)]
 
 
-def assisted(session: Session, project: ProjectRef, user, views: list[dict]) -> list[dict]:
+def assisted(session: Session, project: ProjectRef, user, views: list[dict],
+             leased: bool = False) -> list[dict]:
     """The views as this annotator is shown them under the assistance experiment
     (assist.arms, the one rule, asked once per sentence): hints only in an assisted arm, and
     `suggestion` (the model's label, to outline on its button, never to choose) only in the
-    suggestion arm; nothing in a view says which arm it is in."""
+    suggestion arm; nothing in a view says which arm it is in. `leased`: the views are of
+    sentences leased to the user, whose leases keep the arm first shown (assist.arms)."""
     if not views:
         return views
     drawn = assist.arms(session, projects.settings(project), project.id, user.id,
-                        [v["id"] for v in views])
+                        [v["id"] for v in views], leased=leased)
     for v in views:
         arm, suggested = drawn[v["id"]]
         if arm == "none":
@@ -129,7 +131,8 @@ def next_batch(session: Session, project: ProjectRef, user, ahead: int = 0) -> d
     else:
         picked = assign.lease_next(session, project, user, 1 + ahead, commit=False)
     views = assisted(session, project, user, sentences.views(
-        session, picked, hints_for(project), sentences.window(projects.settings(project))))
+        session, picked, hints_for(project), sentences.window(projects.settings(project))),
+        leased=True)
     body = {"sentence": views[0] if views else None,
             "progress": progress.of_user(session, project, user, max_age=PROGRESS_MAX_AGE),
             "upcoming": views[1:]}

@@ -318,6 +318,8 @@ class Lease(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime]
+    # the assistance arm the sentence was first shown in (assist.arms); NULL: none kept
+    assist: Mapped[str | None] = mapped_column(String(12))
 
 
 class Participation(Base):

@@ -139,6 +139,40 @@ def test_suggestion_arm_without_a_model_is_hints(db, make_user):
     assert db.scalar(select(Annotation.assist)) == "hints"
 
 
+def test_the_arm_recorded_is_the_arm_shown_though_a_model_or_the_settings_change(db, make_user):
+    """A sentence shown (or looked ahead to) before a model was ready is labelled in the arm it
+    was shown in, hints, though the stored predictions have arrived since; one shown with hints
+    stays in that arm after the share is turned down; the API's PUT writes the same way."""
+    p, sids = _project(db, n=20, assist="suggestion", assist_share=1.0)
+    alice = make_user("alice")
+    ref = loop.project_for(db, "x", alice)
+    batch = loop.next_batch(db, ref, alice, ahead=3)
+    shown = [batch["sentence"], *batch["upcoming"]]
+    assert all("suggestion" not in v for v in shown)
+    _store_predictions(db, p, sids, ["neutral_fact"] * len(sids))  # a model is ready now
+    for v in shown[:2]:
+        loop.label(db, ref, db.get(Sentence, v["id"]), alice, {"label": "neutral_fact"})
+    # shown again (a reload, the script's next look ahead): still as first shown, and so recorded
+    again = loop.next_batch(db, ref, alice, ahead=3)
+    assert again["sentence"]["id"] == shown[2]["id"] and "suggestion" not in again["sentence"]
+    loop.label(db, ref, db.get(Sentence, shown[2]["id"]), alice, {"label": "neutral_fact"})
+    # a sentence first shown now has the model's suggestion, and is in that arm
+    after = next(v for v in again["upcoming"] if v["id"] not in {s["id"] for s in shown})
+    assert after["suggestion"] == "neutral_fact"
+    loop.label(db, ref, db.get(Sentence, shown[3]["id"]), alice, {"label": "neutral_fact"})
+    assert loop.next_batch(db, ref, alice)["sentence"]["id"] == after["id"]
+    loop.label(db, ref, db.get(Sentence, after["id"]), alice, {"label": "neutral_fact"})
+    # shown with a suggestion, then the experiment is turned off: recorded as shown
+    nxt = loop.next_batch(db, ref, alice)["sentence"]
+    projects.set_settings(p, {**(p.settings or {}), "assist_share": 0.0})
+    db.commit()
+    loop.label(db, ref, db.get(Sentence, nxt["id"]), alice, {"label": "neutral_fact"})
+    db.rollback()
+    arms_ = dict(db.execute(select(Annotation.sentence_id, Annotation.assist)).all())
+    assert arms_ == {**{v["id"]: "hints" for v in shown}, after["id"]: "suggestion",
+                     nxt["id"]: "suggestion"}
+
+
 def test_suggestion_is_outlined_never_chosen(client, db, make_user):
     p, sids = _project(db, n=20, assist="suggestion", assist_share=1.0)
     _store_predictions(db, p, sids, ["contested_framing"] * len(sids))

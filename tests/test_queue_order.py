@@ -109,3 +109,45 @@ def test_the_worker_reorders_when_asked(app, db, make_user):
 def test_order_is_a_checked_setting():
     with pytest.raises(projects.ProjectError, match="settings.order: one of reading, random"):
         projects.validate_settings({"order": "alphabetical"}, [])
+
+
+def _run_queued(app, db, kind):
+    db.rollback()  # a new read: the job was queued by the app's own session
+    me = worker_name()
+    claimed = jobs.claim(db, me)
+    assert claimed is not None and claimed.kind == kind
+    assert run_job(app.extensions["annotator.sessionmaker"], claimed, me) == "done"
+    db.rollback()
+
+
+def test_an_order_changed_through_the_api_ranks_the_queue_and_reading_undoes_it(app, client, db, make_user):
+    """The API edits a project through the same path as the admin page: a changed order queues
+    the worker's reordering, and back to reading order every place is cleared."""
+    from helpers import login
+
+    project = _second_round(db, make_user)
+    make_user("boss", "admin")
+    token = login(client, "boss")
+
+    def patch(settings):
+        etag = client.get("/api/v1/projects/m").headers["ETag"]
+        resp = client.patch("/api/v1/projects/m", json={"settings": settings},
+                            headers={"X-CSRFToken": token, "If-Match": etag})
+        assert resp.status_code == 200, resp.get_json()
+
+    patch({**projects.settings(project), "order": "random"})
+    _run_queued(app, db, schedule.REORDER)
+    assert min(s.queue_pos for s in _body(db, project)) == -len(_body(db, project))
+    patch({**projects.settings(project), "order": "reading"})
+    _run_queued(app, db, schedule.REORDER)
+    assert {s.queue_pos for s in _body(db, project)} == {0}
+
+
+def test_model_train_on_the_command_line_ranks_the_queue_as_the_worker_does(app, db, make_user):
+    project = _second_round(db, make_user)
+    projects.set_settings(project, {**(project.settings or {}), "order": "uncertainty"})
+    db.commit()
+    out = app.test_cli_runner().invoke(args=["model", "train", "m"])
+    assert out.exit_code == 0 and out.output.startswith("model v1 for m:"), out.output
+    db.rollback()
+    assert min(s.queue_pos for s in _body(db, project)) == -len(_body(db, project))

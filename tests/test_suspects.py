@@ -269,6 +269,16 @@ def test_suspects_export(app, db, flipped, tmp_path):
     table = pd.read_csv(csv_out)
     assert list(table["sentence_id"]) == list(df["sentence_id"])
     assert list(table["predicted"]) == list(df["predicted"])
+    # a deleted article's sentences leave the export (as they leave every other view)
+    from annotator import deletion
+    from annotator.models import Article
+
+    gone = db.get(Article, db.get(Sentence, int(df["sentence_id"][0])).article_id)
+    gone_ids = {s.id for s in gone.sentences}
+    deletion.delete_article(db, gone)
+    db.commit()
+    left = {r["sentence_id"] for r in export.records(db, p, "suspects")}
+    assert left == set(df["sentence_id"]) - gone_ids and len(left) < len(df)
 
 
 def test_suspects_export_refused_with_too_few_labels(app, db, make_user, tmp_path):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import ModelSuspect, ModelVersion, Project
+from ..models import ModelSuspect, ModelVersion, Project, Sentence
 
 REASON = "suspected error"  # the queue's word for an item the model flags
 POSTERIOR = "posterior"     # the score model/suspects.py gives, stored with each version
@@ -46,10 +46,14 @@ def _latest(session: Session, project: Project):
 
 
 def latest_flags(session: Session, project: Project) -> dict[int, Flag]:
-    """sentence id -> Flag, from the project's newest model (empty without one)."""
+    """sentence id -> Flag, from the project's newest model (empty without one), of the
+    sentences still in the project (a deleted article's moved out: deletion.py)."""
     found = _latest(session, project)
     if found is None:
         return {}
     mv_id, version, kind = found
     return {r.sentence_id: Flag(r.label, r.predicted, r.score, r.probabilities, version, kind or "margin")
-            for r in session.scalars(select(ModelSuspect).where(ModelSuspect.model_version_id == mv_id))}
+            for r in session.scalars(select(ModelSuspect)
+                                     .join(Sentence, Sentence.id == ModelSuspect.sentence_id)
+                                     .where(ModelSuspect.model_version_id == mv_id,
+                                            Sentence.project_id == project.id))}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from .. import jobs
 from ..models import Job, ModelVersion, Project
-from ..projects import LIVE, settings
+from ..projects import LIVE, save_edit, settings
 from .store import label_count, train
 
 TRAIN = "train_model"
@@ -70,16 +70,31 @@ def _project(session: Session, job: Job) -> Project:
     return project
 
 
-def train_job(session: Session, job: Job) -> dict:
-    """The worker's handler of TRAIN jobs: trains, then ranks the queue anew where the
-    project's order follows the model."""
-    project = _project(session, job)
+def train_now(session: Session, project: Project) -> dict:
+    """Train the project's model, then rank its queue anew where its order follows the model:
+    what the worker's job and `annotator model train` both run. TooFewLabels as train."""
     mv = train(session, project)
     out = {"version": mv.version, "macro_f1": mv.macro_f1, "n_labels": mv.n_labels,
            "folds": mv.folds}
     if settings(project)["order"] != "reading":
         out["queue"] = _reorder(session, project)
     return out
+
+
+def train_job(session: Session, job: Job) -> dict:
+    """The worker's handler of TRAIN jobs."""
+    return train_now(session, _project(session, job))
+
+
+def edit_project(session: Session, project: Project, changes: dict, version) -> list[str]:
+    """projects.save_edit, committed, and a reordering queued where `order` changed: the
+    admin page and the API edit a project through here. Returns the fields written."""
+    before = settings(project)["order"]
+    written = save_edit(session, project, changes, version)
+    session.commit()
+    if settings(project)["order"] != before:  # the worker ranks it (enqueue commits)
+        enqueue_reorder(session, project)
+    return written
 
 
 def reorder_job(session: Session, job: Job) -> dict:

@@ -165,17 +165,12 @@ def edit_project(slug: str):
                 values = upload.get("settings", {})
             else:
                 values = form.settings_values(project.settings or {}, labels or project.labels)
-            order_before = projects.settings(project)["order"]
             changes = {"name": form.name.data.strip(), "guidelines": form.guidelines.data,
                        "overlap": projects.check_overlap(form.overlap.data),
                        "members": _names(form.members.data), "settings": values}
             if labels is not None:
                 changes["labels"] = labels
-            written = projects.save_edit(session, project, changes, form.version.data)
-            reorder = projects.settings(project)["order"] != order_before
-            session.commit()
-            if reorder:  # the worker ranks the queue (jobs.enqueue commits on its own)
-                schedule.enqueue_reorder(session, project)
+            written = schedule.edit_project(session, project, changes, form.version.data)
             flash(_("Saved: %(fields)s.", fields=", ".join(written)) if written else _("Nothing changed."), "info")
             return redirect(url_for("admin.project", slug=project.slug))
         except events.StaleVersion as err:

@@ -211,14 +211,13 @@ def update_project(slug: str):
     try:
         if data.get("lexicon") is not None:
             data["lexicon"] = validate_lexicon(data["lexicon"])
-        written = projects.save_edit(session, p, data, version)
+        written = schedule.edit_project(session, p, data, version)  # commits
     except events.StaleVersion as err:
         session.rollback()
         return _stale(err)
     except ValueError as err:  # ProjectError and the lexicon's refusals
         session.rollback()
         raise ApiError(400, "invalid_project", str(err)) from None
-    session.commit()
     resp = jsonify({**projects.state(p), "written": written})
     resp.headers["ETag"] = _etag(events.version_of(session, events.PROJECT_KINDS, p.id))
     return resp
