@@ -305,7 +305,7 @@ def save_edit(session: Session, project: Project, changes: dict, version, member
         if key == "members":
             value = sorted({str(n) for n in value or []})
         elif key == "guidelines":
-            value = value or ""
+            value = plain_lines(value)
         elif key == "guidelines_translations":
             value = check_translations(value)
         elif key == "settings":
@@ -368,13 +368,20 @@ def guidelines_version(session: Session, project: Project) -> int | None:
                           .order_by(GuidelinesVersion.version.desc()).limit(1))
 
 
+def plain_lines(text: str | None) -> str:
+    """A text with LF line ends: a browser's form posts CRLF, which would make a save that
+    changed nothing a new guidelines version."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def set_guidelines(session: Session, project: Project, text: str | None) -> int:
     """Give the project these guidelines; a text it has not had just before becomes a new
     version (1, 2, ...), so that exports can say under which one each label was given.
     Returns the current version number. The caller commits."""
+    text = plain_lines(text)
     events.project_change(session, project, "guidelines", {"text": project.guidelines},
-                          {"text": text or ""})
-    project.guidelines = text or ""
+                          {"text": text})
+    project.guidelines = text
     return _version(session, project, meaning(project.labels))
 
 
@@ -396,7 +403,7 @@ def check_translations(value) -> dict[str, str]:
         if norm in out:
             raise ProjectError(f"guidelines_translations: {norm} is given twice")
         if text and text.strip():
-            out[norm] = text
+            out[norm] = plain_lines(text)
     return dict(sorted(out.items()))
 
 

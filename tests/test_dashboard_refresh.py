@@ -155,3 +155,38 @@ def test_the_first_view_in_a_process_never_waits_for_long(client, db, project, m
     assert not queue["computing"] and [i["sentence_id"] for i in queue["items"]] == [s.id]
     dash = client.get("/projects/news/review?format=json").get_json()
     assert not dash["computing"] and dash["stats"]["annotations"] == 2
+
+
+def test_the_dashboard_page_says_it_is_computing_and_a_bad_date_is_a_400(client, db, project, make_user,
+                                                                          monkeypatch):
+    """The first view of a slow dashboard is a page that says so (not an HTTP 500), and a date
+    filter the figures cannot read is refused at once, naming it (not left computing)."""
+    from annotator.review import stats as review_stats
+
+    a, b = make_user("a"), make_user("b")
+    make_user("rev", "reviewer")
+    s = assign.next_sentence(db, project, a)
+    labelling.save(db, project, s, a, LabelInput("neutral_fact"))
+    assert assign.next_sentence(db, project, b).id == s.id
+    labelling.save(db, project, s, b, LabelInput("attributed_claim"))
+    monkeypatch.setattr(versioned, "FIRST_VIEW_SECONDS", 0.2)
+    monkeypatch.setattr(versioned, "REFRESH_INLINE_SECONDS", 0.0)
+    versioned.forget()
+    release = threading.Event()
+    slow = review_stats.project_stats
+
+    def held(*args, **kwargs):
+        release.wait(10)
+        return slow(*args, **kwargs)
+    monkeypatch.setattr(review_stats, "project_stats", held)
+    login(client, "rev")
+    resp = client.get("/projects/news/review")
+    assert resp.status_code == 200 and 'id="computing"' in resp.get_data(as_text=True)
+    release.set()
+    _wait_refresh(project)
+    for bad in ("garbage", "2026-13-45"):
+        for path in (f"/projects/news/review?since={bad}", f"/projects/news/review?until={bad}&format=json",
+                     f"/api/v1/projects/news/stats?since={bad}"):
+            r = client.get(path)
+            assert r.status_code == 400, path
+            assert ("since" if "since" in path else "until") in r.get_data(as_text=True)

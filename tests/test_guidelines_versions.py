@@ -44,6 +44,23 @@ def test_text_and_label_meaning_make_versions_keys_and_colours_do_not(db, projec
         projects.guidelines_changes(db, project, 9)
 
 
+def test_a_browser_save_of_the_same_text_with_crlf_makes_no_version(db, project):
+    """A form posts CRLF line ends: the text is the same, so nothing is written and no version
+    is made (the dashboard splits agreement by version, exports name it)."""
+    from annotator import events
+
+    projects.set_guidelines(db, project, "Label the voice.\n\nQuotes count.")
+    projects.set_guidelines_translations(db, project, {"de": "Die Stimme.\nZitate."})
+    db.commit()
+    before = [v.version for v in _versions(db, project)]
+    version = events.version_of(db, events.PROJECT_KINDS, project.id)
+    written = projects.save_edit(db, project, {"guidelines": "Label the voice.\r\n\r\nQuotes count.",
+                                               "guidelines_translations": {"de": "Die Stimme.\r\nZitate."}},
+                                 version)
+    db.commit()
+    assert written == [] and [v.version for v in _versions(db, project)] == before
+
+
 def _label_all(db, project, people, labels):
     for u, lab in zip(people, labels):
         while (s := assign.next_sentence(db, project, u)) is not None:

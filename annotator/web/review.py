@@ -90,7 +90,7 @@ def dashboard(slug: str):
     if kept["computing"]:  # the first view in this process: the page says so and reloads
         return page("review/dashboard.html", {
             "project": project_summary(project), "computing": True, "stats": None,
-            "filters": filters, "as_of": None}, computing=True,
+            "filters": filters, "as_of": None},
             choices=_filter_choices(session, project), args=request.args,
             json_url=_with_filters(url_for("review.dashboard", slug=slug), format="json"))
     stats, extra, outlets = kept["stats"], kept["figures"], kept["outlets"]

@@ -15,7 +15,7 @@ from ..access import allowed
 from ..labels import label_ids
 from ..ingest.language import LANG_RE
 from ..models import MAX_ID, Project
-from ..timestamps import iso_utc
+from ..timestamps import iso_utc, parse_when
 from ..review.queue_filters import FilterError, parse, parse_seen
 from .errors import InputError, wants_json
 from .extensions import get_session
@@ -131,10 +131,13 @@ def stats_filters() -> dict:
         if not all(LANG_RE.fullmatch(x) for x in args.getlist("lang")):
             raise InputError("invalid_filter", "lang: language tags such as en, de or pt-BR")
         out["langs"] = args.getlist("lang")
-    if args.get("since"):
-        out["since"] = args["since"]
-    if args.get("until"):
-        out["until"] = args["until"]
+    for name in ("since", "until"):
+        if args.get(name):
+            try:  # checked here, not only where the figures are computed (in the background)
+                parse_when(args[name])
+            except ValueError as err:
+                raise InputError("invalid_filter", f"{name}: {str(err).removeprefix('date: ')}") from None
+            out[name] = args[name]
     return out
 
 
