@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, pass_script_info, with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import (account_links, create_app, export, ingest, job_kinds, jobs, mail, projects, releases,
+from . import (account_links, create_app, events, export, ingest, job_kinds, jobs, mail, projects, releases,
                scheme_repair, scheme_templates, staged_import, unit_repair, users, worker)
 from .ingest import stream
 from .access import Refused
@@ -101,8 +101,9 @@ def create_user_cmd(name, role, password_stdin):
 @click.option("--overlap", type=int, default=2, show_default=True, help="Labels wanted per sentence.")
 @click.option("--guidelines", type=click.Path(exists=True, dir_okay=False), help="Markdown file.")
 @click.option("--members", default="", help="Comma-separated usernames; empty: every annotator.")
-@click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False),
-              help="JSON file with the label scheme (default: the template's labels).")
+@click.option("--labels", "--scheme", "labels_file", type=click.Path(exists=True, dir_okay=False),
+              help="JSON file with the labels, or the scheme as the project form downloads it "
+                   '({"labels": [...], "settings": {...}}; default: the template\'s).')
 @click.option("--template", type=click.Choice(list(scheme_templates.TEMPLATES)),
               default=scheme_templates.DEFAULT_TEMPLATE, show_default=True,
               help="The labels and settings to start from (docs/admin.md).")
@@ -112,15 +113,54 @@ def create_project_cmd(slug, name, overlap, guidelines, members, labels_file, te
     with _session() as session:
         member_rows = [_user(session, n.strip()) for n in members.split(",") if n.strip()]
         try:
-            labels = json.loads(Path(labels_file).read_text()) if labels_file else None
+            scheme = _scheme_file(labels_file) if labels_file else {}
             p = projects.create_project(
-                session, slug, name, overlap=overlap, labels=labels, members=member_rows,
-                template=template, guidelines=Path(guidelines).read_text(encoding="utf-8") if guidelines else "")
+                session, slug, name, overlap=overlap, labels=scheme.get("labels"),
+                settings_=scheme.get("settings"), members=member_rows, template=template,
+                guidelines=Path(guidelines).read_text(encoding="utf-8") if guidelines else "")
         except (projects.ProjectError, ValueError) as err:
             raise click.ClickException(str(err)) from None
         session.commit()
         click.echo(f"Created project {p.slug} (overlap {p.overlap}; labels "
                    f"{', '.join(label['id'] for label in p.labels)}).")
+
+
+def _scheme_file(path: str) -> dict:
+    """projects.scheme_file of a JSON file; errors name the file."""
+    try:
+        return projects.scheme_file(ingest.json_loads(Path(path).read_text(encoding="utf-8-sig")))
+    except ValueError as err:
+        raise projects.ProjectError(f"{path}: {err}") from None
+
+
+@click.command("edit-project")
+@click.argument("slug")
+@click.option("--scheme", "scheme_path", type=click.Path(exists=True, dir_okay=False),
+              help='JSON file: {"labels": [...], "settings": {...}} (either part), as the project '
+                   "form downloads it; settings not named keep their values.")
+@click.option("--name", help="A new display name.")
+@click.option("--overlap", type=int, help="Labels wanted per sentence.")
+@click.option("--guidelines", type=click.Path(exists=True, dir_okay=False), help="Markdown file.")
+@with_appcontext
+def edit_project_cmd(slug, scheme_path, name, overlap, guidelines):
+    """Change a project's labels, settings (task shapes, span types, order ...), name, overlap
+    or guidelines, through the same checks and history as the project page."""
+    with _session() as session:
+        project = _project(session, slug)
+        try:
+            changes = dict(_scheme_file(scheme_path)) if scheme_path else {}
+            if name is not None:
+                changes["name"] = name
+            if overlap is not None:
+                changes["overlap"] = overlap
+            if guidelines:
+                changes["guidelines"] = Path(guidelines).read_text(encoding="utf-8")
+            written = schedule.edit_project(
+                session, project, changes, events.version_of(session, events.PROJECT_KINDS, project.id))
+        except (projects.ProjectError, ValueError) as err:
+            session.rollback()
+            raise click.ClickException(str(err)) from None
+        click.echo(f"{slug}: {'changed ' + ', '.join(written) if written else 'nothing changed'}")
 
 
 @click.command("import")
@@ -695,7 +735,7 @@ def worker_cmd(once, poll):
         click.echo(f"{n} job(s) run")
 
 
-COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, import_cmd,
+COMMANDS = [init_cmd, demo_cmd, create_user_cmd, create_project_cmd, edit_project_cmd, import_cmd,
             import_annotations_cmd, export_cmd, release_cmd, diff_cmd, repair_labels_cmd,
             stats_cmd, merge_units_cmd, split_unit_cmd, set_lang_cmd, token_cmd, invite_cmd,
             reset_link_cmd, serve_cmd, backup_cmd, model_cmd, worker_cmd, *provenance_commands]

@@ -213,7 +213,27 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
     if out.get("unsure") and any(l.get("key") == "u" for l in labels):
         raise ProjectError("settings.unsure: the key U toggles unsure on the annotate page, and "
                            "a label has the key 'u': give that label another key first")
+    _spans_can_be_given(out, labels)
     return out
+
+
+def _spans_can_be_given(values: dict, labels: list[dict]) -> None:
+    """The evidence-span rules per label (settings.spans) and per span type (which labels may
+    and must carry it) must leave every label a way to be given; ProjectError names the
+    label where they do not."""
+    types = values.get("span_types", DEFAULT_SPAN_TYPES)
+    modes = values.get("spans", {})
+    for label in labels:
+        lid, mode = label["id"], modes.get(label["id"], "optional")
+        if mode == "required" and not any("labels" not in t or lid in t["labels"] for t in types):
+            raise ProjectError(f"settings.spans.{lid}: required, but no span type may go with "
+                               f"this label (settings.span_types, its labels): no label {lid} "
+                               "could ever be stored")
+        needed = [t["id"] for t in types if lid in t.get("required", ())]
+        if mode == "off" and needed:
+            raise ProjectError(f"settings.spans.{lid}: off, but span type {needed[0]} must go "
+                               f"with this label (settings.span_types, required): no label {lid} "
+                               "could ever be stored")
 
 
 def check_slug(slug: str) -> str:
@@ -238,6 +258,19 @@ def by_slug(session: Session, slug: str) -> Project | None:
     """The project named `slug`, unless it was deleted (annotator.deletion) or is an import's
     staging project."""
     return session.scalar(select(Project).where(Project.slug == slug, LIVE))
+
+
+def scheme_file(data) -> dict:
+    """A scheme file as the project form downloads it, {"labels": [...], "settings": {...}}
+    (either part may be missing), or a bare list of labels; ProjectError otherwise. The admin
+    page's upload and the command line read it alike."""
+    if isinstance(data, list):
+        return {"labels": data}
+    if (not isinstance(data, dict) or not set(data) <= {"labels", "settings"}
+            or not isinstance(data.get("settings", {}), dict)):
+        raise ProjectError('scheme file: an object {"labels": [...], "settings": {...}}, or a '
+                           'list of labels')
+    return data
 
 
 def create_project(session: Session, slug: str, name: str | None = None, *, overlap: int = 2,

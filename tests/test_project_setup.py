@@ -219,3 +219,34 @@ def test_templates_from_the_cli_and_the_api(app, client, db, make_user):
         projects.create_project(db, "q3", template="x")
     bias = fresh(db, "bias")
     assert projects.settings(bias)["spans"]["non_biased"] == "off"
+
+
+def test_the_form_s_scheme_file_on_the_command_line(app, client, db, make_user, project, tmp_path):
+    """The JSON the project form downloads starts a project (create-project --scheme) and
+    edits one (edit-project --scheme) with its task shapes and span types; a refused change
+    names the setting and writes nothing."""
+    _admin(client, make_user)
+    scheme = client.get("/admin/projects/news/edit?download=1").get_json()
+    scheme["settings"].update({"task": "multi", "confidence": 5, "unsure": True})
+    path = tmp_path / "scheme.json"
+    path.write_text(json.dumps(scheme), encoding="utf-8-sig")  # a BOM, as Windows editors write
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["create-project", "shaped", "--scheme", str(path)])
+    assert r.exit_code == 0, r.output
+    shaped = projects.settings(fresh(db, "shaped"))
+    assert (shaped["task"], shaped["confidence"], shaped["unsure"]) == ("multi", 5, True)
+    edit = {"settings": {"confidence": 7, "order": "random"},
+            "labels": [{**label, "name": label["name"] + " (edited)"} for label in scheme["labels"]]}
+    path.write_text(json.dumps(edit), encoding="utf-8")
+    r = runner.invoke(args=["edit-project", "news", "--scheme", str(path), "--overlap", "3"])
+    assert r.exit_code == 0 and r.output.strip() == "news: changed overlap, labels, settings", r.output
+    p = fresh(db, "news")
+    assert projects.settings(p)["confidence"] == 7 and p.overlap == 3
+    assert p.labels[0]["name"].endswith("(edited)")
+    path.write_text(json.dumps({"settings": {"confidence": 2}}), encoding="utf-8")
+    r = runner.invoke(args=["edit-project", "news", "--scheme", str(path)])
+    assert r.exit_code != 0 and "settings.confidence" in r.output
+    assert projects.settings(fresh(db, "news"))["confidence"] == 7
+    path.write_text("[1, 2", encoding="utf-8")
+    r = runner.invoke(args=["edit-project", "news", "--scheme", str(path)])
+    assert r.exit_code != 0 and str(path) in r.output

@@ -4,6 +4,8 @@ framing term stays the default. One rule (labels.validate_spans, check_span_labe
 page, the API and the CLI."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from annotator import assign, labelling, projects, users
@@ -165,3 +167,23 @@ def test_the_scheme_form_edits_span_types(client, db, make_user, project):
     values["span_types-0-key"] = "s"
     page = client.post("/admin/projects/news/edit", data=values).get_data(as_text=True)
     assert "span_types[1] (source).key" in page
+
+
+@pytest.mark.parametrize("spans, types, says", [
+    # required spans, but the only span type goes with other labels
+    ({"neutral_fact": "required"},
+     [{"id": "loaded", "key": "l", "labels": ["contested_framing"]}], "settings.spans.neutral_fact: required"),
+    # spans off, but a span type must go with the label
+    ({"contested_framing": "off"},
+     [{"id": "loaded", "key": "l", "labels": ["contested_framing"], "required": ["contested_framing"]}],
+     "settings.spans.contested_framing: off, but span type loaded"),
+])
+def test_settings_that_leave_a_label_impossible_to_give_are_refused(spans, types, says):
+    from annotator import projects
+    from annotator.labels import DEFAULT_LABELS
+
+    with pytest.raises(projects.ProjectError, match=re.escape(says)):
+        projects.validate_settings({"spans": spans, "span_types": types}, DEFAULT_LABELS)
+    # either rule alone is fine
+    projects.validate_settings({"span_types": types}, DEFAULT_LABELS)
+    projects.validate_settings({"spans": spans}, DEFAULT_LABELS)

@@ -80,10 +80,7 @@ def _upload(field, what: str):
 
 def _scheme_upload(form) -> dict | None:
     data = _upload(form.scheme_file, "scheme file")
-    if data is not None and (not isinstance(data, dict) or not set(data) <= {"labels", "settings"}
-                             or not isinstance(data.get("settings", {}), dict)):
-        raise projects.ProjectError('scheme file: an object {"labels": [...], "settings": {...}}')
-    return data
+    return None if data is None else projects.scheme_file(data)
 
 
 def _rows_scheme(form) -> list[dict] | None:
