@@ -217,7 +217,7 @@ def test_per_label_binary_alpha_matches_the_krippendorff_package(db, project, ma
     import krippendorff
     import numpy as np
 
-    from annotator.review.shapes import per_label_alpha, shape_stats
+    from annotator.review.shapes import per_label_alpha
     from annotator.review.stats import project_stats
 
     _shaped(db, project, rationale={})
@@ -236,7 +236,8 @@ def test_per_label_binary_alpha_matches_the_krippendorff_package(db, project, ma
                 labelling.save(db, project, s, u, LabelInput(None, labels=labels, confidence=levels[u.username]),
                                held_only=False)
     ids = [l["id"] for l in project.labels]
-    stats = shape_stats(db, project)
+    whole = project_stats(db, project)
+    stats = whole["shapes"]
     assert stats["statistic"].startswith("per-label binary alpha")
     for label in ids:
         data = np.array([[np.nan if t[i] is None else float(label in t[i]) for t in chosen.values()]
@@ -245,15 +246,28 @@ def test_per_label_binary_alpha_matches_the_krippendorff_package(db, project, ma
         assert stats["per_label_alpha"][label] == pytest.approx(expected)
     assert stats["alpha"] == pytest.approx(sum(stats["per_label_alpha"].values()) / 3)
     conf = stats["confidence"]
-    assert conf["mean_by_annotator"] == {str(people[0].id): 5.0, str(people[1].id): 3.0,
-                                         str(people[2].id): 5.0}
+    assert conf["mean_by_annotator"] == {"a": {"mean": 5.0, "n": 4}, "b": {"mean": 3.0, "n": 4},
+                                         "c": {"mean": 5.0, "n": 3}}
     assert conf["n_by_level"] == {"1": 0, "2": 0, "3": 4, "4": 0, "5": 7}
     assert conf["alpha_by_level"]["3"] is None  # one annotator at that level: nothing pairable
     # at level 5: annotators a and c only, per-label binary alpha as above
     five = per_label_alpha([(n, i, t[i]) for n, t in chosen.items() for i in (0, 2) if t[i]], ids)
     assert conf["alpha_by_level"]["5"] == pytest.approx(
         sum(a for a in five.values() if a is not None) / len([a for a in five.values() if a is not None]))
-    assert project_stats(db, project)["shapes"] == stats
+    # the headline is in the statistic that applies, never the first label of each set
+    assert whole["krippendorff_alpha"] == pytest.approx(stats["alpha"])
+    assert {l: v["alpha"] for l, v in whole["per_label"].items()} == stats["per_label_alpha"]
+    given = [l for t in chosen.values() for labels in t if labels for l in labels]
+    assert {l: v["count"] for l, v in whole["per_label"].items()} == {l: given.count(l) for l in ids}
+    by_a = {a["annotator"]: a["label_distribution"] for a in whole["annotator_stats"]}
+    assert by_a["b"] == {"attributed_claim": 1, "contested_framing": 2, "neutral_fact": 2}
+    for key in ("percent_agreement", "fleiss_kappa", "gwet_ac1"):
+        assert whole[key] is None and "multi-label" in whole["reasons"][key]
+    # every pairable unit adds m (its annotators) to the coincidence matrix of sets, as singles do
+    m = [sum(1 for x in t if x) for t in chosen.values()]
+    assert sum(sum(row.values()) for row in whole["coincidence"].values()) == pytest.approx(sum(m))
+    # sentence 1: a and b agree on attributed_claim: one pair each way
+    assert whole["coincidence"]["attributed_claim"]["attributed_claim"] >= 2
 
 
 LABEL_SETS = [["attributed_claim"], ["contested_framing"], ["neutral_fact"],
@@ -287,7 +301,8 @@ def test_masi_alpha_matches_nltk(seed):
 
 
 def test_masi_alpha_in_the_stats_with_units_of_one_left_out(db, project, make_user):
-    from annotator.review.shapes import masi_alpha, masi_distance, shape_stats
+    from annotator.review.shapes import masi_alpha, masi_distance
+    from annotator.review.stats import project_stats
 
     _shaped(db, project, rationale={})
     a, b = make_user("a"), make_user("b")
@@ -298,7 +313,7 @@ def test_masi_alpha_in_the_stats_with_units_of_one_left_out(db, project, make_us
             if chosen:
                 labelling.save(db, project, _body(db, project, n), user,
                                LabelInput(None, labels=chosen, confidence=3), held_only=False)
-    got = shape_stats(db, project)["masi_alpha"]
+    got = project_stats(db, project)["shapes"]["masi_alpha"]
     # two pairable units; by hand: D_o = (1/4) * 2 * 2 * d(CN, C), d(CN, C) = 1 - 1/2 * 2/3
     d = 1 - 0.5 * (2 / 3)
     pool = [frozenset(["attributed_claim"])] * 2 + [frozenset(["contested_framing", "neutral_fact"]),

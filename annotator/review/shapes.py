@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ..labels import label_ids
-from ..models import Annotation, Project, Sentence
+from ..models import Project
 from ..projects import settings
 from . import agreement
 
@@ -77,39 +74,44 @@ def _overall(records: list, labels: list, multi: bool) -> float | None:
     return sum(alphas) / len(alphas) if alphas else None
 
 
-def shape_stats(session: Session, project: Project) -> dict | None:
+def shape_stats(project: Project, records: list) -> dict | None:
+    """The task-shape section of the statistics: `records` are (sentence id, annotator,
+    [labels chosen], confidence) of the labels the headline counts (same filters, control
+    items left out). None for a single-label project without a confidence scale."""
     conf = settings(project)
     multi, points = conf["task"] == "multi", conf["confidence"]
     if not multi and not points:
         return None
     labels = label_ids(project.labels)
-    rows = session.execute(
-        select(Annotation.sentence_id, Annotation.user_id, Annotation.label, Annotation.labels,
-               Annotation.confidence)
-        .join(Sentence, Sentence.id == Annotation.sentence_id)
-        .where(Annotation.project_id == project.id, Sentence.kind == "body")
-        .order_by(Annotation.sentence_id, Annotation.user_id)).all()
-    records = [(sid, uid, labels_ or [label]) for sid, uid, label, labels_, _ in rows]
+    sets = [(sid, who, chosen) for sid, who, chosen, _ in records]
     out = {"statistic": STATISTIC_MULTI if multi else STATISTIC_SINGLE}
     if multi:
-        per = per_label_alpha(records, labels)
+        per = per_label_alpha(sets, labels)
         done = [a for a in per.values() if a is not None]
         out["per_label_alpha"] = per
         out["alpha"] = sum(done) / len(done) if done else None
-        out["masi_alpha"] = masi_alpha(records)
+        out["masi_alpha"] = masi_alpha(sets)
+        counts, by_annotator = defaultdict(int), defaultdict(lambda: dict.fromkeys(labels, 0))
+        for _, who, chosen in sets:
+            for l in chosen:
+                counts[l] += 1
+                by_annotator[who][l] += 1
+        out["label_counts"] = {l: counts[l] for l in labels}
+        out["label_counts_by_annotator"] = dict(by_annotator)
+        out["coincidence"] = set_coincidence(sets, labels)
     if points:
         by_user, by_label, by_level = defaultdict(list), defaultdict(list), defaultdict(list)
-        for (sid, uid, chosen), (*_, c) in zip(records, rows):
+        for sid, who, chosen, c in records:
             if c is None:
                 continue
-            by_user[uid].append(c)
+            by_user[who].append(c)
             for l in chosen:
                 by_label[l].append(c)
-            by_level[c].append((sid, uid, chosen))
+            by_level[c].append((sid, who, chosen))
         mean = lambda xs: round(sum(xs) / len(xs), 3)
         out["confidence"] = {
             "points": points,
-            "mean_by_annotator": {str(u): mean(cs) for u, cs in sorted(by_user.items())},
+            "mean_by_annotator": {u: {"mean": mean(cs), "n": len(cs)} for u, cs in sorted(by_user.items())},
             "mean_by_label": {l: mean(by_label[l]) for l in labels if by_label[l]},
             # agreement among the labels given at each level (units with two or more of them)
             "alpha_by_level": {str(level): _overall(by_level.get(level, []), labels, multi)
@@ -117,3 +119,56 @@ def shape_stats(session: Session, project: Project) -> dict | None:
             "n_by_level": {str(level): len(by_level.get(level, [])) for level in range(1, points + 1)},
         }
     return out
+
+
+def set_coincidence(records: list, labels: list) -> dict:
+    """The coincidence matrix of label sets: every pair of annotators of a unit adds, for each
+    label of the one's set and each of the other's, 1 / (m - 1) shared out over the pairs of
+    their two sets (m: the unit's annotators), so a unit still adds m in all; with one label
+    each it is the single-label coincidence matrix."""
+    units = defaultdict(list)
+    for u, _who, chosen in records:
+        if chosen:
+            units[u].append(chosen)
+    o = {a: dict.fromkeys(labels, 0.0) for a in labels}
+    for sets in units.values():
+        m = len(sets)
+        if m < 2:
+            continue
+        for i, x in enumerate(sets):
+            for j, y in enumerate(sets):
+                if i != j:
+                    w = 1 / ((m - 1) * len(x) * len(y))
+                    for a in x:
+                        for b in y:
+                            o[a][b] += w
+    return o
+
+
+# The headline's figures that only a single label per annotator and unit defines.
+SINGLE_ONLY = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha_ci95",
+               "krippendorff_alpha_ci95_units")
+
+
+def multi_label_headline(stats: dict, shaped: dict) -> None:
+    """A multi-label project's headline in its own statistic: alpha = the mean per-label
+    binary alpha, per-label alpha and counts over the label sets, label distributions of
+    whole sets, the coincidence matrix of sets; the figures only single labels define are
+    left empty, each with its reason (they would read the first label of each set)."""
+    why = ("a single-label statistic: this project is multi-label (see the task shape: "
+           "per-label alpha and MASI alpha)")
+    stats["statistic"] = shaped["statistic"]
+    stats["krippendorff_alpha"] = shaped["alpha"]
+    for key in SINGLE_ONLY:
+        stats[key] = None
+        stats["reasons"][key] = why
+    stats["cohen_kappa"] = []
+    stats["reasons"]["cohen_kappa"] = why
+    stats["per_label"] = {l: {"count": n, "alpha": shaped["per_label_alpha"][l]}
+                          for l, n in shaped["label_counts"].items()}
+    stats["coincidence"] = shaped["coincidence"]
+    for a in stats["annotator_stats"]:
+        a["label_distribution"] = shaped["label_counts_by_annotator"].get(
+            a["annotator"], dict.fromkeys(shaped["label_counts"], 0))
+        a["agreement_with_majority"] = a["agreement_with_majority_ci95"] = None
+        stats["reasons"]["agreement_with_majority"] = why

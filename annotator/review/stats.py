@@ -27,7 +27,7 @@ from .groups import alpha_with_interval, by_language
 from .intervals import judged, wilson
 from .matrix import LabelMatrix, label_matrix, matrix_of, rows
 from .model_rater import known_answers, model_vs_humans, stored_predictions
-from .shapes import shape_stats
+from .shapes import multi_label_headline, shape_stats
 from .sentence_records import iter_sentences
 from .versioned import frozen, lasting
 from .span_agreement import span_agreement
@@ -37,7 +37,8 @@ _EPOCH, _US = datetime(1970, 1, 1), timedelta(microseconds=1)
 
 # The label rows' columns after (sentence, annotator, label) that the dashboard's figures
 # need: read once per computation (a read of 5,000,000 rows takes seconds).
-_COLUMNS = (Annotation.seconds, Sentence.article_id, Annotation.assist, Annotation.updated_at)
+_COLUMNS = (Annotation.seconds, Sentence.article_id, Annotation.assist, Annotation.updated_at,
+            Annotation.labels, Annotation.confidence)
 
 
 def project_stats(session: Session, project: Project, recs: list | None = None,
@@ -58,9 +59,11 @@ def project_stats(session: Session, project: Project, recs: list | None = None,
     out["model"] = model_vs_humans(session, project, recs, stored, known)
     out["anchoring"] = project_anchoring(session, project, [(r[0], r[1], r[2], r[5], r[3])
                                                             for r in recs], stored, known[0])
-    shaped = shape_stats(session, project)
+    shaped = shape_stats(project, [(r[0], r[1], r[7] or [r[2]], r[8]) for r in recs])
     if shaped is not None:  # multi-label or confidence: which statistic applies, and its figures
         out["shapes"] = shaped
+        if "per_label_alpha" in shaped:
+            multi_label_headline(out, shaped)
     return out
 
 
