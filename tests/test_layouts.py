@@ -166,3 +166,29 @@ def test_stats_cli_hints(app, db, make_user):
     assert json.loads(r.output)["hint_quality"]["contested_term"]["support"] == 1
     r = app.test_cli_runner().invoke(args=["stats", "res", "--hints"])
     assert "hints vs humans" in r.output
+
+
+def test_the_babe_template_exports_babe_and_parc_refuses_semeval(db, make_user):
+    """A project made from the BABE-style template has BABE's own labels: the layout maps them,
+    its loaded words are the biased words and its SemEval spans; the column its single choice
+    did not ask is null, not "No agreement". A PARC-style project marks no loaded words, so
+    semeval refuses it, saying why."""
+    import pytest
+
+    p = projects.create_project(db, "bb", overlap=1, template="babe")
+    q = projects.create_project(db, "pc", overlap=1, template="parc")
+    db.commit()
+    add_articles(db, p, ingest.parse_jsonl("a.jsonl", json.dumps(ARTICLE)), "a.jsonl")
+    s1, s2 = db.scalars(select(Sentence).where(Sentence.project_id == p.id, Sentence.kind == "body")
+                        .order_by(Sentence.position)).all()
+    u = make_user("a")
+    labelling.save(db, p, s1, u, LabelInput("non_biased"), held_only=False)
+    labelling.save(db, p, s2, u, LabelInput("biased", spans=[{"start": 4, "end": 13, "label": "loaded_word"}]),
+                   held_only=False)
+    recs = list(export.records(db, p, "babe"))
+    assert [(r["label_bias"], r["label_opinion"], r["biased_words"]) for r in recs] == [
+        ("Non-biased", None, []), ("Biased", None, ["occupiers"])]
+    (span,) = export.records(db, p, "semeval")
+    assert (span["technique"], span["text"]) == ("Loaded_Language", "occupiers")
+    with pytest.raises(export.ExportRefused, match="kind semeval: .*no"):
+        export.records(db, q, "semeval")

@@ -20,7 +20,7 @@ from ..models import Project
 from ..review.adjudication import project_final_labels
 from ..review.sentence_records import iter_sentences
 from .annotations import iter_annotations
-from .layouts import babe_refusal, iter_babe, iter_semeval, iter_spans
+from .layouts import babe_refusal, iter_babe, iter_semeval, iter_spans, semeval_refusal
 
 # The type of every field of each export kind. JSON readers that type a column from the rows
 # they see first need them: Hugging Face `datasets` types each column from the first 10 MB of
@@ -83,7 +83,7 @@ REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("semeval",
          {"article_id": _S, "technique": _S, "start": _I, "end": _I, "text": _S,
           "voice": _S, "sentence_id": _I, "article_lang": _S},
-         iter_semeval),
+         iter_semeval, semeval_refusal),
     # The project model's labels (annotator.model): one record per body sentence.
     Kind("predictions",
          {"sentence_id": _I, "label": _S, "probabilities": {l: _F for l in label_ids(DEFAULT_LABELS)},

@@ -20,28 +20,52 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Annotation, Article, Project, Sentence
+from ..projects import settings
 from ..review.adjudication import project_final_labels
 from ..review.aggregation import agreed_spans
 from ..review.sentence_records import CHUNK
 
-# BABE (Spinde et al. 2021) labels of a sentence, from ours. An attributed claim reports what
-# a source says; the outlet's own voice in it is factual, hence "Non-biased".
-BABE_BIAS = {"contested_framing": "Biased", "attributed_claim": "Non-biased",
-             "neutral_fact": "Non-biased"}
-BABE_OPINION = {"contested_framing": "Expresses writer's opinion",
-                "attributed_claim": "Somewhat factual but also opinionated",
-                "neutral_fact": "Entirely factual"}
+# BABE (Spinde et al. 2021) labels of a sentence, from ours: (label_bias, label_opinion). An
+# attributed claim reports what a source says; the outlet's own voice in it is factual, hence
+# "Non-biased". The BABE-style template (scheme_templates "babe") asks one of bias and opinion
+# per sentence, so the other of its two columns is unknown (null), never "No agreement".
+BABE_DEFAULT = {"contested_framing": ("Biased", "Expresses writer's opinion"),
+                "attributed_claim": ("Non-biased", "Somewhat factual but also opinionated"),
+                "neutral_fact": ("Non-biased", "Entirely factual")}
+BABE_TEMPLATE = {"biased": ("Biased", None), "non_biased": ("Non-biased", None),
+                 "opinion": (None, "Expresses writer's opinion")}
+# The span types whose author-voice spans are the loaded words: BABE's biased_words, SemEval's
+# Loaded_Language technique.
+LOADED_SPAN_TYPES = ("framing_term", "loaded_word")
+
+
+def _babe_map(project: Project) -> dict | None:
+    ids = {label["id"] for label in project.labels or []}
+    return next((m for m in (BABE_DEFAULT, BABE_TEMPLATE) if ids <= set(m)), None)
 
 
 def babe_refusal(project: Project) -> str | None:
-    """BABE's labels are mapped from the default scheme's (BABE_BIAS): a project with labels
-    of its own has no such mapping, and every row would read "No agreement"."""
-    own = [label["id"] for label in project.labels or [] if label["id"] not in BABE_BIAS]
-    if not own:
+    """BABE's labels are mapped from the default scheme's or the BABE-style template's: a
+    project with labels of its own has no such mapping, and every row would read "No
+    agreement"."""
+    if _babe_map(project) is not None:
         return None
-    return (f"kind babe: the BABE layout maps the default labels ({', '.join(BABE_BIAS)}) to "
-            f"BABE's bias and opinion labels; this project's scheme has labels of its own "
-            f"({', '.join(own)}) that BABE has no place for. Export gold or spans instead.")
+    own = [label["id"] for label in project.labels or [] if label["id"] not in BABE_DEFAULT]
+    return (f"kind babe: the BABE layout maps the default labels ({', '.join(BABE_DEFAULT)}) or "
+            f"the BABE-style template's ({', '.join(BABE_TEMPLATE)}) to BABE's bias and opinion "
+            f"labels; this project's scheme has labels of its own ({', '.join(own)}) that BABE "
+            "has no place for. Export gold or spans instead.")
+
+
+def semeval_refusal(project: Project) -> str | None:
+    """SemEval's Loaded_Language spans come from loaded-word span types; a project without one
+    has nothing that could fill the file."""
+    types = [t["id"] for t in settings(project)["span_types"]]
+    if any(t in LOADED_SPAN_TYPES for t in types):
+        return None
+    return (f"kind semeval: its Loaded_Language spans come from spans of type "
+            f"{' or '.join(LOADED_SPAN_TYPES)}, and this project's span types ({', '.join(types)}) "
+            "have none. Export spans instead.")
 
 
 def _with_spans(session: Session, project: Project) -> Iterator[tuple[dict, list[dict]]]:
@@ -86,14 +110,15 @@ def iter_spans(session: Session, project: Project) -> Iterator[dict]:
 
 def iter_babe(session: Session, project: Project) -> Iterator[dict]:
     arts = _articles(session, project)
+    mapping = _babe_map(project) or {}
     for rec, spans in _with_spans(session, project):
         url, source, topic, _ = arts[rec["article_id"]]
         text = rec["text"]
         words = [text[s["start"]:s["end"]] for s in spans
-                 if s["label"] == "framing_term" and s.get("voice", "author") == "author"]
+                 if s["label"] in LOADED_SPAN_TYPES and s.get("voice", "author") == "author"]
+        bias, opinion = mapping.get(rec["label"], ("No agreement", "No agreement"))
         yield {"text": text, "news_link": url, "outlet": source, "topic": topic,
-               "label_bias": BABE_BIAS.get(rec["label"], "No agreement"),
-               "label_opinion": BABE_OPINION.get(rec["label"], "No agreement"),
+               "label_bias": bias, "label_opinion": opinion,
                "biased_words": words, "label": rec["label"], "sentence_id": rec["sentence_id"],
                "article_lang": rec["article_lang"]}
 
@@ -101,7 +126,7 @@ def iter_babe(session: Session, project: Project) -> Iterator[dict]:
 def iter_semeval(session: Session, project: Project) -> Iterator[dict]:
     for rec, spans in _with_spans(session, project):
         for s in spans:
-            if s["label"] != "framing_term":
+            if s["label"] not in LOADED_SPAN_TYPES:
                 continue
             yield {"article_id": rec["article_external_id"] or str(rec["article_id"]),
                    "technique": "Loaded_Language", "start": rec["start"] + s["start"],
