@@ -122,17 +122,30 @@ def test_predictions_export(app, db, make_user, tmp_path):
     assert sorted(df["sentence_id"]) == sorted(truth) and set(df["model_version"]) == {1}
     for rec in df.to_dict("records"):
         probs = rec["probabilities"]
-        assert set(probs) == set(SCHEME) and sum(probs.values()) == pytest.approx(1)
+        assert set(probs) == set(SCHEME) and sum(probs.values()) == pytest.approx(1, abs=1e-5)  # stored to 6 places
         assert rec["label"] == max(probs, key=probs.get)
-    # The model it was trained on agrees with most of its own training labels.
+    # The labels it learnt from are judged out of fold (as the dashboard judges the model), and
+    # the export is what the annotate page suggests: the rows stored with the version.
+    from annotator import assist
+    assert df["out_of_fold"].all()
     agree = np.mean([truth[s] == l for s, l in zip(df["sentence_id"], df["label"])])
-    assert agree > 0.9
+    assert 0.75 < agree < 1
+    db.rollback()
+    assert assist.suggestions(db, p.id, list(truth)) == dict(zip(df["sentence_id"], df["label"]))
     csv_out = tmp_path / "pred.csv"
     assert runner.invoke(args=["export", "m", "--kind", "predictions", "-o", str(csv_out)]).exit_code == 0
     table = pd.read_csv(csv_out)
     assert len(table) == len(df)
     for got, want in zip(table["probabilities"], df["probabilities"]):
         assert json.loads(got) == pytest.approx(want)
+    # a sentence imported after the training: that version's model applied to it
+    from annotator import ingest
+    from annotator.articles import add_articles
+    add_articles(db, p, ingest.parse_file("late.txt", b"Late\n\nThe regime's thugs stormed the square."),
+                 "late.txt")
+    r = runner.invoke(args=["export", "m", "--kind", "predictions", "-o", str(out)])
+    late = pd.read_json(out, lines=True).set_index("sentence_id").drop(index=list(truth))
+    assert len(late) == 1 and not late["out_of_fold"].iloc[0] and late["label"].iloc[0] in SCHEME
 
 
 def test_predictions_card_types_the_projects_own_labels(app, db, make_user, tmp_path, monkeypatch):

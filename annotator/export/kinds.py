@@ -87,7 +87,7 @@ REGISTRY: dict[str, Kind] = {kind.name: kind for kind in (
     # The project model's labels (annotator.model): one record per body sentence.
     Kind("predictions",
          {"sentence_id": _I, "label": _S, "probabilities": {l: _F for l in label_ids(DEFAULT_LABELS)},
-          "model_version": _I, "article_lang": _S},
+          "out_of_fold": _B, "model_version": _I, "article_lang": _S},
          iter_predictions, unavailable=no_model),
     # Final labels the newest model flags as suspected errors (model/suspects.py), most
     # suspect first; score = the probability that the given label is wrong (score_kind

@@ -1,14 +1,15 @@
-"""The latest model applied to every body sentence of a project: the `predictions` export
-kind (no Flask import)."""
+"""The project model's labels of every body sentence: the `predictions` export kind, and the
+rows stored with each trained version that it reads (no Flask import)."""
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from ..models import Article, Project, Sentence
-from .store import has_model, latest
+from ..models import Article, ModelPrediction, ModelVersion, Project, Sentence
+from .store import has_model
 
 CHUNK = 5000  # sentences predicted per batch: memory stays flat, the model's work vectorised
 
@@ -22,24 +23,40 @@ def no_model(session: Session, project: Project) -> str | None:
 
 
 def iter_predictions(session: Session, project: Project) -> Iterator[dict]:
-    """One record per body sentence, in reading order: sentence_id, the predicted label, the
-    probability of every label and the model's version."""
-    found = latest(session, project)
+    """One record per body sentence, in reading order: the label and probabilities the newest
+    model version stored with its training (model_predictions: what the annotate page suggests
+    and the dashboard judges; `out_of_fold` for a sentence it learnt from, predicted by a fold
+    model that never saw its label), and for a sentence imported since, that version's model
+    applied to it. Before a version's predictions are all stored, the one before it is read;
+    with none stored at all, the newest model predicts every sentence."""
+    found = session.execute(
+        select(ModelVersion.id, ModelVersion.version).where(ModelVersion.project_id == project.id)
+        .order_by(ModelVersion.predictions_ready.desc(), ModelVersion.version.desc()).limit(1)).first()
     if found is None:
         return
-    version, pipeline = found
-    classes = [str(c) for c in pipeline.classes_]
-    stmt = (select(Sentence.id, Sentence.text, Article.lang)
+    vid, version = found
+    stmt = (select(Sentence.id, Sentence.text, Article.lang, ModelPrediction.label,
+                   ModelPrediction.probabilities, ModelPrediction.out_of_fold)
             .join(Article, Article.id == Sentence.article_id)
+            .outerjoin(ModelPrediction, and_(ModelPrediction.sentence_id == Sentence.id,
+                                             ModelPrediction.model_version_id == vid))
             .where(Sentence.project_id == project.id, Sentence.kind == "body")
             .order_by(Article.id, Sentence.position)
             .execution_options(yield_per=CHUNK))
+    pipeline = None
     for part in session.execute(stmt).partitions(CHUNK):
-        proba = pipeline.predict_proba([r.text for r in part])
-        best = proba.argmax(axis=1)
-        for r, p, b in zip(part, proba.tolist(), best.tolist()):
-            yield {"sentence_id": r.id, "label": classes[b],
-                   "probabilities": dict(zip(classes, p)), "model_version": version,
+        fresh = [r for r in part if r.label is None]
+        computed = {}
+        if fresh:
+            pipeline = pipeline or pickle.loads(session.scalar(
+                select(ModelVersion.pipeline).where(ModelVersion.id == vid)))
+            classes = [str(c) for c in pipeline.classes_]
+            for r, p in zip(fresh, pipeline.predict_proba([r.text for r in fresh]).tolist()):
+                computed[r.id] = (classes[max(range(len(p)), key=p.__getitem__)], dict(zip(classes, p)))
+        for r in part:
+            label, probabilities = computed.get(r.id) or (r.label, r.probabilities)
+            yield {"sentence_id": r.id, "label": label, "probabilities": probabilities,
+                   "out_of_fold": bool(r.out_of_fold), "model_version": version,
                    "article_lang": r.lang}
 
 
