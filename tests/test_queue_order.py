@@ -57,10 +57,11 @@ def test_uncertainty_order_needs_a_model_then_serves_the_least_certain(app, db, 
     store.train(db, project)
     out = reorder(db, project)
     assert out["ranked"] == len(_body(db, project)) and out["model_version"] == 1
-    _, pipeline = store.latest(db, project)
-    body = _body(db, project)
-    margins = {s.id: sorted(p)[-1] - sorted(p)[-2]
-               for s, p in zip(body, pipeline.predict_proba([s.text for s in body]))}
+    # the probabilities stored with the version (out of fold for the sentences it learnt from)
+    from annotator.models import ModelPrediction
+    margins = {sid: sorted(p.values())[-1] - sorted(p.values())[-2] for sid, p in
+               db.execute(select(ModelPrediction.sentence_id, ModelPrediction.probabilities)).all()}
+    assert set(margins) == {s.id for s in _body(db, project)}
     newcomer = make_user("newcomer")
     served = []
     for _ in range(3):
@@ -151,3 +152,28 @@ def test_model_train_on_the_command_line_ranks_the_queue_as_the_worker_does(app,
     assert out.exit_code == 0 and out.output.startswith("model v1 for m:"), out.output
     db.rollback()
     assert min(s.queue_pos for s in _body(db, project)) == -len(_body(db, project))
+
+
+def test_a_reordering_reads_the_stored_predictions_and_predicts_only_what_is_new(db, make_user, monkeypatch):
+    """The ranking takes the probabilities stored with the version (no second prediction of
+    the whole queue) and the model's features of the diversity term's candidates only; a
+    sentence imported after the training is predicted then and ranked with the rest."""
+    from annotator import ingest
+    from annotator.articles import add_articles
+    from annotator.model import ordering
+
+    project = _second_round(db, make_user)
+    projects.set_settings(project, {**(project.settings or {}), "order": "uncertainty_diversity"})
+    db.commit()
+    store.train(db, project)
+    add_articles(db, project, ingest.parse_file("late.txt", b"Late\n\nThe regime's thugs stormed the square."),
+                 "late.txt")
+    seen = []
+    real = ordering.model_features
+    monkeypatch.setattr("annotator.model.queue.model_features",
+                        lambda pipeline, texts: seen.append(len(texts)) or real(pipeline, texts))
+    out = reorder(db, project)
+    body = _body(db, project)
+    assert out["ranked"] == len(body) and out["model_version"] == 1
+    assert seen == [min(len(body), ordering.CANDIDATES * ordering.HEAD)]
+    assert sorted(s.queue_pos for s in body) == list(range(-len(body), 0))

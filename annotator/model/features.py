@@ -168,7 +168,7 @@ class Weighting(TransformerMixin, BaseEstimator):
     seen in at least ``min_df`` training sentences, each block weighted by its own
     TfidfTransformer (sublinear tf, smooth idf, l2)."""
 
-    def __init__(self, min_df: int = 2):
+    def __init__(self, min_df: int = 3):
         self.min_df = min_df
 
     def fit(self, X, y=None):

@@ -59,8 +59,8 @@ def rank(order: str, n: int, proba: np.ndarray | None = None,
          features: sparse.spmatrix | None = None, seed: int = 0, head: int = HEAD) -> np.ndarray:
     """The queue position of each of `n` sentences (given in reading order) under `order`:
     a permutation of 0..n-1, where position[i] is sentence i's place. `proba` (n x labels)
-    is needed by the uncertainty orders, `features` (n x d, L2-normalised rows) by the
-    diverse one."""
+    is needed by the uncertainty orders, `features` (n x d, L2-normalised rows; or a function
+    of row indices giving those rows) by the diverse one."""
     if order not in ORDERS:
         raise ValueError(f"order: one of {', '.join(ORDERS)} (got {order!r})")
     if order == "reading" or n == 0:
@@ -77,7 +77,8 @@ def rank(order: str, n: int, proba: np.ndarray | None = None,
             if features is None:
                 raise ValueError("order uncertainty_diversity: needs the sentences' features")
             pool = sequence[:min(n, CANDIDATES * head)]
-            X = sparse.csr_matrix(features)[pool]
+            # only the candidates' features are needed: `features` may compute them for these
+            X = sparse.csr_matrix(features(pool) if callable(features) else sparse.csr_matrix(features)[pool])
             first = pool[diverse_head(1.0 - m[pool], X, head)]
             rest = np.setdiff1d(sequence, first, assume_unique=True)
             rest = rest[np.argsort(m[rest], kind="stable")]

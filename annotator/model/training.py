@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import parallel_config
+from joblib import Parallel, delayed, parallel_config
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from ..review.adjudication import project_final_labels
@@ -87,20 +87,29 @@ def fit(texts: list[str], y: list[str], scheme: list[str], lexicon: dict | None 
     counts = Counts(lexicon)
     X = counts.transform(texts)
     y_arr = np.asarray(y, dtype=object)
-    cv = StratifiedKFold(k, shuffle=True, random_state=seed)
+    folds = list(StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y_arr))
+    # The k fold models and the final one, fitted side by side: k + 1 fits on CV_THREADS
+    # threads (the final fit no longer waits for the folds).
     with parallel_config(backend="threading", n_jobs=CV_THREADS):
-        res = cross_validate(classifier(seed), X, y_arr, cv=cv, scoring=fold_scores(scheme),
-                             return_estimator=True, return_indices=True)
-    final = classifier(seed).fit(X, y_arr)
+        fitted = Parallel()(delayed(_fit)(seed, X[rows], y_arr[rows])
+                            for rows in [train for train, _ in folds] + [np.arange(len(y))])
+    *fold_models, final = fitted
     pipeline = Pipeline([("counts", counts), *final.steps])
     classes = [str(c) for c in pipeline.classes_]
     oof = np.zeros((len(y), len(classes)))
-    for est, test in zip(res["estimator"], res["indices"]["test"]):
+    per_fold = []
+    for est, (_, test) in zip(fold_models, folds):
         # every training fold holds every label (k <= the rarest label's count), so each fold
         # model's columns are the final model's
         oof[test] = est.predict_proba(X[test])
+        predicted = np.asarray(classes, dtype=object)[oof[test].argmax(axis=1)]
+        per_fold.append(f1_score(y_arr[test], predicted, labels=scheme, average=None, zero_division=0))
+    per_label = np.mean(per_fold, axis=0)
     return Fitted(pipeline=pipeline, labels=classes, folds=k, oof_proba=oof,
-                  macro_f1=float(np.mean(res["test_macro_f1"])),
-                  per_label_f1={label: float(np.mean(res[f"test_f1_{i}"]))
-                                for i, label in enumerate(scheme)},
+                  macro_f1=float(np.mean([np.mean(f) for f in per_fold])),
+                  per_label_f1={label: float(per_label[i]) for i, label in enumerate(scheme)},
                   n_labels=len(y), seconds=time.perf_counter() - started)
+
+
+def _fit(seed: int, X, y) -> Pipeline:
+    return classifier(seed).fit(X, y)
