@@ -155,6 +155,16 @@ def arms(session: Session, cfg: dict, project_id: int, user_id: int,
     return out
 
 
+# Who the experiment draws: people who see the model's labels nowhere else. Reviewers and
+# admins review every project (access.allowed), where the predictions export and the suspected
+# errors show them; their labels carry no arm and stay out of the anchoring figures.
+BLIND_ROLES = ("annotator", "participant")
+
+
+def in_experiment(user) -> bool:
+    return getattr(user, "role", None) in BLIND_ROLES
+
+
 def arm_of(session: Session, cfg: dict, project_id: int, user_id: int, sentence_id: int) -> str:
     """The arm a label is recorded in where its lease kept none (arms, leased=True): what
     `arms` shows for the pair now."""

@@ -331,7 +331,8 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
     data = validate(scheme, sentence, data)
     # The arm of the assistance experiment the annotator was shown this sentence in: the one
     # their lease kept, else the same rule as the view (assist.arms); never the client's word.
-    arm = assist.arm_of(session, settings(scheme), project.id, user.id, sentence.id)
+    arm = assist.arm_of(session, settings(scheme), project.id, user.id, sentence.id) \
+        if assist.in_experiment(user) else None  # a reviewer's or admin's label: no arm
     key = {"sid": sentence.id, "uid": user.id}
     values = {"sentence_id": sentence.id, "user_id": user.id, "project_id": project.id,
               "label": data.label, "spans": data.spans, "comment": data.comment,
@@ -358,7 +359,7 @@ def save(session: Session, project: Project, sentence: Sentence, user: User,
         ann_id, leased, skipped, shown_arm = conn.execute(_PROBE, key).one()
         row = conn.execute(_MINE, key).first() if ann_id is not None else None
         now = utcnow()
-        values["assist"] = shown_arm or arm
+        values["assist"] = (shown_arm or arm) if arm is not None else None
         if row is None:
             if held_only and not leased:
                 raise AnnotationError("not_leased", f"sentence {sentence.id} is not leased to you: "

@@ -100,7 +100,7 @@ def assisted(session: Session, project: ProjectRef, user, views: list[dict],
     if not views:
         return views
     drawn = assist.arms(session, projects.settings(project), project.id, user.id,
-                        [v["id"] for v in views], leased=leased)
+                        [v["id"] for v in views], leased=leased and assist.in_experiment(user))
     for v in views:
         arm, suggested = drawn[v["id"]]
         if arm == "none":

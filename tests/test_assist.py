@@ -343,3 +343,27 @@ def test_no_interval_from_nothing():
     assert out["differences"] == [] and all(a["n"] == 0 for a in out["arms"].values())
     legacy = anchoring([(1, "a", "neutral_fact", None, 2.0)], list(LABELS), {}, {})
     assert legacy["unassigned"] == 1 and legacy["arms"]["none"]["n"] == 0
+
+
+def test_reviewers_who_annotate_are_outside_the_experiment(db, make_user):
+    """A reviewer (or admin) sees the model's labels elsewhere (the predictions export, the
+    suspected errors): listed as an annotator, their labels carry no arm and are left out of
+    the anchoring figures, counted as unassigned."""
+    p, sids = _project(db, n=20, assist="suggestion", assist_share=0.5)
+    _store_predictions(db, p, sids, ["neutral_fact"] * len(sids))
+    rev, ann = make_user("rev", "reviewer"), make_user("ann")
+    projects.set_members(db, p, [rev, ann])
+    db.commit()
+    for user in (rev, ann):
+        ref = loop.project_for(db, "x", user)
+        for _ in range(4):
+            v = loop.next_batch(db, ref, user)["sentence"]
+            loop.label(db, ref, db.get(Sentence, v["id"]), user, {"label": "neutral_fact"})
+    db.rollback()
+    arms_ = {uid: set() for uid in (rev.id, ann.id)}
+    for uid, arm in db.execute(select(Annotation.user_id, Annotation.assist)).all():
+        arms_[uid].add(arm)
+    assert arms_[rev.id] == {None} and arms_[ann.id] <= {"none", "suggestion"} and arms_[ann.id]
+    anchoring = project_stats(db, p)["anchoring"]
+    assert anchoring["unassigned"] == 4
+    assert sum(a["n"] for a in anchoring["arms"].values()) == 4
