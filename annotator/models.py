@@ -463,6 +463,7 @@ class ModelPrediction(Base):
     label: Mapped[str] = mapped_column(String(40))       # the most probable label
     probabilities: Mapped[dict] = mapped_column(JSON)    # label -> probability
     out_of_fold: Mapped[bool] = mapped_column(Boolean, default=False)
+    margin: Mapped[float | None] = mapped_column(Float)  # top probability - the second (queue orders)
 
 
 JOB_STATES = ("queued", "running", "done", "failed")

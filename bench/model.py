@@ -193,7 +193,7 @@ def main(argv=None) -> int:
         ("predictions, {:,} sentences".format(args.predict), f"{predict_s:.2f} s ({predict_cpu:.2f} s CPU)", "< 10 s"),
         ("ordering a queue of {:,} sentences, `uncertainty_diversity`, the ranking alone (from their probabilities and features)".format(args.predict),
          f"{order_s:.2f} s ({order_cpu:.2f} s CPU)", ""),
-        ("ordering a queue of {:,} sentences as the worker does it (`model.queue.reorder`: stored probabilities read, candidates' features, every place written; SQLite)".format(ranked),
+        ("ordering a queue of {:,} sentences as the worker does it (`model.queue.reorder`: the stored margins read with the sentences, the candidates' features, every place written; SQLite)".format(ranked),
          f"{path_s:.2f} s ({path_cpu:.2f} s CPU)", "< 1 s"),
         ("pickled model", f"{size / 1e6:.1f} MB", ""),
         (f"cross-validated macro-F1, the {len(real_t)} corpus sentences", f"{real.macro_f1:.3f}", ""),

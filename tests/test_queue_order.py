@@ -177,3 +177,27 @@ def test_a_reordering_reads_the_stored_predictions_and_predicts_only_what_is_new
     assert out["ranked"] == len(body) and out["model_version"] == 1
     assert seen == [min(len(body), ordering.CANDIDATES * ordering.HEAD)]
     assert sorted(s.queue_pos for s in body) == list(range(-len(body), 0))
+
+
+def test_rows_stored_before_margins_are_predicted_again(db, make_user):
+    """Predictions stored before migration 0027 have no margin: the reordering predicts those
+    sentences with the version's model, as it did before, and ranks them all."""
+    from sqlalchemy import update
+
+    from annotator.models import ModelPrediction
+
+    project = _second_round(db, make_user)
+    projects.set_settings(project, {**(project.settings or {}), "order": "uncertainty"})
+    db.commit()
+    store.train(db, project)
+    reorder(db, project)
+    ranked = [s.id for s in sorted(_body(db, project), key=lambda s: s.queue_pos)]
+    db.execute(update(ModelPrediction).values(margin=None))
+    db.commit()
+    assert reorder(db, project)["ranked"] == len(ranked)
+    _, pipeline = store.latest(db, project)
+    body = {s.id: s for s in _body(db, project)}
+    proba = pipeline.predict_proba([body[i].text for i in ranked])
+    gaps = {sid: sorted(p)[-1] - sorted(p)[-2] for sid, p in zip(ranked, proba)}
+    again = [s.id for s in sorted(body.values(), key=lambda s: s.queue_pos)]
+    assert [gaps[i] for i in again] == sorted(gaps.values())

@@ -56,11 +56,13 @@ def diverse_head(uncertainty: np.ndarray, features: sparse.spmatrix, head: int,
 
 
 def rank(order: str, n: int, proba: np.ndarray | None = None,
-         features: sparse.spmatrix | None = None, seed: int = 0, head: int = HEAD) -> np.ndarray:
+         features: sparse.spmatrix | None = None, seed: int = 0, head: int = HEAD,
+         margin: np.ndarray | None = None) -> np.ndarray:
     """The queue position of each of `n` sentences (given in reading order) under `order`:
     a permutation of 0..n-1, where position[i] is sentence i's place. `proba` (n x labels)
     is needed by the uncertainty orders, `features` (n x d, L2-normalised rows; or a function
-    of row indices giving those rows) by the diverse one."""
+    of row indices giving those rows) by the diverse one. `margin` (n): margins(proba) known
+    already, in place of `proba`."""
     if order not in ORDERS:
         raise ValueError(f"order: one of {', '.join(ORDERS)} (got {order!r})")
     if order == "reading" or n == 0:
@@ -68,9 +70,9 @@ def rank(order: str, n: int, proba: np.ndarray | None = None,
     elif order == "random":
         sequence = np.random.default_rng(seed).permutation(n)
     else:
-        if proba is None or len(proba) != n:
+        if margin is None and (proba is None or len(proba) != n):
             raise ValueError(f"order {order}: needs the model's probabilities for every sentence")
-        m = margins(proba)
+        m = np.asarray(margin, dtype=np.float64) if margin is not None else margins(proba)
         # Ties broken by reading order (a stable sort), so equal margins keep the text's flow.
         sequence = np.argsort(m, kind="stable")
         if order == "uncertainty_diversity":

@@ -79,7 +79,9 @@ def stored_rows(session: Session, project: Project, pipeline, oof: dict[int, lis
             held_out = r.id in oof
             p = oof[r.id] if held_out else proba[r.id]
             best = max(range(len(classes)), key=p.__getitem__)
+            top2 = sorted(p)[-2:]
             out.append({"sentence_id": r.id, "label": classes[best],
                         "probabilities": {c: round(float(v), 6) for c, v in zip(classes, p)},
-                        "out_of_fold": held_out})
+                        "out_of_fold": held_out,
+                        "margin": round(float(top2[-1] - top2[0]), 6) if len(top2) == 2 else 1.0})
     return out
