@@ -27,8 +27,8 @@ from .export.dataset_card import dataset_card
 from .model import schedule, store as model_store
 from .model.errors import TooFewLabels
 from .models import MAX_ID, Article
-from .review.intervals import describe_field
-from .review.stats import hint_quality, project_stats
+from .review.intervals import TOO_FEW, describe_field
+from .review.stats import annotator_accuracy, hint_quality, project_stats
 from .web.serve import serve
 
 
@@ -401,9 +401,11 @@ def repair_labels_cmd(slug, mapping, admin):
 @click.option("--since", help="Only labels stored at or after this ISO date/time (UTC).")
 @click.option("--until", help="Only labels stored at or before this ISO date/time (UTC).")
 @click.option("--hints", is_flag=True, help="Add hint quality: precision/recall/F1 of the lexicon hints.")
+@click.option("--accuracy", is_flag=True, help="Add each annotator's estimated accuracy (Dawid-Skene), "
+              "with its n and 95% interval, as the dashboard shows it.")
 @click.option("--queue", is_flag=True, help="Queue a statistics refresh for `annotator worker`.")
 @with_appcontext
-def stats_cmd(slug, as_json, articles, annotators, langs, since, until, hints, queue):
+def stats_cmd(slug, as_json, articles, annotators, langs, since, until, hints, accuracy, queue):
     """Agreement statistics of a project (the same JSON as GET /api/v1/projects/SLUG/stats)."""
     filters = {}
     if articles:
@@ -424,7 +426,7 @@ def stats_cmd(slug, as_json, articles, annotators, langs, since, until, hints, q
             return
         # A bar by stage (the statistics are one computation over the label rows; a stage
         # can take seconds on a large project). Drawn on standard error, only on a terminal.
-        steps = ["statistics"] + (["hint quality"] if hints else [])
+        steps = ["statistics"] + (["hint quality"] if hints else []) + (["accuracy"] if accuracy else [])
         with _progressbar(steps, label=project.slug, item_show_func=lambda s: s) as bar:
             for step in bar:
                 if step == "statistics":
@@ -432,8 +434,10 @@ def stats_cmd(slug, as_json, articles, annotators, langs, since, until, hints, q
                         result = project_stats(session, project, **filters)
                     except ValueError as err:
                         raise click.ClickException(str(err)) from None
-                else:
+                elif step == "hint quality":
                     result["hint_quality"] = hint_quality(session, project)
+                else:
+                    result["dawid_skene"] = annotator_accuracy(session, project, **filters)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -474,6 +478,10 @@ def _stats_table(s: dict) -> str:
         lines.append(f"  {a['annotator']:<20} {f(a['annotations']):>8} "
                      f"{f(a['median_seconds'], 1):>9}  {dist}  "
                      + describe_field(a, "agreement_with_majority"))
+    if "dawid_skene" in s:
+        lines += ["", f"  {'annotator':<20} estimated accuracy (Dawid-Skene)"]
+        for e in s["dawid_skene"]["annotators"]:
+            lines.append(f"  {e['annotator']:<20} " + describe_field(e, "accuracy"))
     if "hint_quality" in s:
         lines += ["", f"  {'hints vs humans':<24} {'precision':>9} {'recall':>8} {'F1':>8} {'support':>8}"]
         q = s["hint_quality"]
@@ -501,9 +509,12 @@ def _stats_table(s: dict) -> str:
                          + (f" [{f(ci[0])}, {f(ci[1])}]" if ci else "")
                          + f", with gold {f(d['agreement_with_gold'])}")
     if s["cohen_kappa"]:
-        lines += ["", f"  {'pair':<41} {'n':>7} {'kappa':>8}"]
+        lines += ["", f"  {'pair':<41} {'n':>7} {'kappa':>8}  95% CI"]
         for p in s["cohen_kappa"]:
-            lines.append(f"  {p['a'] + ' / ' + p['b']:<41} {f(p['n']):>7} {f(p['kappa']):>8}")
+            ci = p.get("kappa_ci95")
+            lines.append(f"  {p['a'] + ' / ' + p['b']:<41} {f(p['n']):>7} {f(p['kappa']):>8}  "
+                         + (f"[{f(ci[0])}, {f(ci[1])}]" if ci else "-")
+                         + (f"  {TOO_FEW}" if p.get("kappa_too_few") else ""))
     return "\n".join(lines)
 
 

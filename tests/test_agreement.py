@@ -169,7 +169,30 @@ def test_kappa_paradox():
             [(u, r, int(M[u, r])) for u in range(len(M)) for r in range(2)], [0, 1]
         )
     assert s["percent_agreement"] == pytest.approx(0.9)
-    assert s["cohen_kappa"] == [{"a": 0, "b": 1, "n": 100, "kappa": pytest.approx(-1 / 19)}]
+    (pair,) = s["cohen_kappa"]
+    assert {k: pair[k] for k in ("a", "b", "n")} == {"a": 0, "b": 1, "n": 100}
+    assert pair["kappa"] == pytest.approx(-1 / 19) and pair["kappa_too_few"] is False
+    assert pair["kappa_ci95"][0] <= pair["kappa"] <= pair["kappa_ci95"][1]
+
+
+def test_each_pair_s_kappa_interval_matches_a_plain_bootstrap():
+    """The pair's 95% interval (multinomial weights over the distinct label pairs) against a
+    plain bootstrap of the shared sentences' indices with scikit-learn's cohen_kappa_score;
+    below the minimum of shared sentences the pair is marked too few to judge."""
+    from sklearn.metrics import cohen_kappa_score
+
+    rng = np.random.default_rng(5)
+    truth = rng.integers(0, 3, 300)
+    a = np.where(rng.random(300) < 0.75, truth, rng.integers(0, 3, 300))
+    b = np.where(rng.random(300) < 0.75, truth, rng.integers(0, 3, 300))
+    recs = [(u, "a", int(a[u])) for u in range(300)] + [(u, "b", int(b[u])) for u in range(300)]
+    (pair,) = ag.statistics(recs, [0, 1, 2], bootstrap=2000)["cohen_kappa"]
+    assert pair["kappa"] == pytest.approx(cohen_kappa_score(a, b))
+    plain = [cohen_kappa_score(a[i], b[i]) for i in (rng.integers(0, 300, 300) for _ in range(2000))]
+    lo, hi = np.percentile(plain, [2.5, 97.5])
+    assert pair["kappa_ci95"] == pytest.approx([lo, hi], abs=0.02)
+    few = ag.statistics(recs[:20] + recs[300:320], [0, 1, 2], min_items=30)["cohen_kappa"][0]
+    assert few["n"] == 20 and few["kappa_too_few"] is True
 
 
 # ------------------------------------------------------------------ naive reference computations

@@ -258,6 +258,7 @@ def test_dawid_skene_accuracy_has_n_interval_and_too_few(db, project, rated):
     est = {a["annotator"]: a for a in annotator_accuracy(db, project)["annotators"]}
     assert est["ann3"]["accuracy_n"] == 4 and est["ann3"]["accuracy_too_few"]
     assert est["ann4"]["accuracy_n"] == 5 and not est["ann4"]["accuracy_too_few"]
+
     for a in est.values():
         lo, hi = a["accuracy_ci95"]
         assert 0 <= lo <= hi <= 1 and a["accuracy_n"] == a["annotations"]
@@ -307,3 +308,20 @@ def test_dataset_card_shows_n_interval_and_too_few(db, project, rated):
         assert f"| {a['annotator']} | {a['annotations']} | " \
             f"{intervals.describe_field(a, 'agreement_with_majority')} |" in card
     assert "too few to judge" in card and f"minimum of {MINIMUM}" in card
+
+
+def test_the_command_line_gives_the_accuracies_and_kappa_intervals(app, db, project, rated):
+    """`annotator stats --accuracy` adds the Dawid–Skene accuracies as the dashboard gives them
+    (JSON and table, with n, interval and the too-few mark), and each pair's kappa comes with
+    its interval and mark."""
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["stats", project.slug, "--json", "--accuracy"])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.output)
+    assert got["dawid_skene"] == json.loads(json.dumps(annotator_accuracy(db, project)))
+    table = runner.invoke(args=["stats", project.slug, "--accuracy"]).output
+    for e in got["dawid_skene"]["annotators"]:
+        assert f"{e['annotator']:<20} {intervals.describe_field(e, 'accuracy')}" in table
+    pairs = {(p["a"], p["b"]): p for p in got["cohen_kappa"]}
+    assert pairs[("ann1", "ann3")]["n"] == 4 and pairs[("ann1", "ann3")]["kappa_too_few"]
+    assert "too few to judge" in table.split("pair")[-1]

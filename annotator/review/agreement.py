@@ -337,6 +337,28 @@ def _cohen_pair(a: np.ndarray, b: np.ndarray, k: int) -> tuple[int, float | None
     return n, (n * agree - chance) / den, None
 
 
+def _cohen_interval(a: np.ndarray, b: np.ndarray, k: int, bootstrap: int,
+                    seed: int) -> tuple[float, float] | None:
+    """The 95% percentile-bootstrap interval of a pair's Cohen's kappa over their shared
+    units: a resample is a draw of multinomial weights over the distinct label pairs
+    (intervals.resample_weights), so it costs k x k, not n, per resample."""
+    both = (a >= 0) & (b >= 0)
+    if bootstrap <= 0 or not both.any():
+        return None
+    cells, counts, _, _ = intervals.patterns(a[both] * k + b[both])
+    weights = intervals.resample_weights(counts, bootstrap, seed)
+    tab = np.zeros((len(weights), k * k))
+    tab[:, cells] = weights
+    tab = tab.reshape(-1, k, k)
+    n = float(counts.sum())
+    agree = np.trace(tab, axis1=1, axis2=2)
+    chance = (tab.sum(axis=2) * tab.sum(axis=1)).sum(axis=1)
+    den = n * n - chance
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappas = np.where(den != 0, (n * agree - chance) / den, np.nan)
+    return intervals.percentile_interval(kappas)
+
+
 def _per_label(C: np.ndarray, o: np.ndarray) -> list[tuple[float | None, str | None]]:
     Cp, _ = _pairable(C)
     n_c = Cp.sum(axis=0)
@@ -572,7 +594,10 @@ def matrix_statistics(
             n, kap, why_c = _cohen_pair(M[:, i], M[:, j], k)
             if n == 0:
                 continue
-            cohen.append({"a": anns[i], "b": anns[j], "n": n, "kappa": _f(kap)})
+            ci_k = _cohen_interval(M[:, i], M[:, j], k, bootstrap, seed) if kap is not None else None
+            cohen.append({"a": anns[i], "b": anns[j], "n": n, "kappa": _f(kap),
+                          "kappa_ci95": None if ci_k is None else [ci_k[0], ci_k[1]],
+                          "kappa_too_few": n < min_items})
             note(f"cohen_kappa[{anns[i]},{anns[j]}]", kap, why_c)
 
     ann_stats = []

@@ -194,21 +194,29 @@ def kappa_matrix(annotators: Sequence[str], pairs: Sequence[Mapping], chart_id: 
                                     tip=f"{name} and {names[j]} share no sentence"))
             else:
                 kap = p.get("kappa")
+                few = bool(p.get("kappa_too_few"))
                 shapes += [
                     _rect(x, y, cell - 2, cell - 2,
                           "cell neg" if kap is not None and kap < 0 else "cell",
                           0.0 if kap is None else 0.1 + 0.9 * min(1.0, abs(kap)),
                           f"{name} and {names[j]}: kappa {fmt(kap, 2)} over "
-                          f"{int(p.get('n', 0)):,} sentences"),
-                    _rect(x, y, cell - 2, cell - 2, "cell-frame"),
+                          f"{int(p.get('n', 0)):,} sentences{_ci_words(p.get('kappa_ci95'))}"
+                          + (f" ({TOO_FEW})" if few else "")),
+                    # too few shared sentences to judge: a dashed frame in the warning colour
+                    _rect(x, y, cell - 2, cell - 2, "cell-frame too-few" if few else "cell-frame"),
                     _text(x + cell / 2 - 1, y + cell / 2 + 4, fmt(kap, 2), "cell-text", "middle")]
     defined = [p["kappa"] for p in pairs if p.get("kappa") is not None]
     desc = (f"Kappa for {len(pairs)} pairs of {R} annotators"
             + (f", from {min(defined):.2f} to {max(defined):.2f}." if defined else "."))
     return _figure(chart_id, title, desc, left + R * cell + 40, top + R * cell + 8, shapes, title,
-                   ["annotator A", "annotator B", "shared sentences", "kappa"],
-                   [[p["a"], p["b"], f"{int(p.get('n', 0)):,}", fmt(p.get("kappa"), 3)]
-                    for p in pairs])
+                   ["annotator A", "annotator B", "shared sentences", "kappa", "95% interval", ""],
+                   [[p["a"], p["b"], f"{int(p.get('n', 0)):,}", fmt(p.get("kappa"), 3),
+                     _ci_words(p.get("kappa_ci95")).strip(" ,") or "–",
+                     TOO_FEW if p.get("kappa_too_few") else ""] for p in pairs])
+
+
+def _ci_words(ci) -> str:
+    return f", 95% interval {fmt(ci[0], 2)} to {fmt(ci[1], 2)}" if ci else ""
 
 
 # ---------------------------------------------------------------------------- agreement over time
