@@ -585,3 +585,26 @@ def test_the_json_twin_of_a_refused_post_is_the_error_and_nothing_flashes(client
     assert resp.get_json()["error"]["code"] == "invalid_confidence"
     assert "Say how sure you are" in resp.get_json()["error"]["message"]
     assert "Not saved" not in client.get("/projects/news/annotate").get_data(as_text=True)
+
+
+def test_label_sets_that_differ_are_disagreements_in_the_queue(client, db, project, make_user):
+    """Two annotators whose sets share the first label but differ are a disagreement to
+    adjudicate; the queue, its page and its twin show each annotator's whole set."""
+    from helpers import login
+
+    _shaped(db, project, rationale={}, confidence=0, unsure=False)
+    a, b = make_user("a"), make_user("b")
+    same, differ = _body(db, project, 0), _body(db, project, 1)
+    for user, labels in ((a, ["attributed_claim", "contested_framing"]), (b, ["attributed_claim", "neutral_fact"])):
+        labelling.save(db, project, differ, user, LabelInput(None, labels=labels), held_only=False)
+        labelling.save(db, project, same, user, LabelInput(None, labels=["neutral_fact"]), held_only=False)
+    make_user("rev", "reviewer")
+    login(client, "rev")
+    twin = client.get("/projects/news/disagreements?format=json&reveal=1").get_json()
+    assert [it["sentence_id"] for it in twin["items"]] == [differ.id]
+    (item,) = twin["items"]
+    assert item["reasons"] == ["disagreement"]
+    assert sorted(map(tuple, (x["labels"] for x in item["annotations"]))) == [
+        ("attributed_claim", "contested_framing"), ("attributed_claim", "neutral_fact")]
+    html = client.get("/projects/news/disagreements").get_data(as_text=True)
+    assert html.count(">Contested framing</span>") >= 1 and html.count(">Neutral fact</span>") >= 1

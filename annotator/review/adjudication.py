@@ -237,7 +237,8 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
                 select(Annotation, User.username).join(User, User.id == Annotation.user_id)
                 .where(Annotation.sentence_id.in_(ids)).order_by(User.id)):
             shown = name if reveal else names.get(name, name)
-            anns[a.sentence_id].append({"annotator": shown, "label": a.label, "spans": a.spans or [],
+            anns[a.sentence_id].append({"annotator": shown, "label": a.label,
+                                        "labels": a.labels or [a.label], "spans": a.spans or [],
                                         "comment": a.comment, "updated_at": iso_utc(a.updated_at)})
         gold = {adj.sentence_id: _gold_json(adj, name) for adj, name in session.execute(
             select(Adjudication, User.username).join(User, User.id == Adjudication.reviewer_id)
@@ -286,6 +287,8 @@ def _ordered(session: Session, project: Project, filters: QueueFilters,
     n = counts.sum(axis=1)
     top, share = majority(lm.M, k)
     disputed = (n >= 2) & ((counts > 0).sum(axis=1) >= 2)
+    if settings(project)["task"] == "multi":  # label sets that differ, though their first agree
+        disputed |= _sets_differ(session, project, lm.sentence_ids)
     flags = latest_flags(session, project)
     suspect, margin = _suspects(lm, top, flags)
     disagree = disputed.copy()
@@ -310,6 +313,18 @@ def _ordered(session: Session, project: Project, filters: QueueFilters,
     # Units are in reading order already: their index is the last sort key.
     order = idx[np.lexsort((idx, -margin[idx], -n[idx], share[idx]))]
     return _Queue(order, lm.sentence_ids, lm.labels, n, top, share, disagree, suspect, flags, names)
+
+
+def _sets_differ(session: Session, project: Project, sentence_ids: np.ndarray) -> np.ndarray:
+    """Per unit of a multi-label project: whether its annotators chose different label sets
+    (the label matrix holds the first label of each set only)."""
+    sets: dict[int, set] = {}
+    for sid, labels, label in session.execute(
+            select(Annotation.sentence_id, Annotation.labels, Annotation.label)
+            .where(Annotation.project_id == project.id)):
+        sets.setdefault(sid, set()).add(frozenset(labels or [label]))
+    return np.fromiter((len(sets.get(int(s), ())) > 1 for s in sentence_ids), dtype=bool,
+                       count=len(sentence_ids))
 
 
 def _suspects(lm, top: np.ndarray, flags: dict[int, Flag]) -> tuple[np.ndarray, np.ndarray]:

@@ -183,9 +183,10 @@
       : tr("Gold: %(label)s (set in this tab)", { label: names[gold.label] || gold.label });
     $("adj-given").replaceChildren(...it.annotations.map((a) => {
       const tr = document.createElement("tr");
-      const chip = cell("span", names[a.label] || a.label, "chip chip-" + (index[a.label] || 0));
-      const label = document.createElement("td");
-      label.append(chip);
+      const label = document.createElement("td");  // every label of a multi-label answer
+      for (const l of a.labels || [a.label]) {
+        label.append(cell("span", names[l] || l, "chip chip-" + (index[l] || 0)), " ");
+      }
       const ev = document.createElement("td");
       if (a.spans.length) {
         for (const sp of a.spans) {
