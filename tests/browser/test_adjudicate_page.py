@@ -118,3 +118,32 @@ def test_a_suspected_error_says_how_likely_the_label_is_wrong(server, page, logi
     note = page.locator("#adj-suspect").inner_text()
     assert note.startswith("Suspected error: the model (version 1, out of fold) puts the chance that")
     assert "%;" in note and "%%" not in note and "most likely instead" in note
+
+
+def test_nine_labels_fit_above_the_fold(server, page, login):
+    """A scheme of nine labels (the most a scheme has): every decision button of the
+    adjudication panel is on screen at 1280x720 without scrolling."""
+    from annotator import ingest, projects
+    from annotator.articles import add_articles
+    from e2e import SIX_SENTENCES, body_sentences, label_as
+
+    nine = [{"id": f"label_{i}", "name": f"Label number {i} of the scheme", "key": str(i),
+             "description": f"The {i}th kind of sentence, as the guidelines describe it at some length."}
+            for i in range(1, 10)]
+    with server.session() as s:
+        p = projects.create_project(s, "nine", "Nine", overlap=2, labels=nine)
+        s.commit()
+        add_articles(s, p, ingest.parse_file("n.txt", SIX_SENTENCES.encode()), "n.txt")
+    ids = [sid for sid, _, _ in body_sentences(server, "nine")]
+    label_as(server, "alice", {sid: "label_1" for sid in ids}, slug="nine")
+    label_as(server, "bob", {sid: "label_9" for sid in ids}, slug="nine")
+    login(page, "reviewer")
+    page.goto(server.url + "/projects/nine/disagreements")
+    page.wait_for_selector("#adjudicate:not([hidden])")
+    assert page.evaluate("() => window.scrollY") == 0
+    boxes = [b.bounding_box() for b in page.locator("#adjudicate .label-button").all()]
+    assert len(boxes) == 9
+    assert all(b and b["y"] >= 0 and b["y"] + b["height"] <= 720 for b in boxes), boxes
+    for control in ("#adj-note", "#adj-back", "#adj-skip"):  # the note, Back and Skip too
+        box = page.locator(control).bounding_box()
+        assert box and box["y"] + box["height"] <= 720, control
