@@ -134,6 +134,8 @@ def export_job(session: Session, job: Job) -> dict:
                                 LineCounter(fh, lambda k: report(None, f"{k:,} lines written")),
                                 p.get("bom", False))
     os.replace(tmp, path)
+    # the progress line is written at most every few seconds: the last word is the whole count
+    report(1.0, f"{n:,} record{'s' if n != 1 else ''} written", force=True)
     return {"file": name, "path": str(path), "records": n, "bytes": path.stat().st_size,
             "empty_reason": reason}
 

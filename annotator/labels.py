@@ -45,6 +45,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Keys that the annotate page already uses for other actions cannot be label keys:
 # S skip, C comment, ? help, and the span keys Q W E F V X.
 _RESERVED_KEYS = {"s", "c", "?", "q", "w", "e", "f", "v", "x"}
+MAX_NAME = 80  # characters of a label's name
 
 
 # How many label colours the palette has: static/css/app.css, --l1 ... --lN and .label-1 ...
@@ -106,6 +107,8 @@ def validate_scheme(labels: object) -> list[dict]:
                               f"with a letter (got {lid!r})")
         where = f"label {i + 1} ({lid})"
         name = name or lid.replace("_", " ").capitalize()
+        if len(name) > MAX_NAME:  # said, not cut: a name cut short could be another label's
+            raise SchemeError(f"{where}: name at most {MAX_NAME} characters (got {len(name)})")
         key = str(label.get("key") or str(i + 1)).strip().lower()
         if len(key) != 1 or key.isspace() or key in _RESERVED_KEYS:
             raise SchemeError(f"{where}: key must be one character other than S C ? Q W E F V X, "
@@ -117,7 +120,7 @@ def validate_scheme(labels: object) -> list[dict]:
         ids.add(lid)
         keys.add(key)
         out.append(
-            {"id": lid, "name": name[:80], "key": key,
+            {"id": lid, "name": name, "key": key,
              "description": str(label.get("description") or "").strip()[:300],
              "colour": _colour(label.get("colour"), i, where)}
         )

@@ -142,6 +142,7 @@ def test_an_export_job_writes_the_file_that_the_direct_export_writes(
         direct = io.BytesIO()
         n = export.write_export(s, s.get(Project, project.id), "sentences", "jsonl", direct)
     assert row.result["records"] == n > 0
+    assert details[-1] == f"{n} records written"  # the last word is the whole count
     assert Path(row.result["path"]).read_bytes() == direct.getvalue()
     assert not list(Path(app.config["EXPORT_DIR"]).glob("*.part"))
 

@@ -86,8 +86,25 @@ def test_known_binary_formats(data, what):
     assert what in e.message and e.line is None
 
 
-def test_utf16_is_named():
-    e = error_of("news.txt", "Title\n\nText.".encode("utf-16"))
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_with_its_byte_order_mark_is_read(encoding, tmp_path):
+    """Excel's "Unicode text" (UTF-16 with a byte order mark) reads as UTF-8 does: whole, and
+    line by line when streamed; broken UTF-16 is named."""
+    import codecs
+
+    from annotator.ingest.stream import stream_articles
+
+    bom = codecs.BOM_UTF16_BE if encoding.endswith("be") else b""
+    body = "title,text\nЗаголовок,\"Министр сказал: «нет».\"\nSecond,Plain text.\n"
+    data = bom + body.encode(encoding)
+    whole = parse_file("rows.csv", data)
+    assert [a.title for a in whole] == ["Заголовок", "Second"]
+    path = tmp_path / "rows.csv"
+    path.write_bytes(data)
+    with open(path, "rb") as fh:
+        streamed = [a for a, _ in stream_articles("rows.csv", fh)]
+    assert [(a.title, a.text) for a in streamed] == [(a.title, a.text) for a in whole]
+    e = error_of("news.txt", codecs.BOM_UTF16_LE + b"T\x00\x00\xd8")
     assert "UTF-16" in e.message
 
 

@@ -163,7 +163,7 @@ def test_scheme_json_download_and_upload(client, db, make_user, project):
     scheme["labels"][0]["name"] = "Claim"
     scheme["settings"]["lease_minutes"] = 3
     values = form_values(client, "/admin/projects/news/edit", "project-form")
-    values["scheme_file"] = (io.BytesIO(json.dumps(scheme).encode()), "s.json")
+    values["scheme_file"] = (io.BytesIO(json.dumps(scheme).encode("utf-8-sig")), "s.json")  # with a BOM
     resp = client.post("/admin/projects/news/edit", data=values,
                        content_type="multipart/form-data")
     assert resp.status_code == 302, resp.get_data(as_text=True)
@@ -250,3 +250,12 @@ def test_the_form_s_scheme_file_on_the_command_line(app, client, db, make_user, 
     path.write_text("[1, 2", encoding="utf-8")
     r = runner.invoke(args=["edit-project", "news", "--scheme", str(path)])
     assert r.exit_code != 0 and str(path) in r.output
+
+
+def test_a_label_name_too_long_is_refused_not_cut():
+    from annotator.labels import MAX_NAME, SchemeError, validate_scheme
+
+    ok = validate_scheme([{"id": "a", "name": "x" * MAX_NAME}, {"id": "b", "name": "B"}])
+    assert ok[0]["name"] == "x" * MAX_NAME
+    with pytest.raises(SchemeError, match=f"label 1 \\(a\\): name at most {MAX_NAME} characters"):
+        validate_scheme([{"id": "a", "name": "x" * (MAX_NAME + 1)}, {"id": "b", "name": "B"}])

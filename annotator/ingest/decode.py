@@ -75,14 +75,18 @@ def _refuse_nul(filename: str, data: bytes) -> None:
 
 
 def decode(filename: str, data: bytes) -> str:
-    """UTF-8 bytes (BOM accepted) -> text with LF line ends.
+    """UTF-8 bytes (BOM accepted), or UTF-16 with its byte order mark -> text with LF line ends.
 
     Refuses empty or blank files, binary data and invalid UTF-8 (naming the line and
     byte offset).
     """
     _refuse_binary(filename, data)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise IngestError(filename, "file is UTF-16 encoded; save it as UTF-8")
+        # Excel's "Unicode text": the byte order mark says which UTF-16 it is
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as e:
+            raise IngestError(filename, f"not valid UTF-16 ({e.reason} at byte offset {e.start})") from None
     _refuse_nul(filename, data)
     data = data.rstrip(b"\x1a")  # the DOS end-of-file mark of old text files
     skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0

@@ -11,6 +11,7 @@ are not streamed: `streamable` says which are.
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -32,12 +33,35 @@ def streamable(filename: str, head: bytes = b"") -> bool:
         return False
     if STREAMED[ext] is None:
         return True
-    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lower()
+    first = head.decode(_encoding(head), "replace").split("\n", 1)[0].lower()
     return "position" not in first
 
 
+def _encoding(head: bytes) -> str:
+    """UTF-16 where the file starts with its byte order mark (Excel's "Unicode text"), else
+    UTF-8 (a UTF-8 byte order mark is dropped from the first line)."""
+    return "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8"
+
+
 def _lines(filename: str, fh: BinaryIO, counter: list[int]) -> Iterator[tuple[int, str]]:
-    """(line number, text) of each line, decoded as UTF-8; counter[0] is the bytes read."""
+    """(line number, text) of each line, decoded as UTF-8 (or UTF-16 with its byte order
+    mark); counter[0] is the bytes read."""
+    head = fh.peek(2)[:2] if hasattr(fh, "peek") else b""
+    if not head and fh.seekable():
+        head = fh.read(2)
+        fh.seek(0)
+    if _encoding(head) == "utf-16":
+        # its line ends are two bytes: read as text, counting two bytes per UTF-16 unit
+        text = io.TextIOWrapper(fh, encoding="utf-16", newline="")
+        try:
+            for n, line in enumerate(text, 1):
+                counter[0] += len(line.encode("utf-16-le"))
+                yield n, line
+        except UnicodeDecodeError as e:
+            raise IngestError(filename, f"not valid UTF-16 ({e.reason})") from None
+        finally:
+            text.detach()
+        return
     decoder = codecs.getincrementaldecoder("utf-8")()
     for n, raw in enumerate(fh, 1):
         counter[0] += len(raw)

@@ -72,8 +72,8 @@ def _upload(field, what: str):
     f = field.data
     if not f or not getattr(f, "filename", ""):
         return None
-    try:
-        return ingest.json_loads(f.read().decode("utf-8", "replace"))
+    try:  # utf-8-sig: a file from a Windows editor starts with a byte order mark
+        return ingest.json_loads(f.read().decode("utf-8-sig", "replace"))
     except ValueError as err:
         raise projects.ProjectError(f"{what}: not valid JSON ({err})") from None
 
