@@ -195,6 +195,13 @@ def test_lexicon_table_round_trip_and_edit(client, db, make_user, project):
     text = post(client, "/admin/projects/news/lexicon", values).get_data(as_text=True)
     assert f"row {n + 2}, not_before[0]" in text
     assert fresh(db, "news").lexicon == lex
+    # a duplicate names both rows: the second cue row repeats the first's term
+    first = values["entries-1-term"]
+    values.update({f"entries-{n + 1}-not_before": "", f"entries-{n + 1}-entry_type": "cue",
+                   f"entries-{n + 1}-term": first,
+                   "version": form_version(client, "/admin/projects/news/lexicon")})
+    text = post(client, "/admin/projects/news/lexicon", values).get_data(as_text=True)
+    assert f"row {n + 2}, term: &#39;{first}&#39; duplicates row 2" in text, text[text.find("row"):][:300]
 
 
 def test_templates_from_the_cli_and_the_api(app, client, db, make_user):

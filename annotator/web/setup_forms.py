@@ -200,12 +200,20 @@ LIST_FIELDS = ("variants", "counterparts", "not_before", "not_after")
 _ENTRY = re.compile(r"^(cues|contested_terms)\[(\d+)\]\.?(.*)$", re.S)
 
 
+_REF = re.compile(r"\b(cues|contested_terms)\[(\d+)\]")
+
+
 def row_error(message: str, rows: dict[str, list[int]]) -> str:
-    """validate_lexicon's "contested_terms[3].term: ..." as "row 7, term: ..." for the table."""
+    """validate_lexicon's "contested_terms[3].term: ... duplicates cues[0]" as "row 7, term:
+    ... duplicates row 1" for the table."""
     m = _ENTRY.match(message)
     if not m or int(m[2]) >= len(rows[m[1]]):
         return message
-    return f"row {rows[m[1]][int(m[2])]}, {m[3]}"
+
+    def row(ref) -> str:
+        at = int(ref[2])
+        return f"row {rows[ref[1]][at]}" if at < len(rows[ref[1]]) else ref[0]
+    return f"row {rows[m[1]][int(m[2])]}, " + _REF.sub(row, m[3])
 
 
 class LexiconForm(PageForm):
