@@ -199,3 +199,21 @@ def test_an_empty_kind_says_why(app, client, db, make_user):
     assert resp.status_code == 200 and "semeval is empty" in resp.headers["X-Export-Empty"]
     assert _csv_rows(resp.data) == [] and resp.data.startswith(b"article_id,technique")
     assert "semeval is empty" in client.get("/admin/projects/res").get_data(as_text=True)
+
+
+def test_the_dashboard_offers_reviewers_csv_downloads_they_may_open(client, db, project, make_user):
+    """The review dashboard links each of its downloads as CSV for Excel too (a byte order
+    mark, spreadsheet-safe cells); a reviewer's request for it is served."""
+    import lxml.html
+
+    from helpers import login
+
+    make_user("rev", "reviewer")
+    login(client, "rev")
+    doc = lxml.html.fromstring(client.get("/projects/news/review").data)
+    links = [h for h in doc.xpath("//a[@download]/@href") if "format=csv" in h]
+    assert len(links) == 2
+    for href in links:
+        resp = client.get(href)
+        assert resp.status_code == 200 and resp.data.startswith(b"\xef\xbb\xbf"), href
+        assert "text/csv" in resp.headers["Content-Type"]
