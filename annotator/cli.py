@@ -735,11 +735,16 @@ def model_status_cmd(slug):
 @click.option("--once", is_flag=True, help="Run the queued jobs, then exit.")
 @click.option("--poll", default=2.0, type=click.FloatRange(0.1, 3600), show_default=True,
               help="Seconds between looks at an empty queue.")
+@click.option("--nice", "niceness", default=10, type=click.IntRange(0, 19), show_default=True,
+              help="How much lower the worker's CPU priority is than the web server's (POSIX).")
 @with_appcontext
-def worker_cmd(once, poll):
+def worker_cmd(once, poll, niceness):
     """Run background jobs (trainings, imports, exports, statistics, releases) until stopped;
     start it beside `annotator serve`. On SIGTERM or Ctrl-C the running job goes back to the
-    queue for the next worker."""
+    queue for the next worker. It runs at a lower CPU priority: a training's two threads give
+    way to the annotators' requests on a machine the two share."""
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # SystemExit: run_job releases the job
     n = worker.run(current_app.extensions["annotator.sessionmaker"], once=once, poll=poll)
     if once:

@@ -2,7 +2,9 @@
 ANNOTATOR_DATABASE_URL names one; a private schema is created there and dropped afterwards)."""
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import uuid
 
 import pytest
@@ -23,6 +25,38 @@ if os.environ.get("CI"):
 
 PG_URL = os.environ.get("ANNOTATOR_DATABASE_URL", "")
 IS_PG = PG_URL.startswith("postgresql")
+
+
+def _loopback(host) -> bool:
+    if host in ("localhost", "") or str(host).endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_off():
+    """The tests run with the network off (issue 19: every asset and model ships with the
+    package): a Python socket may connect to this machine only; anything else fails at once
+    with OSError. (libpq and the browser are not Python sockets; they reach 127.0.0.1 only.)"""
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def check(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
+            raise OSError(f"network off in the tests: no connection to {address[0]}")
+
+    def connect(sock, address):
+        check(sock, address)
+        return real_connect(sock, address)
+
+    def connect_ex(sock, address):
+        check(sock, address)
+        return real_connect_ex(sock, address)
+    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
+    yield
+    socket.socket.connect, socket.socket.connect_ex = real_connect, real_connect_ex
 
 
 @pytest.fixture(scope="session")

@@ -106,3 +106,17 @@ def test_python_dash_m_runs_the_command_line():
         out = subprocess.run([sys.executable, "-m", module, "--help"], check=True,
                              capture_output=True, text=True).stdout
         assert out.startswith("Usage: annotator") and "export" in out, module
+
+
+def test_the_tests_run_with_the_network_off():
+    """A connection anywhere but this machine fails at once (tests/conftest.py network_off)."""
+    import socket
+
+    import pytest
+
+    with pytest.raises(OSError, match="network off"):
+        socket.create_connection(("203.0.113.7", 80), timeout=1)  # TEST-NET-3, never routed
+    with socket.socket() as s:  # this machine is still reachable (the database, the app)
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        socket.create_connection(s.getsockname(), timeout=1).close()

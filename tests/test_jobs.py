@@ -133,7 +133,7 @@ def test_training_is_queued_after_model_every_new_labels(app, db, make_user, ses
         assert schedule.enqueue_due(s) == ["m"]
         assert schedule.enqueue_due(s) == []  # one on its way already
     runner = app.test_cli_runner()
-    r = runner.invoke(args=["worker", "--once"])
+    r = runner.invoke(args=["worker", "--once", "--nice", "0"])
     assert r.exit_code == 0 and r.output.strip() == "1 job(s) run", r.output
     assert [v["label_count"] for v in store.versions(db, p)] == [60]
     with sessionmaker() as s:
@@ -170,7 +170,7 @@ def test_the_model_api_queues_for_admins_only(client, db, make_user, project, ap
     seen = client.get("/api/v1/projects/news/model", headers=hr).get_json()
     assert seen == {"versions": [], "jobs": [job]}
     # The worker runs it: this project has too few labels, so the job fails saying why.
-    app.test_cli_runner().invoke(args=["worker", "--once"])
+    app.test_cli_runner().invoke(args=["worker", "--once", "--nice", "0"])
     failed = client.get("/api/v1/projects/news/model", headers=hr).get_json()["jobs"][0]
     assert failed["state"] == "failed" and "too few final labels" in failed["error"]
     assert client.post("/api/v1/projects/nope/model", headers=hadm).status_code == 404
