@@ -114,15 +114,12 @@ def test_a_slow_queue_and_progress_are_served_as_last_computed(client, db, proje
         **{name: r["done"] for name, r in done.items()}, "c": 1}
 
 
-def test_the_first_view_in_a_process_never_waits_for_long(client, db, project, make_user,
-                                                           monkeypatch):
-    """Nothing computed yet in this process: the view waits FIRST_VIEW_SECONDS for a
-    thread's computation, then says the figures are being computed; the thread finishes for
-    a later view. A quick computation is served on the first view itself."""
-    from annotator import controls
+def _one_disagreement_and_slow(db, project, make_user, monkeypatch, module, name):
+    """Two annotators disagree on one sentence (a reviewer "rev" looks on); nothing is computed
+    in this process yet, and module.name (a computation) takes until the event returned is
+    set. Returns (the sentence, that event)."""
     a, b = make_user("a"), make_user("b")
     make_user("rev", "reviewer")
-    make_user("boss", "admin")
     s = assign.next_sentence(db, project, a)
     labelling.save(db, project, s, a, LabelInput("neutral_fact"))
     assert assign.next_sentence(db, project, b).id == s.id
@@ -131,12 +128,24 @@ def test_the_first_view_in_a_process_never_waits_for_long(client, db, project, m
     monkeypatch.setattr(versioned, "REFRESH_INLINE_SECONDS", 0.0)
     versioned.forget()
     release = threading.Event()
-    slow = controls._annotator_progress
+    slow = getattr(module, name)
 
-    def held(session, project_):  # a computation that takes as long as the test says
+    def held(*args, **kwargs):  # a computation that takes as long as the test says
         release.wait(10)
-        return slow(session, project_)
-    monkeypatch.setattr(controls, "_annotator_progress", held)
+        return slow(*args, **kwargs)
+    monkeypatch.setattr(module, name, held)
+    return s, release
+
+
+def test_the_first_view_in_a_process_never_waits_for_long(client, db, project, make_user,
+                                                           monkeypatch):
+    """Nothing computed yet in this process: the view waits FIRST_VIEW_SECONDS for a
+    thread's computation, then says the figures are being computed; the thread finishes for
+    a later view. A quick computation is served on the first view itself."""
+    from annotator import controls
+    make_user("boss", "admin")
+    s, release = _one_disagreement_and_slow(db, project, make_user, monkeypatch,
+                                            controls, "_annotator_progress")
     login(client, "boss")
     t = time.perf_counter()
     first = client.get("/admin/projects/news/progress?format=json").get_json()
@@ -163,22 +172,7 @@ def test_the_dashboard_page_says_it_is_computing_and_a_bad_date_is_a_400(client,
     filter the figures cannot read is refused at once, naming it (not left computing)."""
     from annotator.review import stats as review_stats
 
-    a, b = make_user("a"), make_user("b")
-    make_user("rev", "reviewer")
-    s = assign.next_sentence(db, project, a)
-    labelling.save(db, project, s, a, LabelInput("neutral_fact"))
-    assert assign.next_sentence(db, project, b).id == s.id
-    labelling.save(db, project, s, b, LabelInput("attributed_claim"))
-    monkeypatch.setattr(versioned, "FIRST_VIEW_SECONDS", 0.2)
-    monkeypatch.setattr(versioned, "REFRESH_INLINE_SECONDS", 0.0)
-    versioned.forget()
-    release = threading.Event()
-    slow = review_stats.project_stats
-
-    def held(*args, **kwargs):
-        release.wait(10)
-        return slow(*args, **kwargs)
-    monkeypatch.setattr(review_stats, "project_stats", held)
+    _, release = _one_disagreement_and_slow(db, project, make_user, monkeypatch, review_stats, "project_stats")
     login(client, "rev")
     resp = client.get("/projects/news/review")
     assert resp.status_code == 200 and 'id="computing"' in resp.get_data(as_text=True)
