@@ -608,3 +608,22 @@ def test_label_sets_that_differ_are_disagreements_in_the_queue(client, db, proje
         ("attributed_claim", "contested_framing"), ("attributed_claim", "neutral_fact")]
     html = client.get("/projects/news/disagreements").get_data(as_text=True)
     assert html.count(">Contested framing</span>") >= 1 and html.count(">Neutral fact</span>") >= 1
+
+
+def test_the_sentences_export_gives_the_majority_set(db, project, make_user):
+    """`majority_labels`: every label chosen by more than half of a sentence's annotators,
+    in scheme order (a multi-label sentence's majority set; a single label's strict majority)."""
+    from annotator import export
+
+    _shaped(db, project, rationale={}, confidence=0, unsure=False)
+    people = [make_user(n) for n in ("a", "b", "c")]
+    s = _body(db, project, 0)
+    for user, labels in zip(people, (["neutral_fact", "contested_framing"], ["contested_framing"],
+                                     ["contested_framing", "attributed_claim"])):
+        labelling.save(db, project, s, user, LabelInput(None, labels=labels), held_only=False)
+    rec = next(r for r in export.records(db, project, "sentences") if r["sentence_id"] == s.id)
+    assert rec["majority_labels"] == ["contested_framing"]
+    labelling.save(db, project, s, people[1], LabelInput(None, labels=["contested_framing", "neutral_fact"]),
+                   held_only=False)
+    rec = next(r for r in export.records(db, project, "sentences") if r["sentence_id"] == s.id)
+    assert rec["majority_labels"] == ["contested_framing", "neutral_fact"]

@@ -43,6 +43,7 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
     label_rows = iter(session.execute(labels))
     pending = next(label_rows, None)
     slug = project.slug
+    rank = {label["id"]: i for i, label in enumerate(project.labels or [])}  # scheme order
     for s, aid, ext, title, url, source, published, topic, lang in session.execute(sentences):
         anns = []
         while pending is not None and pending[0] == s.id:
@@ -51,8 +52,14 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
                          "unsure": bool(pending[7]), "rationale": pending[8]})
             pending = next(label_rows, None)
         top, share = majority_of([a["label"] for a in anns])
+        # every label chosen by more than half of the annotators: a multi-label sentence's
+        # majority set (a single label's strict majority, where there is one)
+        chosen = [l for a in anns for l in (a["labels"] or [a["label"]])]
+        over_half = sorted((l for l in set(chosen) if 2 * chosen.count(l) > len(anns)),
+                           key=lambda l: (rank.get(l, len(rank)), l))
         gold_label, gold_note = gold.get(s.id, (None, None))
         yield {**sentence_fields(slug, aid, ext, title, s.id, s.position, s.start, s.end, s.text),
                "kind": s.kind, "long": s.long, "control": s.id in controls, "annotations": anns,
-               "majority": top, "agreement": share, "gold": gold_label, "gold_note": gold_note,
+               "majority": top, "agreement": share, "majority_labels": over_half,
+               "gold": gold_label, "gold_note": gold_note,
                **article_fields(url, source, published, topic, lang)}
