@@ -33,7 +33,7 @@ def label_count(session: Session, project_id: int) -> int:
                           .where(Annotation.project_id == project_id)) or 0
 
 
-PREDICTION_BATCH = 2000  # model_predictions rows per write transaction
+PREDICTION_BATCH = 500  # model_predictions rows per write transaction
 
 
 def save(session: Session, project: Project, fitted: Fitted, labels_then: int,
