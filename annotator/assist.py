@@ -131,9 +131,9 @@ def arms(session: Session, cfg: dict, project_id: int, user_id: int,
     shown hints only, and is in the hints arm. `leased`: the sentences are leased to the user
     now, and each lease keeps the arm it was first shown in, which it is shown in again (a
     model trained or a setting changed since does not move a sentence the page may hold
-    already between arms) and its label is recorded in (labelling.save). No query where the
-    project has no assistance; else at most one each to read and keep the leases' arms and
-    one for the suggestions."""
+    already between arms) and its label is recorded in (labelling.save); kept only where the
+    experiment is on (a share below 1, or suggestions). Queries: one each to read and keep the
+    leases' arms there, and one for the suggestions in the suggestion arm; none otherwise."""
     drawn_arms = {sid: arm(cfg, project_id, user_id, sid) for sid in sentence_ids}
     kept = {}
     # Kept only where the experiment is on (a share drawn, or suggestions): with hints for
@@ -175,6 +175,3 @@ def arm_of(session: Session, cfg: dict, project_id: int, user_id: int, sentence_
     """The arm a label is recorded in where its lease kept none (arms, leased=True): what
     `arms` shows for the pair now."""
     return arms(session, cfg, project_id, user_id, [sentence_id])[sentence_id][0]
-
-
-

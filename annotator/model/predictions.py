@@ -2,14 +2,14 @@
 rows stored with each trained version that it reads (no Flask import)."""
 from __future__ import annotations
 
-import pickle
 from collections.abc import Iterator
 
+import numpy as np
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from ..models import Article, ModelPrediction, ModelVersion, Project, Sentence
-from .store import has_model
+from ..models import Article, ModelPrediction, Project, Sentence
+from .store import has_model, pipeline_of, stored_version
 
 CHUNK = 5000  # sentences predicted per batch: memory stays flat, the model's work vectorised
 
@@ -29,12 +29,10 @@ def iter_predictions(session: Session, project: Project) -> Iterator[dict]:
     model that never saw its label), and for a sentence imported since, that version's model
     applied to it. Before a version's predictions are all stored, the one before it is read;
     with none stored at all, the newest model predicts every sentence."""
-    found = session.execute(
-        select(ModelVersion.id, ModelVersion.version).where(ModelVersion.project_id == project.id)
-        .order_by(ModelVersion.predictions_ready.desc(), ModelVersion.version.desc()).limit(1)).first()
+    found = stored_version(session, project)
     if found is None:
         return
-    vid, version = found
+    vid, version = found.id, found.version
     stmt = (select(Sentence.id, Sentence.text, Article.lang, ModelPrediction.label,
                    ModelPrediction.probabilities, ModelPrediction.out_of_fold)
             .join(Article, Article.id == Sentence.article_id)
@@ -48,8 +46,7 @@ def iter_predictions(session: Session, project: Project) -> Iterator[dict]:
         fresh = [r for r in part if r.label is None]
         computed = {}
         if fresh:
-            pipeline = pipeline or pickle.loads(session.scalar(
-                select(ModelVersion.pipeline).where(ModelVersion.id == vid)))
+            pipeline = pipeline or pipeline_of(session, vid)
             classes = [str(c) for c in pipeline.classes_]
             for r, p in zip(fresh, pipeline.predict_proba([r.text for r in fresh]).tolist()):
                 computed[r.id] = (classes[max(range(len(p)), key=p.__getitem__)], dict(zip(classes, p)))
@@ -66,6 +63,9 @@ def stored_rows(session: Session, project: Project, pipeline, oof: dict[int, lis
     A sentence in `oof` (sentence id -> out-of-fold probabilities, in the pipeline's class
     order) keeps those: the figures that judge the model against gold (review/model_rater.py)
     must not judge it on the labels it learnt."""
+    # Here, not at the top: ordering loads scipy, which a web process (the export) never needs.
+    from .ordering import margins
+
     classes = [str(c) for c in pipeline.classes_]
     stmt = (select(Sentence.id, Sentence.text)
             .where(Sentence.project_id == project.id, Sentence.kind == "body")
@@ -75,13 +75,11 @@ def stored_rows(session: Session, project: Project, pipeline, oof: dict[int, lis
         fresh = [r for r in part if r.id not in oof]
         proba = dict(zip([r.id for r in fresh],
                          pipeline.predict_proba([r.text for r in fresh]).tolist() if fresh else []))
-        for r in part:
-            held_out = r.id in oof
-            p = oof[r.id] if held_out else proba[r.id]
+        rows = [oof[r.id] if r.id in oof else proba[r.id] for r in part]
+        gaps = margins(np.asarray(rows)).tolist() if rows else []  # the queue orders' margin
+        for r, p, gap in zip(part, rows, gaps):
             best = max(range(len(classes)), key=p.__getitem__)
-            top2 = sorted(p)[-2:]
             out.append({"sentence_id": r.id, "label": classes[best],
                         "probabilities": {c: round(float(v), 6) for c, v in zip(classes, p)},
-                        "out_of_fold": held_out,
-                        "margin": round(float(top2[-1] - top2[0]), 6) if len(top2) == 2 else 1.0})
+                        "out_of_fold": r.id in oof, "margin": round(gap, 6)})
     return out

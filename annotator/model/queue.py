@@ -9,17 +9,16 @@ changes the order). Without a trained model the uncertainty orders leave reading
 """
 from __future__ import annotations
 
-import pickle
-
 import numpy as np
 from sqlalchemy import and_, false, select, update
 from sqlalchemy.orm import Session
 
 from ..db import begin_write
-from ..models import ModelPrediction, ModelVersion, Project, Sentence
+from ..models import ModelPrediction, Project, Sentence
 from ..projects import settings
 from .ordering import margins, model_features, rank
 from .predictions import CHUNK
+from .store import pipeline_of, stored_version
 
 def reorder(session: Session, project: Project) -> dict:
     """Rank the project's open body sentences under its `order` and store their places;
@@ -34,10 +33,7 @@ def reorder(session: Session, project: Project) -> dict:
     conn = session.connection()  # Core reads and writes: a queue may hold 100,000 sentences
     is_open = and_(S.c.project_id == project.id, S.c.kind == "body", S.c.full == false())
     in_order = (S.c.article_id, S.c.position)
-    found = None if order in ("reading", "random") else session.execute(
-        select(ModelVersion.id, ModelVersion.version, ModelVersion.predictions_ready)
-        .where(ModelVersion.project_id == project.id)
-        .order_by(ModelVersion.predictions_ready.desc(), ModelVersion.version.desc()).limit(1)).first()
+    found = None if order in ("reading", "random") else stored_version(session, project)
     if found is None:
         ids = conn.execute(select(S.c.id).where(is_open).order_by(*in_order)).scalars().all()
     else:
@@ -55,8 +51,7 @@ def reorder(session: Session, project: Project) -> dict:
 
     def pipeline():
         if not loaded:
-            loaded.append(pickle.loads(session.scalar(
-                select(ModelVersion.pipeline).where(ModelVersion.id == found.id))))
+            loaded.append(pipeline_of(session, found.id))
         return loaded[0]
     version, position = None, None
     if order == "random":

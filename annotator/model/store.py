@@ -114,6 +114,21 @@ def latest(session: Session, project: Project) -> tuple[int, object] | None:
     return row.version, pickle.loads(row.pipeline)
 
 
+def stored_version(session: Session, project: Project):
+    """The version whose stored predictions are read (id, version, predictions_ready): the
+    newest whose predictions are all written, else the newest (none stored: readers predict);
+    None without a model."""
+    return session.execute(
+        select(ModelVersion.id, ModelVersion.version, ModelVersion.predictions_ready)
+        .where(ModelVersion.project_id == project.id)
+        .order_by(ModelVersion.predictions_ready.desc(), ModelVersion.version.desc()).limit(1)).first()
+
+
+def pipeline_of(session: Session, version_id: int):
+    """The fitted pipeline of one model version."""
+    return pickle.loads(session.scalar(select(ModelVersion.pipeline).where(ModelVersion.id == version_id)))
+
+
 def has_model(session: Session, project: Project) -> bool:
     return session.scalar(select(func.count()).select_from(ModelVersion)
                           .where(ModelVersion.project_id == project.id)) > 0
