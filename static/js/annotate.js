@@ -213,6 +213,9 @@
           const fb = res.data && res.data.feedback;
           if (fb) say(tr("Known answer for that sentence: %(label)s. %(explanation)s", { label: nameOf(fb.label), explanation: fb.explanation }));
           if (item.type === "skip") skipFence.set(item.id, fetchSeq);
+          // Stored: a next fetched before this write may still list the sentence as ours (a
+          // page loaded after signing in again knows it only from the outbox).
+          if (item.type === "label" && !pending.some((p) => p.uid !== item.uid && p.id === item.id)) labelled.add(item.id);
         }
         reloadOutbox();
         pending = pending.filter((p) => p.uid !== item.uid);
