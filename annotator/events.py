@@ -91,11 +91,13 @@ def _project_of(session: Session, sentence_id: int) -> int | None:
 
 
 def gold(session: Session, project_id: int | None, sentence_id: int, action: str, label_=None,
-         note=None, actor=None) -> None:
-    """A gold label set, changed or cleared (adjudication's history calls this)."""
+         note=None, actor=None, labels=None) -> None:
+    """A gold label set, changed or cleared (adjudication's history calls this); `labels`, a
+    multi-label project's gold set, is kept only where there is one."""
     if project_id is None:
         project_id = _project_of(session, sentence_id)
-    after = None if action == "delete" else {"label": label_, "note": note}
+    after = None if action == "delete" else {"label": label_, "note": note,
+                                             **({"labels": labels} if labels else {})}
     record(session, "gold", action, sentence_id, project_id=project_id,
            before=last_after(session, "gold", sentence_id), after=after, actor=actor)
 

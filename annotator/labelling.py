@@ -98,27 +98,27 @@ class Scheme:
     settings: dict | None
 
 
-def _chosen(ids: list, task: str, data: LabelInput) -> list:
+def chosen_labels(ids: list, task: str, label, labels) -> list:
     """The labels chosen, in scheme order: one in a single-label project, one or more in a
-    multi-label one (`labels`, or `label` alone)."""
-    if data.labels is None or (task == "single" and data.labels == [data.label]):
-        if not isinstance(data.label, str) or data.label not in ids:
+    multi-label one (`labels`, or `label` alone). An annotator's label and a reviewer's gold
+    label (review.adjudication) are checked by this one rule."""
+    if labels is None or (task == "single" and labels == [label]):
+        if not isinstance(label, str) or label not in ids:
             field = "label" if task == "single" else "label or labels"
-            raise AnnotationError("invalid_label", f"{field}: one of {', '.join(ids)} (got {data.label!r})",
-                                  reason="missing" if data.label is None else None)
-        return [data.label]
+            raise AnnotationError("invalid_label", f"{field}: one of {', '.join(ids)} (got {label!r})",
+                                  reason="missing" if label is None else None)
+        return [label]
     if task == "single":
         raise AnnotationError("invalid_labels", "labels: this project takes one label: send "
                                                 "`label` (a label id)")
-    given = data.labels
-    if (not isinstance(given, list) or not given or len(set(map(repr, given))) != len(given)
-            or not all(isinstance(l, str) and l in ids for l in given)):
+    if (not isinstance(labels, list) or not labels or len(set(map(repr, labels))) != len(labels)
+            or not all(isinstance(l, str) and l in ids for l in labels)):
         raise AnnotationError("invalid_labels", f"labels: a list of one or more different "
-                                                f"label ids from {', '.join(ids)} (got {given!r})")
-    if data.label is not None and data.label not in given:
-        raise AnnotationError("invalid_labels", f"labels: label {data.label!r} is not among them",
+                                                f"label ids from {', '.join(ids)} (got {labels!r})")
+    if label is not None and label not in labels:
+        raise AnnotationError("invalid_labels", f"labels: label {label!r} is not among them",
                               reason="not_among")
-    return [l for l in ids if l in given]
+    return [l for l in ids if l in labels]
 
 
 def _shape(conf: dict, chosen: list, data: LabelInput) -> tuple[int | None, bool, str | None]:
@@ -160,7 +160,7 @@ def _shape(conf: dict, chosen: list, data: LabelInput) -> tuple[int | None, bool
 def validate(project: Project | Scheme, sentence: Sentence, data: LabelInput) -> LabelInput:
     ids = [l["id"] for l in project.labels]
     conf = settings(project)
-    chosen = _chosen(ids, conf["task"], data)
+    chosen = chosen_labels(ids, conf["task"], data.label, data.labels)
     label = chosen[0]
     if sentence.kind != "body":
         raise AnnotationError("not_queued", f"sentence {sentence.id} is a {sentence.kind}, not labelled")

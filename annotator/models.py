@@ -366,6 +366,9 @@ class Adjudication(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     label: Mapped[str] = mapped_column(String(40))
+    # A multi-label project's gold set in scheme order (`label` is its first); NULL otherwise,
+    # as Annotation.labels.
+    labels: Mapped[list | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -382,6 +385,7 @@ class AdjudicationHistory(Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     action: Mapped[str] = mapped_column(String(10))
     label: Mapped[str | None] = mapped_column(String(40))
+    labels: Mapped[list | None] = mapped_column(JSON)  # as Adjudication.labels
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 

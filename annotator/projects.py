@@ -177,11 +177,13 @@ def validate_settings(values: dict, labels: list[dict]) -> dict:
                     value != 0 and value not in CONFIDENCE_POINTS):
                 raise ProjectError("settings.confidence: 0 (off) or a scale of 3 to 7 points")
         elif key in ("control_rate", "min_control_accuracy", "gold_threshold", "assist_share"):
-            if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            # true and false are ints to Python, not shares: refused, not read as 1 and 0
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise ProjectError(f"settings.{key}: a number from 0 to 1")
             value = float(value)
         elif key == "lease_minutes":
-            if not isinstance(value, (int, float)) or not 0 < value <= 24 * 60:
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not 0 < value <= 24 * 60):
                 raise ProjectError("settings.lease_minutes: 0 to 1440 minutes")
         elif key == "model_every":
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000:
@@ -542,10 +544,21 @@ def used_label_ids(session: Session, project: Project) -> set[str]:
     history = (select(AnnotationHistory.label)
                .join(Sentence, Sentence.id == AnnotationHistory.sentence_id)
                .where(Sentence.project_id == project.id, AnnotationHistory.label.is_not(None)))
-    return set(session.scalars(union(
+    used = set(session.scalars(union(
         select(Annotation.label).where(Annotation.project_id == project.id),
         select(Adjudication.label).where(Adjudication.project_id == project.id),
         select(ControlItem.label).where(ControlItem.project_id == project.id), history)))
+    # A multi-label set's other labels (`label` is only its first): read where sets exist.
+    for sets in (select(Annotation.labels).where(Annotation.project_id == project.id,
+                                                 Annotation.labels.is_not(None)),
+                 select(Adjudication.labels).where(Adjudication.project_id == project.id,
+                                                   Adjudication.labels.is_not(None)),
+                 select(AnnotationHistory.labels)
+                 .join(Sentence, Sentence.id == AnnotationHistory.sentence_id)
+                 .where(Sentence.project_id == project.id, AnnotationHistory.labels.is_not(None))):
+        for labels in session.scalars(sets):
+            used.update(labels or ())
+    return used
 
 
 def used_span_types(session: Session, project: Project) -> set[str]:

@@ -183,8 +183,19 @@ class Change:
 # given, and the reviewer's gold label (the adjudication; a majority that moves with new labels
 # is not a change of its own).
 _UNIT = ("article_id", "position", "start", "end", "text", "kind")
-_LABEL = ("label", "spans", "comment")
-_GOLD = ("gold", "gold_note")
+_LABEL = ("label", "labels", "spans", "comment")
+_GOLD = ("gold", "gold_labels", "gold_note")
+# A label set (multi-label projects) is compared where it holds more than its first label: a
+# single-label record, or a release made before sets were exported, holds none.
+_SETS = {"labels": "label", "gold_labels": "gold"}
+
+
+def _fields(rec: dict, keys: tuple) -> dict:
+    out = {k: rec.get(k) for k in keys}
+    for k, one in _SETS.items():
+        if k in out and (out[k] or [rec.get(one)]) == [rec.get(one)]:
+            del out[k]
+    return out
 
 
 def _read(folder: Path, kind: str) -> Iterator[dict]:
@@ -203,11 +214,11 @@ def _state(folder: Path) -> dict[str, dict]:
     units, gold, labels = {}, {}, {}
     for rec in _read(folder, "sentences"):
         key = (rec["sentence_id"],)
-        units[key] = {k: rec.get(k) for k in _UNIT}
+        units[key] = _fields(rec, _UNIT)
         if rec.get("gold") is not None:
-            gold[key] = {k: rec.get(k) for k in _GOLD}
+            gold[key] = _fields(rec, _GOLD)
     for rec in _read(folder, "annotations"):
-        labels[(rec["sentence_id"], rec["annotator"])] = {k: rec.get(k) for k in _LABEL}
+        labels[(rec["sentence_id"], rec["annotator"])] = _fields(rec, _LABEL)
     return {"unit": units, "label": labels, "gold": gold}
 
 

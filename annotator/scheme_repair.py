@@ -42,6 +42,14 @@ def stray_labels(session: Session, project: Project) -> dict[str, dict[str, int]
     return dict(sorted(out.items()))
 
 
+def _remapped(labels: list | None, old: str, new: str, ids: list) -> list | None:
+    """A multi-label set with `old` read as `new`, in scheme order (None stays None)."""
+    if not labels:
+        return labels
+    mapped = {new if l == old else l for l in labels}
+    return [l for l in ids if l in mapped] + sorted(mapped - set(ids))
+
+
 def map_stray(session: Session, project: Project, mapping: dict[str, str], admin: User) -> dict[str, int]:
     """Rewrite each stray label `old` as `mapping[old]`, a label of the scheme, and commit.
     Returns how many rows changed where. All or nothing."""
@@ -64,15 +72,20 @@ def map_stray(session: Session, project: Project, mapping: dict[str, str], admin
         for old, new in mapping.items():
             for ann in session.scalars(select(Annotation).where(
                     Annotation.project_id == project.id, Annotation.label == old)):
-                record_history(session, ann.sentence_id, ann.user_id, "update", new, ann.spans,
-                               ann.comment, now)
-                ann.label, ann.updated_at = new, now
+                labels = _remapped(ann.labels, old, new, ids)
+                first = labels[0] if labels else new
+                record_history(session, ann.sentence_id, ann.user_id, "update", first, ann.spans,
+                               ann.comment, now, labels=labels, confidence=ann.confidence,
+                               unsure=ann.unsure, rationale=ann.rationale)
+                ann.label, ann.labels, ann.updated_at = first, labels, now
                 changed["annotations"] += 1
             for adj in session.scalars(select(Adjudication).where(
                     Adjudication.project_id == project.id, Adjudication.label == old)):
-                record_gold_history(session, adj.sentence_id, admin, "update", new, adj.note, now,
-                                    project.id)
-                adj.label, adj.updated_at = new, now
+                labels = _remapped(adj.labels, old, new, ids)
+                first = labels[0] if labels else new
+                record_gold_history(session, adj.sentence_id, admin, "update", first, adj.note, now,
+                                    project.id, labels=labels)
+                adj.label, adj.labels, adj.updated_at = first, labels, now
                 changed["gold"] += 1
             changed["controls"] += session.execute(
                 update(ControlItem).where(ControlItem.project_id == project.id,

@@ -64,7 +64,7 @@ def test_settings_are_validated():
     labels = [{"id": l} for l in LABELS]
     assert projects.validate_settings({"assist": "suggestion", "assist_share": 0.5}, labels) == {
         "assist": "suggestion", "assist_share": 0.5}
-    for bad in ({"assist": "model"}, {"assist_share": 1.5}, {"assist_share": "half"}):
+    for bad in ({"assist": "model"}, {"assist_share": 1.5}, {"assist_share": "half"}, {"assist_share": True}):
         with pytest.raises(projects.ProjectError, match="settings.assist"):
             projects.validate_settings(bad, labels)
 
@@ -278,7 +278,7 @@ def _lookup(payload, path):
 # --------------------------------------------------------------------------- the experiment
 
 
-def test_simulated_anchoring_recovers_the_planted_effect(db, make_user):
+def test_simulated_anchoring_recovers_the_planted_effect(db, make_user, client):
     """Simulated annotators through the real loop: right with p0 on their own, shown a
     suggestion (right with q) they follow it with probability f. Planted: agreement with the
     model rises by f(1 - b) (b: chance agreement of an unassisted annotator with the model),
@@ -334,6 +334,14 @@ def test_simulated_anchoring_recovers_the_planted_effect(db, make_user):
         assert sum(arms[arm]["label_distribution"].values()) == arms[arm]["n"]
     # the same section on the dashboard's JSON twin and `annotator stats --json`
     assert json.loads(json.dumps(stats["anchoring"])) == stats["anchoring"]
+    # the page's table of differences has each label's share with its interval
+    from helpers import login
+
+    login(client, "rev")
+    html = client.get("/projects/x/review").get_data(as_text=True)
+    lab = LABELS[0]
+    lo, hi = diff["label_share_ci95"][lab]
+    assert f"{diff['label_share'][lab]:+.3f} <span class=\"muted\">[{lo:+.3f}, {hi:+.3f}]" in html
 
 
 def test_no_interval_from_nothing():

@@ -103,7 +103,7 @@ def iter_spans(session: Session, project: Project) -> Iterator[dict]:
                "spans": [{"start": s["start"], "end": s["end"], "label": s["label"]} for s in spans],
                "meta": {"project": rec["project"], "sentence_id": rec["sentence_id"],
                         "article_id": rec["article_id"], "label": rec["label"],
-                        "label_source": rec["source"], "confidence": rec["confidence"],
+                        "labels": rec["labels"], "label_source": rec["source"], "confidence": rec["confidence"],
                         "outlet": source, "url": url, "topic": topic, "published": published,
                         "lang": rec["article_lang"]}}
 

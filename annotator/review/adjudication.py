@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from .. import events
 from ..access import require
 from ..db import begin_write
+from ..labelling import AnnotationError, chosen_labels
 from ..labels import label_ids
 from ..model.flagged import REASON, Flag, latest_flags
 from ..models import (Adjudication, AdjudicationHistory, Annotation, Article, ControlItem, Project,
@@ -31,8 +32,9 @@ from ..records import sentence_fields
 from ..sentences import reading
 from ..timestamps import iso_utc
 from . import agreement
-from .aggregation import dawid_skene, majority
+from .aggregation import dawid_skene, majority, majority_set
 from .matrix import label_matrix
+from .matrix import rows as label_rows
 from .queue_filters import QueueFilters, pseudonyms, resolve_annotator
 from .sentence_records import CHUNK
 from .versioned import lasting
@@ -50,15 +52,20 @@ class AdjudicationError(ValueError):
 # ------------------------------------------------------------------------------ writing gold
 
 
-def _check(project: Project, sentence: Sentence, label: str | None = None) -> None:
+def _check(project: Project, sentence: Sentence) -> None:
     if sentence.project_id != project.id:
         raise AdjudicationError("not_found", f"sentence {sentence.id} is not in project {project.slug}")
     if sentence.kind != "body":
         raise AdjudicationError("not_queued", f"sentence {sentence.id} is a {sentence.kind}, not labelled")
-    if label is not None:
-        ids = label_ids(project.labels)
-        if label not in ids:
-            raise AdjudicationError("invalid_label", f"label: one of {', '.join(ids)} (got {label!r})")
+
+
+def _chosen(project: Project, label, labels) -> list[str]:
+    """The gold labels chosen, in scheme order, by the rule an annotator's label is checked by:
+    one in a single-label project, a set of one or more in a multi-label one."""
+    try:
+        return chosen_labels(label_ids(project.labels), settings(project)["task"], label, labels)
+    except AnnotationError as err:
+        raise AdjudicationError(err.code, str(err)) from None
 
 
 def _clean_note(note) -> str | None:
@@ -71,30 +78,32 @@ def _clean_note(note) -> str | None:
 
 def record_gold_history(session: Session, sentence_id: int, reviewer: User | int, action: str,
                         label: str | None, note: str | None, at=None,
-                        project_id: int | None = None) -> None:
+                        project_id: int | None = None, labels: list | None = None) -> None:
     """The one way a gold label's change is kept: a row of its append-only history and an
-    event (set_gold, clear_gold, scheme_repair.map_stray)."""
+    event (set_gold, clear_gold, scheme_repair.map_stray). `labels`: a multi-label gold set."""
     reviewer_id = reviewer if isinstance(reviewer, int) else reviewer.id
     session.add(AdjudicationHistory(sentence_id=sentence_id, reviewer_id=reviewer_id,
-                                    action=action, label=label, note=note,
+                                    action=action, label=label, labels=labels, note=note,
                                     **({"at": at} if at is not None else {})))
     events.gold(session, project_id, sentence_id, action, label, note,
-                actor=None if isinstance(reviewer, int) else reviewer)
+                actor=None if isinstance(reviewer, int) else reviewer, labels=labels)
 
 
 def _history(session: Session, sentence_id: int, reviewer_id: int, action: str,
              adj: Adjudication | None) -> None:
     record_gold_history(session, sentence_id, reviewer_id, action,
-                        adj.label if adj else None, adj.note if adj else None)
+                        adj.label if adj else None, adj.note if adj else None,
+                        labels=adj.labels if adj else None)
 
 
-def set_gold(session: Session, project: Project, sentence: Sentence, reviewer: User, label: str,
-             note: str | None = None) -> tuple[Adjudication, str]:
+def set_gold(session: Session, project: Project, sentence: Sentence, reviewer: User, label,
+             note: str | None = None, labels: list | None = None) -> tuple[Adjudication, str]:
     """Store the reviewer's gold label and commit. Returns (adjudication, "created" | "updated" |
-    "unchanged"). The annotators' labels are left as they are."""
-    if not isinstance(label, str):
-        raise AdjudicationError("invalid_label", f"label: one of {', '.join(label_ids(project.labels))}")
-    _check(project, sentence, label)
+    "unchanged"). A multi-label project's gold is a set: `labels` (or `label` alone), stored
+    in scheme order with `label` its first. The annotators' labels are left as they are."""
+    _check(project, sentence)
+    chosen = _chosen(project, label, labels)
+    label, labels = chosen[0], (chosen if settings(project)["task"] == "multi" else None)
     note = _clean_note(note)
     begin_write(session)
     for _attempt in range(3):
@@ -102,7 +111,7 @@ def set_gold(session: Session, project: Project, sentence: Sentence, reviewer: U
         now = utcnow()
         if adj is None:
             adj = Adjudication(sentence_id=sentence.id, project_id=project.id,
-                               reviewer_id=reviewer.id, label=label, note=note,
+                               reviewer_id=reviewer.id, label=label, labels=labels, note=note,
                                created_at=now, updated_at=now)
             try:
                 with session.begin_nested():
@@ -111,10 +120,11 @@ def set_gold(session: Session, project: Project, sentence: Sentence, reviewer: U
             except IntegrityError:
                 continue  # another reviewer's gold landed first: ours becomes a change
             outcome = "created"
-        elif (adj.label, adj.note) == (label, note):
+        elif (adj.label, adj.labels, adj.note) == (label, labels, note):
             outcome = "unchanged"
         else:
-            adj.label, adj.note, adj.reviewer_id, adj.updated_at = label, note, reviewer.id, now
+            adj.label, adj.labels, adj.note = label, labels, note
+            adj.reviewer_id, adj.updated_at = reviewer.id, now
             outcome = "updated"
         if outcome != "unchanged":
             _history(session, sentence.id, reviewer.id, outcome[:-1], adj)
@@ -165,8 +175,9 @@ def history(session: Session, sentence_ids: list[int]) -> dict[int, list[dict]]:
             .where(AdjudicationHistory.sentence_id.in_(sentence_ids))
             .order_by(AdjudicationHistory.at, AdjudicationHistory.id))
     for h, name in session.execute(stmt):
-        out[h.sentence_id].append({"action": h.action, "label": h.label, "note": h.note,
-                                   "reviewer": name, "at": iso_utc(h.at)})
+        out[h.sentence_id].append({"action": h.action, "label": h.label,
+                                   "labels": h.labels or ([h.label] if h.label else []),
+                                   "note": h.note, "reviewer": name, "at": iso_utc(h.at)})
     return out
 
 
@@ -176,7 +187,8 @@ def history(session: Session, sentence_ids: list[int]) -> dict[int, list[dict]]:
 def _gold_json(adj: Adjudication | None, reviewer: str | None = None) -> dict | None:
     if adj is None:
         return None
-    return {"label": adj.label, "note": adj.note, "reviewer": reviewer,
+    return {"label": adj.label, "labels": adj.labels or [adj.label], "note": adj.note,
+            "reviewer": reviewer,
             "created_at": iso_utc(adj.created_at), "updated_at": iso_utc(adj.updated_at)}
 
 
@@ -193,8 +205,9 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
     not hold yet). Annotators are shown by
     pseudonym ("A1") unless ``reveal``. Returns ``{"total", "page", "per_page", "pages",
     "names_shown", "filters", "items"}``; each item has the sentence fields of the export plus
-    ``annotations`` (annotator, label, spans, comment, updated_at), ``annotators``,
-    ``majority``, ``agreement``, ``context`` (before, after, dirs), ``lang``, ``article_dir``,
+    ``annotations`` (annotator, label, labels, spans, comment, updated_at), ``annotators``,
+    ``votes`` (per label, how many annotators chose it), ``majority``, ``majority_labels``
+    (aggregation.majority_set), ``agreement``, ``context`` (before, after, dirs), ``lang``, ``article_dir``,
     ``title_dir`` and ``dir`` (sentences.reading), ``gold`` (label, note, reviewer,
     created_at, updated_at, or null), ``history``, ``reasons`` ("disagreement", "suspected
     error") and ``suspect`` (the model's label, predicted, score, probabilities and
@@ -248,9 +261,12 @@ def disagreements(session: Session, project: Project, page: int = 1, per_page: i
             s, aid, ext, title = rows[sid]
             rec = {**sentence_fields(project.slug, aid, ext, title, s.id, s.position, s.start,
                                      s.end, s.text), "kind": s.kind}
+            sets = [a["labels"] for a in anns[sid]]
             rec.update({
                 "annotations": anns[sid], "annotators": int(n[u]),
+                "votes": {l: sum(l in chosen for chosen in sets) for l in labels},
                 "majority": labels[top[u]] if top[u] >= 0 else None,
+                "majority_labels": majority_set(sets, labels),
                 "agreement": float(share[u]),
                 **reading(session, s), "gold": gold.get(sid), "history": hist[sid],
                 "reasons": ["disagreement"] * bool(disagree[u]) + [REASON] * bool(suspect[u]),
@@ -367,34 +383,29 @@ def final_labels(session: Session, project: Project, method: str = "majority",
     the unique most frequent label where its share of the sentence's labels is >= ``threshold``
     (``confidence`` = that share); with "dawid_skene" the most probable label where its
     posterior is >= ``threshold`` (``confidence`` = the posterior). Other sentences are left
-    out. Each record has the sentence fields of the export plus ``label``, ``source``,
-    ``confidence`` and ``annotators`` (how many labels the sentence has).
+    out. Each record has the sentence fields of the export plus ``label``, ``labels``,
+    ``source``, ``confidence`` and ``annotators`` (how many labels the sentence has).
+
+    A multi-label project's final label is a set (``labels``, in scheme order; ``label`` is
+    its first): each label's yes-or-no is aggregated on its own, as the per-label agreement
+    is (binary relevance), and a sentence has a final set where every label's answer is
+    decided and at least one label is in; ``confidence`` is the least decided label's.
+    Single-label projects: ``labels`` is ``[label]``.
     """
     if method not in METHODS:
         raise ValueError(f"method: one of {', '.join(METHODS)} (got {method!r})")
-    lm = label_matrix(session, project)
-    k = len(lm.labels)
-    n_labels = (lm.M >= 0).sum(axis=1)
-    if method == "majority":
-        lab, conf = majority(lm.M, k, threshold=threshold)
+    if settings(project)["task"] == "multi":
+        final = _aggregated_sets(session, project, method, threshold)
     else:
-        ds = dawid_skene(lm.M, k)
-        lab = ds.labels.copy()
-        conf = ds.posteriors.max(axis=1) if len(lab) else np.zeros(0)
-        lab[~(conf >= threshold)] = agreement.MISSING
-    keep = lab >= 0
-    final = {int(s): (lm.labels[int(l)], method, float(c), int(m)) for s, l, c, m in zip(
-        lm.sentence_ids[keep], lab[keep], conf[keep], n_labels[keep])}
-    del lm, lab, conf
+        final = _aggregated(session, project, method, threshold)
     # Gold wins; `annotators` counts every label of the sentence.
     notes: dict[int, str | None] = {}
-    for sid, label, note, n in session.execute(
-            select(Adjudication.sentence_id, Adjudication.label, Adjudication.note,
-                   func.count(Annotation.id))
-            .outerjoin(Annotation, Annotation.sentence_id == Adjudication.sentence_id)
-            .where(Adjudication.project_id == project.id)
-            .group_by(Adjudication.sentence_id, Adjudication.label, Adjudication.note)):
-        final[sid] = (label, "gold", 1.0, int(n))
+    given = (select(func.count(Annotation.id))
+             .where(Annotation.sentence_id == Adjudication.sentence_id).scalar_subquery())
+    for sid, label, labels, note, n in session.execute(
+            select(Adjudication.sentence_id, Adjudication.label, Adjudication.labels,
+                   Adjudication.note, given).where(Adjudication.project_id == project.id)):
+        final[sid] = (labels or [label], "gold", 1.0, int(n))
         notes[sid] = note
     stmt = (select(Sentence.id, Sentence.position, Sentence.start, Sentence.end, Sentence.text,
                    Sentence.kind, Article.id, Article.external_id, Article.title, Article.lang)
@@ -410,9 +421,63 @@ def final_labels(session: Session, project: Project, method: str = "majority",
         if hit is None:
             continue
         yield {**sentence_fields(slug, aid, ext, title, sid, pos, start, end, text),
-               "kind": kind, "label": hit[0], "source": hit[1],
+               "kind": kind, "label": hit[0][0], "labels": hit[0], "source": hit[1],
                "confidence": hit[2], "annotators": hit[3], "gold_note": notes.get(sid),
                "article_lang": lang}
+
+
+def _decide(M: np.ndarray, k: int, method: str, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit of a label matrix: the aggregated label (MISSING where undecided) and its
+    confidence, by `method`."""
+    if method == "majority":
+        return majority(M, k, threshold=threshold)
+    ds = dawid_skene(M, k)
+    lab = ds.labels.copy()
+    conf = ds.posteriors.max(axis=1) if len(lab) else np.zeros(0)
+    lab[~(conf >= threshold)] = agreement.MISSING
+    return lab, conf
+
+
+def _aggregated(session: Session, project: Project, method: str, threshold: float) -> dict:
+    """{sentence id: ([label], method, confidence, labels given)} of a single-label project."""
+    lm = label_matrix(session, project)
+    n_labels = (lm.M >= 0).sum(axis=1)
+    lab, conf = _decide(lm.M, len(lm.labels), method, threshold)
+    keep = lab >= 0
+    return {int(s): ([lm.labels[int(l)]], method, float(c), int(m)) for s, l, c, m in zip(
+        lm.sentence_ids[keep], lab[keep], conf[keep], n_labels[keep])}
+
+
+def _aggregated_sets(session: Session, project: Project, method: str, threshold: float) -> dict:
+    """{sentence id: (label set, method, confidence, labels given)} of a multi-label project:
+    per label, a units x annotators matrix of chose it (1) or not (0), aggregated as two
+    classes."""
+    ids = label_ids(project.labels)
+    recs = label_rows(session, project, Annotation.labels)
+    units = list(dict.fromkeys(r[0] for r in recs))
+    u_of = {s: i for i, s in enumerate(units)}
+    names = sorted({r[1] for r in recs})
+    a_of = {a: i for i, a in enumerate(names)}
+    B = np.full((len(ids), len(units), len(names)), agreement.MISSING, dtype=np.int64)
+    at = {l: i for i, l in enumerate(ids)}
+    for sid, who, label, labels in recs:
+        u, a = u_of[sid], a_of[who]
+        B[:, u, a] = 0
+        for l in labels or [label]:
+            if l in at:  # a stray label (scheme_repair) counts as no choice
+                B[at[l], u, a] = 1
+    decided = np.ones(len(units), dtype=bool)
+    chosen = np.zeros((len(ids), len(units)), dtype=bool)
+    conf = np.ones(len(units))
+    for i in range(len(ids)):
+        lab, c = _decide(B[i], 2, method, threshold)
+        decided &= lab >= 0
+        chosen[i] = lab == 1
+        conf = np.fmin(conf, c)
+    n_labels = (B[0] >= 0).sum(axis=1) if len(ids) else np.zeros(len(units), dtype=np.int64)
+    return {int(units[u]): ([ids[i] for i in np.flatnonzero(chosen[:, u])], method,
+                            float(conf[u]), int(n_labels[u]))
+            for u in np.flatnonzero(decided & chosen.any(axis=0))}
 
 
 def project_final_labels(session: Session, project: Project) -> Iterator[dict]:

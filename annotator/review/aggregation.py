@@ -15,7 +15,8 @@ import numpy as np
 from .agreement import MISSING, label_counts
 from .dawid_skene import DSResult, dawid_skene
 
-__all__ = ["MISSING", "DSResult", "majority", "dawid_skene", "majority_of", "agreed_spans"]
+__all__ = ["MISSING", "DSResult", "majority", "dawid_skene", "majority_of", "majority_set",
+           "agreed_spans"]
 
 
 def majority(M, k: int, threshold: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
@@ -47,6 +48,16 @@ def majority_of(labels: list[str]) -> tuple[str | None, float | None]:
     if rest and rest[0][1] == n:
         return None, None
     return top, n / len(labels)
+
+
+def majority_set(sets: list[list[str]], order: list[str]) -> list[str]:
+    """Every label chosen by more than half of the annotators (each gave one set of labels), in
+    `order` (the scheme's; a label outside it last): a multi-label sentence's majority set,
+    and a single label's strict majority where there is one."""
+    rank = {label: i for i, label in enumerate(order)}
+    chosen = Counter(label for labels in sets for label in set(labels))
+    return sorted((l for l, n in chosen.items() if 2 * n > len(sets)),
+                  key=lambda l: (rank.get(l, len(rank)), l))
 
 
 def agreed_spans(span_lists: list[list[dict]]) -> list[dict]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import Adjudication, Annotation, Article, ControlItem, Project, Sentence, User
 from ..records import article_fields, sentence_fields
 from ..unit_repair import REPLACED
-from .aggregation import majority_of
+from .aggregation import majority_of, majority_set
 
 CHUNK = 2000  # rows per round trip when a read is streamed: memory stays flat at any size
 
@@ -34,8 +34,8 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
               .where(Annotation.project_id == project.id)
               .order_by(Sentence.article_id, Sentence.position, User.username)
               .execution_options(yield_per=CHUNK))
-    gold = {sid: (label, note) for sid, label, note in session.execute(
-        select(Adjudication.sentence_id, Adjudication.label, Adjudication.note)
+    gold = {sid: (label, labels or [label], note) for sid, label, labels, note in session.execute(
+        select(Adjudication.sentence_id, Adjudication.label, Adjudication.labels, Adjudication.note)
         .where(Adjudication.project_id == project.id))}
     controls = set(session.scalars(select(ControlItem.sentence_id)
                                    .where(ControlItem.project_id == project.id)))
@@ -43,7 +43,7 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
     label_rows = iter(session.execute(labels))
     pending = next(label_rows, None)
     slug = project.slug
-    rank = {label["id"]: i for i, label in enumerate(project.labels or [])}  # scheme order
+    order = [label["id"] for label in project.labels or []]
     for s, aid, ext, title, url, source, published, topic, lang in session.execute(sentences):
         anns = []
         while pending is not None and pending[0] == s.id:
@@ -52,14 +52,10 @@ def iter_sentences(session: Session, project: Project) -> Iterator[dict]:
                          "unsure": bool(pending[7]), "rationale": pending[8]})
             pending = next(label_rows, None)
         top, share = majority_of([a["label"] for a in anns])
-        # every label chosen by more than half of the annotators: a multi-label sentence's
-        # majority set (a single label's strict majority, where there is one)
-        chosen = [l for a in anns for l in (a["labels"] or [a["label"]])]
-        over_half = sorted((l for l in set(chosen) if 2 * chosen.count(l) > len(anns)),
-                           key=lambda l: (rank.get(l, len(rank)), l))
-        gold_label, gold_note = gold.get(s.id, (None, None))
+        over_half = majority_set([a["labels"] or [a["label"]] for a in anns], order)
+        gold_label, gold_labels, gold_note = gold.get(s.id, (None, None, None))
         yield {**sentence_fields(slug, aid, ext, title, s.id, s.position, s.start, s.end, s.text),
                "kind": s.kind, "long": s.long, "control": s.id in controls, "annotations": anns,
                "majority": top, "agreement": share, "majority_labels": over_half,
-               "gold": gold_label, "gold_note": gold_note,
+               "gold": gold_label, "gold_labels": gold_labels, "gold_note": gold_note,
                **article_fields(url, source, published, topic, lang)}

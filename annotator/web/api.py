@@ -359,7 +359,8 @@ def disagreements(slug: str):
 @bp.route("/sentences/<int:sentence_id>/gold", methods=["GET", "PUT", "DELETE"])
 @locks_own_writes
 def gold(sentence_id: int):
-    """A reviewer's gold label: PUT {"label", "note"?} (idempotent), DELETE (kept in history)."""
+    """A reviewer's gold label: PUT {"label", "note"?} (idempotent; a multi-label project's
+    gold set: {"labels": [...]}), DELETE (kept in history)."""
     session, user = get_session(), _user()
     project, sentence = adjudication.sentence_for_review(session, sentence_id, user)
     if request.method == "GET":
@@ -371,9 +372,9 @@ def gold(sentence_id: int):
         return jsonify({"deleted": adjudication.clear_gold(session, project, sentence, user)})
     data = _body()
     adj, outcome = adjudication.set_gold(session, project, sentence, user, data.get("label"),
-                                         data.get("note"))
-    body = {"sentence_id": sentence.id, "label": adj.label, "note": adj.note,
-            "reviewer": user.username, "outcome": outcome}
+                                         data.get("note"), labels=data.get("labels"))
+    body = {"sentence_id": sentence.id, "label": adj.label, "labels": adj.labels or [adj.label],
+            "note": adj.note, "reviewer": user.username, "outcome": outcome}
     return jsonify(body), 201 if outcome == "created" else 200
 
 

@@ -299,11 +299,16 @@ SPEC: dict = {
                 "401": _err, "403": _err, "404": _err}},
             "put": {"summary": "Set the gold label (reviewers and admins; idempotent)",
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["label"], "properties": {
-                            "label": {"type": "string"}, "note": _nullable_str}}}}},
+                        "type": "object", "description": "`label` (a label id), or in a "
+                        "multi-label project the gold set: `labels` (one or more label ids; "
+                        "stored in scheme order, `label` its first)",
+                        "properties": {
+                            "label": {"type": ["string", "null"]},
+                            "labels": {"type": ["array", "null"], "items": {"type": "string"}},
+                            "note": _nullable_str}}}}},
                     "responses": {
-                        "200": _json({"type": "object", "required": ["sentence_id", "label", "outcome"]}),
-                        "201": _json({"type": "object", "required": ["sentence_id", "label", "outcome"]},
+                        "200": _json({"type": "object", "required": ["sentence_id", "label", "labels", "outcome"]}),
+                        "201": _json({"type": "object", "required": ["sentence_id", "label", "labels", "outcome"]},
                                      "Created"),
                         "400": _err, "401": _err, "403": _err, "404": _err, "409": _err}},
             "delete": {"summary": "Remove the gold label (kept in history)", "responses": {

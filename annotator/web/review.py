@@ -212,7 +212,9 @@ def disagreements(slug: str):
     label_index = label_colours(project.labels)
     query = _queue_url(slug, args).partition("?")[2]
     return page("review/disagreements.html", {"project": project_summary(project), **queue},
-                names=names, label_index=label_index, resolved=args["include_resolved"],
+                names=names, label_index=label_index,
+                multi=settings(project)["task"] == "multi",
+                named=lambda ids: ", ".join(names.get(l, l) for l in ids), resolved=args["include_resolved"],
                 reveal=args["reveal"], choices=_queue_choices(session, project, args["reveal"]),
                 query=query, queue_url=lambda **extra: _queue_url(slug, args, **extra),
                 ui_strings=script_strings())
@@ -235,10 +237,12 @@ def adjudicate_sentence(slug: str, sentence_id: int):
             if adjudication.clear_gold(session, project, sentence, reviewer):
                 flash(_("Gold label of sentence %(id)s cleared.", id=sentence_id), "info")
         else:
-            label = form.get("label", "")
-            adj, outcome = adjudication.set_gold(session, project, sentence, reviewer, label,
-                                               form.get("note"))
-            name = {l["id"]: l["name"] for l in project.labels}.get(adj.label, adj.label)
+            # a multi-label project's form sends its gold set as checked `labels`
+            adj, outcome = adjudication.set_gold(session, project, sentence, reviewer,
+                                               form.get("label") or None, form.get("note"),
+                                               labels=form.getlist("labels") or None)
+            names = {l["id"]: l["name"] for l in project.labels}
+            name = ", ".join(names.get(l, l) for l in adj.labels or [adj.label])
             flash(_("Sentence %(id)s: gold label “%(label)s” kept.", id=sentence_id, label=name)
                   if outcome == "unchanged" else
                   _("Sentence %(id)s: gold label “%(label)s” saved.", id=sentence_id, label=name), "info")

@@ -23,6 +23,11 @@
   const free = (k) => (byKey[k] ? null : k); // a project's label key wins over ours
   const keys = { skip: [free("s"), free("n")], back: [free("p")], note: free("c"), clear: free("x") };
   const AHEAD = 5, BATCH = 10;
+  // A multi-label project's gold is a set: a label's key turns it on or off, Enter (or
+  // "Save gold") stores the set and goes on; a single-label project's key decides at once.
+  const MULTI = cfg.task === "multi";
+  const saveButton = $("adj-save");
+  let picked = new Set();     // multi: the set being chosen for the sentence shown
   // The page's words in the interface's language (#ui-strings, web/i18n.script_strings), as on
   // the annotate page; English where one is missing. %(name)s takes vars.name.
   const UI = JSON.parse(($("ui-strings") || {}).textContent || "{}");
@@ -30,7 +35,7 @@
 
   const items = initial.items.slice(); // fetched so far, in queue order
   const seen = new Set(items.map((it) => it.sentence_id));
-  const decided = new Map();  // sentence id -> {label, note} or null (cleared) in this tab
+  const decided = new Map();  // sentence id -> {label, labels, note} or null (cleared) in this tab
   let pos = 0, exhausted = items.length >= initial.total, fetching = null;
   let waiting = false;        // the sentence to show has not arrived yet
   const outbox = [];          // writes not stored yet, sent in order
@@ -62,7 +67,8 @@
             method: w.label ? "PUT" : "DELETE", credentials: "same-origin",
             headers: Object.assign({ "Accept": "application/json", "X-CSRFToken": cfg.csrf },
               w.label ? { "Content-Type": "application/json" } : {}),
-            body: w.label ? JSON.stringify({ label: w.label, note: w.note }) : undefined,
+            body: w.label ? JSON.stringify(MULTI ? { labels: w.labels, note: w.note }
+              : { label: w.label, note: w.note }) : undefined,
           });
         } catch (e) { res = null; }
         if (!res || res.status >= 500 || res.status === 429) {
@@ -147,9 +153,12 @@
     $("adj-article").dir = it.title_dir || "auto";
     $("adj-where").textContent = "· " + tr("sentence %(n)s", { n: it.position + 1 }) + " · #" + it.sentence_id +
       " · " + tr("%(n)s of %(total)s", { n: pos + 1, total: Math.max(initial.total, items.length) });
+    const majority = MULTI
+      ? (it.majority_labels.length ? tr("majority: %(label)s", { label: nameList(it.majority_labels) })
+        : tr("no label chosen by a majority"))
+      : (it.majority ? tr("majority: %(label)s", { label: names[it.majority] || it.majority }) : tr("tie"));
     $("adj-meta").textContent = tr("%(n)s annotators", { n: it.annotators }) + " · " +
-      tr("agreement %(share)s%%", { share: Math.round(it.agreement * 100) }).replace("%%", "%") + " · " +
-      (it.majority ? tr("majority: %(label)s", { label: names[it.majority] || it.majority }) : tr("tie"));
+      tr("agreement %(share)s%%", { share: Math.round(it.agreement * 100) }).replace("%%", "%") + " · " + majority;
     // A label the model flags (reason "suspected error"): how likely it is wrong, what the
     // label more likely is, and the model's probabilities.
     const sus = it.suspect, susEl = $("adj-suspect");
@@ -169,18 +178,20 @@
     if (it.lang) sentenceEl.lang = it.lang; else sentenceEl.removeAttribute("lang");
     sentenceEl.dataset.id = String(it.sentence_id);
     const gold = goldOf(it);
+    picked = new Set(gold ? gold.labels || [gold.label] : []);
     for (const b of buttons) {
-      const votes = it.annotations.filter((a) => a.label === b.value).length;
+      const votes = (it.votes || {})[b.value] || 0;
       b.querySelector(".desc").textContent = tr("%(n)s of %(total)s annotators", { n: votes, total: it.annotators });
-      b.setAttribute("aria-pressed", gold && gold.label === b.value ? "true" : "false");
     }
+    drawPicked();
     note.value = (gold && gold.note) || "";
     clearButton.hidden = !gold;
     const goldNote = $("adj-gold");
     goldNote.hidden = !gold;
+    const goldNames = gold ? nameList(gold.labels || [gold.label]) : "";
     goldNote.textContent = !gold ? "" : gold.reviewer
-      ? tr("Gold: %(label)s (set by %(reviewer)s)", { label: names[gold.label] || gold.label, reviewer: gold.reviewer })
-      : tr("Gold: %(label)s (set in this tab)", { label: names[gold.label] || gold.label });
+      ? tr("Gold: %(label)s (set by %(reviewer)s)", { label: goldNames, reviewer: gold.reviewer })
+      : tr("Gold: %(label)s (set in this tab)", { label: goldNames });
     $("adj-given").replaceChildren(...it.annotations.map((a) => {
       const tr = document.createElement("tr");
       const label = document.createElement("td");  // every label of a multi-label answer
@@ -203,15 +214,29 @@
     if (items.length - pos <= AHEAD) fetchMore();
   }
 
+  function nameList(ids) { return ids.map((l) => names[l] || l).join(", "); }
+  function drawPicked() {
+    for (const b of buttons) b.setAttribute("aria-pressed", picked.has(b.value) ? "true" : "false");
+    if (saveButton) saveButton.disabled = !picked.size;
+  }
+
   // --- decisions ---
-  function decide(label) {
+  function decide(labels) {
     const it = items[pos];
-    if (!it) return;
-    const w = { id: it.sentence_id, label, note: note.value.trim() || null };
-    decided.set(it.sentence_id, { label, note: w.note });
+    if (!it || !labels.length) return;
+    const ordered = buttons.map((b) => b.value).filter((l) => labels.includes(l)); // scheme order
+    const w = { id: it.sentence_id, label: ordered[0], labels: ordered, note: note.value.trim() || null };
+    decided.set(it.sentence_id, { label: w.label, labels: ordered, note: w.note });
     enqueue(w);
     show(pos + 1);
   }
+  function press(label) {
+    if (!MULTI) { decide([label]); return; }
+    if (!items[pos]) return;
+    if (picked.has(label)) picked.delete(label); else picked.add(label);
+    drawPicked();
+  }
+  const save = () => decide(Array.from(picked));
   function clearGold() {
     const it = items[pos];
     if (!it || !goldOf(it)) return;
@@ -222,7 +247,8 @@
   const skip = () => { if (items[pos]) show(pos + 1); };
   const back = () => { if (pos > 0) show(pos - 1); };
 
-  for (const b of buttons) b.addEventListener("click", () => decide(b.value));
+  for (const b of buttons) b.addEventListener("click", () => press(b.value));
+  if (saveButton) saveButton.addEventListener("click", save);
   $("adj-skip").addEventListener("click", skip);
   $("adj-back").addEventListener("click", back);
   clearButton.addEventListener("click", clearGold);
@@ -239,7 +265,8 @@
     if (help.open && ev.key !== "?") return;
     const key = ev.key.toLowerCase();
     let act = null;
-    if (key.length === 1 && byKey[key]) act = () => decide(byKey[key].value);
+    if (key.length === 1 && byKey[key]) act = () => press(byKey[key].value);
+    else if (MULTI && ev.key === "Enter") act = save;
     else if (keys.skip.includes(key) || ev.key === "ArrowRight") act = skip;
     else if (keys.back.includes(key) || ev.key === "Backspace" || ev.key === "ArrowLeft") act = back;
     else if (key === keys.note) act = () => note.focus();

@@ -147,3 +147,50 @@ def test_nine_labels_fit_above_the_fold(server, page, login):
     for control in ("#adj-note", "#adj-back", "#adj-skip"):  # the note, Back and Skip too
         box = page.locator(control).bounding_box()
         assert box and box["y"] + box["height"] <= 720, control
+
+
+def test_a_multi_label_gold_set_by_keyboard(server, page, login):
+    """A multi-label project: a label's key turns it on or off in the gold set, Enter saves
+    the set (through the API, in scheme order) and shows the next sentence; back shows it."""
+    from annotator import labelling, projects, users
+    from annotator.models import Sentence
+    from e2e import SIX_SENTENCES, make_project
+
+    ids = make_project(server, "sets", SIX_SENTENCES, task="multi")
+    with server.session() as s:
+        project = projects.by_slug(s, "sets")
+        for name, labels in (("alice", ["attributed_claim", "contested_framing"]),
+                             ("bob", ["attributed_claim"])):
+            for sid in ids[:3]:
+                labelling.save(s, project, s.get(Sentence, sid), users.by_name(s, name),
+                               labelling.LabelInput(None, labels=labels), held_only=False)
+    login(page, "reviewer")
+    page.goto(server.url + "/projects/sets/disagreements")
+    page.wait_for_selector("#adjudicate:not([hidden])")
+    first = shown(page)
+    assert "majority: Attributed claim" in page.inner_text("#adj-meta")
+    assert page.is_disabled("#adj-save")
+    page.keyboard.press("3")
+    page.keyboard.press("2")
+    page.keyboard.press("3")  # off again
+    page.keyboard.press("1")
+    pressed = page.locator("#adjudicate .label-button[aria-pressed=true]").evaluate_all("bs => bs.map(b => b.value)")
+    assert pressed == ["attributed_claim", "contested_framing"] and shown(page) == first
+    page.keyboard.press("Enter")
+    second = wait_other(page, first)
+    page.wait_for_selector("#adjudicate[data-unsaved='0']", state="attached")
+    with server.session() as s:
+        stored = s.execute(select(Adjudication.label, Adjudication.labels)
+                           .where(Adjudication.sentence_id == first)).one()
+    assert tuple(stored) == ("attributed_claim", ["attributed_claim", "contested_framing"])
+    # the button saves too; back shows the set given
+    page.click("#adjudicate .label-button[value=neutral_fact]")
+    page.click("#adj-save")
+    third = wait_other(page, second)
+    page.keyboard.press("Backspace")
+    assert wait_other(page, third) == second
+    page.keyboard.press("Backspace")
+    assert wait_other(page, second) == first
+    pressed = page.locator("#adjudicate .label-button[aria-pressed=true]").evaluate_all("bs => bs.map(b => b.value)")
+    assert pressed == ["attributed_claim", "contested_framing"]
+    assert "Attributed claim, Contested framing" in page.inner_text("#adj-gold")

@@ -76,11 +76,11 @@ def test_outbox_survives_closing_the_page(server, context, login):
     page = context.new_page()
     login(page, "alice", "/projects/demo/annotate")
     first = ready(page)
-    context.route(API, lambda route: route.abort("internetdisconnected"))
+    # the page's own route (as above): it goes with the page, and the next page is online
+    page.route(API, lambda route: route.abort("internetdisconnected"))
     ids = label_three(page, first)
     page.close()
     assert annotations(server, "alice") == {}
-    context.unroute(API)
     again = context.new_page()
     again.goto(server.url + "/projects/demo/annotate")
     wait_saved(again)
