@@ -548,7 +548,10 @@ def used_label_ids(session: Session, project: Project) -> set[str]:
         select(Annotation.label).where(Annotation.project_id == project.id),
         select(Adjudication.label).where(Adjudication.project_id == project.id),
         select(ControlItem.label).where(ControlItem.project_id == project.id), history)))
-    # A multi-label set's other labels (`label` is only its first): read where sets exist.
+    if settings(project)["task"] != "multi":
+        return used
+    # A multi-label set's other labels (`label` is only its first). Only multi-label projects
+    # store sets, and a labelled project's task cannot change.
     for sets in (select(Annotation.labels).where(Annotation.project_id == project.id,
                                                  Annotation.labels.is_not(None)),
                  select(Adjudication.labels).where(Adjudication.project_id == project.id,

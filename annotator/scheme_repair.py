@@ -42,12 +42,14 @@ def stray_labels(session: Session, project: Project) -> dict[str, dict[str, int]
     return dict(sorted(out.items()))
 
 
-def _remapped(labels: list | None, old: str, new: str, ids: list) -> list | None:
-    """A multi-label set with `old` read as `new`, in scheme order (None stays None)."""
+def _remapped(labels: list | None, old: str, new: str, ids: list) -> tuple[str, list | None]:
+    """The label and multi-label set of a row whose label `old` is read as `new`: the set in
+    scheme order and the label its first (no set: `new` alone)."""
     if not labels:
-        return labels
+        return new, labels
     mapped = {new if l == old else l for l in labels}
-    return [l for l in ids if l in mapped] + sorted(mapped - set(ids))
+    labels = [l for l in ids if l in mapped] + sorted(mapped - set(ids))
+    return labels[0], labels
 
 
 def map_stray(session: Session, project: Project, mapping: dict[str, str], admin: User) -> dict[str, int]:
@@ -72,8 +74,7 @@ def map_stray(session: Session, project: Project, mapping: dict[str, str], admin
         for old, new in mapping.items():
             for ann in session.scalars(select(Annotation).where(
                     Annotation.project_id == project.id, Annotation.label == old)):
-                labels = _remapped(ann.labels, old, new, ids)
-                first = labels[0] if labels else new
+                first, labels = _remapped(ann.labels, old, new, ids)
                 record_history(session, ann.sentence_id, ann.user_id, "update", first, ann.spans,
                                ann.comment, now, labels=labels, confidence=ann.confidence,
                                unsure=ann.unsure, rationale=ann.rationale)
@@ -81,8 +82,7 @@ def map_stray(session: Session, project: Project, mapping: dict[str, str], admin
                 changed["annotations"] += 1
             for adj in session.scalars(select(Adjudication).where(
                     Adjudication.project_id == project.id, Adjudication.label == old)):
-                labels = _remapped(adj.labels, old, new, ids)
-                first = labels[0] if labels else new
+                first, labels = _remapped(adj.labels, old, new, ids)
                 record_gold_history(session, adj.sentence_id, admin, "update", first, adj.note, now,
                                     project.id, labels=labels)
                 adj.label, adj.labels, adj.updated_at = first, labels, now

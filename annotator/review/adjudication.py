@@ -37,6 +37,7 @@ from .matrix import label_matrix
 from .matrix import rows as label_rows
 from .queue_filters import QueueFilters, pseudonyms, resolve_annotator
 from .sentence_records import CHUNK
+from .shapes import presence
 from .versioned import lasting
 
 MAX_NOTE = 2000
@@ -59,13 +60,16 @@ def _check(project: Project, sentence: Sentence) -> None:
         raise AdjudicationError("not_queued", f"sentence {sentence.id} is a {sentence.kind}, not labelled")
 
 
-def _chosen(project: Project, label, labels) -> list[str]:
-    """The gold labels chosen, in scheme order, by the rule an annotator's label is checked by:
-    one in a single-label project, a set of one or more in a multi-label one."""
+def _chosen(project: Project, label, labels) -> tuple[str, list[str] | None]:
+    """The gold label and set to store, by the rule an annotator's label is checked by: one
+    label in a single-label project (no set), a set of one or more in scheme order in a
+    multi-label one (the label is its first)."""
+    task = settings(project)["task"]
     try:
-        return chosen_labels(label_ids(project.labels), settings(project)["task"], label, labels)
+        chosen = chosen_labels(label_ids(project.labels), task, label, labels)
     except AnnotationError as err:
         raise AdjudicationError(err.code, str(err)) from None
+    return chosen[0], (chosen if task == "multi" else None)
 
 
 def _clean_note(note) -> str | None:
@@ -102,8 +106,7 @@ def set_gold(session: Session, project: Project, sentence: Sentence, reviewer: U
     "unchanged"). A multi-label project's gold is a set: `labels` (or `label` alone), stored
     in scheme order with `label` its first. The annotators' labels are left as they are."""
     _check(project, sentence)
-    chosen = _chosen(project, label, labels)
-    label, labels = chosen[0], (chosen if settings(project)["task"] == "multi" else None)
+    label, labels = _chosen(project, label, labels)
     note = _clean_note(note)
     begin_write(session)
     for _attempt in range(3):
@@ -450,31 +453,23 @@ def _aggregated(session: Session, project: Project, method: str, threshold: floa
 
 def _aggregated_sets(session: Session, project: Project, method: str, threshold: float) -> dict:
     """{sentence id: (label set, method, confidence, labels given)} of a multi-label project:
-    per label, a units x annotators matrix of chose it (1) or not (0), aggregated as two
-    classes."""
+    each label's matrix of chose it or not (shapes.presence, as its per-label alpha reads it)
+    aggregated as two classes."""
     ids = label_ids(project.labels)
-    recs = label_rows(session, project, Annotation.labels)
+    recs = [(sid, who, labels or [label])
+            for sid, who, label, labels in label_rows(session, project, Annotation.labels)]
     units = list(dict.fromkeys(r[0] for r in recs))
-    u_of = {s: i for i, s in enumerate(units)}
-    names = sorted({r[1] for r in recs})
-    a_of = {a: i for i, a in enumerate(names)}
-    B = np.full((len(ids), len(units), len(names)), agreement.MISSING, dtype=np.int64)
-    at = {l: i for i, l in enumerate(ids)}
-    for sid, who, label, labels in recs:
-        u, a = u_of[sid], a_of[who]
-        B[:, u, a] = 0
-        for l in labels or [label]:
-            if l in at:  # a stray label (scheme_repair) counts as no choice
-                B[at[l], u, a] = 1
     decided = np.ones(len(units), dtype=bool)
     chosen = np.zeros((len(ids), len(units)), dtype=bool)
     conf = np.ones(len(units))
-    for i in range(len(ids)):
-        lab, c = _decide(B[i], 2, method, threshold)
+    n_labels = np.zeros(len(units), dtype=np.int64)
+    for i, label in enumerate(ids):
+        M, _ = presence(recs, label)  # units in the same order for every label
+        lab, c = _decide(M, 2, method, threshold)
         decided &= lab >= 0
         chosen[i] = lab == 1
         conf = np.fmin(conf, c)
-    n_labels = (B[0] >= 0).sum(axis=1) if len(ids) else np.zeros(len(units), dtype=np.int64)
+        n_labels = (M >= 0).sum(axis=1)
     return {int(units[u]): ([ids[i] for i in np.flatnonzero(chosen[:, u])], method,
                             float(conf[u]), int(n_labels[u]))
             for u in np.flatnonzero(decided & chosen.any(axis=0))}

@@ -23,10 +23,19 @@ def _alpha(records: list, values: list) -> float | None:
     return agreement.krippendorff_alpha(M, len(values))
 
 
+def presence(records: list, label) -> tuple:
+    """records: (unit, annotator, [labels chosen]). The units x annotators matrix of one
+    label's binary ratings, absent (0) or present (1), of every annotator who labelled the
+    unit (agreement.MISSING elsewhere), and its units in the records' order."""
+    M, units, _ = agreement.build_matrix([(u, a, label in chosen) for u, a, chosen in records],
+                                         [False, True])
+    return M, units
+
+
 def per_label_alpha(records: list, labels: list) -> dict:
     """records: (unit, annotator, [labels chosen]). For each label, nominal alpha over the
     binary ratings present/absent of every annotator who labelled the unit."""
-    return {l: _alpha([(u, a, l in chosen) for u, a, chosen in records], [False, True])
+    return {l: agreement.krippendorff_alpha(presence(records, l)[0], 2) if records else None
             for l in labels}
 
 
